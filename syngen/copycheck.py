@@ -1,0 +1,67 @@
+"""Exact and near-copy detection with word 3-gram shingles and an inverted index.
+
+Jaccard similarity of shingle sets is what MinHash estimates; for seeds of thousands of rows
+the exact computation through an inverted index is fast enough and has no estimation noise.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 3) -> set:
+    words = _WORD.findall((text or "").lower())
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i: i + n]) for i in range(len(words) - n + 1)}
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text or ""))
+
+
+class CopyIndex:
+    """Texts added under keys; `nearest` returns the most similar key and its Jaccard score."""
+
+    def __init__(self, n: int = 3):
+        self.n = n
+        self._post: dict[tuple, list] = {}
+        self._size: dict = {}
+
+    def __len__(self) -> int:
+        return len(self._size)
+
+    def add(self, key, text: str) -> None:
+        sh = shingles(text, self.n)
+        self._size[key] = len(sh)
+        for s in sh:
+            self._post.setdefault(s, []).append(key)
+
+    def nearest(self, text: str) -> tuple[object, float]:
+        sh = shingles(text, self.n)
+        if not sh:
+            return None, 0.0
+        hits = Counter()
+        for s in sh:
+            for key in self._post.get(s, ()):
+                hits[key] += 1
+        best, score = None, 0.0
+        for key, inter in hits.items():
+            j = inter / (len(sh) + self._size[key] - inter)
+            if j > score:
+                best, score = key, j
+        return best, score
+
+
+def row_key(row: dict, columns: list[str]) -> tuple:
+    """Normalised values for exact-match checks (case and spacing do not make a row new)."""
+    return tuple(" ".join(str(row.get(c) or "").split()).casefold() for c in columns)
+
+
+def repetition_ratio(text: str, n: int = 3) -> float:
+    """Share of word n-grams that are repeats (0 = none); a looping model scores high."""
+    words = _WORD.findall((text or "").lower())
+    grams = [tuple(words[i: i + n]) for i in range(len(words) - n + 1)]
+    return 1 - len(set(grams)) / len(grams) if grams else 0.0

@@ -1,0 +1,277 @@
+"""Read seed tables from disk and clean them, reporting what cleaning changed.
+
+Every value is read as text: roles and types are inferred later by `syngen.schema`, so IDs
+with leading zeros or dates in odd formats survive loading untouched.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+
+MAX_BYTES_DEFAULT = 200 * 1024 * 1024
+SUPPORTED = ".csv .tsv .txt .json .jsonl .ndjson .parquet .xlsx .xls"
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+\d*);")
+_SPACES = re.compile(r"\s+")
+_PCT_U = re.compile(r"%u([0-9A-Fa-f]{4})")  # JavaScript escape() leftovers: I%u2019ve
+
+
+@dataclass
+class CleanOptions:
+    """Which fixes to apply; each can be switched off (the app shows them as toggles)."""
+
+    html_entities: bool = True
+    wrapping_quotes: bool = True
+    whitespace: bool = True
+    drop_empty_text: bool = True
+    drop_duplicates: bool = True
+
+
+@dataclass
+class CleanReport:
+    rows_before: int
+    rows_after: int
+    changes: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        done = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.changes.items() if v)
+        return f"{self.rows_before} rows read, {self.rows_after} kept" + (f" ({done})" if done else "")
+
+
+def load_table(path: str | Path, max_bytes: int = MAX_BYTES_DEFAULT) -> pd.DataFrame:
+    """Load a CSV/TSV/JSON/JSONL/Parquet/Excel file as a frame of strings (None for missing)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found; check the path (bundled data: data/drug_reviews/train.csv)")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give a data file ({SUPPORTED})")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DataError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; "
+                        "use a sample of the file")
+    if size == 0:
+        raise DataError(f"{path.name}: the file is empty; give a table with a header row and data rows")
+    return _load_bytes(path.read_bytes(), path.suffix.lower(), path.name)
+
+
+def load_upload(data: bytes, filename: str, max_bytes: int = MAX_BYTES_DEFAULT) -> pd.DataFrame:
+    """Same as `load_table` for bytes already in memory (an upload in the app)."""
+    if len(data) > max_bytes:
+        raise DataError(f"{filename}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+    if not data:
+        raise DataError(f"{filename}: the file is empty; give a table with a header row and data rows")
+    return _load_bytes(data, Path(filename).suffix.lower(), filename)
+
+
+def _load_bytes(data: bytes, suffix: str, name: str) -> pd.DataFrame:
+    try:
+        if suffix in (".csv", ".tsv", ".txt", ""):
+            df = _read_delimited(_decode(data, name), name, "\t" if suffix == ".tsv" else None)
+        elif suffix == ".json":
+            df = _records_frame(_json_records(_decode(data, name), name), name)
+        elif suffix in (".jsonl", ".ndjson"):
+            df = _records_frame(_jsonl_records(_decode(data, name), name), name)
+        elif suffix == ".parquet":
+            df = pd.read_parquet(io.BytesIO(data))
+        elif suffix in (".xlsx", ".xls"):
+            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str)
+        else:
+            raise DataError(f"{name}: unsupported file type '{suffix}'; use one of {SUPPORTED}")
+    except DataError:
+        raise
+    except Exception as exc:  # parser libraries raise many types; the user needs one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{name}: could not be read as {suffix or 'a table'} ({first}); "
+                        "check the file is a valid table") from None
+    return _as_strings(df, name)
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise DataError(f"{name}: looks like a binary file, not a text table; export it as CSV or Parquet")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Spreadsheet exports on Windows are often cp1252/latin-1; every byte decodes there.
+        return data.decode("latin-1")
+
+
+def _read_delimited(text: str, name: str, delimiter: str | None) -> pd.DataFrame:
+    if not text.strip():
+        raise DataError(f"{name}: the file is empty; give a table with a header row and data rows")
+    if delimiter is None:
+        delimiter = _sniff_delimiter(text)
+    df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                     na_values=[""], engine="python", on_bad_lines="skip", skip_blank_lines=True)
+    if len(df) == 0:
+        raise DataError(f"{name}: has a header row but no data rows")
+    return df
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        header = text.splitlines()[0]
+        counts = {d: header.count(d) for d in ",;\t|"}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _json_records(text: str, name: str) -> list:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{name}: is not valid JSON ({exc.msg} at line {exc.lineno}); "
+                        "for one record per line use the .jsonl extension") from None
+    if isinstance(obj, dict):
+        # {"data": [...]} or {"rows": [...]} wrappers are common API exports.
+        lists = [v for v in obj.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        if len(lists) == 1:
+            return lists[0]
+        if obj and all(isinstance(v, list) for v in obj.values()):
+            return pd.DataFrame(obj).to_dict("records")
+    if not isinstance(obj, list):
+        raise DataError(f"{name}: JSON must be a list of records like [{{\"col\": value}}, ...]")
+    return obj
+
+
+def _jsonl_records(text: str, name: str) -> list:
+    records = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{name}: line {lineno} is not valid JSON ({exc.msg})") from None
+    return records
+
+
+def _records_frame(records: list, name: str) -> pd.DataFrame:
+    if not records:
+        raise DataError(f"{name}: contains no records")
+    if not all(isinstance(r, dict) for r in records):
+        raise DataError(f"{name}: every record must be an object like {{\"col\": value}}")
+    return pd.DataFrame.from_records(records)
+
+
+def _as_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    if df.shape[1] == 0 or len(df) == 0:
+        raise DataError(f"{name}: no columns or no rows found")
+    cols = [str(c).strip() for c in df.columns]
+    dupes = sorted({c for c in cols if cols.count(c) > 1})
+    if dupes:
+        raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
+    df = df.copy()
+    df.columns = cols
+    out = {}
+    for c in cols:
+        out[c] = [None if _missing(v) else _to_str(v) for v in df[c].tolist()]
+    return pd.DataFrame(out, dtype=object)
+
+
+def _missing(v) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _to_str(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def clean_value(v: str | None, opts: CleanOptions, counts: dict[str, int] | None = None) -> str | None:
+    """Apply the cell-level fixes to one value; count each fix that changed something."""
+    if v is None:
+        return None
+    counts = counts if counts is not None else {}
+    if opts.html_entities and (_ENTITY.search(v) or "%u" in v):
+        new = _PCT_U.sub(lambda m: chr(int(m.group(1), 16)), html.unescape(v))
+        if new != v:
+            counts["html_entities"] = counts.get("html_entities", 0) + 1
+            v = new
+    if opts.wrapping_quotes:
+        new = _strip_wrapping_quotes(v)
+        if new != v:
+            counts["wrapping_quotes"] = counts.get("wrapping_quotes", 0) + 1
+            v = new
+    if opts.whitespace:
+        new = _SPACES.sub(" ", v).strip()
+        if new != v:
+            counts["whitespace"] = counts.get("whitespace", 0) + 1
+            v = new
+    return v or None
+
+
+def _strip_wrapping_quotes(v: str) -> str:
+    s = v.strip()
+    # `"""text"""` in the raw CSV reaches us as `"text"`; strip matching pairs only.
+    while len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'" and s.count(s[0]) == 2 + s[1:-1].count(s[0]):
+        inner = s[1:-1]
+        if s[0] == "'" and "'" in inner:  # apostrophes inside: not a wrapper
+            break
+        s = inner.strip()
+    return s if s != v.strip() else v
+
+
+def clean_table(df: pd.DataFrame, text_columns: list[str] | None = None,
+                opts: CleanOptions | None = None) -> tuple[pd.DataFrame, CleanReport]:
+    """Clean every cell, then drop empty rows, rows with empty text and exact duplicates."""
+    opts = opts or CleanOptions()
+    counts: dict[str, int] = {"html_entities": 0, "wrapping_quotes": 0, "whitespace": 0}
+    before = len(df)
+    out = df.copy()
+    for c in out.columns:
+        out[c] = [clean_value(v, opts, counts) for v in out[c].tolist()]
+    n = len(out)
+    out = out.dropna(how="all")
+    counts["empty_rows"] = n - len(out)
+    if text_columns is None:
+        text_columns = guess_text_columns(out)
+    n = len(out)
+    if opts.drop_empty_text and text_columns:
+        out = out.dropna(subset=[c for c in text_columns if c in out.columns], how="any")
+    counts["empty_text"] = n - len(out)
+    n = len(out)
+    if opts.drop_duplicates:
+        out = out.drop_duplicates()
+    counts["duplicate_rows"] = n - len(out)
+    out = out.reset_index(drop=True)
+    return out, CleanReport(before, len(out), counts)
+
+
+def guess_text_columns(df: pd.DataFrame) -> list[str]:
+    """Columns that hold free text: several words per value on average."""
+    cols = []
+    for c in df.columns:
+        vals = [v for v in df[c].tolist() if isinstance(v, str)]
+        if vals and sum(len(v.split()) for v in vals) / len(vals) >= 6:
+            cols.append(c)
+    return cols
+
+
+def dataset_name(path: str | Path) -> str:
+    """Short dataset name for file naming: folder name for generic split files (train.csv)."""
+    p = Path(path)
+    stem = p.stem
+    if stem.lower() in {"train", "test", "valid", "validation", "data", "dev", "seed"} and p.parent.name:
+        return p.parent.name
+    return stem

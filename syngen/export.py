@@ -1,0 +1,71 @@
+"""Write generated rows (CSV / JSONL / Parquet), the run config and the run account."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .config import RunConfig
+
+_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def slug(s: str) -> str:
+    """File-name-safe text: no separators, so names built from user input stay in the folder."""
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", str(s)).strip("-.")
+    return s or "x"
+
+
+def default_stem(dataset: str, style: str, backend: str, model: str, n: int) -> str:
+    """The seed SynGen's naming: {dataset}_{prompt_style}_{backend}_{model}_{n}_output."""
+    model = slug(Path(str(model)).name if "/" in str(model) else model)
+    return f"{slug(dataset)}_{slug(style)}_{slug(backend)}_{model}_{n}_output"
+
+
+def safe_cell(v):
+    """Neutralise spreadsheet formulas (OWASP CSV injection): prefix a quote, keep numbers."""
+    if isinstance(v, str) and v.startswith(_UNSAFE_START) and not _NUMBER.match(v):
+        return "'" + v
+    return v
+
+
+def write_rows(df: pd.DataFrame, path: str | Path, fmt: str = "csv", safe_csv: bool = True) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    if fmt == "csv":
+        out = df.map(safe_cell) if safe_csv else df
+        out.to_csv(tmp, index=False)
+    elif fmt == "jsonl":
+        out = df.astype(object).where(df.notna(), None)
+        with open(tmp, "w", encoding="utf-8") as f:
+            for rec in out.to_dict("records"):
+                f.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+    elif fmt == "parquet":
+        df.astype({c: "string" for c in df.columns if df[c].dtype == object}).to_parquet(tmp, index=False)
+    else:
+        raise ValueError(f"unknown format {fmt}")
+    tmp.replace(path)  # never leave a half-written export under the real name
+    return path
+
+
+def export_run(result, config: RunConfig, backend_name: str, model: str) -> dict[str, Path]:
+    """Write rows, `<stem>.config.json` (replayable) and `<stem>.account.json` next to each other."""
+    out = Path(config.out)
+    stem = default_stem(result.seed.name, config.prompt_style, backend_name, model, config.num_samples)
+    paths = {"rows": write_rows(result.rows, out / f"{stem}.{config.format}", config.format, config.safe_csv)}
+    paths["config"] = out / f"{stem}.config.json"
+    config.save(paths["config"])
+    paths["account"] = out / f"{stem}.account.json"
+    account = result.account.to_dict() | {"status": result.status, "message": result.message,
+                                          "run_id": result.run_id}
+    paths["account"].write_text(json.dumps(account, indent=2) + "\n", encoding="utf-8")
+    return paths
+
+
+def checkpoint_path(config: RunConfig, dataset: str, backend_name: str, model: str) -> Path:
+    stem = default_stem(dataset, config.prompt_style, backend_name, model, config.num_samples)
+    return Path(config.out) / f".{stem}.checkpoint.jsonl"

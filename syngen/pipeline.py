@@ -1,0 +1,393 @@
+"""The one orchestration loop shared by the CLI and the app.
+
+prompt -> backend.generate -> parse -> repair IDs -> contracts -> copy checks -> label quota ->
+accept, until exactly N rows or the attempt budget runs out. Progress goes out as events; the
+core never prints. Accepted rows are appended to a JSONL checkpoint (fsync'd per batch) so a
+crashed or cancelled run resumes without losing or duplicating rows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .backends import Backend, create_backend
+from .config import RunConfig
+from .copycheck import CopyIndex, repetition_ratio, row_key, word_count
+from .data import CleanReport, clean_table, dataset_name, load_table
+from .errors import ConfigError, DataError
+from .parsing import parse_output
+from .prompts import PromptSpec, build_prompt
+from .schema import Role, Schema, infer_schema
+
+PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
+FAIL_STREAK = 3
+MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams  # batches in a row where every request failed: stop instead of spinning
+
+
+@dataclass
+class Event:
+    kind: str              # started | row_accepted | row_rejected | batch_finished | finished
+    accepted: int
+    target: int
+    row: dict | None = None
+    reason: str | None = None
+    message: str = ""
+
+
+@dataclass
+class RunAccount:
+    """What happened: requests, tokens, time, and every reject grouped by reason."""
+
+    prompts: int = 0
+    batches: int = 0
+    parsed: int = 0
+    accepted: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=dict)
+    repaired: Counter = field(default_factory=Counter)
+    errors: list = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    generate_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+    def reject(self, reason: str, fragment: str = "") -> None:
+        # Group by the reason's shape: quoted values and numbers vary, the problem does not.
+        key = re.sub(r"'[^']*'", "'…'", reason)
+        key = re.sub(r"\d+(\.\d+)?", "#", key)
+        self.rejected[key] += 1
+        ex = self.examples.setdefault(key, [])
+        if len(ex) < 3:
+            ex.append((reason, fragment[:160]))
+
+    def summary(self, top: int = 8) -> list[str]:
+        lines = [f"{self.accepted} rows accepted from {self.parsed} parsed, {self.prompts} prompts "
+                 f"in {self.batches} batches; {sum(self.rejected.values())} fragments rejected"]
+        for key, n in self.rejected.most_common(top):
+            lines.append(f"  {n:5d}  {key}")
+        for key, n in self.repaired.most_common():
+            lines.append(f"  repaired {n}: {key}")
+        if self.errors:
+            lines.append(f"  backend errors: {len(self.errors)} (last: {self.errors[-1]})")
+        return lines
+
+    def to_dict(self) -> dict:
+        return {"prompts": self.prompts, "batches": self.batches, "parsed": self.parsed,
+                "accepted": self.accepted, "rejected": dict(self.rejected),
+                "repaired": dict(self.repaired), "errors": self.errors[-20:],
+                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "generate_seconds": round(self.generate_seconds, 3),
+                "wall_seconds": round(self.wall_seconds, 3)}
+
+
+@dataclass
+class Seed:
+    df: pd.DataFrame
+    schema: Schema
+    clean: CleanReport | None
+    name: str
+
+
+@dataclass
+class RunResult:
+    rows: pd.DataFrame
+    account: RunAccount
+    status: str            # complete | exhausted | cancelled | failed
+    message: str
+    run_id: str
+    seed: Seed
+
+
+def prepare_seed(config: RunConfig, df: pd.DataFrame | None = None) -> Seed:
+    """Load (unless given), clean and infer the schema of the seed named in the config."""
+    raw = load_table(config.data) if df is None else df
+    report = None
+    if config.clean:
+        raw, report = clean_table(raw)
+    if len(raw) == 0:
+        raise DataError(f"{config.data}: no rows left after cleaning (all empty or duplicates)")
+    schema = infer_schema(raw, overrides=config.roles, label=config.label)
+    return Seed(raw, schema, report, dataset_name(config.data))
+
+
+def label_targets(seed: Seed, n: int, mix: dict[str, float] | None) -> dict[str, int] | None:
+    """Exact per-label row counts for n rows (largest remainder), or None without a label."""
+    label = seed.schema.label
+    if not label:
+        if mix:
+            raise ConfigError("a label mix needs a label column; name it with --label COLUMN")
+        return None
+    allowed = seed.schema.col(label).allowed
+    if mix is None:
+        counts = seed.df[label].value_counts()
+        mix = {str(k): float(v) for k, v in counts.items()}
+    bad = [k for k in mix if k not in allowed]
+    if bad:
+        raise ConfigError(f"label(s) {bad} not in column '{label}'; the seed has {allowed}")
+    total = sum(mix.values())
+    exact = {k: n * w / total for k, w in mix.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: exact[k] - out[k], reverse=True)[: n - sum(out.values())]:
+        out[k] += 1
+    return out
+
+
+def config_hash(config: RunConfig) -> str:
+    d = config.to_dict()
+    for k in ("out", "format", "safe_csv", "provenance", "max_prompts"):
+        d.pop(k, None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class Checkpoint:
+    """Append-only JSONL of accepted rows; the first line records run id and config hash."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def load(self, chash: str) -> tuple[str | None, list[dict]]:
+        if not self.path.exists():
+            return None, []
+        run_id, rows = None, []
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by a crash mid-write: that row was never counted
+                if "_checkpoint" in obj:
+                    if obj.get("config_hash") != chash:
+                        raise ConfigError(f"{self.path}: checkpoint belongs to a different configuration; "
+                                          "rerun without --resume or with the original settings")
+                    run_id = obj["_checkpoint"]
+                else:
+                    rows.append(obj)
+        return run_id, rows
+
+    def start(self, run_id: str, chash: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "w", encoding="utf-8") as f:
+            f.write(json.dumps({"_checkpoint": run_id, "config_hash": chash}) + "\n")
+
+    def append(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        with open(self.path, "a", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+class _Gate:
+    """All per-row checks after parsing, with the indexes they need."""
+
+    def __init__(self, seed: Seed, config: RunConfig, rng: random.Random):
+        self.schema, self.config, self.rng = seed.schema, config, rng
+        sch = seed.schema
+        self.ids = [c for c in sch.by_role(Role.ID)]
+        self.content_cols = [c.name for c in sch.columns if c.role != Role.ID]
+        self.text_cols = [c.name for c in sch.by_role(Role.TEXT)] or self.content_cols
+        records = seed.df.to_dict("records")
+        self.seed_keys = {row_key(r, self.content_cols): i for i, r in enumerate(records)}
+        self.seed_text = CopyIndex()
+        for i, r in enumerate(records):
+            self.seed_text.add(i, self._text(r))
+        self.used_ids = {c.name: set(seed.df[c.name].dropna()) for c in self.ids}
+        self.synth_keys: set = set()
+        self.synth_text = CopyIndex()
+        self.neg_text = CopyIndex()
+        for j, r in enumerate(config.negatives):
+            self.neg_text.add(j, self._text(r))
+
+    def _text(self, r: dict) -> str:
+        return " ".join(str(r.get(c) or "") for c in self.text_cols)
+
+    def check(self, row: dict, account: RunAccount) -> tuple[dict | None, str | None]:
+        row = dict(row)
+        if self.config.id_policy == "repair":
+            for c in self.ids:
+                v = str(row.get(c.name) or "").strip()
+                bad = not v or (c.id_pattern and not c.id_pattern.matches(v)) or \
+                    (c.unique and v in self.used_ids[c.name])
+                if bad:
+                    row[c.name] = self._fresh_id(c)
+                    account.repaired[f"{c.name}: invalid, duplicate or seed ID replaced"] += 1
+        row, problems = self.schema.validate(row)
+        if problems:
+            return None, problems[0]
+        key = row_key(row, self.content_cols)
+        if key in self.seed_keys:
+            return None, f"exact copy of seed row {self.seed_keys[key]}"
+        if key in self.synth_keys:
+            return None, "duplicate of an accepted synthetic row"
+        text = self._text(row)
+        if word_count(text) >= 30 and repetition_ratio(text) > MAX_REPETITION:
+            return None, f"repetitive text ({repetition_ratio(text):.0%} repeated 3-grams; the model looped)"
+        if word_count(text) >= 4:
+            thr = self.config.near_duplicate
+            i, s = self.seed_text.nearest(text)
+            if s >= thr:
+                return None, f"near copy of seed row {i} (similarity {s:.2f})"
+            j, s = self.synth_text.nearest(text)
+            if s >= thr:
+                return None, f"near duplicate of synthetic row {j} (similarity {s:.2f})"
+            j, s = self.neg_text.nearest(text)
+            if s >= thr:
+                return None, f"resembles negative example {j} (similarity {s:.2f})"
+        return row, None
+
+    def _fresh_id(self, c) -> str:
+        for _ in range(1000):
+            v = c.id_pattern.sample(self.rng)
+            if v not in self.used_ids[c.name]:
+                return v
+        raise ConfigError(f"column '{c.name}': cannot draw a new unique ID from {c.id_pattern.regex}; "
+                          "set its role to short_text with --role")
+
+    def accept(self, row: dict, n: int) -> None:
+        self.synth_keys.add(row_key(row, self.content_cols))
+        self.synth_text.add(n, self._text(row))
+        for c in self.ids:
+            self.used_ids[c.name].add(row.get(c.name))
+
+
+def _pick_labels(targets, counts, n_prompts) -> list[str | None]:
+    if not targets:
+        return [None] * n_prompts
+    planned = Counter()
+    picks = []
+    for _ in range(n_prompts):
+        need = {k: targets[k] - counts[k] - planned[k] for k in targets}
+        k = max(need, key=lambda k: (need[k], targets[k]))
+        planned[k] += 1
+        picks.append(k)
+    return picks
+
+
+def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = None,
+        on_event: Callable[[Event], None] | None = None, cancel: threading.Event | None = None,
+        checkpoint: str | Path | None = None, resume: bool = False) -> RunResult:
+    """Generate exactly `config.num_samples` valid rows (or stop with an account of why not)."""
+    t0 = time.perf_counter()
+    config.check()
+    seed = seed or prepare_seed(config)
+    spec = PromptSpec(k=config.k, selection=config.selection, style=config.prompt_style,
+                      template=config.template, context=config.context,
+                      negatives=config.negatives, rows_per_prompt=config.rows_per_prompt)
+    spec.check(len(seed.df))
+    n = config.num_samples
+    targets = label_targets(seed, n, config.label_mix)
+    if backend is None:
+        backend = create_backend(config.backend, config.model, **config.backend_options)
+    emit = on_event or (lambda e: None)
+    rng = random.Random(config.seed)
+    gate = _Gate(seed, config, rng)
+    label = seed.schema.label
+    # Columns that may absorb unquoted commas when a row has too many fields.
+    merge_cols = [c.name for c in (seed.schema.by_role(Role.TEXT) or seed.schema.by_role(Role.SHORT_TEXT))]
+    account = RunAccount()
+    chash = config_hash(config)
+    ckpt = Checkpoint(Path(checkpoint)) if checkpoint else None
+    run_id, accepted = (ckpt.load(chash) if ckpt and resume else (None, []))
+    run_id = run_id or uuid.uuid4().hex[:12]
+    if ckpt and not (resume and accepted):
+        ckpt.start(run_id, chash)
+    accepted = accepted[:n]
+    for i, r in enumerate(accepted):
+        gate.accept(r, i)
+    counts = Counter(r.get(label) for r in accepted) if label else Counter()
+    account.accepted = len(accepted)
+    emit(Event("started", len(accepted), n, message=f"run {run_id}: {n} rows wanted, "
+                                                    f"{len(accepted)} from checkpoint"))
+    status, message, fail_streak, batch_id = "complete", "", 0, 0
+    # Skip the rng ahead on resume so the continued run does not replay the first prompts.
+    for _ in range(len(accepted)):
+        rng.random()
+    while len(accepted) < n:
+        if cancel is not None and cancel.is_set():
+            status, message = "cancelled", "cancelled by the user"
+            break
+        left = config.prompt_budget - account.prompts
+        if left <= 0:
+            status = "exhausted"
+            message = (f"stopped after {account.prompts} prompts (the attempt budget) with "
+                       f"{len(accepted)} of {n} rows; see the reject reasons, raise --max-prompts, "
+                       "loosen the contracts (--role) or try another prompt style or model")
+            break
+        size = min(config.batch_size, left)
+        labels = _pick_labels(targets, counts, size)
+        prompts = [build_prompt(seed.df, seed.schema, spec, rng, target_label=lab) for lab in labels]
+        tg = time.perf_counter()
+        results = backend.generate(prompts, seed=config.seed + 1000 * batch_id)
+        account.generate_seconds += time.perf_counter() - tg
+        account.prompts += len(prompts)
+        account.batches += 1
+        new_rows = []
+        errors = 0
+        for prompt, res in zip(prompts, results):
+            account.prompt_tokens += res.prompt_tokens
+            account.completion_tokens += res.completion_tokens
+            if res.error:
+                errors += 1
+                account.errors.append(res.error)
+                account.reject(f"backend error: {res.error}")
+                continue
+            text = (prompt.prefill if backend.kind == "completion" else "") + (res.text or "")
+            parsed = parse_output(text, prompt.columns, merge_cols, prompt.exemplars)
+            for rj in parsed.rejects:
+                account.reject(rj.reason, rj.fragment)
+                emit(Event("row_rejected", len(accepted), n, reason=rj.reason))
+            if parsed.repaired:
+                account.repaired["text with unquoted commas re-joined"] += parsed.repaired
+            for raw in parsed.rows:
+                account.parsed += 1
+                if len(accepted) >= n:
+                    break
+                row, why = gate.check(raw, account)
+                if row is not None and targets and counts[row[label]] >= targets[row[label]]:
+                    row, why = None, f"label quota for {label}={row[label]} already met"
+                if row is None:
+                    account.reject(why, json.dumps(raw, ensure_ascii=False))
+                    emit(Event("row_rejected", len(accepted), n, reason=why))
+                    continue
+                gate.accept(row, len(accepted))
+                if label:
+                    counts[row[label]] += 1
+                if config.provenance:
+                    row.update(is_synthetic=True, backend=backend.name, model=backend.model_label,
+                               prompt_style=config.prompt_style, k=config.k, batch_id=batch_id,
+                               run_id=run_id)
+                accepted.append(row)
+                new_rows.append(row)
+                account.accepted = len(accepted)
+                emit(Event("row_accepted", len(accepted), n, row=row))
+        if ckpt:
+            ckpt.append(new_rows)
+        batch_id += 1
+        emit(Event("batch_finished", len(accepted), n,
+                   message=f"batch {batch_id}: +{len(new_rows)} rows, {errors} request errors"))
+        fail_streak = fail_streak + 1 if errors == len(prompts) else 0
+        if fail_streak >= FAIL_STREAK:
+            status = "failed"
+            message = f"the backend failed {FAIL_STREAK} batches in a row: {account.errors[-1]}"
+            break
+    account.wall_seconds = time.perf_counter() - t0
+    if status == "complete":
+        message = f"{len(accepted)} rows generated"
+    cols = seed.schema.names + (PROVENANCE if config.provenance else [])
+    frame = pd.DataFrame([{c: r.get(c) for c in cols} for r in accepted], columns=cols)
+    emit(Event("finished", len(accepted), n, message=message))
+    return RunResult(frame, account, status, message, run_id, seed)

@@ -1,0 +1,218 @@
+"""k-shot prompt building: exemplar selection, styles, targets, negatives. Pure functions.
+
+One `Prompt` carries both renderings: chat messages (instruction models) and a CSV prefix that a
+completion (base) model continues. For completion models a target label is enforced by moving
+the label column first and ending the prefix with `label,`: the model must continue that row.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .errors import ConfigError
+from .schema import Role, Schema
+
+STYLES = {
+    "base": "Write new rows that look like they come from the same dataset as the examples.",
+    "diversity": "Make the rows diverse: vary topics, opinions, wording and writers, and do not "
+                 "reuse phrases from the examples or from each other.",
+    "lang_complexity": "Match the language complexity of the examples: similar vocabulary, "
+                       "sentence structure and reading level, neither simpler nor more polished.",
+    "text_length": "Match the text length of the examples: similar numbers of words and "
+                   "sentences per text; real users rarely write very long texts.",
+    "custom": "",
+}
+SELECTIONS = ("auto", "random", "stratified", "diverse")
+TEMPLATE_FIELDS = ("examples", "n", "columns", "contracts", "label", "context", "negatives", "style")
+
+
+@dataclass
+class PromptSpec:
+    """What the user chose for the prompt; serialisable into the run config."""
+
+    k: int = 4
+    selection: str = "auto"
+    style: str = "base"
+    template: str | None = None
+    context: str | None = None
+    negatives: list[dict] = field(default_factory=list)
+    rows_per_prompt: int = 5
+
+    def check(self, n_seed: int) -> None:
+        if self.style not in STYLES:
+            raise ConfigError(f"unknown prompt style '{self.style}'; use one of {list(STYLES)}")
+        if self.style == "custom" and not self.template:
+            raise ConfigError("prompt style 'custom' needs a template (--template FILE)")
+        if self.selection not in SELECTIONS:
+            raise ConfigError(f"unknown exemplar selection '{self.selection}'; use one of {SELECTIONS}")
+        if self.k < 1:
+            raise ConfigError("k must be at least 1 (the number of seed rows shown to the model)")
+        if self.k > n_seed:
+            raise ConfigError(f"k={self.k} is larger than the seed ({n_seed} rows); use --k {n_seed} or less")
+
+
+@dataclass
+class Prompt:
+    messages: list[dict]
+    completion: str
+    prefill: str
+    columns: list[str]
+    exemplars: list[dict]
+    target_label: str | None = None
+    rows: int = 1  # rows asked for; completion backends stop after this many lines
+
+
+def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if header:
+        w.writerow(columns)
+    for r in rows:
+        w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    return buf.getvalue()
+
+
+def _words(s: str) -> set[str]:
+    return set(re.findall(r"\w+", s.lower()))
+
+
+def _row_text(row: dict, schema: Schema) -> str:
+    cols = [c.name for c in schema.by_role(Role.TEXT)] or schema.names
+    return " ".join(str(row.get(c) or "") for c in cols)
+
+
+def select_exemplars(seed: pd.DataFrame, schema: Schema, k: int, method: str, style: str,
+                     rng: random.Random, target_label: str | None = None) -> list[dict]:
+    """Pick k seed rows. 'auto' follows the style: diversity -> diverse, text_length and
+    lang_complexity -> spread over length / word-length quantiles, base -> stratified."""
+    records = seed.to_dict("records")
+    label = schema.label
+    pool = list(range(len(records)))
+    if target_label is not None and label:
+        on_target = [i for i in pool if records[i].get(label) == target_label]
+        # Mostly on-target exemplars steer the model to the label; pad with others if few.
+        pool = on_target if len(on_target) >= k else on_target + rng.sample(
+            [i for i in pool if i not in set(on_target)], k - len(on_target))
+    if method == "auto":
+        method = {"diversity": "diverse", "text_length": "length", "lang_complexity": "complexity"}.get(
+            style, "stratified" if label and target_label is None else "random")
+    if method == "stratified" and label and target_label is None:
+        idx = _stratified(records, pool, label, k, rng)
+    elif method == "diverse":
+        idx = _diverse(records, pool, schema, k, rng)
+    elif method in ("length", "complexity"):
+        idx = _spread(records, pool, schema, k, rng, method)
+    else:
+        idx = rng.sample(pool, k)
+    rng.shuffle(idx)
+    return [records[i] for i in idx]
+
+
+def _stratified(records, pool, label, k, rng) -> list[int]:
+    groups: dict[str, list[int]] = {}
+    for i in pool:
+        groups.setdefault(str(records[i].get(label)), []).append(i)
+    # Largest-remainder allocation proportional to the seed's label mix, >=1 each when k allows.
+    total = len(pool)
+    quotas = {g: k * len(ix) / total for g, ix in groups.items()}
+    alloc = {g: int(q) for g, q in quotas.items()}
+    if k >= len(groups):
+        for g in alloc:
+            alloc[g] = max(1, alloc[g])
+    while sum(alloc.values()) > k:
+        g = max(alloc, key=lambda g: alloc[g] - quotas[g])
+        alloc[g] -= 1
+    for g in sorted(quotas, key=lambda g: quotas[g] - alloc[g], reverse=True):
+        if sum(alloc.values()) >= k:
+            break
+        if alloc[g] < len(groups[g]):
+            alloc[g] += 1
+    out = []
+    for g, n in alloc.items():
+        out += rng.sample(groups[g], min(n, len(groups[g])))
+    rest = [i for i in pool if i not in set(out)]
+    return out + rng.sample(rest, k - len(out)) if len(out) < k else out
+
+
+def _diverse(records, pool, schema, k, rng) -> list[int]:
+    cand = rng.sample(pool, min(len(pool), max(10 * k, 50)))
+    words = {i: _words(_row_text(records[i], schema)) for i in cand}
+    chosen = [cand[0]]
+    best = {i: 1.0 for i in cand}  # max similarity of each candidate to the chosen set
+    while len(chosen) < k:
+        last = words[chosen[-1]]
+        for i in cand:
+            inter = len(words[i] & last)
+            sim = inter / max(1, len(words[i] | last))
+            best[i] = sim if best[i] == 1.0 and i not in chosen else max(best[i], sim)
+        free = [i for i in cand if i not in chosen]
+        chosen.append(min(free, key=lambda i: best[i]))
+    return chosen
+
+
+def _spread(records, pool, schema, k, rng, what) -> list[int]:
+    def key(i):
+        t = _row_text(records[i], schema)
+        ws = t.split()
+        return len(ws) if what == "length" else sum(len(w) for w in ws) / max(1, len(ws))
+    ranked = sorted(pool, key=key)
+    out = []
+    for b in range(k):  # one row from each of k equal-size quantile bins
+        lo, hi = b * len(ranked) // k, max(b * len(ranked) // k + 1, (b + 1) * len(ranked) // k)
+        out.append(ranked[rng.randrange(lo, hi)])
+    return out
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    # Plain substitution of known {names}: no format(), no eval, nothing executable.
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: random.Random,
+                 target_label: str | None = None) -> Prompt:
+    """Build one prompt with freshly drawn exemplars."""
+    exemplars = select_exemplars(seed, schema, spec.k, spec.selection, spec.style, rng, target_label)
+    columns = schema.names
+    label = schema.label
+    chat_examples = rows_to_csv(exemplars, columns)
+    contracts = "\n".join(f"- {c.name}: {c.describe()}" for c in schema.columns)
+    negatives = rows_to_csv(spec.negatives, columns, header=False).strip() if spec.negatives else ""
+    n = spec.rows_per_prompt
+    values = {"examples": chat_examples.strip(), "n": str(n), "columns": ",".join(columns),
+              "contracts": contracts, "label": target_label or "", "context": spec.context or "",
+              "negatives": negatives, "style": STYLES[spec.style]}
+    if spec.template:
+        user = _fill(spec.template, values)
+    else:
+        parts = ["Here are example rows of a dataset, as CSV with a header row:", chat_examples.strip()]
+        if spec.context:
+            parts.insert(0, f"The dataset: {spec.context}.")
+        parts += ["Column rules:", contracts, STYLES[spec.style]]
+        if target_label is not None and label:
+            parts.append(f"Every row you write must have {label}={target_label}.")
+        if negatives:
+            parts += ["Do not write rows like these (they were judged unrealistic):", negatives]
+        parts.append(f"Write {n} new rows in the same CSV format, starting with the header row. "
+                     "Do not copy the examples. Output only the CSV, nothing else.")
+        user = "\n\n".join(parts)
+    messages = [{"role": "system", "content": "You generate realistic synthetic rows for tabular "
+                 "datasets. You answer with CSV only."}, {"role": "user", "content": user}]
+
+    # Completion rendering: a CSV file the base model continues.
+    ccols = columns
+    prefill = ""
+    if target_label is not None and label and not spec.template:
+        ccols = [label] + [c for c in columns if c != label]
+        prefill = rows_to_csv([{label: target_label}], [label], header=False).strip() + ","
+    if spec.template:
+        # The user's text is the whole prefix; its {examples} block carries the header.
+        body = user.rstrip() + "\n"
+    else:
+        head = f"# {spec.context}\n" if spec.context else ""
+        body = head + rows_to_csv(exemplars, ccols)
+    return Prompt(messages, body + prefill, prefill, ccols, exemplars, target_label, n)

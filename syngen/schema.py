@@ -1,0 +1,378 @@
+"""Column roles inferred from the seed, and the contracts generated rows must satisfy.
+
+A role says what a column is (free text, label, ID...). The contract derived from it says what
+a generated value must look like: allowed labels, the seed's numeric range, the ID pattern, the
+date format and range. Users can override any role; contracts follow the role.
+"""
+from __future__ import annotations
+
+import random
+import re
+import string
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import Enum
+
+import pandas as pd
+
+from .errors import ConfigError
+
+
+class Role(str, Enum):
+    TEXT = "text"                # free text: reviews, comments
+    SHORT_TEXT = "short_text"    # open vocabulary names and titles (drug name, review title)
+    LABEL = "label"              # the categorical target (rating, sentiment)
+    CATEGORICAL = "categorical"  # other closed sets (booleans, small categories)
+    NUMERIC = "numeric"          # real numbers
+    COUNT = "count"              # non-negative integers (helpful votes)
+    ID = "id"                    # identifiers with a learned pattern
+    TIMESTAMP = "timestamp"      # dates / times in the seed's format
+
+
+DATE_FORMATS = [
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M",
+    "%Y-%m-%d", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y",
+    "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y %H:%M", "%H:%M:%S", "%H:%M",
+]
+_ID_NAME = re.compile(r"(^|_)(id|uuid|asin|sku|key|code)$|id$|^id", re.I)
+_COUNT_NAME = re.compile(r"count|vote|helpful|likes|views|num_|_num|^n_|clicks|shares", re.I)
+_LABEL_NAME = re.compile(r"rating|label|class|sentiment|category|stars|score|target|polarity", re.I)
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_BOOLS = {"true", "false"}
+
+
+@dataclass
+class IdPattern:
+    """A learned identifier shape: a constant prefix, then characters of one class."""
+
+    prefix: str
+    charset: str          # "digits", "upper_alnum", "lower_alnum", "alnum", "hex"
+    min_len: int          # length of the part after the prefix
+    max_len: int
+
+    _CLASSES = {"digits": "0-9", "upper_alnum": "A-Z0-9", "lower_alnum": "a-z0-9",
+                "alnum": "A-Za-z0-9", "hex": "0-9a-f", "any": r"A-Za-z0-9_\-"}
+    _CHARS = {"digits": string.digits, "upper_alnum": string.ascii_uppercase + string.digits,
+              "lower_alnum": string.ascii_lowercase + string.digits,
+              "alnum": string.ascii_letters + string.digits, "hex": "0123456789abcdef",
+              "any": string.ascii_letters + string.digits + "_-"}
+
+    @property
+    def regex(self) -> str:
+        n = f"{{{self.min_len}}}" if self.min_len == self.max_len else f"{{{self.min_len},{self.max_len}}}"
+        return f"^{re.escape(self.prefix)}[{self._CLASSES[self.charset]}]{n}$"
+
+    def matches(self, value: str) -> bool:
+        return re.fullmatch(self.regex[1:-1], value) is not None
+
+    def sample(self, rng: random.Random) -> str:
+        length = rng.randint(self.min_len, self.max_len)
+        chars = self._CHARS[self.charset]
+        body = "".join(rng.choice(chars) for _ in range(length))
+        if self.charset == "digits" and not self.prefix and length > 1 and body[0] == "0":
+            body = rng.choice("123456789") + body[1:]  # numeric IDs rarely start with 0
+        return self.prefix + body
+
+
+def learn_id_pattern(values: list[str]) -> IdPattern:
+    """Learn prefix + character class + length range from seed IDs (e.g. ASIN `B0` + 8 alnum)."""
+    prefix = _common_prefix(values)
+    # A few seed IDs share long prefixes by chance (B0001... for neighbouring ASINs); a quarter
+    # of the length is as much as is plausibly fixed (ASIN: `B0` + 8).
+    prefix = prefix[: max(1, min(len(v) for v in values) // 4)] if prefix else prefix
+    # Keep at least 3 varying characters so the pattern does not just memorise the seed.
+    min_rest = min(len(v) for v in values) - len(prefix)
+    if min_rest < 3:
+        prefix = prefix[: max(0, len(prefix) - (3 - min_rest))]
+    rests = [v[len(prefix):] for v in values]
+    joined = "".join(rests)
+    if joined.isdigit():
+        charset = "digits"
+    elif re.fullmatch(r"[0-9a-f]+", joined) and re.search(r"\d", joined):
+        charset = "hex"
+    elif re.fullmatch(r"[A-Z0-9]+", joined):
+        charset = "upper_alnum"
+    elif re.fullmatch(r"[a-z0-9]+", joined):
+        charset = "lower_alnum"
+    elif re.fullmatch(r"[A-Za-z0-9]+", joined):
+        charset = "alnum"
+    else:
+        charset = "any"
+    lens = [len(r) for r in rests]
+    return IdPattern(prefix, charset, min(lens), max(lens))
+
+
+def _common_prefix(values: list[str]) -> str:
+    if len(values) < 2:
+        return ""
+    first = min(values)
+    last = max(values)
+    i = 0
+    while i < min(len(first), len(last)) and first[i] == last[i]:
+        i += 1
+    return first[:i]
+
+
+@dataclass
+class ColumnSpec:
+    """One column: its role and the contract generated values must meet."""
+
+    name: str
+    role: Role
+    allowed: list[str] | None = None     # label / categorical
+    minimum: float | None = None         # numeric / count / timestamp (as ordinal seconds)
+    maximum: float | None = None
+    fmt: str | None = None               # timestamp format
+    id_pattern: IdPattern | None = None
+    unique: bool = False                 # IDs that are unique in the seed must stay unique
+    max_chars: int | None = None         # text: 2x the longest seed value
+    nullable: bool = False               # the seed itself has missing values here
+    seed_min: str | None = None          # display form of the range
+    seed_max: str | None = None
+
+    def check(self, value) -> tuple[str | None, str | None]:
+        """Return (normalised value, None) when the contract holds, else (value, reason)."""
+        v = None if value is None else str(value).strip()
+        if not v:
+            return (None, None) if self.nullable else (None, "empty")
+        r = self.role
+        if r in (Role.LABEL, Role.CATEGORICAL):
+            if v in self.allowed:
+                return v, None
+            folded = {a.casefold(): a for a in self.allowed}
+            if v.casefold() in folded:  # 'Positive' for 'positive': same label
+                return folded[v.casefold()], None
+            return v, f"'{_short(v)}' is not one of {', '.join(self.allowed[:8])}"
+        if r in (Role.NUMERIC, Role.COUNT):
+            if r == Role.COUNT and not _INT.match(v):
+                return v, f"'{_short(v)}' is not a whole number"
+            if not _FLOAT.match(v):
+                return v, f"'{_short(v)}' is not a number"
+            x = float(v)
+            if self.minimum is not None and not (self.minimum <= x <= self.maximum):
+                return v, f"{v} is outside the seed range {self.seed_min}..{self.seed_max}"
+            return v, None
+        if r == Role.ID:
+            if self.id_pattern and not self.id_pattern.matches(v):
+                return v, f"'{_short(v)}' does not match the ID pattern {self.id_pattern.regex}"
+            return v, None
+        if r == Role.TIMESTAMP:
+            try:
+                t = datetime.strptime(v, self.fmt)
+            except ValueError:
+                return v, f"'{_short(v)}' does not parse as {self.fmt}"
+            x = _ordinal(t)
+            if self.minimum is not None and not (self.minimum <= x <= self.maximum):
+                return v, f"{v} is outside the seed range {self.seed_min}..{self.seed_max}"
+            return v, None
+        # text and short text
+        if "\n" in v and r == Role.SHORT_TEXT:
+            return v, "contains a line break"
+        if self.max_chars and len(v) > self.max_chars:
+            return v, f"{len(v)} characters, over the limit of {self.max_chars}"
+        return v, None
+
+    def describe(self) -> str:
+        """The contract in words, for prompts, `syngen inspect` and the app."""
+        r = self.role
+        if r in (Role.LABEL, Role.CATEGORICAL):
+            return "one of: " + ", ".join(self.allowed)
+        if r in (Role.NUMERIC, Role.COUNT):
+            kind = "whole number" if r == Role.COUNT else "number"
+            return f"{kind} from {self.seed_min} to {self.seed_max}"
+        if r == Role.ID:
+            return f"identifier matching {self.id_pattern.regex}" + (", unique" if self.unique else "")
+        if r == Role.TIMESTAMP:
+            rng = f", from {self.seed_min} to {self.seed_max}" if self.minimum is not None else ""
+            return f"date/time formatted {self.fmt}{rng}"
+        return f"{'free text' if r == Role.TEXT else 'short text'} up to {self.max_chars} characters"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["role"] = self.role.value
+        return d
+
+
+def _short(v: str, n: int = 40) -> str:
+    return v if len(v) <= n else v[: n - 1] + "…"
+
+
+def _ordinal(t: datetime) -> float:
+    return (t - datetime(1900, 1, 1)).total_seconds()
+
+
+@dataclass
+class Schema:
+    columns: list[ColumnSpec]
+    label: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def col(self, name: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def by_role(self, *roles: Role) -> list[ColumnSpec]:
+        return [c for c in self.columns if c.role in roles]
+
+    def validate(self, row: dict) -> tuple[dict, list[str]]:
+        """Check every column; return the normalised row and 'column: reason' problems."""
+        out, problems = {}, []
+        for c in self.columns:
+            value, problem = c.check(row.get(c.name))
+            out[c.name] = value
+            if problem:
+                problems.append(f"{c.name}: {problem}")
+        return out, problems
+
+
+def infer_role(name: str, values: list[str], n_rows: int) -> Role:
+    """Guess a column's role from its name and non-missing values."""
+    if not values:
+        return Role.SHORT_TEXT
+    distinct = len(set(values))
+    if all(_INT.match(v) for v in values):
+        if _ID_NAME.search(name) and not _COUNT_NAME.search(name):
+            return Role.ID
+        if _COUNT_NAME.search(name):
+            return Role.COUNT if all(int(v) >= 0 for v in values) else Role.NUMERIC
+        if _LABEL_NAME.search(name) or distinct <= min(10, max(2, n_rows // 3)):
+            return Role.CATEGORICAL
+        if distinct == len(values) and len(values) >= 20:
+            return Role.ID
+        return Role.COUNT if all(int(v) >= 0 for v in values) else Role.NUMERIC
+    if all(_FLOAT.match(v) for v in values):
+        return Role.CATEGORICAL if _LABEL_NAME.search(name) and distinct <= 20 else Role.NUMERIC
+    if {v.lower() for v in values} <= _BOOLS:
+        return Role.CATEGORICAL
+    if detect_date_format(values):
+        return Role.TIMESTAMP
+    mean_words = sum(len(v.split()) for v in values) / len(values)
+    if mean_words >= 6 or max(len(v) for v in values) > 120:
+        return Role.TEXT
+    no_spaces = all(" " not in v for v in values)
+    if no_spaces and _ID_NAME.search(name):
+        return Role.ID
+    if no_spaces and distinct == len(values) and len(values) >= 20 and \
+            all(re.search(r"\d", v) for v in values):
+        return Role.ID
+    if _LABEL_NAME.search(name) and distinct <= 20:
+        return Role.CATEGORICAL
+    if distinct <= min(30, max(1, n_rows // 3)):
+        return Role.CATEGORICAL
+    return Role.SHORT_TEXT
+
+
+def detect_date_format(values: list[str]) -> str | None:
+    """The first known format that parses at least 95% of the values (all, for small seeds)."""
+    sample = values[:200]
+    need = len(sample) if len(sample) < 20 else int(0.95 * len(sample))
+    for fmt in DATE_FORMATS:
+        ok = 0
+        for v in sample:
+            try:
+                datetime.strptime(v, fmt)
+                ok += 1
+            except ValueError:
+                pass
+        if ok >= need and ok > 0:
+            return fmt
+    return None
+
+
+def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> ColumnSpec:
+    """Derive the contract for a column from its role and the seed values."""
+    spec = ColumnSpec(name=name, role=role, nullable=nullable)
+    if not values:
+        return spec
+    if role in (Role.LABEL, Role.CATEGORICAL):
+        counts = pd.Series(values).value_counts()
+        spec.allowed = [str(v) for v in counts.index]
+        if {v.lower() for v in values} <= _BOOLS:
+            spec.allowed = sorted(set(spec.allowed) | {"True", "False"} if "True" in values or
+                                  "False" in values else set(spec.allowed) | {"true", "false"})
+    elif role in (Role.NUMERIC, Role.COUNT):
+        bad = [v for v in values if not _FLOAT.match(v)]
+        if bad:
+            raise ConfigError(f"column '{name}' cannot be {role.value}: '{_short(bad[0])}' is not a number")
+        nums = [float(v) for v in values]
+        spec.minimum, spec.maximum = min(nums), max(nums)
+        if role == Role.COUNT:
+            spec.minimum = min(0.0, spec.minimum)
+        spec.seed_min, spec.seed_max = _num_str(spec.minimum), _num_str(spec.maximum)
+    elif role == Role.ID:
+        spec.id_pattern = learn_id_pattern(values)
+        spec.unique = len(set(values)) == len(values) and len(values) > 1
+    elif role == Role.TIMESTAMP:
+        spec.fmt = detect_date_format(values)
+        if spec.fmt is None:
+            raise ConfigError(f"column '{name}' cannot be a timestamp: no known date format fits "
+                              f"values like '{_short(values[0])}'")
+        times = []
+        for v in values:
+            try:
+                times.append(datetime.strptime(v, spec.fmt))
+            except ValueError:
+                pass
+        lo, hi = min(times), max(times)
+        if any(d in spec.fmt for d in ("%Y", "%d", "%m")):  # time-of-day columns have no range
+            spec.minimum, spec.maximum = _ordinal(lo), _ordinal(hi)
+        spec.seed_min, spec.seed_max = lo.strftime(spec.fmt), hi.strftime(spec.fmt)
+    else:
+        spec.max_chars = 2 * max(len(v) for v in values)
+    return spec
+
+
+def _num_str(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None,
+                 label: str | None = None) -> Schema:
+    """Infer a role and a contract for every column; `overrides` maps column -> role name."""
+    overrides = dict(overrides or {})
+    unknown = [c for c in list(overrides) + ([label] if label else []) if c not in df.columns]
+    if unknown:
+        raise ConfigError(f"unknown column(s) {unknown}; the seed has {list(df.columns)}")
+    roles: dict[str, Role] = {}
+    for c in df.columns:
+        values = [v for v in df[c].tolist() if isinstance(v, str) and v.strip()]
+        if c in overrides:
+            try:
+                roles[c] = Role(overrides[c])
+            except ValueError:
+                raise ConfigError(f"unknown role '{overrides[c]}' for column '{c}'; "
+                                  f"use one of {[r.value for r in Role]}") from None
+        else:
+            roles[c] = infer_role(c, values, len(df))
+    if label is None:
+        label = _pick_label(df, roles)
+    if label is not None:
+        roles[label] = Role.LABEL
+    for c, r in roles.items():
+        if r == Role.LABEL and c != label:
+            roles[c] = Role.CATEGORICAL
+    specs = []
+    for c in df.columns:
+        col = df[c].tolist()
+        values = [v for v in col if isinstance(v, str) and v.strip()]
+        specs.append(build_spec(c, roles[c], values, nullable=len(values) < len(col)))
+    schema = Schema(specs, label)
+    if not schema.by_role(Role.TEXT, Role.SHORT_TEXT):
+        schema.notes.append("no text column found: rows are generated as plain table values")
+    return schema
+
+
+def _pick_label(df: pd.DataFrame, roles: dict[str, Role]) -> str | None:
+    cats = [c for c, r in roles.items() if r in (Role.CATEGORICAL, Role.LABEL)]
+    named = [c for c in cats if _LABEL_NAME.search(c)]
+    if named:
+        return named[0]
+    multi = [c for c in cats if df[c].nunique() >= 2]
+    return min(multi, key=lambda c: df[c].nunique()) if multi else None
