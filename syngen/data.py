@@ -111,6 +111,11 @@ def _read_delimited(text: str, name: str, delimiter: str | None) -> pd.DataFrame
         raise DataError(f"{name}: the file is empty; give a table with a header row and data rows")
     if delimiter is None:
         delimiter = _sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter), [])
+    names = [h.strip() for h in header]
+    dupes = sorted({h for h in names if names.count(h) > 1})
+    if dupes:  # pandas would silently rename them to a.1, a.2
+        raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
     df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                      na_values=[""], engine="python", on_bad_lines="skip", skip_blank_lines=True)
     if len(df) == 0:

@@ -42,15 +42,17 @@ def _short(s: str, n: int = 120) -> str:
 
 
 def parse_output(text, columns: list[str], text_columns: list[str] = (),
-                 exemplars: list[dict] = ()) -> ParseResult:
-    """Parse model output into dicts keyed by `columns` (the order the prompt showed)."""
+                 exemplars: list[dict] = (), truncated: bool | None = None) -> ParseResult:
+    """Parse model output into dicts keyed by `columns` (the order the prompt showed).
+    `truncated`: the backend stopped at its token limit (None: unknown, assume a short last
+    row was cut off)."""
     try:
-        return _parse(text, list(columns), list(text_columns), list(exemplars))
+        return _parse(text, list(columns), list(text_columns), list(exemplars), truncated)
     except Exception as exc:  # a parser bug must not kill a run: report it as a reject
         return ParseResult(rejects=[Reject(_short(str(text)), f"parser error: {type(exc).__name__}: {exc}")])
 
 
-def _parse(text, columns, text_columns, exemplars) -> ParseResult:
+def _parse(text, columns, text_columns, exemplars, truncated) -> ParseResult:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     text = (text or "").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
@@ -61,9 +63,9 @@ def _parse(text, columns, text_columns, exemplars) -> ParseResult:
     result = _try_json(body, columns)
     if result is None:
         if sum(1 for ln in lines if ln.strip().startswith("|")) >= 2:
-            result = _parse_table(lines, columns, text_columns, markdown=True)
+            result = _parse_table(lines, columns, text_columns, markdown=True, cut=truncated is not False)
         else:
-            result = _parse_table(lines, columns, text_columns, markdown=False)
+            result = _parse_table(lines, columns, text_columns, markdown=False, cut=truncated is not False)
     _flag_exemplar_copies(result, columns, exemplars)
     return result
 
@@ -185,12 +187,13 @@ def _header_map(fields: list[str], columns: list[str]) -> list[str | None] | Non
     hits = sum(1 for n in names if n in want)
     if not fields or hits < max(1, (len(fields) + 1) // 2):
         return None
-    if len(fields) == len(columns):
-        return list(columns)  # same width: positional, tolerates renamed headers (helpful_votes)
-    return [want.get(n) for n in names]
+    by_name = [want.get(n) for n in names]
+    if len(fields) == len(columns) and None in by_name:
+        return list(columns)  # same width, some names differ (helpful_votes): positional
+    return by_name
 
 
-def _parse_table(lines, columns, text_columns, markdown: bool) -> ParseResult:
+def _parse_table(lines, columns, text_columns, markdown: bool, cut: bool = True) -> ParseResult:
     res = ParseResult(fmt="markdown" if markdown else "csv")
     delim, spaced = ("|", False) if markdown else _detect_delim(lines, columns)
     mapping: list[str | None] = list(columns)
@@ -204,10 +207,8 @@ def _parse_table(lines, columns, text_columns, markdown: bool) -> ParseResult:
             mapping = header
             continue
         width = len(mapping)
-        if len(fields) != width and _LIST_MARK.match(fields[0]):
-            stripped = [_LIST_MARK.sub("", fields[0], count=1)] + fields[1:]
-            if len(stripped) == width:
-                fields = stripped
+        if not markdown and _LIST_MARK.match(raw) and _LIST_MARK.sub("", fields[0], count=1):
+            fields = [_LIST_MARK.sub("", fields[0], count=1)] + fields[1:]  # "1. " list numbering
         if len(fields) > width and all(f.strip() == "" for f in fields[width:]):
             fields = fields[:width]  # trailing delimiters
         if len(fields) > width and not spaced:
@@ -218,7 +219,7 @@ def _parse_table(lines, columns, text_columns, markdown: bool) -> ParseResult:
         if len(fields) != width:
             if len(fields) <= max(1, m // 3):
                 reason = "not a data row (prose or commentary)"
-            elif is_last and len(fields) < width:
+            elif is_last and cut and len(fields) < width:
                 reason = f"incomplete last row ({len(fields)} of {width} fields; output was cut off)"
             else:
                 reason = f"ragged row: {len(fields)} fields, expected {width}"

@@ -345,8 +345,13 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
                 account.errors.append(res.error)
                 account.reject(f"backend error: {res.error}")
                 continue
-            text = (prompt.prefill if backend.kind == "completion" else "") + (res.text or "")
-            parsed = parse_output(text, prompt.columns, merge_cols, prompt.exemplars)
+            if not (res.text or "").strip():
+                account.reject("empty output")
+                emit(Event("row_rejected", len(accepted), n, reason="empty output"))
+                continue
+            text = (prompt.prefill if backend.kind == "completion" else "") + res.text
+            parsed = parse_output(text, prompt.columns, merge_cols, prompt.exemplars,
+                                  truncated=res.finish_reason == "length")
             for rj in parsed.rejects:
                 account.reject(rj.reason, rj.fragment)
                 emit(Event("row_rejected", len(accepted), n, reason=rj.reason))

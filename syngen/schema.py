@@ -364,8 +364,12 @@ def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None,
         values = [v for v in col if isinstance(v, str) and v.strip()]
         specs.append(build_spec(c, roles[c], values, nullable=len(values) < len(col)))
     schema = Schema(specs, label)
-    if not schema.by_role(Role.TEXT, Role.SHORT_TEXT):
-        schema.notes.append("no text column found: rows are generated as plain table values")
+    if not schema.by_role(Role.TEXT):
+        schema.notes.append("no free-text column found: rows are generated as plain table values; "
+                            "if a column holds text, say so with --role COLUMN=text")
+    if len(specs) == 1:
+        schema.notes.append("only one column found: if the file uses another delimiter, "
+                            "save it as comma-separated CSV or as .tsv")
     return schema
 
 

@@ -88,6 +88,9 @@ class HFBackend(Backend):
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as exc:
             raise BackendError(f"the hf backend needs '{exc.name}': pip install -r requirements.txt") from None
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()  # front-ends show their own progress
+        hf_logging.set_verbosity_error()
         torch.set_num_threads(max(1, os.cpu_count() or 1))
         name = self.model
         if name == EMBEDDED:
