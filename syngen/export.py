@@ -32,13 +32,18 @@ def safe_cell(v):
     return v
 
 
+def csv_bytes(df: pd.DataFrame, safe: bool = True) -> bytes:
+    """CSV as bytes (UTF-8). RFC 4180 line ends: the csv module then quotes a lone CR too."""
+    out = df.map(safe_cell) if safe else df
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
 def write_rows(df: pd.DataFrame, path: str | Path, fmt: str = "csv", safe_csv: bool = True) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     if fmt == "csv":
-        out = df.map(safe_cell) if safe_csv else df
-        out.to_csv(tmp, index=False)
+        tmp.write_bytes(csv_bytes(df, safe_csv))
     elif fmt == "jsonl":
         out = df.astype(object).where(df.notna(), None)
         with open(tmp, "w", encoding="utf-8") as f:

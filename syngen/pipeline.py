@@ -86,6 +86,7 @@ class RunAccount:
     def to_dict(self) -> dict:
         return {"prompts": self.prompts, "batches": self.batches, "parsed": self.parsed,
                 "accepted": self.accepted, "rejected": dict(self.rejected),
+                "examples": {k: [{"reason": r, "fragment": f} for r, f in v] for k, v in self.examples.items()},
                 "repaired": dict(self.repaired), "errors": self.errors[-20:],
                 "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
                 "generate_seconds": round(self.generate_seconds, 3),

@@ -23,6 +23,10 @@ class Option:
     def coerce(self, value):
         if value is None:
             return self.default
+        if self.type is bool and isinstance(value, str):
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ConfigError(f"option {self.name}: '{value}' is not true or false")
+            return value.lower() in ("true", "1", "yes")
         try:
             v = self.type(value)
         except (TypeError, ValueError):

@@ -35,6 +35,15 @@ def _embedded_gguf() -> Path:
     return Path(assemble())
 
 
+def cpu_has_bf16() -> bool:
+    """AVX512-BF16 or AMX: bfloat16 matmuls run ~1.7x faster than float32 here (bench/)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
 def _fingerprint(path: Path) -> str:
     import transformers
     h = hashlib.sha256()
@@ -49,6 +58,9 @@ class HFBackend(Backend):
     kind = "completion"
     options = SAMPLING_OPTIONS + [
         Option("mode", str, "auto", "chat template or raw completion", choices=("auto", "chat", "completion")),
+        Option("cache", bool, True, "keep dequantised GGUF weights on disk for fast restarts"),
+        Option("dtype", str, "auto", "weights in bfloat16 or float32 (auto: bfloat16 where the CPU "
+               "has native bf16 instructions)", choices=("auto", "bfloat16", "float32")),
     ]
 
     def __init__(self, model: str | None = None, **options):
@@ -69,10 +81,14 @@ class HFBackend(Backend):
         if self._model is not None:
             return self._model, self._tok
         with _LOCK:
-            key = self.model
+            key = f"{self.model}|cache={self.settings['cache']}|dtype={self.settings['dtype']}"
             if key not in _LOADED:
                 t = time.perf_counter()
                 model, tok, source = self._load_uncached()
+                dtype = self.settings["dtype"]
+                if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
+                    import torch
+                    model.to(torch.bfloat16)  # the on-disk cache stays float32: exact either way
                 _LOADED[key] = (model, tok, source, time.perf_counter() - t)
             self._model, self._tok, self.load_source, self.load_seconds = _LOADED[key]
         mode = self.settings["mode"]
@@ -104,13 +120,14 @@ class HFBackend(Backend):
         try:
             if gguf is not None:
                 cached = cache_root() / "models" / f"{gguf.stem}-{_fingerprint(gguf)}"
-                if (cached / "config.json").exists():
+                if self.settings["cache"] and (cached / "config.json").exists():
                     return (AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32),
                             AutoTokenizer.from_pretrained(cached), "cache")
                 tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
                 model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
                                                              dtype=torch.float32)
-                self._save_dequantised(model, tok, cached)
+                if self.settings["cache"] and not (cached / "config.json").exists():
+                    self._save_dequantised(model, tok, cached)
                 return model, tok, "gguf"
             tok = AutoTokenizer.from_pretrained(name)
             model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)

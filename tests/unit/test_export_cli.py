@@ -1,0 +1,102 @@
+import csv
+import json
+
+import pandas as pd
+import pytest
+
+from syngen.cli import main
+from syngen.config import RunConfig, parse_mix
+from syngen.errors import ConfigError
+from syngen.export import default_stem, safe_cell, write_rows
+
+OWASP = ["=1+2", "+1+2", "-1+2", "@SUM(1,2)", "\tcmd", "\rcmd", "=HYPERLINK(\"http://x\")",
+         "-2+3+cmd|' /C calc'!A0"]
+
+
+def test_default_name_follows_the_seed_convention():
+    assert default_stem("drug_reviews", "diversity", "hf", "gemma3-270m", 20) == \
+        "drug_reviews_diversity_hf_gemma3-270m_20_output"
+    # model ids and odd names cannot put the file elsewhere
+    assert default_stem("../../etc", "base", "hf", "Qwen/Qwen2.5-1.5B", 5) == "etc_base_hf_Qwen2.5-1.5B_5_output"
+
+
+@pytest.mark.parametrize("payload", OWASP)
+def test_formula_cells_are_neutralised(tmp_path, payload):
+    assert safe_cell(payload) == "'" + payload
+    p = write_rows(pd.DataFrame({"a": [payload], "n": ["-5"]}), tmp_path / "x.csv")
+    back = list(csv.DictReader(open(p, newline="", encoding="utf-8")))
+    assert back[0]["a"] == "'" + payload and back[0]["n"] == "-5"  # numbers stay numbers
+    raw = write_rows(pd.DataFrame({"a": [payload]}), tmp_path / "y.csv", safe_csv=False)
+    assert list(csv.DictReader(open(raw, newline="", encoding="utf-8")))[0]["a"] == payload
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_formats_round_trip(tmp_path, fmt):
+    df = pd.DataFrame({"a": ["x", None], "b": ["1", "2"]}, dtype=object)
+    p = write_rows(df, tmp_path / f"out.{fmt}", fmt)
+    if fmt == "csv":
+        back = pd.read_csv(p, dtype=str)
+    elif fmt == "jsonl":
+        back = pd.DataFrame([json.loads(line) for line in p.read_text().splitlines()])
+    else:
+        back = pd.read_parquet(p)
+    assert back["b"].tolist() == ["1", "2"] and back["a"].tolist()[0] == "x"
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_run_config_round_trip_without_secrets(tmp_path):
+    cfg = RunConfig(num_samples=7, backend_options={"temperature": 0.5, "api_key": "sk-SECRET"},
+                    label_mix={"negative": 1.0})
+    p = tmp_path / "c.json"
+    cfg.save(p)
+    assert "sk-SECRET" not in p.read_text()
+    back = RunConfig.load(p)
+    assert back.num_samples == 7 and back.label_mix == {"negative": 1.0}
+    assert back.backend_options == {"temperature": 0.5}
+    p.write_text('{"num_samplez": 3}')
+    with pytest.raises(ConfigError, match="unknown field"):
+        RunConfig.load(p)
+
+
+def test_parse_mix():
+    assert parse_mix("negative") == {"negative": 1.0}
+    assert parse_mix("positive=0.5, negative=0.5") == {"positive": 0.5, "negative": 0.5}
+    with pytest.raises(ConfigError):
+        parse_mix("a=x")
+
+
+def test_inspect_prints_roles_and_contracts(capsys):
+    assert main(["inspect", "--data", "data/drug_reviews/train.csv"]) == 0
+    out = capsys.readouterr().out
+    assert "600 rows x 7 columns" in out and "wrapping quotes: 600" in out
+    assert "rating       label" in out and "%B %d, %Y" in out
+
+
+@pytest.mark.parametrize("content,args,needle", [
+    (None, [], "file not found"),
+    (b"", [], "the file is empty"),
+    (b"a;b\n", [], "no data rows"),
+    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--k", "9"], "--k 2 or less"),
+    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--backend", "nope"], "unknown backend 'nope'"),
+    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--k", "1", "--label-mix", "great"], "not in column 'rating'"),
+    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--role", "nosuch=text"], "unknown column"),
+])
+def test_generate_bad_input_is_one_line(tmp_path, capsys, content, args, needle):
+    path = tmp_path / "seed.csv"
+    if content is not None:
+        path.write_bytes(content)
+    code = main(["generate", "--data", str(path), "-n", "2", "--out", str(tmp_path / "o"), "-q"] + args)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("syngen: error:") and needle in err and "\n" not in err
+    assert "Traceback" not in err
+
+
+def test_no_text_column_and_wrong_delimiter_are_explained(tmp_path, capsys):
+    p = tmp_path / "nums.csv"
+    p.write_text("x,kind\n1.5,a\n2.5,b\n3.5,a\n4.5,b\n5.5,a\n6.5,b\n")
+    assert main(["inspect", "--data", str(p)]) == 0
+    assert "no free-text column found" in capsys.readouterr().out
+    p.write_text("x:kind\n1:a\n2:b\n")
+    assert main(["inspect", "--data", str(p)]) == 0
+    assert "only one column found" in capsys.readouterr().out
