@@ -15,7 +15,7 @@ from .schema import Role
 
 # CLI flag -> RunConfig field, for flags that map one to one.
 _FIELDS = {"data": "data", "num_samples": "num_samples", "backend": "backend", "model": "model",
-           "k": "k", "selection": "selection", "prompt_style": "prompt_style", "context": "context",
+           "base_url": "base_url", "k": "k", "selection": "selection", "prompt_style": "prompt_style", "context": "context",
            "rows_per_prompt": "rows_per_prompt", "label": "label", "batch_size": "batch_size",
            "max_prompts": "max_prompts", "seed": "seed", "near_duplicate": "near_duplicate",
            "id_policy": "id_policy", "out": "out", "format": "format"}
@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--config", help="replay a run config written next to an earlier output")
     g.add_argument("--data", help="seed file (CSV/TSV/JSON/JSONL/Parquet/Excel)")
     g.add_argument("--num-samples", "-n", type=int)
-    g.add_argument("--backend", help="hf (embedded, default)")
+    g.add_argument("--backend", help="hf (embedded, default), ollama, cohere, openai")
+    g.add_argument("--base-url", help="server address for ollama / openai-compatible / cohere")
     g.add_argument("--model", help="model id, local folder or .gguf (hf default: gemma3-270m)")
     g.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="backend option")
     for name, typ in (("temperature", float), ("top_p", float), ("top_k", int), ("max_new_tokens", int)):
@@ -153,7 +154,7 @@ class Progress:
 
 
 def cmd_generate(a: argparse.Namespace) -> int:
-    from .backends import create_backend
+    from .backends import backend_from_config
     from .export import checkpoint_path, export_run
     from .pipeline import prepare_seed, run
 
@@ -161,7 +162,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
     cfg.check()
     seed = prepare_seed(cfg)
     _normalise_negatives(cfg, seed)
-    backend = create_backend(cfg.backend, cfg.model, **cfg.backend_options)
+    backend = backend_from_config(cfg)
     ckpt = checkpoint_path(cfg, seed.name, backend.name, backend.model_label)
     if not a.quiet:
         print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}",

@@ -18,6 +18,7 @@ class RunConfig:
     num_samples: int = 20
     backend: str = "hf"
     model: str | None = None
+    base_url: str | None = None                # remote backends: server address
     backend_options: dict = field(default_factory=dict)
     # prompt
     k: int = 4

@@ -22,7 +22,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .backends import Backend, create_backend
+from .backends import Backend, backend_from_config
 from .config import RunConfig
 from .copycheck import CopyIndex, repetition_ratio, row_key, word_count
 from .data import CleanReport, clean_table, dataset_name, load_table
@@ -265,6 +265,19 @@ class _Gate:
             self.used_ids[c.name].add(row.get(c.name))
 
 
+def _timed(it, account: RunAccount):
+    """Yield from a backend's results, adding only the time spent waiting on the backend."""
+    while True:
+        t = time.perf_counter()
+        try:
+            item = next(it)
+        except StopIteration:
+            account.generate_seconds += time.perf_counter() - t
+            return
+        account.generate_seconds += time.perf_counter() - t
+        yield item
+
+
 def _pick_labels(targets, counts, n_prompts) -> list[str | None]:
     if not targets:
         return [None] * n_prompts
@@ -292,7 +305,7 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     n = config.num_samples
     targets = label_targets(seed, n, config.label_mix)
     if backend is None:
-        backend = create_backend(config.backend, config.model, **config.backend_options)
+        backend = backend_from_config(config)
     emit = on_event or (lambda e: None)
     rng = random.Random(config.seed)
     gate = _Gate(seed, config, rng)
@@ -331,14 +344,17 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
         size = min(config.batch_size, left)
         labels = _pick_labels(targets, counts, size)
         prompts = [build_prompt(seed.df, seed.schema, spec, rng, target_label=lab) for lab in labels]
-        tg = time.perf_counter()
-        results = backend.generate(prompts, seed=config.seed + 1000 * batch_id)
-        account.generate_seconds += time.perf_counter() - tg
         account.prompts += len(prompts)
         account.batches += 1
         new_rows = []
         errors = 0
-        for prompt, res in zip(prompts, results):
+        for idx, res in _timed(backend.generate_iter(prompts, seed=config.seed + 1000 * batch_id,
+                                                     cancel=cancel), account):
+            if len(accepted) >= n:
+                break  # leaving the loop drops the batch's queued requests
+            if res.error == "cancelled":
+                continue  # not a failure: the user stopped the run (results already paid for are kept)
+            prompt = prompts[idx]
             account.prompt_tokens += res.prompt_tokens
             account.completion_tokens += res.completion_tokens
             if res.error:
@@ -386,6 +402,12 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
         emit(Event("batch_finished", len(accepted), n,
                    message=f"batch {batch_id}: +{len(new_rows)} rows, {errors} request errors"))
         fail_streak = fail_streak + 1 if errors == len(prompts) else 0
+        if getattr(backend, "circuit_open", lambda: False)():
+            status = "failed"
+            real = [e for e in account.errors if "circuit open" not in e]
+            message = (f"{backend.name}: {backend.settings.get('circuit_after')} requests failed in a row, "
+                       f"run stopped; last error: {(real or account.errors)[-1]}")
+            break
         if fail_streak >= FAIL_STREAK:
             status = "failed"
             message = f"the backend failed {FAIL_STREAK} batches in a row: {account.errors[-1]}"

@@ -8,6 +8,9 @@ from .base import Backend, GenerationResult, Option
 
 REGISTRY = {
     "hf": "syngen.backends.hf:HFBackend",
+    "ollama": "syngen.backends.ollama_backend:OllamaBackend",
+    "cohere": "syngen.backends.cohere_backend:CohereBackend",
+    "openai": "syngen.backends.openai_compat:OpenAIBackend",
     "scripted": "syngen.backends.scripted:ScriptedBackend",
 }
 
@@ -27,4 +30,15 @@ def create_backend(name: str, model: str | None = None, **options) -> Backend:
     return backend_class(name)(model=model, **options)
 
 
-__all__ = ["Backend", "GenerationResult", "Option", "REGISTRY", "backend_class", "create_backend"]
+def backend_from_config(config) -> Backend:
+    """The backend a RunConfig names (keys come from the environment, never from the config)."""
+    extra = {}
+    if config.base_url:
+        if config.backend == "hf":
+            raise ConfigError("--base-url is for the remote backends (ollama, cohere, openai), not hf")
+        extra["base_url"] = config.base_url
+    return create_backend(config.backend, config.model, **extra, **config.backend_options)
+
+
+__all__ = ["Backend", "GenerationResult", "Option", "REGISTRY", "backend_class", "backend_from_config",
+           "create_backend"]

@@ -86,5 +86,9 @@ class Backend:
         """Generate for several prompts at once (batched or concurrent); one result each."""
         raise NotImplementedError
 
+    def generate_iter(self, prompts: list[Prompt], seed: int | None = None, cancel=None):
+        """Yield (index, result) as results complete; the default runs `generate` in one go."""
+        yield from enumerate(self.generate(prompts, seed=seed))
+
     def close(self) -> None:
         pass

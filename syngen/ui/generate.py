@@ -9,7 +9,7 @@ from ..data import clean_table, load_upload
 from ..errors import SyngenError
 from ..pipeline import Seed, prepare_seed, run
 from ..schema import infer_schema
-from ..backends import create_backend
+from ..backends import backend_from_config
 from .models import warm_model
 from .state import BUNDLED, AppState
 
@@ -44,7 +44,7 @@ def roles_frame(schema) -> pd.DataFrame:
 def run_with_progress(state: AppState, cfg: RunConfig, seed: Seed) -> None:
     with st.status("Loading the embedded model…", expanded=True) as status:
         warm_model(cfg.backend, cfg.model)
-        backend = create_backend(cfg.backend, cfg.model, **cfg.backend_options)
+        backend = backend_from_config(cfg)
         status.update(label=f"Generating {cfg.num_samples} rows with {backend.model_label}…")
         bar = st.progress(0.0)
         note = st.empty()

@@ -1,0 +1,85 @@
+"""`syngen generate --backend ollama|cohere|openai` end to end against local wire servers."""
+import itertools
+import json
+import re
+
+import pytest
+from test_remote_backends import KEY, cohere_ok, ollama_ok, openai_ok
+from wire import Reply, dead_port
+
+from syngen.cli import main
+
+OK = {"openai": ("/v1/chat/completions", openai_ok), "cohere": ("/v2/chat", cohere_ok),
+      "ollama": ("/api/chat", ollama_ok)}
+
+
+def csv_writer():
+    counter = itertools.count(1)
+
+    def reply(path, body):
+        user = body["messages"][-1]["content"]
+        label = re.search(r"must have rating=(\w+)", user).group(1)
+        rows = []
+        for _ in range(2):
+            i = next(counter)
+            rows.append(f'{2000 + 13 * i},"Remote model story number {i} about a pill that did things",'
+                        f'{label},"March {i % 27 + 1}, 2015",{i % 20}')
+        text = "Sure! Here are the rows:\n```csv\nreview_id,review,rating,date,usefulCount\n" + \
+               "\n".join(rows) + "\n```"
+        return OK_FOR[path](text)
+    return reply
+
+
+OK_FOR = {p: f for p, f in OK.values()}
+
+
+@pytest.mark.parametrize("name", sorted(OK))
+def test_generate_with_each_remote_backend(name, server, small_seed, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COHERE_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    server.default = csv_writer()
+    url = server.url + ("/v1" if name == "openai" else "")
+    out = tmp_path / "out"
+    code = main(["generate", "--data", str(small_seed), "--backend", name, "--base-url", url, "-n", "5",
+                 "--k", "2", "--batch-size", "3", "--option", "concurrency=3", "--label", "rating",
+                 "--out", str(out), "-q"])
+    err = capsys.readouterr()
+    assert code == 0, err
+    files = sorted(p.name for p in out.iterdir())
+    assert any(f"_base_{name}_" in f and f.endswith("_5_output.csv") for f in files)
+    csv_file = next(out.glob("*_output.csv"))
+    lines = csv_file.read_text().strip().splitlines()
+    assert len(lines) == 1 + 5
+    for f in out.iterdir():  # the key is in no artefact
+        assert KEY not in f.read_text()
+    assert KEY not in err.out + err.err
+    cfg = json.loads(next(out.glob("*.config.json")).read_text())
+    assert cfg["backend"] == name and cfg["base_url"] == url
+
+
+def test_dead_server_fails_fast_with_one_line(small_seed, tmp_path, capsys):
+    url = f"http://127.0.0.1:{dead_port()}/v1"
+    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", url, "-n", "3",
+                 "--k", "2", "--option", "max_retries=0", "--option", "circuit_after=3", "--out", str(tmp_path),
+                 "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "3 requests failed in a row" in err and "cannot connect" in err and "Traceback" not in err
+
+
+def test_rows_accepted_before_a_server_dies_are_kept(server, small_seed, tmp_path, capsys):
+    writer = csv_writer()
+    calls = itertools.count()
+
+    def flaky(path, body):
+        return writer(path, body) if next(calls) < 2 else Reply({"error": "down"}, 500)
+    server.default = flaky
+    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1",
+                 "-n", "8", "--k", "2", "--batch-size", "2", "--option", "max_retries=0", "--option",
+                 "concurrency=1", "--option", "circuit_after=2", "--label", "rating", "--out", str(tmp_path), "-q"])
+    assert code == 1
+    csv_file = next(tmp_path.glob("*_output.csv"))
+    kept = csv_file.read_text().strip().splitlines()[1:]
+    assert len(kept) == 4  # two good responses x two rows each, written although the run failed
+    ckpt = next(tmp_path.glob(".*checkpoint.jsonl"))
+    assert len(ckpt.read_text().splitlines()) == 1 + 4
