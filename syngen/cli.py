@@ -16,7 +16,8 @@ from .schema import Role
 # CLI flag -> RunConfig field, for flags that map one to one.
 _FIELDS = {"data": "data", "num_samples": "num_samples", "backend": "backend", "model": "model",
            "base_url": "base_url", "k": "k", "selection": "selection", "prompt_style": "prompt_style", "context": "context",
-           "rows_per_prompt": "rows_per_prompt", "label": "label", "batch_size": "batch_size",
+           "rows_per_prompt": "rows_per_prompt",
+           "completion_format": "completion_format", "label": "label", "batch_size": "batch_size",
            "max_prompts": "max_prompts", "seed": "seed", "near_duplicate": "near_duplicate",
            "id_policy": "id_policy", "out": "out", "format": "format"}
 _SAMPLING = ("temperature", "top_p", "top_k", "max_new_tokens")
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--context", help="what the data is, e.g. 'patient reviews of drugs'")
     g.add_argument("--negatives", help="file of rows (or lines of text) the output must not resemble")
     g.add_argument("--rows-per-prompt", type=int)
+    g.add_argument("--completion-format", help="what base models continue: records (default) or csv")
     g.add_argument("--label", help="label column (default: inferred)")
     g.add_argument("--label-mix", help="'negative' or 'positive=0.5,negative=0.5' (default: seed mix)")
     g.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",

@@ -27,7 +27,8 @@ class RunConfig:
     template: str | None = None
     context: str | None = None
     negatives: list[dict] = field(default_factory=list)
-    rows_per_prompt: int = 3
+    rows_per_prompt: int = 2
+    completion_format: str = "records"         # base models continue "column: value" records or csv
     # columns and labels
     label: str | None = None
     label_mix: dict[str, float] | None = None   # None: follow the seed's label mix

@@ -62,6 +62,8 @@ def _parse(text, columns, text_columns, exemplars, truncated) -> ParseResult:
     body = "\n".join(lines).strip()
     result = _try_json(body, columns)
     if result is None:
+        result = _try_records(lines, columns, truncated is not False)
+    if result is None:
         if sum(1 for ln in lines if ln.strip().startswith("|")) >= 2:
             result = _parse_table(lines, columns, text_columns, markdown=True, cut=truncated is not False)
         else:
@@ -124,6 +126,61 @@ def _try_json(body: str, columns: list[str]) -> ParseResult | None:
             res.rejects.append(Reject(_short(json.dumps(o)), "JSON object has none of the expected columns"))
         elif missing:
             res.rejects.append(Reject(_short(json.dumps(o)), f"missing column(s) {', '.join(missing)}"))
+        else:
+            res.rows.append(row)
+    return res
+
+
+# ---------------------------------------------------------------- records ("column: value")
+
+def _try_records(lines: list[str], columns: list[str], cut: bool) -> ParseResult | None:
+    """Blocks of `column: value` lines; a blank line or a repeated column starts a new row."""
+    want = {norm_name(c): c for c in columns}
+    key_re = re.compile(r"^\s*([\w][\w .-]{0,60}?)\s*:\s?(.*)$")
+
+    def key_of(line):
+        m = key_re.match(line)
+        return (want.get(norm_name(m.group(1))), m.group(2)) if m else (None, None)
+    keyed = {key_of(ln)[0] for ln in lines} - {None}
+    if len(keyed) < min(2, len(columns)):
+        return None
+    res = ParseResult(fmt="records")
+    blocks, cur, raw = [], {}, []
+    last_key = None
+
+    def close():
+        if cur or raw:
+            blocks.append((dict(cur), "\n".join(raw)))
+    for ln in lines:
+        if not ln.strip():
+            close()
+            cur, raw, last_key = {}, [], None
+            continue
+        key, value = key_of(ln)
+        if key is not None:
+            if key in cur:  # the model skipped the blank line between rows
+                close()
+                cur, raw = {}, []
+            cur[key] = value.strip()
+            last_key = key
+        elif last_key is not None:
+            cur[last_key] = (cur[last_key] + " " + ln.strip()).strip()  # a wrapped long value
+        else:
+            res.rejects.append(Reject(_short(ln), "not a data row (prose or commentary)"))
+            continue
+        raw.append(ln)
+    close()
+    for i, (row, text) in enumerate(blocks):
+        missing = [c for c in columns if c not in row]
+        if not row:
+            continue
+        if missing and len(missing) == len(columns) - 1 and len(blocks) > 1 and i == len(blocks) - 1 and not cut:
+            res.rejects.append(Reject(_short(text), "not a data row (prose or commentary)"))
+        elif missing and i == len(blocks) - 1 and cut:
+            res.rejects.append(Reject(_short(text), f"incomplete last row ({len(row)} of {len(columns)} "
+                                                    "fields; output was cut off)"))
+        elif missing:
+            res.rejects.append(Reject(_short(text), f"missing column(s) {', '.join(missing)}"))
         else:
             res.rows.append(row)
     return res

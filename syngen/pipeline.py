@@ -300,7 +300,8 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     seed = seed or prepare_seed(config)
     spec = PromptSpec(k=config.k, selection=config.selection, style=config.prompt_style,
                       template=config.template, context=config.context,
-                      negatives=config.negatives, rows_per_prompt=config.rows_per_prompt)
+                      negatives=config.negatives, rows_per_prompt=config.rows_per_prompt,
+                      completion_format=config.completion_format)
     spec.check(len(seed.df))
     n = config.num_samples
     targets = label_targets(seed, n, config.label_mix)

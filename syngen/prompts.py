@@ -42,12 +42,15 @@ class PromptSpec:
     context: str | None = None
     negatives: list[dict] = field(default_factory=list)
     rows_per_prompt: int = 5
+    completion_format: str = "records"   # what base models continue: "records" or "csv"
 
     def check(self, n_seed: int) -> None:
         if self.style not in STYLES:
             raise ConfigError(f"unknown prompt style '{self.style}'; use one of {list(STYLES)}")
         if self.style == "custom" and not self.template:
             raise ConfigError("prompt style 'custom' needs a template (--template FILE)")
+        if self.completion_format not in ("records", "csv"):
+            raise ConfigError(f"unknown completion format '{self.completion_format}'; use records or csv")
         if self.selection not in SELECTIONS:
             raise ConfigError(f"unknown exemplar selection '{self.selection}'; use one of {SELECTIONS}")
         if self.k < 1:
@@ -64,7 +67,8 @@ class Prompt:
     columns: list[str]
     exemplars: list[dict]
     target_label: str | None = None
-    rows: int = 1  # rows asked for; completion backends stop after this many lines
+    rows: int = 1            # rows asked for
+    lines_per_row: int = 1   # completion backends stop after rows * lines_per_row line breaks
 
 
 def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> str:
@@ -75,6 +79,16 @@ def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> st
     for r in rows:
         w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
     return buf.getvalue()
+
+
+def rows_to_records(rows: list[dict], columns: list[str]) -> str:
+    """One `column: value` line per field, a blank line between rows. Base models keep this
+    shape far better than CSV quoting (bench/embedded.py measures both)."""
+    return "".join("".join(f"{c}: {_one_line(r.get(c))}\n" for c in columns) + "\n" for r in rows)
+
+
+def _one_line(v) -> str:
+    return "" if v is None else " ".join(str(v).split())
 
 
 def _words(s: str) -> set[str]:
@@ -203,16 +217,22 @@ def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: rand
     messages = [{"role": "system", "content": "You generate realistic synthetic rows for tabular "
                  "datasets. You answer with CSV only."}, {"role": "user", "content": user}]
 
-    # Completion rendering: a CSV file the base model continues.
+    # Completion rendering: a file of rows the base model continues. With a target label the
+    # label comes first and the prefix ends inside the new row, so the model must write it.
     ccols = columns
     prefill = ""
+    records = spec.completion_format == "records" and not spec.template
     if target_label is not None and label and not spec.template:
         ccols = [label] + [c for c in columns if c != label]
-        prefill = rows_to_csv([{label: target_label}], [label], header=False).strip() + ","
+        prefill = (f"{label}: {_one_line(target_label)}" if records else
+                   rows_to_csv([{label: target_label}], [label], header=False).strip() + ",")
+    head = f"# {spec.context}\n\n" if spec.context else ""
     if spec.template:
         # The user's text is the whole prefix; its {examples} block carries the header.
         body = user.rstrip() + "\n"
+    elif records:
+        body = head + rows_to_records(exemplars, ccols)
     else:
-        head = f"# {spec.context}\n" if spec.context else ""
         body = head + rows_to_csv(exemplars, ccols)
-    return Prompt(messages, body + prefill, prefill, ccols, exemplars, target_label, n)
+    return Prompt(messages, body + prefill, prefill, ccols, exemplars, target_label, n,
+                  len(ccols) + 1 if records else 1)

@@ -159,19 +159,20 @@ class HFBackend(Backend):
             return self._tok.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
         return prompt.completion
 
-    def _stop_after_rows(self, n_prompt: int, rows: list[int]):
+    def _stop_after_lines(self, n_prompt: int, lines: list[int]):
+        """Stop each sequence once it has written enough line breaks for the rows asked for."""
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
         if self._newline_ids is None:
             vocab = self._tok.convert_ids_to_tokens(list(range(len(self._tok))))
-            ids = [i for i, t in enumerate(vocab) if t and "\n" in t]
-            self._newline_ids = torch.tensor(ids or [0])
-        nl, rows = self._newline_ids, torch.tensor(rows)
+            counts = [(t or "").count("\n") for t in vocab]
+            size = max(len(counts), int(getattr(self._model.config, "vocab_size", 0) or 0))
+            self._newline_ids = torch.tensor(counts + [0] * (size - len(counts)))
+        per_token, need = self._newline_ids, torch.tensor(lines)
 
         class RowsDone(StoppingCriteria):
             def __call__(self, input_ids, scores, **kwargs):
-                new = input_ids[:, n_prompt:]
-                return torch.isin(new, nl).sum(dim=1) >= rows
+                return per_token[input_ids[:, n_prompt:]].sum(dim=1) >= need
 
         return StoppingCriteriaList([RowsDone()])
 
@@ -192,7 +193,8 @@ class HFBackend(Backend):
             torch.manual_seed(seed if seed is not None else s["seed"])
             sample = s["temperature"] > 0
             kwargs = dict(do_sample=sample, max_new_tokens=s["max_new_tokens"], pad_token_id=tok.pad_token_id,
-                          stopping_criteria=self._stop_after_rows(n_prompt, [p.rows for p in prompts]))
+                          stopping_criteria=self._stop_after_lines(
+                              n_prompt, [p.rows * p.lines_per_row for p in prompts]))
             if sample:
                 kwargs.update(temperature=s["temperature"], top_p=s["top_p"], top_k=s["top_k"] or None)
             with torch.inference_mode():

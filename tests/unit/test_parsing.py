@@ -121,3 +121,20 @@ def test_random_text_never_raises():
     for _ in range(300):
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
         parse_output(s, C3, ["review"], [{"id": "1", "review": "a", "label": "b"}])
+
+
+def test_records_format():
+    out = ("id: 1\nreview: A long review that the model\nwrapped onto a second line\nlabel: pos\n\n"
+           "id: 2\nreview: second\nlabel: neg\n"
+           "id: 3\nreview: no blank line before me\nlabel: pos\n\nid: 4\nreview: cut off here")
+    res = parse_output(out, C3)
+    assert res.fmt == "records"
+    assert res.rows == [{"id": "1", "review": "A long review that the model wrapped onto a second line", "label": "pos"},
+                        {"id": "2", "review": "second", "label": "neg"},
+                        {"id": "3", "review": "no blank line before me", "label": "pos"}]
+    assert res.rejects[0].reason == "incomplete last row (2 of 3 fields; output was cut off)"
+    res = parse_output(out, C3, truncated=False)
+    assert res.rejects[0].reason == "missing column(s) label"
+    res = parse_output("Sure, here you go!\n\nID: 5\nReview: fine\nLabel: pos\n", C3)
+    assert res.rows == [{"id": "5", "review": "fine", "label": "pos"}]
+    assert res.rejects[0].reason == "not a data row (prose or commentary)"

@@ -20,7 +20,8 @@ def writer(counter=[0]):
 
 
 def cfg(path, **kw):
-    base = dict(data=str(path), num_samples=6, k=2, batch_size=3, seed=1, label="rating")
+    base = dict(data=str(path), num_samples=6, k=2, batch_size=3, seed=1, label="rating",
+                completion_format="csv")
     base.update(kw)
     return RunConfig(**base)
 
@@ -150,3 +151,16 @@ def test_chat_backend_gets_no_prefill(small_seed):
 def test_k_larger_than_seed_is_a_config_error(small_seed):
     with pytest.raises(ConfigError, match="larger than the seed"):
         run(cfg(small_seed, k=50), ScriptedBackend())
+
+
+def test_records_format_for_completion_models(small_seed):
+    def answer(prompt):
+        assert prompt.completion.endswith("\n\nrating: " + prompt.target_label)
+        i = len(b.calls)
+        return (f"\nreview_id: {4000 + i}\nreview: Record style story {i} about a new pill and its effects\n"
+                f"date: March {i}, 2015\nusefulCount: {i}\n\nrating: positive\nreview_id: 9\nreview: cut")
+    b = ScriptedBackend(outputs=[answer])
+    res = run(cfg(small_seed, num_samples=4, completion_format="records"), b)
+    assert res.status == "complete" and len(res.rows) == 4
+    assert res.account.rejected["missing column(s) date, usefulCount"] >= 1  # the cut second record
+    assert b.calls[0].lines_per_row == 6

@@ -9,7 +9,7 @@ from syngen.prompts import PromptSpec, build_prompt, select_exemplars
 
 def test_k_exemplars_are_seed_rows_and_fresh_per_prompt(drug_seed):
     rng = random.Random(0)
-    spec = PromptSpec(k=4)
+    spec = PromptSpec(k=4, completion_format="csv")
     a = build_prompt(drug_seed.df, drug_seed.schema, spec, rng)
     b = build_prompt(drug_seed.df, drug_seed.schema, spec, rng)
     seed_ids = set(drug_seed.df["review_id"])
@@ -27,7 +27,8 @@ def test_stratified_selection_follows_the_seed_mix(drug_seed):
 
 
 def test_target_label_forces_the_row_for_completion_models(drug_seed):
-    p = build_prompt(drug_seed.df, drug_seed.schema, PromptSpec(k=3), random.Random(1), target_label="neutral")
+    p = build_prompt(drug_seed.df, drug_seed.schema, PromptSpec(k=3, completion_format="csv"), random.Random(1),
+                     target_label="neutral")
     assert p.columns[0] == "rating" and p.completion.startswith("rating,review_id,")
     assert p.completion.endswith("\nneutral,") and p.prefill == "neutral,"
     assert {e["rating"] for e in p.exemplars} == {"neutral"}
@@ -74,3 +75,15 @@ def test_bad_prompt_settings_name_the_fix():
         PromptSpec(style="fancy").check(10)
     with pytest.raises(ConfigError, match="needs a template"):
         PromptSpec(style="custom").check(10)
+
+
+def test_records_rendering_for_completion_models(drug_seed):
+    p = build_prompt(drug_seed.df, drug_seed.schema, PromptSpec(k=2, rows_per_prompt=3), random.Random(1),
+                     target_label="negative")
+    blocks = p.completion.split("\n\n")
+    assert len(blocks) == 3 and blocks[-1] == "rating: negative" and p.prefill == "rating: negative"
+    first = blocks[0].splitlines()
+    assert [ln.split(":")[0] for ln in first] == ["rating", "review_id", "drugName", "condition", "review",
+                                                  "date", "usefulCount"]
+    assert first[0] == "rating: negative"
+    assert p.rows == 3 and p.lines_per_row == 8
