@@ -42,7 +42,7 @@ context = st.text_input("What is this data? (optional)", key="gen_context",
                         placeholder="e.g. patient reviews of prescription drugs")
 
 if st.button("Generate", type="primary", key="gen_go"):
-    cfg = RunConfig(data=state.data_name, num_samples=int(n), k=int(k), prompt_style=style,
+    cfg = RunConfig(data=state.data_name, num_samples=int(n), k=int(k), style=style,
                     context=context or None, backend_options={"temperature": temperature})
     try:
         run_with_progress(state, cfg, seed)

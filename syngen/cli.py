@@ -15,7 +15,7 @@ from .schema import Role
 
 # CLI flag -> RunConfig field, for flags that map one to one.
 _FIELDS = {"data": "data", "num_samples": "num_samples", "backend": "backend", "model": "model",
-           "base_url": "base_url", "k": "k", "selection": "selection", "prompt_style": "prompt_style", "context": "context",
+           "base_url": "base_url", "k": "k", "selection": "selection", "prompt_style": "style", "context": "context",
            "rows_per_prompt": "rows_per_prompt",
            "completion_format": "completion_format", "label": "label", "batch_size": "batch_size",
            "max_prompts": "max_prompts", "seed": "seed", "near_duplicate": "near_duplicate",
@@ -94,7 +94,7 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
     cfg.backend_options = opts
     if a.template:
         cfg.template = _read_text(a.template)
-        cfg.prompt_style = a.prompt_style or "custom"
+        cfg.style = a.prompt_style or "custom"
     if a.label_mix:
         cfg.label_mix = parse_mix(a.label_mix)
     if a.role:

@@ -7,28 +7,24 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import ConfigError
+from .prompts import PromptSpec
 
 # Option names that could carry credentials are never written to a config file.
 _SECRET = re.compile(r"key|token|secret|password|auth", re.I)
 
 
 @dataclass
-class RunConfig:
+class RunConfig(PromptSpec):
+    """A PromptSpec plus data, backend, run control and output settings."""
+
     data: str = "data/drug_reviews/train.csv"
     num_samples: int = 20
     backend: str = "hf"
     model: str | None = None
     base_url: str | None = None                # remote backends: server address
     backend_options: dict = field(default_factory=dict)
-    # prompt
-    k: int = 4
-    selection: str = "auto"
-    prompt_style: str = "base"
-    template: str | None = None
-    context: str | None = None
-    negatives: list[dict] = field(default_factory=list)
-    rows_per_prompt: int = 2
-    completion_format: str = "records"         # base models continue "column: value" records or csv
+    # the prompt fields (k, selection, style, template, context, negatives, rows_per_prompt,
+    # completion_format) come from PromptSpec
     # columns and labels
     label: str | None = None
     label_mix: dict[str, float] | None = None   # None: follow the seed's label mix

@@ -60,7 +60,7 @@ def write_rows(df: pd.DataFrame, path: str | Path, fmt: str = "csv", safe_csv: b
 def export_run(result, config: RunConfig, backend_name: str, model: str) -> dict[str, Path]:
     """Write rows, `<stem>.config.json` (replayable) and `<stem>.account.json` next to each other."""
     out = Path(config.out)
-    stem = default_stem(result.seed.name, config.prompt_style, backend_name, model, config.num_samples)
+    stem = default_stem(result.seed.name, config.style, backend_name, model, config.num_samples)
     paths = {"rows": write_rows(result.rows, out / f"{stem}.{config.format}", config.format, config.safe_csv)}
     paths["config"] = out / f"{stem}.config.json"
     config.save(paths["config"])
@@ -72,5 +72,5 @@ def export_run(result, config: RunConfig, backend_name: str, model: str) -> dict
 
 
 def checkpoint_path(config: RunConfig, dataset: str, backend_name: str, model: str) -> Path:
-    stem = default_stem(dataset, config.prompt_style, backend_name, model, config.num_samples)
+    stem = default_stem(dataset, config.style, backend_name, model, config.num_samples)
     return Path(config.out) / f".{stem}.checkpoint.jsonl"

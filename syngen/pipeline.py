@@ -28,7 +28,7 @@ from .copycheck import CopyIndex, repetition_ratio, row_key, word_count
 from .data import CleanReport, clean_table, dataset_name, load_table
 from .errors import ConfigError, DataError
 from .parsing import parse_output
-from .prompts import PromptSpec, build_prompt
+from .prompts import build_prompt
 from .schema import Role, Schema, infer_schema
 
 PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
@@ -298,11 +298,8 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     t0 = time.perf_counter()
     config.check()
     seed = seed or prepare_seed(config)
-    spec = PromptSpec(k=config.k, selection=config.selection, style=config.prompt_style,
-                      template=config.template, context=config.context,
-                      negatives=config.negatives, rows_per_prompt=config.rows_per_prompt,
-                      completion_format=config.completion_format)
-    spec.check(len(seed.df))
+    spec = config  # a RunConfig is a PromptSpec
+    spec.check_prompt(len(seed.df))
     n = config.num_samples
     targets = label_targets(seed, n, config.label_mix)
     if backend is None:
@@ -391,7 +388,7 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
                     counts[row[label]] += 1
                 if config.provenance:
                     row.update(is_synthetic=True, backend=backend.name, model=backend.model_label,
-                               prompt_style=config.prompt_style, k=config.k, batch_id=batch_id,
+                               prompt_style=config.style, k=config.k, batch_id=batch_id,
                                run_id=run_id)
                 accepted.append(row)
                 new_rows.append(row)

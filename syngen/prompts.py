@@ -41,10 +41,10 @@ class PromptSpec:
     template: str | None = None
     context: str | None = None
     negatives: list[dict] = field(default_factory=list)
-    rows_per_prompt: int = 5
+    rows_per_prompt: int = 2
     completion_format: str = "records"   # what base models continue: "records" or "csv"
 
-    def check(self, n_seed: int) -> None:
+    def check_prompt(self, n_seed: int) -> None:
         if self.style not in STYLES:
             raise ConfigError(f"unknown prompt style '{self.style}'; use one of {list(STYLES)}")
         if self.style == "custom" and not self.template:

@@ -1,12 +1,12 @@
 import csv
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures"
-DRUG_TRAIN = ROOT / "data" / "drug_reviews" / "train.csv"
+sys.path.insert(0, str(Path(__file__).parent))
+from helpers import DRUG_TRAIN, FIXTURES  # noqa: E402
 
 
 @pytest.fixture(scope="session")

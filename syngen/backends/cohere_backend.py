@@ -44,9 +44,9 @@ class CohereBackend(RemoteBackend):
         from cohere.core.api_error import ApiError
         where = self.base_url or "api.cohere.com"
         if isinstance(exc, httpx.TimeoutException):
-            return Failure(f"cohere: no answer from {where} within {self.settings['timeout']:g}s", True)
+            return self._timed_out(where)
         if isinstance(exc, httpx.TransportError):
-            return Failure(f"cohere: cannot connect to {where} ({first_line(exc)})", True)
+            return self._unreachable(where, f"check the network or --base-url ({first_line(exc)})")
         if isinstance(exc, ApiError):
             code = exc.status_code or 0
             if code == 401:
@@ -57,4 +57,4 @@ class CohereBackend(RemoteBackend):
             detail = body.get("message", "") if isinstance(body, dict) else str(body)[:200]
             return Failure(f"cohere: HTTP {code} from {where}{': ' + detail if detail else ''}",
                            code in RETRYABLE_STATUS, code, retry_after_seconds(exc.headers))
-        return Failure(f"cohere: unexpected response from {where} ({type(exc).__name__}: {first_line(exc)})", False)
+        return self._unexpected(where, exc)

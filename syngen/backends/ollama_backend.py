@@ -6,7 +6,7 @@ import threading
 
 from ..errors import BackendError
 from .base import GenerationResult, Option
-from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, first_line, retry_after_seconds
+from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, retry_after_seconds
 
 
 class OllamaBackend(RemoteBackend):
@@ -63,10 +63,9 @@ class OllamaBackend(RemoteBackend):
         import httpx
         import ollama
         if isinstance(exc, httpx.TimeoutException):
-            return Failure(f"ollama: no answer from {self.base_url} within {self.settings['timeout']:g}s", True)
+            return self._timed_out(self.base_url)
         if isinstance(exc, (ConnectionError, httpx.TransportError)):
-            return Failure(f"ollama: cannot connect to {self.base_url}; start it with `ollama serve` "
-                           "(or set OLLAMA_HOST)", True)
+            return self._unreachable(self.base_url, "start it with `ollama serve` (or set OLLAMA_HOST)")
         if isinstance(exc, ollama.ResponseError):
             code = exc.status_code
             if code == 404 or "not found" in str(exc.error).lower():
@@ -74,4 +73,4 @@ class OllamaBackend(RemoteBackend):
                                False, code)
             after = retry_after_seconds({"retry-after": getattr(getattr(self, "_tls", None), "retry_after", None)})
             return Failure(f"ollama: HTTP {code}: {exc.error}", code in RETRYABLE_STATUS, code, after)
-        return Failure(f"ollama: unexpected response ({type(exc).__name__}: {first_line(exc)})", False)
+        return self._unexpected(self.base_url, exc)

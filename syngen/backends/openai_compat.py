@@ -61,9 +61,9 @@ class OpenAIBackend(RemoteBackend):
         import openai
         where = self.base_url or "api.openai.com"
         if isinstance(exc, openai.APITimeoutError):
-            return Failure(f"openai: no answer from {where} within {self.settings['timeout']:g}s", True)
+            return self._timed_out(where)
         if isinstance(exc, openai.APIConnectionError):
-            return Failure(f"openai: cannot connect to {where}; is the server running?", True)
+            return self._unreachable(where, "is the server running?")
         if isinstance(exc, openai.AuthenticationError):
             return Failure("openai: the API key was rejected (401); check OPENAI_API_KEY", False, 401)
         if isinstance(exc, openai.NotFoundError):
@@ -72,4 +72,4 @@ class OpenAIBackend(RemoteBackend):
             code = exc.status_code
             return Failure(f"openai: HTTP {code} from {where}: {first_line(exc)}", code in RETRYABLE_STATUS,
                            code, retry_after_seconds(exc.response.headers))
-        return Failure(f"openai: unexpected response from {where} ({type(exc).__name__}: {first_line(exc)})", False)
+        return self._unexpected(where, exc)

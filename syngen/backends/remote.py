@@ -96,6 +96,17 @@ class RemoteBackend(Backend):
                 self._client = self._make_client()
             return self._client
 
+    # the failures every service shares, worded the same everywhere
+    def _timed_out(self, where: str) -> Failure:
+        return Failure(f"{self.name}: no answer from {where} within {self.settings['timeout']:g}s", True)
+
+    def _unreachable(self, where: str, hint: str) -> Failure:
+        return Failure(f"{self.name}: cannot connect to {where}; {hint}", True)
+
+    def _unexpected(self, where: str, exc: Exception) -> Failure:
+        return Failure(f"{self.name}: unexpected response from {where} ({type(exc).__name__}: {first_line(exc)})",
+                       False)
+
     def circuit_open(self) -> bool:
         return self._consecutive_failures >= self.settings["circuit_after"]
 

@@ -1,7 +1,7 @@
 """AppTest of the Generate page: paints without loading a model, handles bad uploads."""
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def app():

@@ -1,7 +1,7 @@
 """The real embedded model (Gemma 3 270M GGUF from PyPI), end to end. Slow: about 2-4 minutes."""
 import pytest
 
-from conftest import DRUG_TRAIN
+from helpers import DRUG_TRAIN
 from syngen.backends.hf import HFBackend, _LOADED, cache_root
 from syngen.config import RunConfig
 from syngen.pipeline import prepare_seed, run

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import FIXTURES
+from helpers import FIXTURES
 from syngen.parsing import parse_output
 
 COLS = ["rating", "title", "text", "asin", "parent_asin", "user_id", "timestamp", "helpful_vote",

@@ -6,14 +6,13 @@ import pytest
 from syngen.backends.scripted import ScriptedBackend
 from syngen.config import RunConfig
 from syngen.errors import ConfigError
-from syngen.pipeline import PROVENANCE, label_targets, prepare_seed, run
+from syngen.pipeline import PROVENANCE, label_targets, run
 
 def writer(counter=[0]):
     """A scripted model that continues the row it was given with a fresh, valid review."""
     def answer(prompt):
         counter[0] += 1
         i = counter[0]
-        lab = prompt.target_label
         return (f'{1000 + i * 7},"Entry {i}: a distinct story about a drug and how it went, number {i}",'
                 f'"March {1 + i % 28}, 2015",{i % 30}\n')
     return answer

@@ -70,11 +70,11 @@ def test_custom_template_is_plain_substitution(drug_seed):
 
 def test_bad_prompt_settings_name_the_fix():
     with pytest.raises(ConfigError, match="--k 3 or less"):
-        PromptSpec(k=10).check(3)
+        PromptSpec(k=10).check_prompt(3)
     with pytest.raises(ConfigError, match="unknown prompt style"):
-        PromptSpec(style="fancy").check(10)
+        PromptSpec(style="fancy").check_prompt(10)
     with pytest.raises(ConfigError, match="needs a template"):
-        PromptSpec(style="custom").check(10)
+        PromptSpec(style="custom").check_prompt(10)
 
 
 def test_records_rendering_for_completion_models(drug_seed):
