@@ -198,6 +198,8 @@ def cmd_inspect(a: argparse.Namespace) -> int:
     print(f"{a.data}: {len(seed.df)} rows x {len(seed.df.columns)} columns")
     if seed.clean:
         print(f"cleaning: {seed.clean.summary()}")
+        for note in seed.clean.notes:
+            print(f"note: {note}")
     print(f"label column: {seed.schema.label or '(none)'}")
     width = max(len(c) for c in seed.schema.names)
     for c in seed.schema.columns:

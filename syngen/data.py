@@ -9,6 +9,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,16 @@ import pandas as pd
 
 from .errors import DataError
 
-MAX_BYTES_DEFAULT = 200 * 1024 * 1024
+
+
+def max_bytes_default() -> int:
+    """The load size limit: SYNGEN_MAX_MB megabytes (default 200)."""
+    try:
+        return int(float(os.environ.get("SYNGEN_MAX_MB", "200")) * 1024 * 1024)
+    except ValueError:
+        return 200 * 1024 * 1024
+
+csv.field_size_limit(2**31 - 1)  # reviews can be long; the default 128 KB limit is an error, not a guard
 SUPPORTED = ".csv .tsv .txt .json .jsonl .ndjson .parquet .xlsx .xls"
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+\d*);")
 _SPACES = re.compile(r"\s+")
@@ -40,32 +50,36 @@ class CleanReport:
     rows_before: int
     rows_after: int
     changes: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what loading had to decide (sheet, skipped lines)
 
     def summary(self) -> str:
         done = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.changes.items() if v)
         return f"{self.rows_before} rows read, {self.rows_after} kept" + (f" ({done})" if done else "")
 
 
-def load_table(path: str | Path, max_bytes: int = MAX_BYTES_DEFAULT) -> pd.DataFrame:
+def load_table(path: str | Path, max_bytes: int | None = None) -> pd.DataFrame:
     """Load a CSV/TSV/JSON/JSONL/Parquet/Excel file as a frame of strings (None for missing)."""
     path = Path(path)
+    max_bytes = max_bytes or max_bytes_default()
     if not path.exists():
         raise DataError(f"{path}: file not found; check the path (bundled data: data/drug_reviews/train.csv)")
     if path.is_dir():
         raise DataError(f"{path}: is a folder; give a data file ({SUPPORTED})")
     size = path.stat().st_size
     if size > max_bytes:
-        raise DataError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; "
-                        "use a sample of the file")
+        raise DataError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; "
+                        "use a sample of the file (or raise SYNGEN_MAX_MB)")
     if size == 0:
         raise DataError(f"{path.name}: the file is empty; give a table with a header row and data rows")
     return _load_bytes(path.read_bytes(), path.suffix.lower(), path.name)
 
 
-def load_upload(data: bytes, filename: str, max_bytes: int = MAX_BYTES_DEFAULT) -> pd.DataFrame:
+def load_upload(data: bytes, filename: str, max_bytes: int | None = None) -> pd.DataFrame:
     """Same as `load_table` for bytes already in memory (an upload in the app)."""
+    max_bytes = max_bytes or max_bytes_default()
     if len(data) > max_bytes:
-        raise DataError(f"{filename}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+        raise DataError(f"{filename}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; "
+                        "use a sample of the file")
     if not data:
         raise DataError(f"{filename}: the file is empty; give a table with a header row and data rows")
     return _load_bytes(data, Path(filename).suffix.lower(), filename)
@@ -82,7 +96,11 @@ def _load_bytes(data: bytes, suffix: str, name: str) -> pd.DataFrame:
         elif suffix == ".parquet":
             df = pd.read_parquet(io.BytesIO(data))
         elif suffix in (".xlsx", ".xls"):
+            sheets = pd.ExcelFile(io.BytesIO(data)).sheet_names
             df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str)
+            if len(sheets) > 1:
+                df.attrs["notes"] = [f"read the first sheet '{sheets[0]}' of {len(sheets)} "
+                                     f"({', '.join(sheets)}); save the sheet you want as CSV to use another"]
         else:
             raise DataError(f"{name}: unsupported file type '{suffix}'; use one of {SUPPORTED}")
     except DataError:
@@ -116,10 +134,20 @@ def _read_delimited(text: str, name: str, delimiter: str | None) -> pd.DataFrame
     dupes = sorted({h for h in names if names.count(h) > 1})
     if dupes:  # pandas would silently rename them to a.1, a.2
         raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
+    bad: list[list[str]] = []
     df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                     na_values=[""], engine="python", on_bad_lines="skip", skip_blank_lines=True)
+                     na_values=[""], engine="python", on_bad_lines=lambda fields: bad.append(fields),
+                     skip_blank_lines=True)
     if len(df) == 0:
         raise DataError(f"{name}: has a header row but no data rows")
+    notes = []
+    if bad:
+        notes.append(f"{len(bad)} row(s) with too many fields were skipped "
+                     f"(first: {','.join(bad[0])[:80]!r}); fix them in the file to keep them")
+    short = sum(1 for rec in csv.reader(io.StringIO(text), delimiter=delimiter) if rec and len(rec) < len(names))
+    if short:
+        notes.append(f"{short} row(s) had fewer fields than the header; their missing cells are left empty")
+    df.attrs["notes"] = notes
     return df
 
 
@@ -178,12 +206,15 @@ def _as_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:
     dupes = sorted({c for c in cols if cols.count(c) > 1})
     if dupes:
         raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
+    notes = list(df.attrs.get("notes", []))
     df = df.copy()
     df.columns = cols
     out = {}
     for c in cols:
         out[c] = [None if _missing(v) else _to_str(v) for v in df[c].tolist()]
-    return pd.DataFrame(out, dtype=object)
+    frame = pd.DataFrame(out, dtype=object)
+    frame.attrs["notes"] = notes
+    return frame
 
 
 def _missing(v) -> bool:
@@ -260,7 +291,7 @@ def clean_table(df: pd.DataFrame, text_columns: list[str] | None = None,
         out = out.drop_duplicates()
     counts["duplicate_rows"] = n - len(out)
     out = out.reset_index(drop=True)
-    return out, CleanReport(before, len(out), counts)
+    return out, CleanReport(before, len(out), counts, list(df.attrs.get("notes", [])))
 
 
 def guess_text_columns(df: pd.DataFrame) -> list[str]:

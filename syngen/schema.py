@@ -138,6 +138,8 @@ class ColumnSpec:
             return (None, None) if self.nullable else (None, "empty")
         r = self.role
         if r in (Role.LABEL, Role.CATEGORICAL):
+            if not self.allowed:
+                return v, "must stay empty (the column is empty in every seed row)"
             if v in self.allowed:
                 return v, None
             folded = {a.casefold(): a for a in self.allowed}
@@ -177,7 +179,7 @@ class ColumnSpec:
         """The contract in words, for prompts, `syngen inspect` and the app."""
         r = self.role
         if r in (Role.LABEL, Role.CATEGORICAL):
-            return "one of: " + ", ".join(self.allowed)
+            return "one of: " + ", ".join(self.allowed) if self.allowed else "always empty"
         if r in (Role.NUMERIC, Role.COUNT):
             kind = "whole number" if r == Role.COUNT else "number"
             return f"{kind} from {self.seed_min} to {self.seed_max}"
@@ -289,7 +291,8 @@ def detect_date_format(values: list[str]) -> str | None:
 def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> ColumnSpec:
     """Derive the contract for a column from its role and the seed values."""
     spec = ColumnSpec(name=name, role=role, nullable=nullable)
-    if not values:
+    if not values:  # empty in every seed row: generated rows leave it empty too
+        spec.role, spec.allowed = Role.CATEGORICAL, []
         return spec
     if role in (Role.LABEL, Role.CATEGORICAL):
         counts = pd.Series(values).value_counts()
