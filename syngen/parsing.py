@@ -76,10 +76,11 @@ def _parse(text, columns, text_columns, exemplars, truncated) -> ParseResult:
 
 def _try_json(body: str, columns: list[str]) -> ParseResult | None:
     if not body or body[0] not in "[{":
-        start = body.find("[{")
-        if start < 0:
+        # JSON after a preamble: start at the first line that opens an array or object
+        m = re.search(r"^\s*[\[{]", body, flags=re.M)
+        if m is None:
             return None
-        body = body[start:]
+        body = body[m.start():].strip()
     objs = None
     try:
         obj = json.loads(body)

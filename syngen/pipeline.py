@@ -161,6 +161,11 @@ class Checkpoint:
     def load(self, chash: str) -> tuple[str | None, list[dict]]:
         if not self.path.exists():
             return None, []
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            # A crash mid-write left half a line; drop it so appended rows start on a fresh line.
+            with open(self.path, "r+b") as f:
+                f.truncate(data.rfind(b"\n") + 1)
         run_id, rows = None, []
         with open(self.path, encoding="utf-8") as f:
             for line in f:

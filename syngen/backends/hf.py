@@ -84,7 +84,16 @@ class HFBackend(Backend):
             key = f"{self.model}|cache={self.settings['cache']}|dtype={self.settings['dtype']}"
             if key not in _LOADED:
                 t = time.perf_counter()
-                model, tok, source = self._load_uncached()
+                # transformers' GGUF loader draws a tqdm bar of its own; front-ends show progress.
+                previous = os.environ.get("TQDM_DISABLE")
+                os.environ["TQDM_DISABLE"] = "1"
+                try:
+                    model, tok, source = self._load_uncached()
+                finally:
+                    if previous is None:
+                        os.environ.pop("TQDM_DISABLE", None)
+                    else:
+                        os.environ["TQDM_DISABLE"] = previous
                 dtype = self.settings["dtype"]
                 if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
                     import torch

@@ -83,3 +83,27 @@ def test_rows_accepted_before_a_server_dies_are_kept(server, small_seed, tmp_pat
     assert len(kept) == 4  # two good responses x two rows each, written although the run failed
     ckpt = next(tmp_path.glob(".*checkpoint.jsonl"))
     assert len(ckpt.read_text().splitlines()) == 1 + 4
+
+
+def test_a_planted_key_appears_in_no_artefact(server, small_seed, tmp_path, monkeypatch, capsys):
+    """The server echoes the key in an error body; it must not reach any file or output."""
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    writer = csv_writer()
+    calls = itertools.count()
+
+    def echoing(path, body):
+        if next(calls) == 0:
+            return Reply({"error": {"message": f"Invalid request for key {KEY}", "type": "invalid_request"}}, 400)
+        return writer(path, body)
+    server.default = echoing
+    out = tmp_path / "out"
+    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1",
+                 "-n", "3", "--k", "2", "--label", "rating", "--option", "backoff=0", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0
+    account = json.loads(next(out.glob("*.account.json")).read_text())
+    assert len(account["errors"]) == 1 and "***" in account["errors"][0] and KEY not in account["errors"][0]
+    for f in out.rglob("*"):
+        assert KEY not in f.read_text(errors="replace"), f
+    assert KEY not in captured.out + captured.err
+    assert server.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"  # it was really used

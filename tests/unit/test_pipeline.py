@@ -163,3 +163,42 @@ def test_records_format_for_completion_models(small_seed):
     assert res.status == "complete" and len(res.rows) == 4
     assert res.account.rejected["missing column(s) date, usefulCount"] >= 1  # the cut second record
     assert b.calls[0].lines_per_row == 6
+
+
+def test_model_output_faults_are_counted_and_the_run_ends_with_an_account(small_seed):
+    def echo(prompt):
+        return prompt.messages[-1]["content"]  # the prompt echoed back, exemplars and all
+    outputs = ["", "Sure! Here are some rows for you:", "review_id,review,rating\n1601,only three fields,positive\n",
+               '{"answer": "I cannot help with that"}', echo,
+               b"\xff\xfe\x80 broken bytes \xc3\x28\n".decode("utf-8", errors="replace")]
+    res = run(cfg(small_seed, num_samples=3, max_prompts=6, batch_size=6), ScriptedBackend(outputs=outputs, kind="chat"))
+    assert res.status == "exhausted" and len(res.rows) == 0
+    r = res.account.rejected
+    assert r["empty output"] == 1
+    assert r["not a data row (prose or commentary)"] >= 3       # preamble, prose of the echo, broken bytes
+    assert r["missing column(s) date, usefulCount"] == 1         # a header with three of five columns
+    assert r["JSON object has none of the expected columns"] == 1
+    assert r["copies a prompt exemplar"] == 2                    # the echoed exemplars
+    assert "attempt budget" in res.message
+
+
+def test_a_looping_model_is_rejected(drug_seed):
+    loop = ("I took it and I felt fine " * 12).strip()
+    row = drug_seed.df.iloc[0].to_dict() | {"review": loop, "review_id": "999999"}
+    out = "\n".join(f"{k}: {v}" for k, v in row.items()) + "\n\n"
+    res = run(RunConfig(data="unused", num_samples=1, max_prompts=1, batch_size=1, k=2),
+              ScriptedBackend(outputs=[out], kind="chat"), seed=drug_seed)
+    assert list(res.account.rejected) == ["repetitive text (#% repeated #-grams; the model looped)"]
+
+
+def test_half_written_checkpoint_line_is_dropped(small_seed, tmp_path):
+    ck = tmp_path / "c.jsonl"
+    w = writer([0])
+    first = run(cfg(small_seed, max_prompts=3), ScriptedBackend(outputs=[w]), checkpoint=ck)
+    with open(ck, "a") as f:
+        f.write('{"review_id": "12')  # the process died here
+    res = run(cfg(small_seed, max_prompts=30), ScriptedBackend(outputs=[w]), checkpoint=ck, resume=True)
+    assert len(res.rows) == 6 and res.rows["review"].is_unique
+    lines = ck.read_text().splitlines()
+    assert len(lines) == 1 + 6 and all(line.startswith("{") and line.endswith("}") for line in lines)
+    assert res.rows["review"].tolist()[: len(first.rows)] == first.rows["review"].tolist()
