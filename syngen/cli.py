@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
     g.add_argument("--quiet", "-q", action="store_true")
 
+    r = sub.add_parser("report", help="quality report: synthetic rows against their seed")
+    r.add_argument("--seed", required=True, help="the real seed table")
+    r.add_argument("--synthetic", required=True, help="the generated table")
+    r.add_argument("--out", default="report.html", help="HTML report (a .json is written next to it)")
+    r.add_argument("--label")
+    r.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE")
+
     i = sub.add_parser("inspect", help="show what syngen understood of a seed file")
     i.add_argument("--data", required=True)
     i.add_argument("--label")
@@ -209,10 +216,32 @@ def cmd_inspect(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(a: argparse.Namespace) -> int:
+    from .export import write_report
+    from .pipeline import prepare_seed
+    from .quality import build_report
+    seed = prepare_seed(RunConfig(data=a.seed, label=a.label, roles=_pairs(a.role, "--role")))
+    synth = load_table(a.synthetic, ragged="truncate")
+    for note in synth.attrs.get("notes", []):
+        print(f"note: {a.synthetic}: {note}", file=sys.stderr)
+    report = build_report(seed.df, synth, seed.schema)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    html_path, json_path = write_report(report, a.out)
+    t = report.table()
+    bad = t[t["verdict"] == "poor"]
+    print(f"overall score {report.overall:.2f} (" + ", ".join(f"{k} {v:.2f}" for k, v in report.parts.items()
+                                                           if v == v) + ")")
+    for r in bad.to_dict("records"):
+        print(f"  poor: {r['metric']} [{r['column']}] = {r['value']:.3g}  {r['detail'][:90]}")
+    print(f"wrote {html_path} and {json_path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"generate": cmd_generate, "inspect": cmd_inspect}[args.command](args)
+        return {"generate": cmd_generate, "inspect": cmd_inspect, "report": cmd_report}[args.command](args)
     except SyngenError as exc:
         print(f"syngen: error: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,8 +58,10 @@ class CleanReport:
         return f"{self.rows_before} rows read, {self.rows_after} kept" + (f" ({done})" if done else "")
 
 
-def load_table(path: str | Path, max_bytes: int | None = None) -> pd.DataFrame:
-    """Load a CSV/TSV/JSON/JSONL/Parquet/Excel file as a frame of strings (None for missing)."""
+def load_table(path: str | Path, max_bytes: int | None = None, ragged: str = "skip") -> pd.DataFrame:
+    """Load a CSV/TSV/JSON/JSONL/Parquet/Excel file as a frame of strings (None for missing).
+    `ragged`: rows with too many fields are skipped, or with "truncate" cut to the header width
+    (for judging model output as the seed SynGen's author read it)."""
     path = Path(path)
     max_bytes = max_bytes or max_bytes_default()
     if not path.exists():
@@ -71,7 +74,7 @@ def load_table(path: str | Path, max_bytes: int | None = None) -> pd.DataFrame:
                         "use a sample of the file (or raise SYNGEN_MAX_MB)")
     if size == 0:
         raise DataError(f"{path.name}: the file is empty; give a table with a header row and data rows")
-    return _load_bytes(path.read_bytes(), path.suffix.lower(), path.name)
+    return _load_bytes(path.read_bytes(), path.suffix.lower(), path.name, ragged)
 
 
 def load_upload(data: bytes, filename: str, max_bytes: int | None = None) -> pd.DataFrame:
@@ -85,10 +88,10 @@ def load_upload(data: bytes, filename: str, max_bytes: int | None = None) -> pd.
     return _load_bytes(data, Path(filename).suffix.lower(), filename)
 
 
-def _load_bytes(data: bytes, suffix: str, name: str) -> pd.DataFrame:
+def _load_bytes(data: bytes, suffix: str, name: str, ragged: str = "skip") -> pd.DataFrame:
     try:
         if suffix in (".csv", ".tsv", ".txt", ""):
-            df = _read_delimited(_decode(data, name), name, "\t" if suffix == ".tsv" else None)
+            df = _read_delimited(_decode(data, name), name, "\t" if suffix == ".tsv" else None, ragged)
         elif suffix == ".json":
             df = _records_frame(_json_records(_decode(data, name), name), name)
         elif suffix in (".jsonl", ".ndjson"):
@@ -124,9 +127,12 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("latin-1")
 
 
-def _read_delimited(text: str, name: str, delimiter: str | None) -> pd.DataFrame:
+def _read_delimited(text: str, name: str, delimiter: str | None, ragged: str = "skip") -> pd.DataFrame:
     if not text.strip():
         raise DataError(f"{name}: the file is empty; give a table with a header row and data rows")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if delimiter is None and len(lines) >= 2 and sum(ln.startswith("|") for ln in lines) >= 0.8 * len(lines):
+        return _read_markdown(lines, name)
     if delimiter is None:
         delimiter = _sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter), [])
@@ -135,19 +141,46 @@ def _read_delimited(text: str, name: str, delimiter: str | None) -> pd.DataFrame
     if dupes:  # pandas would silently rename them to a.1, a.2
         raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
     bad: list[list[str]] = []
-    df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                     na_values=[""], engine="python", on_bad_lines=lambda fields: bad.append(fields),
-                     skip_blank_lines=True)
+    def on_bad(fields):
+        bad.append(fields)
+        return fields[: len(names)] if ragged == "truncate" else None
+    # index_col=False: a first row with one extra field must not turn column 1 into an index
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)  # counted and reported below instead
+        df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, index_col=False,
+                         na_values=[""], engine="python", on_bad_lines=on_bad, skip_blank_lines=True)
     if len(df) == 0:
         raise DataError(f"{name}: has a header row but no data rows")
     notes = []
-    if bad:
-        notes.append(f"{len(bad)} row(s) with too many fields were skipped "
-                     f"(first: {','.join(bad[0])[:80]!r}); fix them in the file to keep them")
-    short = sum(1 for rec in csv.reader(io.StringIO(text), delimiter=delimiter) if rec and len(rec) < len(names))
+    records = [rec for rec in csv.reader(io.StringIO(text), delimiter=delimiter) if rec][1:]
+    long_rows = [rec for rec in records if len(rec) > len(names)]  # pandas cuts a long first row silently
+    if long_rows:
+        done = "cut to the header's width" if ragged == "truncate" or len(bad) < len(long_rows) else "skipped"
+        notes.append(f"{len(long_rows)} row(s) with too many fields were {done} "
+                     f"(first: {','.join(long_rows[0])[:80]!r}); fix them in the file to keep them whole")
+    short = sum(1 for rec in records if len(rec) < len(names))
     if short:
         notes.append(f"{short} row(s) had fewer fields than the header; their missing cells are left empty")
     df.attrs["notes"] = notes
+    return df
+
+
+def _read_markdown(lines: list[str], name: str) -> pd.DataFrame:
+    """A markdown table (models write these); short rows are padded, long rows cut, and said so."""
+    rows = []
+    for ln in lines:
+        if not ln.startswith("|") or re.fullmatch(r"\|?[\s:|-]+\|?", ln):
+            continue
+        cells = ln.strip().strip("|").split("|")
+        rows.append([c.strip() for c in cells])
+    if len(rows) < 2:
+        raise DataError(f"{name}: a markdown table needs a header row and data rows")
+    header, body = rows[0], rows[1:]
+    off = sum(len(r) != len(header) for r in body)
+    body = [(r + [""] * len(header))[: len(header)] for r in body]
+    df = pd.DataFrame(body, columns=header).replace("", None)
+    df.attrs["notes"] = ["read as a markdown table"] + (
+        [f"{off} row(s) did not have {len(header)} cells; they were padded or cut"] if off else [])
     return df
 
 

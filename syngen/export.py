@@ -74,3 +74,15 @@ def export_run(result, config: RunConfig, backend_name: str, model: str) -> dict
 def checkpoint_path(config: RunConfig, dataset: str, backend_name: str, model: str) -> Path:
     stem = default_stem(dataset, config.style, backend_name, model, config.num_samples)
     return Path(config.out) / f".{stem}.checkpoint.jsonl"
+
+
+def write_report(report, out: str | Path) -> tuple[Path, Path]:
+    """The quality report as standalone HTML plus JSON next to it."""
+    html_path = Path(out)
+    if html_path.suffix.lower() != ".html":
+        html_path = html_path.with_suffix(".html")
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(report.to_html(), encoding="utf-8")
+    json_path = html_path.with_suffix(".json")
+    json_path.write_text(report.to_json(), encoding="utf-8")
+    return html_path, json_path

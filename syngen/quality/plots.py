@@ -1,0 +1,101 @@
+"""Plot builders: plotly figures of seed vs synthetic per column (returned, never shown),
+and the standalone HTML report."""
+from __future__ import annotations
+
+import html
+import math
+from collections import Counter
+from datetime import datetime
+
+import plotly.graph_objects as go
+
+from ..schema import Role
+from . import metrics as m
+
+SEED, SYNTH = "#4C78A8", "#F58518"
+
+
+def _bars(title: str, seed_counts: Counter, synth_counts: Counter, top: int = 20) -> go.Figure:
+    ns, ng = max(1, sum(seed_counts.values())), max(1, sum(synth_counts.values()))
+    keys = [k for k, _ in (seed_counts + synth_counts).most_common(top)]
+    fig = go.Figure([go.Bar(name="seed", x=[str(k) for k in keys], y=[seed_counts[k] / ns for k in keys], marker_color=SEED),
+                     go.Bar(name="synthetic", x=[str(k) for k in keys], y=[synth_counts[k] / ng for k in keys],
+                            marker_color=SYNTH)])
+    fig.update_layout(title=title, barmode="group", yaxis_title="share of rows", height=340,
+                      margin=dict(l=40, r=10, t=50, b=40))
+    return fig
+
+
+def _hist(title: str, seed_vals, synth_vals, xlabel: str) -> go.Figure:
+    fig = go.Figure([go.Histogram(x=list(seed_vals), name="seed", histnorm="probability", opacity=0.6,
+                                  marker_color=SEED),
+                     go.Histogram(x=list(synth_vals), name="synthetic", histnorm="probability", opacity=0.6,
+                                  marker_color=SYNTH)])
+    fig.update_layout(title=title, barmode="overlay", xaxis_title=xlabel, yaxis_title="share of rows",
+                      height=340, margin=dict(l=40, r=10, t=50, b=40))
+    return fig
+
+
+def _years(values, fmt) -> Counter:
+    out = Counter()
+    for v in m._clean(values):
+        try:
+            out[datetime.strptime(v, fmt).year] += 1
+        except ValueError:
+            out["unparsed"] += 1
+    return out
+
+
+def column_figures(report) -> dict[str, go.Figure]:
+    """One figure per column (by role), seed vs synthetic."""
+    figs = {}
+    seed, synth = report.seed, report.synthetic
+    for spec in report.schema.columns:
+        c = spec.name
+        if c not in synth.columns:
+            continue
+        s, g = seed[c].tolist(), synth[c].tolist()
+        if spec.role in (Role.LABEL, Role.CATEGORICAL):
+            figs[c] = _bars(f"{c}: value shares", Counter(m._clean(s)), Counter(m._clean(g)))
+        elif spec.role in (Role.NUMERIC, Role.COUNT):
+            figs[c] = _hist(f"{c}: distribution", m.to_numbers(s), m.to_numbers(g), c)
+        elif spec.role == Role.TEXT:
+            figs[c] = _hist(f"{c}: length in words", [len(m.words(t)) for t in m._clean(s)],
+                            [len(m.words(t)) for t in m._clean(g)], "words")
+        elif spec.role == Role.TIMESTAMP and any(d in spec.fmt for d in ("%Y", "%y")):
+            figs[c] = _bars(f"{c}: rows per year", _years(s, spec.fmt), _years(g, spec.fmt))
+        else:  # IDs and short text: the most frequent values show repeats at a glance
+            figs[c] = _bars(f"{c}: most frequent values", Counter(m._clean(s)), Counter(m._clean(g)), top=15)
+    return figs
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return "n/a" if math.isnan(v) else f"{v:.3g}"
+    return html.escape(str(v))
+
+
+def report_html(report) -> str:
+    """A standalone page (plotly.js inlined once) that opens offline."""
+    figs = report.figures()
+    parts = "".join(f"<li><b>{html.escape(k)}</b>: {_fmt(v)}</li>" for k, v in report.parts.items())
+    rows = "".join(
+        f"<tr class='{r['verdict']}'><td>{html.escape(r['metric'])}</td><td>{html.escape(r['column'])}</td>"
+        f"<td>{_fmt(r['value'])}</td><td>{html.escape(r['goal'])}</td><td>{_fmt(r['score'])}</td>"
+        f"<td>{r['verdict']}</td><td>{html.escape(r['detail'])}</td></tr>"
+        for r in report.table().to_dict("records"))
+    plots = []
+    for i, (name, fig) in enumerate(figs.items()):
+        plots.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>syngen quality report</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}}
+tr.good td:nth-child(6){{color:#2a7}}tr.fair td:nth-child(6){{color:#c80}}tr.poor td:nth-child(6){{color:#c33}}
+.grid{{display:grid;grid-template-columns:1fr 1fr;gap:8px}}</style></head><body>
+<h1>syngen quality report</h1>
+<p>{len(report.seed)} seed rows, {len(report.synthetic)} synthetic rows.
+Overall score <b>{_fmt(report.overall)}</b> (mean of the parts below; 1 = indistinguishable from the seed
+on these measures).</p><ul>{parts}</ul>{''.join(f"<p><i>{html.escape(n)}</i></p>" for n in report.notes)}
+<h2>Metrics</h2><table><tr><th>metric</th><th>column</th><th>value</th><th>goal</th><th>score</th>
+<th>verdict</th><th>detail</th></tr>{rows}</table>
+<h2>Seed vs synthetic</h2><div class="grid">{''.join(f'<div>{p}</div>' for p in plots)}</div></body></html>"""

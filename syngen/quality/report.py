@@ -1,0 +1,210 @@
+"""The quality report: every column by its role, copies and duplicates, an explained score.
+
+`build_report(seed, synthetic)` works on any two tables with shared columns; roles come from
+the seed (`syngen.schema`). Plots are built on request (`figures()`), never shown here.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..copycheck import CopyIndex, row_key, word_count
+from ..pipeline import PROVENANCE
+from ..schema import Role, Schema, infer_schema
+from . import metrics as m
+from .metrics import Metric, nan_metric
+
+TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
+
+
+@dataclass
+class QualityReport:
+    metrics: list[Metric]
+    schema: Schema
+    seed: pd.DataFrame
+    synthetic: pd.DataFrame
+    parts: dict[str, float] = field(default_factory=dict)
+    copies: pd.DataFrame | None = None   # flagged synthetic rows with their closest seed row
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def overall(self) -> float:
+        vals = [v for v in self.parts.values() if not math.isnan(v)]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"metric": x.name, "column": x.column, "value": x.value, "goal": x.goal,
+                              "score": x.score, "verdict": x.verdict, "detail": x.detail} for x in self.metrics])
+
+    def find(self, name: str, column: str = "") -> Metric:
+        for x in self.metrics:
+            if x.name == name and x.column == column:
+                return x
+        raise KeyError((name, column))
+
+    def to_dict(self) -> dict:
+        def clean(v):
+            return None if isinstance(v, float) and math.isnan(v) else v
+        return {"overall": clean(self.overall), "parts": {k: clean(v) for k, v in self.parts.items()},
+                "notes": self.notes,
+                "rows": {"seed": len(self.seed), "synthetic": len(self.synthetic)},
+                "metrics": [{k: clean(v) for k, v in r.items()} for r in self.table().to_dict("records")],
+                "copies": [] if self.copies is None else self.copies.to_dict("records")}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+    def figures(self) -> dict:
+        from .plots import column_figures
+        return column_figures(self)
+
+    def to_html(self) -> str:
+        from .plots import report_html
+        return report_html(self)
+
+
+def _values(df: pd.DataFrame, col: str) -> list:
+    return df[col].tolist() if col in df.columns else []
+
+
+def _sample(values: list, rng: random.Random) -> list:
+    return values if len(values) <= TEXT_SAMPLE else rng.sample(values, TEXT_SAMPLE)
+
+
+def column_metrics(spec, seed: pd.DataFrame, synth: pd.DataFrame, rng: random.Random) -> list[Metric]:
+    col = spec.name
+    if col not in synth.columns:
+        return [nan_metric("column present", col, "max", "the synthetic table has no such column")]
+    s, g = _values(seed, col), _values(synth, col)
+    r = spec.role
+    if r in (Role.LABEL, Role.CATEGORICAL):
+        return m.categorical_metrics(col, s, g)
+    if r in (Role.NUMERIC, Role.COUNT):
+        return m.numeric_metrics(col, s, g)
+    if r == Role.ID:
+        return m.id_metrics(col, s, g, spec.id_pattern)
+    if r == Role.TIMESTAMP:
+        return m.timestamp_metrics(col, s, g, spec.fmt)
+    if r == Role.TEXT:
+        return m.text_metrics(col, _sample(s, rng), _sample(g, rng))
+    new_vocab = m.categorical_metrics(col, s, g)[1]  # short text: how much is new vocabulary
+    new_vocab.goal, new_vocab.score = "info", m.NAN   # novel names are fine: informational only
+    return [new_vocab]
+
+
+def _consistency(schema: Schema, synth: pd.DataFrame) -> list[Metric]:
+    """A full timestamp column against separate date / time columns of the same rows."""
+    ts = [c for c in schema.by_role(Role.TIMESTAMP) if "%H" in c.fmt and any(d in c.fmt for d in ("%Y", "%d"))]
+    parts = [c for c in schema.by_role(Role.TIMESTAMP) if c not in ts]
+    rows = synth.to_dict("records")
+    out = []
+    for t in ts:
+        for p in parts:
+            got = m.timestamp_consistency(t.name, t.fmt, p.name, p.fmt, rows)
+            if got is not None:
+                out.append(got)
+    return out
+
+
+def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, threshold: float = 0.8):
+    """Exact and near copies of seed rows, and duplicates within the synthetic rows."""
+    content = [c.name for c in schema.columns if c.role != Role.ID and c.name in synth.columns]
+    texts = [c.name for c in schema.by_role(Role.TEXT) if c.name in synth.columns] or content
+    seed_rows, synth_rows = seed.to_dict("records"), synth.to_dict("records")
+    if not synth_rows:
+        return [nan_metric("exact copies of seed rows", "", "0", "no synthetic rows")], None
+
+    def text(r):
+        return " ".join(str(r.get(c) or "") for c in texts)
+    seed_keys = {row_key(r, content): i for i, r in enumerate(seed_rows)}
+    seed_index = CopyIndex(common_cutoff=200)
+    for i, r in enumerate(seed_rows):
+        seed_index.add(i, text(r))
+    synth_index = CopyIndex(common_cutoff=200)
+    exact = near = dup = near_dup = 0
+    flagged, seen = [], set()
+    for j, r in enumerate(synth_rows):
+        k = row_key(r, content)
+        t = text(r)
+        if k in seed_keys:
+            exact += 1
+            flagged.append({"synthetic_row": j, "seed_row": seed_keys[k], "similarity": 1.0, "kind": "exact copy"})
+        elif word_count(t) >= 4:
+            i, s = seed_index.nearest(t)
+            if s >= threshold:
+                near += 1
+                flagged.append({"synthetic_row": j, "seed_row": i, "similarity": round(s, 3), "kind": "near copy"})
+        if k in seen:
+            dup += 1
+        elif word_count(t) >= 4 and synth_index.nearest(t)[1] >= threshold:
+            near_dup += 1
+        seen.add(k)
+        synth_index.add(j, t)
+    n = len(synth_rows)
+    out = [
+        Metric("exact copies of seed rows", "", exact / n, "0", score=1 - exact / n, detail=f"{exact} rows"),
+        Metric("near copies of seed rows", "", near / n, "0", score=1 - near / n,
+               detail=f"{near} rows share >= {threshold:.0%} of their word 3-grams with a seed row"),
+        Metric("exact duplicates within synthetic", "", dup / n, "0", score=1 - dup / n, detail=f"{dup} rows"),
+        Metric("near duplicates within synthetic", "", near_dup / n, "0", score=1 - near_dup / n,
+               detail=f"{near_dup} rows"),
+    ]
+    return out, pd.DataFrame(flagged, columns=["synthetic_row", "seed_row", "similarity", "kind"])
+
+
+def run_metrics(account=None, requested: int | None = None, delivered: int = 0) -> list[Metric]:
+    out = []
+    if requested:
+        out.append(Metric("rows delivered / requested", "", delivered / requested, "1", 0, 1,
+                          score=min(1.0, delivered / requested), detail=f"{delivered} of {requested}"))
+    if account is not None:
+        rejected = sum(account.rejected.values())
+        total = account.parsed + rejected
+        if total:
+            out.append(Metric("share of model output accepted", "", account.accepted / total, "max",
+                              detail=f"{account.accepted} accepted, {rejected} fragments rejected"))
+    return out
+
+
+def align_columns(seed: pd.DataFrame, synth: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Same width but renamed columns (helpful_votes for helpful_vote): match by position."""
+    seed_cols = list(seed.columns)
+    content = [c for c in synth.columns if c not in PROVENANCE]
+    if set(content) == set(seed_cols) or len(content) != len(seed_cols):
+        return synth, []
+    renamed = {a: b for a, b in zip(content, seed_cols) if a != b}
+    note = "columns matched by position: " + ", ".join(f"{a} -> {b}" for a, b in renamed.items())
+    return synth.rename(columns=renamed), [note]
+
+
+def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None = None,
+                 account=None, requested: int | None = None, seed_rng: int = 0) -> QualityReport:
+    """Compare a synthetic table with its seed, column by column and as a whole."""
+    schema = schema or infer_schema(seed)
+    synthetic, notes = align_columns(seed, synthetic)
+    rng = random.Random(seed_rng)
+    cols: list[Metric] = []
+    for spec in schema.columns:
+        cols += column_metrics(spec, seed, synthetic, rng)
+    cols += _consistency(schema, synthetic)
+    label = schema.label
+    for t in schema.by_role(Role.TEXT):
+        if label and t.name in synthetic.columns and label in synthetic.columns:
+            cols += m.text_by_label(t.name, label, seed.to_dict("records"), synthetic.to_dict("records"))
+    copies, flagged = copy_metrics(schema, seed, synthetic)
+    runm = run_metrics(account, requested, len(synthetic))
+    report = QualityReport(cols + copies + runm, schema, seed, synthetic, copies=flagged, notes=notes)
+
+    def mean_score(ms):
+        vals = [x.score for x in ms if not math.isnan(x.score)]
+        return float(np.mean(vals)) if vals else float("nan")
+    report.parts = {"column fidelity": mean_score(cols), "privacy and novelty": mean_score(copies[:2]),
+                    "diversity": mean_score(copies[2:] + [x for x in cols if x.name in (
+                        "distinct-2 ratio to seed", "repeated-opening share")]),
+                    "delivery": mean_score(runm)}
+    return report

@@ -1,0 +1,134 @@
+"""Quality metrics with hand-computed expectations, degenerate inputs, and the seed SynGen's
+own by-hand findings on its published outputs."""
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from helpers import FIXTURES
+from syngen.cli import main
+from syngen.data import load_table
+from syngen.quality import build_report
+from syngen.quality import metrics as m
+from syngen.schema import infer_schema, learn_id_pattern
+
+OUT = FIXTURES / "llm_outputs"
+
+
+def test_distribution_distances_by_hand():
+    assert m.tvd(list("aabb"), list("aaab")) == pytest.approx(0.25)
+    assert m.tvd(list("ab"), list("cd")) == 1.0
+    assert m.ks_statistic([1, 2, 3], [1, 2, 3]) == 0.0
+    assert m.ks_statistic([1, 2, 3], [4, 5, 6]) == 1.0
+    assert m.ks_statistic([1, 2, 3, 4], [3, 4, 5, 6]) == pytest.approx(0.5)
+    assert math.isnan(m.tvd([], ["a"])) and math.isnan(m.ks_statistic([], [1]))
+
+
+def test_text_statistics_by_hand():
+    assert m.distinct_n(["a b a b"], 1) == pytest.approx(0.5)
+    assert m.distinct_n(["a b a b"], 2) == pytest.approx(2 / 3)
+    assert m.repeated_opening_share(["i love it so", "i love it not", "great"]) == 1.0
+    assert m.repeated_opening_share(["one two three", "four five six"]) == 0.0
+    assert m.sentence_count("One. Two! Three?") == 3
+    fre, grade = m.readability(["The cat sat on the mat. It was a good cat."])
+    assert 90 < fre < 120 and grade < 3  # very easy text, computed offline with the packaged CMU dict
+
+
+def test_id_metrics_by_hand():
+    pat = learn_id_pattern(["B00012ND5G", "B00013Z0ZQ", "B0C1XYZ999"])
+    got = {x.name: x for x in m.id_metrics("asin", ["B00012ND5G", "B00013Z0ZQ", "B0C1XYZ999"],
+                                          ["1234567890", "B0EXAMPLE1", "B00012ND5G", "B0ZZZZZZZZ"], pat)}
+    assert got["pattern conformity"].value == 0.75
+    assert got["uniqueness (distinct / rows)"].value == 1.0
+    assert got["collisions with seed values"].value == 0.25
+    assert got["placeholder-looking values"].value == 0.75  # 1234567890, EXAMPLE, ZZZZZZZZ
+
+
+def test_timestamp_consistency_by_hand():
+    rows = [{"ts": "2020-01-01 10:30:00", "d": "2020-01-01", "t": "10:30"},
+            {"ts": "2020-01-02 11:00:00", "d": "2020-01-03", "t": "11:00"}]
+    assert m.timestamp_consistency("ts", "%Y-%m-%d %H:%M:%S", "d", "%Y-%m-%d", rows).value == 0.5
+    assert m.timestamp_consistency("ts", "%Y-%m-%d %H:%M:%S", "t", "%H:%M", rows).value == 1.0
+
+
+@pytest.mark.parametrize("seed,synth", [
+    ({"x": ["1", "2"], "k": ["a", "b"]}, {"x": ["1"], "k": ["a"]}),                       # no text column
+    ({"t": ["a long text about things here", "another long text about stuff"]}, {"t": ["one more text"]}),
+    ({"t": ["only one seed row of words here"], "n": ["3"]}, {"t": [None], "n": [None]}),  # 1 row, missing
+    ({"t": ["some words in a row"], "n": ["1"]}, {"t": [], "n": []}),                     # empty synthetic
+])
+def test_any_table_gives_a_report_never_a_crash(seed, synth):
+    r = build_report(pd.DataFrame(seed, dtype=object), pd.DataFrame(synth, dtype=object))
+    t = r.table()
+    assert len(t) > 0
+    for row in t.to_dict("records"):
+        if isinstance(row["value"], float) and math.isnan(row["value"]):
+            assert row["detail"], row  # NaN always comes with its reason
+    assert json.loads(r.to_json())["rows"]["synthetic"] == len(next(iter(synth.values())))
+
+
+def test_copies_name_the_closest_seed_row(drug_seed):
+    seed = drug_seed.df
+    synth = seed.iloc[[3, 10]].copy()
+    synth.loc[synth.index[1], "review"] = synth.iloc[1]["review"] + " Thanks."
+    synth = pd.concat([synth, synth.iloc[[0]]])
+    r = build_report(seed, synth, drug_seed.schema)
+    assert r.find("exact copies of seed rows").value == pytest.approx(2 / 3)
+    assert r.find("near copies of seed rows").value == pytest.approx(1 / 3)
+    assert r.find("exact duplicates within synthetic").value == pytest.approx(1 / 3)
+    assert r.copies.to_dict("records")[1]["seed_row"] == 10 and r.copies.iloc[1]["kind"] == "near copy"
+    assert r.parts["privacy and novelty"] == pytest.approx(0.5)
+
+
+def _fixture_report(name):
+    seed = load_table(OUT / "prompt_seed_rows.csv")
+    return build_report(seed, load_table(OUT / name, ragged="truncate"), infer_schema(seed))
+
+
+def test_llama_diversity_findings_match_the_seed_readme():
+    # README: ratings 1-10 "serially", ASIN the generic "1234567890", all user ids the same
+    r = _fixture_report("suppl_diversity_ollama_llama3.2_10_output.csv")
+    unseen = r.find("share of values never seen in the seed", "rating")
+    assert unseen.value == 0.8 and all(v in unseen.detail for v in ("6", "7", "8", "9", "10"))
+    assert r.find("placeholder-looking values", "parent_asin").detail == "1234567890"
+    assert r.find("uniqueness (distinct / rows)", "user_id").value == 0.1
+    assert "helpful_votes -> helpful_vote" in r.notes[0]  # its header renamed two columns
+    assert r.find("pattern conformity", "user_id").verdict == "poor"
+
+
+def test_qwen_and_llama_base_findings_match_the_seed_readme():
+    # README (base prompt): Qwen and Llama repeat the few-shot user ids and timestamps
+    for name in ("suppl_base_hf_qwen_10_output.csv", "suppl_base_ollama_llama3.2_10_output.csv"):
+        r = _fixture_report(name)
+        assert r.find("collisions with seed values", "user_id").value >= 0.9
+        assert r.find("uniqueness (distinct / rows)", "user_id").value <= 0.4
+    q = _fixture_report("suppl_base_hf_qwen_10_output.csv")
+    assert q.find("exact copies of seed rows").value == pytest.approx(0.3)  # the 3 copied exemplars
+
+
+def test_cohere_base_has_no_copies_and_valid_timestamps():
+    r = _fixture_report("suppl_base_cohere_command-r-plus_10_output.csv")
+    assert r.find("exact copies of seed rows").value == 0
+    assert r.find("parse rate", "timestamp").value == 1.0
+    assert r.find("parse rate", "data").value == pytest.approx(0.9)  # '2Multiplier016-05-17'
+    assert r.find("agrees with timestamp", "time").value == 1.0
+
+
+def test_report_cli_writes_html_and_json(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    code = main(["report", "--seed", str(OUT / "prompt_seed_rows.csv"), "--synthetic",
+                 str(OUT / "suppl_diversity_hf_qwen_10_output.csv"), "--out", str(out)])
+    assert code == 0
+    html = out.read_text()
+    assert "syngen quality report" in html and "plotly" in html.lower()
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert data["rows"] == {"seed": 3, "synthetic": 9} and set(data["parts"]) >= {"column fidelity"}
+    assert "read as a markdown table" in capsys.readouterr().err
+
+
+def test_figures_cover_every_column(drug_seed):
+    r = build_report(drug_seed.df, drug_seed.df.sample(30, random_state=1), drug_seed.schema)
+    figs = r.figures()
+    assert set(figs) == set(drug_seed.df.columns)
+    assert [t.name for t in figs["rating"].data] == ["seed", "synthetic"]
