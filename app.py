@@ -4,6 +4,12 @@ import streamlit as st
 st.set_page_config(page_title="syngen", page_icon=":material/dataset:", layout="wide")
 
 pages = [
-    st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
+    st.Page("pages/prompt.py", title="Prompt", icon=":material/edit_note:"),
+    st.Page("pages/backend.py", title="Backend", icon=":material/memory:"),
+    st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
+    st.Page("pages/quality.py", title="Quality", icon=":material/query_stats:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/download.py", title="Download", icon=":material/download:"),
 ]
 st.navigation(pages).run()

@@ -1,63 +1,89 @@
-"""Generate page: pick a seed, set the prompt, run the embedded model, download the rows."""
+"""Generate: N rows in the background with live progress, cancel, review and feedback."""
+import time
+
+import pandas as pd
 import streamlit as st
 
-from syngen.config import RunConfig
-from syngen.errors import SyngenError
-from syngen.export import csv_bytes, default_stem
-from syngen.prompts import STYLES
-from syngen.ui.generate import load_seed_ui, roles_frame, run_with_progress
-from syngen.ui.state import get_state
+from syngen.jobs import unfinished_runs
+from syngen.ui.run import apply_feedback, finish_job, start_job
+from syngen.ui.seed import ensure_seed
+from syngen.ui.state import OUT_DIR, get_state
 
 state = get_state()
-st.title("syngen")
-st.caption("Synthetic rows that look and behave like your real ones, written by a local model.")
-
-source = st.radio("Seed data", ["Bundled drug reviews (600 rows)", "Upload a file"], horizontal=True,
-                  key="gen_source")
-upload = None
-if source == "Upload a file":
-    upload = st.file_uploader("CSV, TSV, JSON, JSONL, Parquet or Excel", key="gen_upload",
-                              type=["csv", "tsv", "txt", "json", "jsonl", "ndjson", "parquet", "xlsx", "xls"])
-seed = load_seed_ui(state, upload if source == "Upload a file" else None,
-                    use_bundled=source != "Upload a file")
-if state.load_error:
-    st.error(state.load_error)
-if seed is None:
-    st.info("Choose the bundled sample or upload a table to start.")
+ensure_seed(state)
+cfg = state.config
+st.title("Generate")
+if state.seed is None:
+    st.error(state.load_error or "Load a seed on the Data page first.")
     st.stop()
 
-with st.expander(f"Seed: {len(seed.df)} rows x {len(seed.df.columns)} columns"
-                 + (f" — {seed.clean.summary()}" if seed.clean else ""), expanded=False):
-    st.dataframe(seed.df.head(20), use_container_width=True)
-    st.dataframe(roles_frame(seed.schema), use_container_width=True, hide_index=True)
-    for note in seed.schema.notes:
-        st.warning(note)
+running = state.job is not None and not state.job.done
+c = st.columns(4)
+cfg.num_samples = int(c[0].number_input("Rows to generate", 1, 10_000, cfg.num_samples, key="gen_n",
+                                        disabled=running))
+cfg.batch_size = int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_size, key="gen_batch",
+                                       disabled=running))
+cfg.seed = int(c[2].number_input("Random seed", 0, 2**31 - 1, cfg.seed, key="gen_seed", disabled=running))
+c[3].write("")
+c[3].caption(f"{cfg.backend} · {cfg.model or 'default model'} · style {cfg.style} · k={cfg.k}")
 
-c1, c2, c3, c4 = st.columns(4)
-n = c1.number_input("Rows to generate", 1, 500, 5, key="gen_n")
-style = c2.selectbox("Prompt style", [s for s in STYLES if s != "custom"], key="gen_style")
-k = c3.number_input("Examples per prompt (k)", 1, min(30, len(seed.df)), min(4, len(seed.df)), key="gen_k")
-temperature = c4.slider("Temperature", 0.0, 1.5, 0.8, 0.05, key="gen_temp")
-context = st.text_input("What is this data? (optional)", key="gen_context",
-                        placeholder="e.g. patient reviews of prescription drugs")
-
-if st.button("Generate", type="primary", key="gen_go"):
-    cfg = RunConfig(data=state.data_name, num_samples=int(n), k=int(k), style=style,
-                    context=context or None, backend_options={"temperature": temperature})
-    try:
-        run_with_progress(state, cfg, seed)
-    except SyngenError as exc:
-        st.error(str(exc))
-
-if state.rows is not None:
-    if state.status == "complete":
-        st.success(state.message)
+left, right = st.columns([1, 1])
+if left.button("Generate", type="primary", key="gen_go", disabled=running):
+    problem = start_job(state)
+    if problem:
+        st.error(problem)
     else:
-        st.warning(state.message)
-    st.dataframe(state.rows, use_container_width=True)
-    if state.account is not None:
-        with st.expander("What was rejected and why"):
-            st.code("\n".join(state.account.summary()), language=None)
-    name = default_stem(seed.name, style, "hf", "gemma3-270m", len(state.rows)) + ".csv"
-    st.download_button("Download CSV", csv_bytes(state.rows), file_name=name, mime="text/csv",
-                       key="gen_download")
+        st.rerun()
+if running and right.button("Cancel", key="gen_cancel"):
+    state.job.cancel.set()
+
+if state.job is None:
+    for u in unfinished_runs(OUT_DIR)[:3]:
+        n = u["config"].get("num_samples")
+        st.info(f"An unfinished run kept {u['rows']} of {n} rows ({u['config'].get('backend')}, "
+                f"style {u['config'].get('style')}).")
+        if st.button("Resume it", key=f"gen_resume_{u['run_id']}"):
+            problem = start_job(state, resume_config=u["config"])
+            st.error(problem) if problem else st.rerun()
+
+
+@st.fragment(run_every=1.0 if running else None)
+def progress():
+    job = state.job
+    if job is None:
+        return
+    rows, rejects = job.snapshot()
+    eta = job.eta_seconds()
+    st.progress(min(1.0, job.accepted / max(1, job.target)),
+                text=f"{job.accepted}/{job.target} rows accepted · {sum(rejects.values())} fragments rejected"
+                     + (f" · about {eta:.0f}s left" if eta else "") + f" · {job.status}")
+    if job.message:
+        st.caption(job.message)
+    if rejects:
+        with st.expander("Rejected, and why"):
+            st.dataframe(pd.DataFrame(rejects.most_common(), columns=["reason", "count"]), hide_index=True,
+                         width="stretch")
+    if not job.done:
+        if rows:
+            st.dataframe(pd.DataFrame(rows), width="stretch", height=240)
+    elif running:  # it just finished: redraw the page with the review table
+        st.rerun()
+
+
+progress()
+
+job = state.job
+if job is not None and job.done:
+    finish_job(state)
+    (st.success if job.status == "complete" else st.warning)(job.message)
+    if state.feedback is not None and len(state.feedback):
+        st.subheader("Review")
+        st.caption("Tick like or dislike, edit any cell, then apply. Disliked rows are removed and become "
+                   "negative examples for the next run.")
+        edited = st.data_editor(state.feedback, key=f"gen_editor_{state.current.run_id}",
+                                width="stretch", hide_index=True,
+                                disabled=[c for c in state.feedback.columns if c in ("is_synthetic", "run_id")])
+        if st.button("Apply review", key="gen_apply"):
+            n = apply_feedback(state, edited)
+            st.success(f"Saved. {n} disliked row(s) added to the negative examples.")
+            time.sleep(0.2)

@@ -1,6 +1,7 @@
 """Write generated rows (CSV / JSONL / Parquet), the run config and the run account."""
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -32,27 +33,28 @@ def safe_cell(v):
     return v
 
 
-def csv_bytes(df: pd.DataFrame, safe: bool = True) -> bytes:
-    """CSV as bytes (UTF-8). RFC 4180 line ends: the csv module then quotes a lone CR too."""
-    out = df.map(safe_cell) if safe else df
-    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True) -> bytes:
+    """The rows as a file's bytes: CSV (UTF-8, RFC 4180 line ends so a lone CR is quoted too,
+    formula cells neutralised unless safe_csv=False), JSONL or Parquet."""
+    if fmt == "csv":
+        out = df.map(safe_cell) if safe_csv else df
+        return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    if fmt == "jsonl":
+        out = df.astype(object).where(df.notna(), None)
+        return "".join(json.dumps(rec, ensure_ascii=False, default=str) + "\n"
+                       for rec in out.to_dict("records")).encode("utf-8")
+    if fmt == "parquet":
+        buf = io.BytesIO()
+        df.astype({c: "string" for c in df.columns if df[c].dtype == object}).to_parquet(buf, index=False)
+        return buf.getvalue()
+    raise ValueError(f"unknown format {fmt}")
 
 
 def write_rows(df: pd.DataFrame, path: str | Path, fmt: str = "csv", safe_csv: bool = True) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    if fmt == "csv":
-        tmp.write_bytes(csv_bytes(df, safe_csv))
-    elif fmt == "jsonl":
-        out = df.astype(object).where(df.notna(), None)
-        with open(tmp, "w", encoding="utf-8") as f:
-            for rec in out.to_dict("records"):
-                f.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
-    elif fmt == "parquet":
-        df.astype({c: "string" for c in df.columns if df[c].dtype == object}).to_parquet(tmp, index=False)
-    else:
-        raise ValueError(f"unknown format {fmt}")
+    tmp.write_bytes(rows_bytes(df, fmt, safe_csv))
     tmp.replace(path)  # never leave a half-written export under the real name
     return path
 

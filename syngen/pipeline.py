@@ -182,10 +182,15 @@ class Checkpoint:
                     rows.append(obj)
         return run_id, rows
 
-    def start(self, run_id: str, chash: str) -> None:
+    def start(self, run_id: str, chash: str, config: dict | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "w", encoding="utf-8") as f:
-            f.write(json.dumps({"_checkpoint": run_id, "config_hash": chash}) + "\n")
+            f.write(json.dumps({"_checkpoint": run_id, "config_hash": chash, "config": config}) + "\n")
+
+    def header(self) -> dict:
+        """The first line: run id, config hash and the (secret-free) config of the run."""
+        with open(self.path, encoding="utf-8") as f:
+            return json.loads(f.readline() or "{}")
 
     def append(self, rows: list[dict]) -> None:
         if not rows:
@@ -321,7 +326,7 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     run_id, accepted = (ckpt.load(chash) if ckpt and resume else (None, []))
     run_id = run_id or uuid.uuid4().hex[:12]
     if ckpt and not (resume and accepted):
-        ckpt.start(run_id, chash)
+        ckpt.start(run_id, chash, config.to_dict())
     accepted = accepted[:n]
     for i, r in enumerate(accepted):
         gate.accept(r, i)

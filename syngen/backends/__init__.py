@@ -30,9 +30,10 @@ def create_backend(name: str, model: str | None = None, **options) -> Backend:
     return backend_class(name)(model=model, **options)
 
 
-def backend_from_config(config) -> Backend:
-    """The backend a RunConfig names (keys come from the environment, never from the config)."""
-    extra = {}
+def backend_from_config(config, api_key: str | None = None) -> Backend:
+    """The backend a RunConfig names. Keys come from the environment or, in the app, from the
+    session (`api_key`), never from the config."""
+    extra = {"api_key": api_key} if api_key else {}
     if config.base_url:
         if config.backend == "hf":
             raise ConfigError("--base-url is for the remote backends (ollama, cohere, openai), not hf")

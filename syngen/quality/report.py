@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,7 @@ class QualityReport:
     parts: dict[str, float] = field(default_factory=dict)
     copies: pd.DataFrame | None = None   # flagged synthetic rows with their closest seed row
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per metric family (bench/)
 
     @property
     def overall(self) -> float:
@@ -189,16 +191,25 @@ def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | N
     synthetic, notes = align_columns(seed, synthetic)
     rng = random.Random(seed_rng)
     cols: list[Metric] = []
+    timings: dict[str, float] = {}
+
+    def timed(key, fn, *args):
+        t = time.perf_counter()
+        out = fn(*args)
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - t
+        return out
     for spec in schema.columns:
-        cols += column_metrics(spec, seed, synthetic, rng)
-    cols += _consistency(schema, synthetic)
+        cols += timed(f"{spec.role.value} metrics", column_metrics, spec, seed, synthetic, rng)
+    cols += timed("consistency", _consistency, schema, synthetic)
     label = schema.label
     for t in schema.by_role(Role.TEXT):
         if label and t.name in synthetic.columns and label in synthetic.columns:
-            cols += m.text_by_label(t.name, label, seed.to_dict("records"), synthetic.to_dict("records"))
-    copies, flagged = copy_metrics(schema, seed, synthetic)
+            cols += timed("text by label", m.text_by_label, t.name, label, seed.to_dict("records"),
+                          [r for r in _sample(synthetic.to_dict("records"), rng)])
+    copies, flagged = timed("copies and duplicates", copy_metrics, schema, seed, synthetic)
     runm = run_metrics(account, requested, len(synthetic))
     report = QualityReport(cols + copies + runm, schema, seed, synthetic, copies=flagged, notes=notes)
+    report.timings = timings
 
     def mean_score(ms):
         vals = [x.score for x in ms if not math.isnan(x.score)]

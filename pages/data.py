@@ -1,0 +1,74 @@
+"""Data: the bundled sample or an upload, cleaning toggles, editable column roles."""
+import streamlit as st
+
+from syngen.data import SUPPORTED, max_bytes_default
+from syngen.schema import Role
+from syngen.ui.seed import ensure_seed, load_source, rebuild_seed, set_role
+from syngen.ui.state import BUNDLED, get_state
+
+state = get_state()
+st.title("syngen")
+st.caption("Synthetic rows that look and behave like your real ones. Start with the data.")
+
+choice = st.radio("Seed data", ["Bundled drug reviews (600 rows)", "Upload a file"], horizontal=True,
+                  key="data_source", index=0 if state.source == BUNDLED else 1)
+if choice == "Upload a file":
+    up = st.file_uploader(f"{SUPPORTED} — up to {max_bytes_default() / 1e6:.0f} MB", key="data_upload",
+                          type=[e.strip(".") for e in SUPPORTED.split()])
+    if up is not None and up.name != state.source:
+        load_source(state, up)
+        rebuild_seed(state)
+    elif up is None and state.source == BUNDLED:
+        st.info("Choose a file to upload, or switch back to the bundled sample.")
+elif state.source != BUNDLED or state.raw is None:
+    load_source(state)
+    rebuild_seed(state)
+ensure_seed(state)
+
+if state.load_error:
+    st.error(state.load_error)
+seed = state.seed
+if seed is None:
+    st.stop()
+
+c = st.columns(4)
+c[0].metric("Rows", len(seed.df))
+c[1].metric("Columns", len(seed.df.columns))
+c[2].metric("Label column", seed.schema.label or "none")
+c[3].metric("Text columns", len(seed.schema.by_role(Role.TEXT)))
+
+with st.expander("Cleaning: " + (seed.clean.summary() if seed.clean else ""), expanded=False):
+    opts = state.clean
+    cols = st.columns(5)
+    new = dict(html_entities=cols[0].toggle("HTML entities", opts.html_entities, key="data_html"),
+               wrapping_quotes=cols[1].toggle("Wrapping quotes", opts.wrapping_quotes, key="data_quotes"),
+               whitespace=cols[2].toggle("Whitespace", opts.whitespace, key="data_ws"),
+               drop_empty_text=cols[3].toggle("Drop empty text", opts.drop_empty_text, key="data_empty"),
+               drop_duplicates=cols[4].toggle("Drop duplicates", opts.drop_duplicates, key="data_dupes"))
+    if new != vars(opts):
+        for k, v in new.items():
+            setattr(opts, k, v)
+        rebuild_seed(state)
+        st.rerun()
+    for note in seed.clean.notes if seed.clean else []:
+        st.warning(note)
+
+st.subheader("Columns and what generated values must satisfy")
+roles = [r.value for r in Role]
+for spec in seed.schema.columns:
+    a, b, cc = st.columns([2, 2, 6])
+    a.write(f"**{spec.name}**")
+    picked = b.selectbox("role", roles, index=roles.index(spec.role.value), key=f"data_role_{spec.name}",
+                         label_visibility="collapsed")
+    cc.caption(spec.describe())
+    if picked != spec.role.value:
+        problem = set_role(state, spec.name, picked)
+        if problem:
+            st.error(problem)
+        else:
+            st.rerun()
+for note in seed.schema.notes:
+    st.info(note)
+
+st.subheader("Preview")
+st.dataframe(seed.df.head(50), width="stretch", height=300)

@@ -1,0 +1,91 @@
+"""Prompt: k, exemplar selection, style or template, labels, context, negatives; live preview."""
+import random
+
+import pandas as pd
+import streamlit as st
+
+from syngen.config import parse_mix
+from syngen.errors import SyngenError
+from syngen.pipeline import label_targets
+from syngen.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS, build_prompt
+from syngen.ui.seed import ensure_seed
+from syngen.ui.state import get_state
+from syngen.ui.widgets import token_estimate
+
+state = get_state()
+ensure_seed(state)
+cfg = state.config
+st.title("Prompt")
+if state.seed is None:
+    st.error(state.load_error or "Load a seed on the Data page first.")
+    st.stop()
+seed = state.seed
+
+c = st.columns(3)
+cfg.k = c[0].number_input("Examples per prompt (k)", 1, min(50, len(seed.df)), min(cfg.k, len(seed.df)),
+                          key="prompt_k", help="how many real rows the model sees in each prompt")
+cfg.selection = c[1].selectbox("Exemplar selection", SELECTIONS, index=SELECTIONS.index(cfg.selection),
+                               key="prompt_selection", help="auto: follows the style")
+styles = list(STYLES)
+cfg.style = c[2].selectbox("Style", styles, index=styles.index(cfg.style), key="prompt_style")
+if cfg.style == "custom":
+    cfg.template = st.text_area("Template", cfg.template or "Here are rows of a dataset:\n{examples}\n"
+                                "Write {n} more rows like them, as CSV with the header.", key="prompt_template",
+                                help="placeholders: " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS))
+else:
+    cfg.template = None
+    st.caption(STYLES[cfg.style])
+cfg.context = st.text_input("What is this data? (optional)", cfg.context or "", key="prompt_context",
+                            placeholder="e.g. patient reviews of prescription drugs") or None
+
+label = seed.schema.label
+if label:
+    allowed = seed.schema.col(label).allowed
+    mode = st.radio(f"Label mix for `{label}`", ["Follow the seed", "One label", "Custom mix"], horizontal=True,
+                    key="prompt_mix_mode")
+    if mode == "One label":
+        cfg.label_mix = {st.selectbox("Label", allowed, key="prompt_one_label"): 1.0}
+    elif mode == "Custom mix":
+        text = st.text_input("Weights", ",".join(f"{a}=1" for a in allowed), key="prompt_mix_text")
+        try:
+            cfg.label_mix = parse_mix(text)
+        except SyngenError as exc:
+            st.error(str(exc))
+    else:
+        cfg.label_mix = None
+    try:
+        st.caption("Rows per label for this run: " + ", ".join(
+            f"{k}: {v}" for k, v in label_targets(seed, cfg.num_samples, cfg.label_mix).items()))
+    except SyngenError as exc:
+        st.error(str(exc))
+
+with st.expander(f"Negative examples ({len(cfg.negatives)})", expanded=False):
+    st.caption("Rows the output must not resemble. Disliked rows on the Generate page land here too.")
+    typed = st.text_area("One text per line", key="prompt_neg_text")
+    up = st.file_uploader("or a CSV of rows", type=["csv"], key="prompt_neg_file")
+    if st.button("Add", key="prompt_neg_add"):
+        text_col = next((c.name for c in seed.schema.columns if c.role.value == "text"), seed.schema.names[0])
+        cfg.negatives += [{text_col: line.strip()} for line in typed.splitlines() if line.strip()]
+        if up is not None:
+            try:
+                cfg.negatives += pd.read_csv(up, dtype=str).to_dict("records")
+            except Exception as exc:  # a broken CSV is a message, not a traceback
+                st.error(f"{up.name}: could not be read as CSV ({exc})")
+    if cfg.negatives:
+        st.dataframe(pd.DataFrame(cfg.negatives), width="stretch")
+        if st.button("Clear negatives", key="prompt_neg_clear"):
+            cfg.negatives = []
+            st.rerun()
+
+st.subheader("Preview of one prompt")
+try:
+    cfg.check_prompt(len(seed.df))
+    target = next(iter(label_targets(seed, cfg.num_samples, cfg.label_mix) or {None: 0}))
+    p = build_prompt(seed.df, seed.schema, cfg, random.Random(cfg.seed), target_label=target)
+    chat = st.toggle("Show the chat rendering (instruction models)", key="prompt_chat")
+    text = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in p.messages) if chat else p.completion
+    st.caption(token_estimate(text, state.config.backend, state.config.model) +
+               ("" if chat else " — a base model continues this text from its last line"))
+    st.code(text, language=None)
+except SyngenError as exc:
+    st.error(str(exc))

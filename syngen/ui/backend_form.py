@@ -1,0 +1,73 @@
+"""Backend choice and typed options, rendered from each backend's Option list."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from ..backends import REGISTRY, backend_class, backend_from_config
+from ..errors import SyngenError
+from ..prompts import Prompt
+
+CHOICES = {"hf": "Embedded model (offline)", "ollama": "Ollama", "cohere": "Cohere",
+           "openai": "OpenAI or compatible server"}
+DEFAULT_MODELS = {"hf": "gemma3-270m", "ollama": "llama3.2", "cohere": "command-r-plus-08-2024",
+                  "openai": "gpt-4o-mini"}
+# Options that the Generate page sets (batch) or that only tests need.
+HIDDEN = {"seed", "cache", "dtype"}
+
+
+def secret_key(env: str | None) -> str | None:
+    """A key from st.secrets or the environment; its value is never shown."""
+    if not env:
+        return None
+    try:
+        if env in st.secrets:
+            return str(st.secrets[env])
+    except (FileNotFoundError, KeyError, AttributeError):
+        pass  # no secrets.toml: fine, fall back to the environment
+    except Exception:
+        pass
+    return os.environ.get(env)
+
+
+def option_widgets(name: str, current: dict) -> dict:
+    """A widget per typed option; returns the chosen values."""
+    out = {}
+    cols = st.columns(3)
+    for i, o in enumerate(o for o in backend_class(name).options if o.name not in HIDDEN):
+        col = cols[i % 3]
+        key = f"backend_{name}_{o.name}"
+        value = current.get(o.name, o.default)
+        if o.choices:
+            out[o.name] = col.selectbox(o.name, o.choices, index=list(o.choices).index(value), key=key, help=o.help)
+        elif o.type is bool:
+            out[o.name] = col.checkbox(o.name, bool(value), key=key, help=o.help)
+        elif o.type is int:
+            out[o.name] = int(col.number_input(o.name, int(o.minimum or 0), int(o.maximum or 10**6), int(value),
+                                               key=key, help=o.help))
+        else:
+            out[o.name] = float(col.number_input(o.name, float(o.minimum or 0), float(o.maximum or 1e6),
+                                                 float(value), key=key, help=o.help))
+    return out
+
+
+def test_connection(config, api_key: str | None) -> tuple[bool, str]:
+    """Send one tiny prompt; a clear verdict either way."""
+    try:
+        backend = backend_from_config(config, api_key)
+        if hasattr(backend, "settings") and "max_retries" in backend.settings:
+            backend.settings.update(max_retries=0, max_new_tokens=8)
+        else:
+            backend.settings.update(max_new_tokens=8)
+        probe = Prompt(messages=[{"role": "user", "content": "Say OK."}], completion="a,b\n1,2\n", prefill="",
+                       columns=["a", "b"], exemplars=[], rows=1)
+        res = backend.generate([probe])[0]
+    except SyngenError as exc:
+        return False, str(exc)
+    if res.error:
+        return False, res.error
+    return True, f"{backend.name} answered in {res.latency_s:.1f}s ({res.completion_tokens} tokens)"
+
+
+__all__ = ["CHOICES", "DEFAULT_MODELS", "REGISTRY", "option_widgets", "secret_key", "test_connection"]

@@ -1,0 +1,65 @@
+"""Seed loading for the app: load, clean with the user's toggles, infer roles with overrides."""
+from __future__ import annotations
+
+from ..data import clean_table, load_table, load_upload
+from ..errors import SyngenError
+from ..pipeline import Seed
+from ..schema import infer_schema
+from .state import BUNDLED, AppState
+
+
+def load_source(state: AppState, upload=None) -> None:
+    """Read the bundled sample (upload=None) or an uploaded file into state.raw."""
+    state.load_error, state.seed = None, None
+    try:
+        if upload is None:
+            state.raw, state.source = load_table(BUNDLED), BUNDLED
+        else:
+            state.raw, state.source = load_upload(upload.getvalue(), upload.name), upload.name
+        state.roles, state.label = {}, None
+    except SyngenError as exc:
+        state.raw, state.load_error = None, str(exc)
+
+
+def rebuild_seed(state: AppState) -> None:
+    """Clean and infer the schema again after a toggle or role change."""
+    if state.raw is None:
+        state.seed = None
+        return
+    try:
+        df, report = clean_table(state.raw, opts=state.clean)
+        if len(df) == 0:
+            raise SyngenError(f"{state.source}: no rows left after cleaning; switch a cleaning step off")
+        schema = infer_schema(df, overrides=state.roles, label=state.label)
+        name = "drug_reviews" if state.source == BUNDLED else state.source.rsplit(".", 1)[0]
+        state.seed = Seed(df, schema, report, name)
+        state.config.data = state.source
+        state.config.label = schema.label
+        state.load_error = None
+    except SyngenError as exc:
+        state.seed, state.load_error = None, str(exc)
+
+
+def ensure_seed(state: AppState) -> None:
+    """Pages other than Data start from the bundled sample when nothing was chosen yet."""
+    if state.raw is None and state.load_error is None:
+        load_source(state)
+    if state.seed is None and state.raw is not None:
+        rebuild_seed(state)
+
+
+def set_role(state: AppState, column: str, role: str) -> str | None:
+    """Override one role; if the seed cannot take it, undo and return why."""
+    before_roles, before_label = dict(state.roles), state.label
+    state.roles[column] = role
+    if role == "label":
+        state.label = column
+    elif state.label == column:
+        state.label = None
+    rebuild_seed(state)
+    if state.seed is None:
+        problem = state.load_error
+        state.roles, state.label = before_roles, before_label
+        rebuild_seed(state)
+        return problem
+    return None

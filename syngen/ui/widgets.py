@@ -1,0 +1,12 @@
+"""Small shared pieces of the app."""
+from __future__ import annotations
+
+from ..backends import hf
+
+
+def token_estimate(text: str, backend: str, model: str | None) -> str:
+    """Exact token count when the embedded model's tokenizer is loaded, else an estimate."""
+    loaded = [v for k, v in hf._LOADED.items() if k.startswith(f"{model or hf.EMBEDDED}|")]
+    if backend == "hf" and loaded:
+        return f"{len(loaded[0][1](text)['input_ids'])} tokens"
+    return f"≈ {max(1, len(text) // 4)} tokens (estimate: about 4 characters per token)"
