@@ -15,8 +15,10 @@ runs = [r for r in state.runs if len(r.rows)]
 if not runs or state.seed is None:
     st.info("Nothing to download yet: generate rows first.")
     st.stop()
-run = st.selectbox("Run", runs[::-1], format_func=lambda r: f"{r.run_id} · {r.config.style} · {len(r.rows)} rows",
-                   key="download_run")
+by_id = {r.run_id: r for r in runs[::-1]}
+run_id = st.selectbox("Run", list(by_id), format_func=lambda i: f"{i} · {by_id[i].config.style} · {len(by_id[i].rows)} rows",
+                       key="download_run")
+run = by_id[run_id]
 cfg = run.config
 stem = default_stem(state.seed.name, cfg.style, cfg.backend, cfg.model or ("gemma3-270m" if cfg.backend == "hf"
                                                                           else "default"), len(run.rows))

@@ -14,8 +14,10 @@ runs = [r for r in state.runs if len(r.rows)]
 if not runs or state.seed is None:
     st.info("Generate some rows first: the report compares them with the seed, column by column.")
     st.stop()
-run = st.selectbox("Run", runs[::-1], format_func=lambda r: f"{r.run_id} · {r.config.style} · {len(r.rows)} rows",
-                   key="quality_run")
+by_id = {r.run_id: r for r in runs[::-1]}
+run_id = st.selectbox("Run", list(by_id), format_func=lambda i: f"{i} · {by_id[i].config.style} · {len(by_id[i].rows)} rows",
+                       key="quality_run")
+run = by_id[run_id]
 with st.spinner("Measuring…"):
     rep = report_for(state, run)
 

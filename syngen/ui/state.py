@@ -14,7 +14,7 @@ BUNDLED = "data/drug_reviews/train.csv"
 OUT_DIR = "output"
 
 
-@dataclass
+@dataclass(eq=False)  # identity: rows are DataFrames, which have no truth value
 class RunRecord:
     """A finished run, for Quality, Compare and Download."""
 
@@ -28,7 +28,7 @@ class RunRecord:
     seconds: float = 0.0
 
 
-@dataclass
+@dataclass(eq=False)
 class AppState:
     source: str = BUNDLED             # BUNDLED or the uploaded file's name
     raw: pd.DataFrame | None = None   # the table as loaded, before cleaning

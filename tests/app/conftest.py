@@ -1,0 +1,36 @@
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backends"))
+from helpers import ROOT  # noqa: E402
+
+
+def new_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def wait_for_job(at: AppTest, timeout: float = 600) -> object:
+    """Rerun the page until the background job is done (AppTest does not tick fragments)."""
+    state = at.session_state["syngen_state"]
+    deadline = time.monotonic() + timeout
+    while state.job is not None and not state.job.done and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at.run()
+    return state
+
+
+@pytest.fixture
+def app_in(tmp_path, monkeypatch):
+    """The app with its output folder in a temp dir."""
+    monkeypatch.chdir(ROOT)
+    from syngen.ui import state as st_state
+    monkeypatch.setattr(st_state, "OUT_DIR", str(tmp_path / "output"))
+    return new_app

@@ -1,0 +1,165 @@
+"""AppTest of every page: first paint, widgets, bad inputs, a run through a wire server,
+review feedback, quality, compare and downloads."""
+import itertools
+
+import pytest
+from conftest import new_app, wait_for_job
+from wire import Reply, WireServer
+
+from syngen.backends import hf
+
+PAGES = ["data", "prompt", "backend", "generate", "quality", "compare", "download"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_paints_without_loading_a_model(page, app_in):
+    hf._LOADED.clear()
+    at = app_in(page)
+    assert not at.exception
+    assert at.title
+    assert hf._LOADED == {}  # first paint never waits for the model
+
+
+def test_data_page_shows_roles_and_cleaning(app_in):
+    at = app_in()
+    assert [m.value for m in at.metric][:2] == ["600", "7"]
+    assert any("wrapping quotes: 600" in e.label for e in at.expander)
+    assert at.selectbox(key="data_role_rating").value == "label"
+    at.toggle(key="data_quotes").set_value(False).run()
+    state = at.session_state["syngen_state"]
+    assert state.seed.clean.changes["wrapping_quotes"] == 0
+    at.selectbox(key="data_role_drugName").set_value("timestamp").run()  # impossible: explained, undone
+    assert any("cannot be a timestamp" in e.value for e in at.error)
+    assert state.seed.schema.col("drugName").role.value == "short_text"
+
+
+def test_upload_mode_and_a_broken_file(app_in):
+    at = app_in()
+    at.radio(key="data_source").set_value("Upload a file").run()
+    assert not at.exception
+    assert any("Choose a file" in i.value for i in at.info)
+    from syngen.ui.seed import load_source
+    state = at.session_state["syngen_state"]
+
+    class Upload:
+        name = "broken.json"
+
+        def getvalue(self):
+            return b'[{"a": 1},'
+    load_source(state, Upload())
+    at.run()
+    assert any("not valid JSON" in e.value for e in at.error) and not at.exception
+
+
+def test_prompt_page_previews_the_exact_prompt(app_in):
+    at = app_in("prompt")
+    code = at.code[0].value
+    assert code.startswith("rating: ") or "review_id" in code
+    assert any("tokens" in c.value for c in at.caption)
+    at.radio(key="prompt_mix_mode").set_value("One label").run()
+    at.selectbox(key="prompt_one_label").set_value("neutral").run()
+    assert at.code[0].value.rstrip().endswith("rating: neutral")
+    at.number_input(key="prompt_k").set_value(700).run()  # more than the seed has
+    assert not at.exception
+    at.toggle(key="prompt_chat").set_value(True).run()
+    assert "[user]" in at.code[0].value
+
+
+def test_backend_page_keys_never_shown(app_in, monkeypatch):
+    monkeypatch.setenv("COHERE_API_KEY", "sk-secret-APP-123")
+    at = app_in("backend")
+    at.radio(key="backend_name").set_value("cohere").run()
+    assert any("COHERE_API_KEY from the environment" in s.value for s in at.success)
+    page_text = " ".join(str(getattr(e, "value", "")) for e in at.main)
+    assert "sk-secret-APP-123" not in page_text
+    at.radio(key="backend_name").set_value("openai").run()
+    at.text_input(key="backend_url_openai").set_value("http://127.0.0.1:9/v1").run()
+    at.number_input(key="backend_openai_max_retries").set_value(0).run()
+    at.button(key="backend_test").click().run()
+    assert any("cannot connect" in e.value for e in at.error) and not at.exception
+
+
+def _csv_server():
+    counter = itertools.count(1)
+
+    def reply(path, body):
+        user = body["messages"][-1]["content"]
+        import re
+        label = re.search(r"must have rating=(\w+)", user).group(1)
+        rows = "\n".join(
+            f'{300000 + i},Drugname{i},Condition {i},"App test story {i}: this pill changed how I sleep at '
+            f'night and I would tell a friend",{label},"May {i % 27 + 1}, 2015",{i % 50}'
+            for i in (next(counter), next(counter)))
+        text = "review_id,drugName,condition,review,rating,date,usefulCount\n" + rows
+        return Reply({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+                      "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                   "finish_reason": "stop"}],
+                      "usage": {"prompt_tokens": 10, "completion_tokens": 40, "total_tokens": 50}})
+    s = WireServer(default=reply)
+    return s
+
+
+def test_full_loop_through_a_server(app_in, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-app-test")
+    server = _csv_server()
+    try:
+        at = app_in("backend")
+        at.radio(key="backend_name").set_value("openai").run()
+        at.text_input(key="backend_url_openai").set_value(server.url + "/v1").run()
+        at.switch_page("pages/generate.py").run()
+        at.number_input(key="gen_n").set_value(6).run()
+        at.button(key="gen_go").click().run()
+        state = wait_for_job(at, 60)
+        assert state.job.status == "complete" and not at.exception
+        assert len(state.current.rows) == 6
+        # review: dislike one row -> removed and added to the negatives
+        editor = state.feedback.copy()
+        editor.loc[0, "dislike"] = True
+        from syngen.ui.run import apply_feedback
+        assert apply_feedback(state, editor) == 1
+        assert len(state.current.rows) == 5 and len(state.config.negatives) == 1
+        at.switch_page("pages/quality.py").run()
+        assert not at.exception and any(m.label == "Overall" for m in at.metric)
+        at.switch_page("pages/compare.py").run()
+        assert not at.exception, at.exception[0].stack_trace[-6:] if at.exception else ""
+        assert len(at.dataframe) >= 1
+        at.switch_page("pages/download.py").run()
+        assert not at.exception
+        labels = [b.label for b in at.get("download_button")]
+        assert {"CSV", "JSONL", "Parquet"} <= set(labels)
+    finally:
+        server.close()
+
+
+def test_dead_backend_fails_with_a_message_not_a_traceback(app_in):
+    at = app_in("backend")
+    at.radio(key="backend_name").set_value("ollama").run()
+    at.text_input(key="backend_url_ollama").set_value("http://127.0.0.1:9").run()
+    at.number_input(key="backend_ollama_max_retries").set_value(0).run()
+    at.number_input(key="backend_ollama_circuit_after").set_value(2).run()
+    at.switch_page("pages/generate.py").run()
+    at.number_input(key="gen_n").set_value(3).run()
+    at.button(key="gen_go").click().run()
+    state = wait_for_job(at, 60)
+    assert state.job.status == "failed" and "ollama serve" in state.job.message
+    assert not at.exception
+    assert any("ollama serve" in w.value for w in at.warning)
+
+
+def test_cancel_stops_a_run(app_in, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-app-test")
+    server = _csv_server()
+    inner = server.default
+    server.default = lambda p, b: Reply(inner(p, b).body, delay=0.5)
+    try:
+        at = app_in("backend")
+        at.radio(key="backend_name").set_value("openai").run()
+        at.text_input(key="backend_url_openai").set_value(server.url + "/v1").run()
+        at.switch_page("pages/generate.py").run()
+        at.number_input(key="gen_n").set_value(200).run()
+        at.button(key="gen_go").click().run()
+        at.button(key="gen_cancel").click().run()
+        state = wait_for_job(at, 60)
+        assert state.job.status == "cancelled" and len(state.current.rows) < 200 and not at.exception
+    finally:
+        server.close()
