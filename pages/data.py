@@ -13,7 +13,7 @@ st.caption("Synthetic rows that look and behave like your real ones. Start with 
 choice = st.radio("Seed data", ["Bundled drug reviews (600 rows)", "Upload a file"], horizontal=True,
                   key="data_source", index=0 if state.source == BUNDLED else 1)
 if choice == "Upload a file":
-    up = st.file_uploader(f"{SUPPORTED} — up to {max_bytes_default() / 1e6:.0f} MB", key="data_upload",
+    up = st.file_uploader(f"{SUPPORTED} — up to {max_bytes_default() / 2**20:.0f} MB", key="data_upload",
                           type=[e.strip(".") for e in SUPPORTED.split()])
     if up is not None and up.name != state.source:
         load_source(state, up)
