@@ -89,8 +89,9 @@ def categorical_metrics(col: str, seed, synth) -> list[Metric]:
         why = "no synthetic values" if s else "no seed values"
         return [nan_metric("label distribution TVD", col, "min", why)]
     d = tvd(s, g)
-    unseen = [v for v in g if v not in set(s)]
-    never = sorted(set(s) - set(g))
+    known = set(s)
+    unseen = [v for v in g if v not in known]
+    never = sorted(known - set(g))
     return [
         Metric("label distribution TVD", col, d, "min", score=1 - d,
                detail=f"seed {dict(Counter(s).most_common(5))} vs synthetic {dict(Counter(g).most_common(5))}"),
@@ -130,9 +131,10 @@ def id_metrics(col: str, seed, synth, pattern=None) -> list[Metric]:
     out.append(Metric("uniqueness (distinct / rows)", col, uniq, "max" if seed_unique else "info",
                       score=uniq if seed_unique else NAN,
                       detail=f"{len(set(g))} distinct of {len(g)}" + ("" if seed_unique else "; the seed repeats this column")))
-    coll = sum(v in set(s) for v in g) / len(g)
+    known = set(s)
+    coll = sum(v in known for v in g) / len(g)
     out.append(Metric("collisions with seed values", col, coll, "0", score=1 - coll if seed_unique else NAN,
-                      detail=", ".join(sorted({v for v in g if v in set(s)})[:5])))
+                      detail=", ".join(sorted({v for v in g if v in known})[:5])))
     ph = [v for v in g if _PLACEHOLDER.search(v)]
     out.append(Metric("placeholder-looking values", col, len(ph) / len(g), "0", score=1 - len(ph) / len(g),
                       detail=", ".join(sorted(set(ph))[:5])))
@@ -140,14 +142,13 @@ def id_metrics(col: str, seed, synth, pattern=None) -> list[Metric]:
 
 
 def _parse_times(values, fmt) -> tuple[list[datetime], int]:
+    """Parse with the seed's format; vectorised (pandas), exact same rules as strptime."""
+    import pandas as pd
     vals = _clean(values)
-    out = []
-    for v in vals:
-        try:
-            out.append(datetime.strptime(v, fmt))
-        except (ValueError, TypeError):
-            pass
-    return out, len(vals)
+    if not vals:
+        return [], 0
+    parsed = pd.to_datetime(pd.Series(vals), format=fmt, errors="coerce")
+    return [t.to_pydatetime() for t in parsed.dropna()], len(vals)
 
 
 def timestamp_metrics(col: str, seed, synth, fmt: str) -> list[Metric]:
@@ -161,7 +162,8 @@ def timestamp_metrics(col: str, seed, synth, fmt: str) -> list[Metric]:
         return out
     has_date = any(d in fmt for d in ("%Y", "%d", "%m", "%B", "%b"))
     if has_date:
-        inside = sum(min(st) <= t <= max(st) for t in gt) / len(gt)
+        lo, hi = min(st), max(st)
+        inside = sum(lo <= t <= hi for t in gt) / len(gt)
         out.append(Metric("share inside the seed date range", col, inside, "max", score=inside,
                           detail=f"seed {min(st):%Y-%m-%d}..{max(st):%Y-%m-%d}, "
                                  f"synthetic {min(gt):%Y-%m-%d}..{max(gt):%Y-%m-%d}"))

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..copycheck import CopyIndex, row_key, word_count
 from ..pipeline import PROVENANCE
 from ..schema import Role, Schema, infer_schema
 from . import metrics as m
 from .metrics import Metric, nan_metric
+from .nearcopy import near_copies
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
 
@@ -114,47 +114,53 @@ def _consistency(schema: Schema, synth: pd.DataFrame) -> list[Metric]:
 
 
 def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, threshold: float = 0.8):
-    """Exact and near copies of seed rows, and duplicates within the synthetic rows."""
+    """Exact and near copies of seed rows (naming the closest seed row), and duplicates within
+    the synthetic rows. Near copies: MinHash/LSH candidates, exact Jaccard (nearcopy.py)."""
     content = [c.name for c in schema.columns if c.role != Role.ID and c.name in synth.columns]
     texts = [c.name for c in schema.by_role(Role.TEXT) if c.name in synth.columns] or content
-    seed_rows, synth_rows = seed.to_dict("records"), synth.to_dict("records")
-    if not synth_rows:
+    n = len(synth)
+    if not n:
         return [nan_metric("exact copies of seed rows", "", "0", "no synthetic rows")], None
 
-    def text(r):
-        return " ".join(str(r.get(c) or "") for c in texts)
-    seed_keys = {row_key(r, content): i for i, r in enumerate(seed_rows)}
-    seed_index = CopyIndex(common_cutoff=200)
-    for i, r in enumerate(seed_rows):
-        seed_index.add(i, text(r))
-    synth_index = CopyIndex(common_cutoff=200)
-    exact = near = dup = near_dup = 0
+    cache: dict = {}
+
+    def column(df, c):
+        if (id(df), c) not in cache:  # each column normalised once, for keys and texts alike
+            cache[id(df), c] = [" ".join(v.split()).casefold() if isinstance(v, str) else ""
+                                for v in df[c].tolist()]
+        return cache[id(df), c]
+
+    def keys(df):  # the same normalisation as copycheck.row_key, column at a time
+        return list(zip(*[column(df, c) for c in content]))
+
+    def joined(df):
+        cols = [column(df, c) for c in texts]
+        return [" ".join(parts) for parts in zip(*cols)]
+    seed_keys = {k: i for i, k in enumerate(keys(seed))}
+    synth_keys = keys(synth)
+    best, sim, near_dup = near_copies(joined(seed), joined(synth), threshold)
     flagged, seen = [], set()
-    for j, r in enumerate(synth_rows):
-        k = row_key(r, content)
-        t = text(r)
+    exact = near = dup = 0
+    for j, k in enumerate(synth_keys):
         if k in seed_keys:
             exact += 1
             flagged.append({"synthetic_row": j, "seed_row": seed_keys[k], "similarity": 1.0, "kind": "exact copy"})
-        elif word_count(t) >= 4:
-            i, s = seed_index.nearest(t)
-            if s >= threshold:
-                near += 1
-                flagged.append({"synthetic_row": j, "seed_row": i, "similarity": round(s, 3), "kind": "near copy"})
+        elif best[j] >= 0:
+            near += 1
+            flagged.append({"synthetic_row": j, "seed_row": int(best[j]), "similarity": round(float(sim[j]), 3),
+                            "kind": "near copy"})
         if k in seen:
             dup += 1
-        elif word_count(t) >= 4 and synth_index.nearest(t)[1] >= threshold:
-            near_dup += 1
         seen.add(k)
-        synth_index.add(j, t)
-    n = len(synth_rows)
+    near_dups = int(near_dup.sum()) - dup if dup else int(near_dup.sum())
+    near_dups = max(0, near_dups)
     out = [
         Metric("exact copies of seed rows", "", exact / n, "0", score=1 - exact / n, detail=f"{exact} rows"),
         Metric("near copies of seed rows", "", near / n, "0", score=1 - near / n,
                detail=f"{near} rows share >= {threshold:.0%} of their word 3-grams with a seed row"),
         Metric("exact duplicates within synthetic", "", dup / n, "0", score=1 - dup / n, detail=f"{dup} rows"),
-        Metric("near duplicates within synthetic", "", near_dup / n, "0", score=1 - near_dup / n,
-               detail=f"{near_dup} rows"),
+        Metric("near duplicates within synthetic", "", near_dups / n, "0", score=1 - near_dups / n,
+               detail=f"{near_dups} rows"),
     ]
     return out, pd.DataFrame(flagged, columns=["synthetic_row", "seed_row", "similarity", "kind"])
 
