@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/backend.py", title="Backend", icon=":material/memory:"),
     st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
     st.Page("pages/quality.py", title="Quality", icon=":material/query_stats:"),
+    st.Page("pages/utility.py", title="Utility", icon=":material/model_training:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("pages/download.py", title="Download", icon=":material/download:"),
 ]

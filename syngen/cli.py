@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import time
@@ -61,7 +62,35 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--no-provenance", action="store_true")
     g.add_argument("--unsafe-csv", action="store_true", help="do not neutralise formula-like cells")
     g.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
+    g.add_argument("--filter-rounds", type=int, default=0,
+                   help="discriminator filtering: rounds of over-generation, keeping the most realistic rows")
+    g.add_argument("--oversample", type=float, default=2.0, help="candidates per kept row when filtering")
+    g.add_argument("--test", help="held-out real rows: report TSTR accuracy per filtering round")
     g.add_argument("--quiet", "-q", action="store_true")
+
+    u = sub.add_parser("utility", help="train on synthetic, test on real (TSTR) and a discriminator")
+    u.add_argument("--seed", required=True, help="real training rows (the seed)")
+    u.add_argument("--synthetic", required=True)
+    u.add_argument("--test", required=True, help="held-out real rows")
+    u.add_argument("--label")
+    u.add_argument("--repeats", type=int, default=3)
+    u.add_argument("--out", help="write the table as CSV here")
+
+    e = sub.add_parser("experiment", help="k-sweep x synthetic-share table (TSTR), generation cached")
+    e.add_argument("--data", required=True, help="real training rows (the seed)")
+    e.add_argument("--test", required=True, help="held-out real rows")
+    e.add_argument("--k", default="5,10,15,30", help="comma-separated k values")
+    e.add_argument("--mix", default="1.0,0.5", help="synthetic shares to train on, e.g. 1.0,0.5")
+    e.add_argument("--backend", default="hf")
+    e.add_argument("--model")
+    e.add_argument("--base-url")
+    e.add_argument("--option", action="append", default=[], metavar="KEY=VALUE")
+    e.add_argument("--num-samples", "-n", type=int, default=30)
+    e.add_argument("--repeats", type=int, default=3)
+    e.add_argument("--prompt-style", default="base")
+    e.add_argument("--label")
+    e.add_argument("--seed-value", type=int, default=0, dest="seed_value", help="random seed")
+    e.add_argument("--out", default="output/experiment")
 
     r = sub.add_parser("report", help="quality report: synthetic rows against their seed")
     r.add_argument("--seed", required=True, help="the real seed table")
@@ -178,6 +207,8 @@ def cmd_generate(a: argparse.Namespace) -> int:
               file=sys.stderr)
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows",
               file=sys.stderr)
+    if a.filter_rounds:
+        return _generate_filtered(a, cfg, seed, backend)
     cancel = threading.Event()
     try:
         result = run(cfg, backend, seed, on_event=Progress(a.quiet), cancel=cancel,
@@ -216,6 +247,80 @@ def cmd_inspect(a: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_filtered(a, cfg, seed, backend) -> int:
+    from .experiment import filtered_generation
+    from .export import default_stem, write_rows
+    test = prepare_test(a.test) if a.test else None
+    print(f"{'round':>5} {'candidates':>10} {'kept':>5} {'accept':>7} {'AUC cand':>9} {'AUC kept':>9} {'TSTR':>6}",
+          file=sys.stderr)
+
+    def show(i):
+        print(f"{i['round']:>5} {i['candidates']:>10} {i.get('kept', 0):>5} {i.get('acceptance', 0):>7.2f} "
+              f"{i.get('auc_candidates', float('nan')):>9.3f} {i.get('auc_kept') or float('nan'):>9.3f} "
+              f"{i.get('tstr_accuracy', float('nan')):>6.3f}", file=sys.stderr)
+    kept, history = filtered_generation(cfg, seed, backend, rounds=a.filter_rounds, oversample=a.oversample,
+                                        test=test, on_round=show)
+    for h in history:
+        if "message" in h:
+            print(f"round {h['round']}: {h['message']}", file=sys.stderr)
+    stem = default_stem(seed.name, cfg.style + "-filtered", backend.name, backend.model_label, cfg.num_samples)
+    path = write_rows(kept, Path(cfg.out) / f"{stem}.{cfg.format}", cfg.format, cfg.safe_csv)
+    (Path(cfg.out) / f"{stem}.rounds.json").write_text(json.dumps(history, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path} ({len(kept)} rows)")
+    return 0 if len(kept) == cfg.num_samples else 1
+
+
+def prepare_test(path: str):
+    from .data import clean_table
+    return clean_table(load_table(path))[0]
+
+
+def cmd_utility(a: argparse.Namespace) -> int:
+    from .evaluate import discriminate, utility
+    from .pipeline import prepare_seed
+    seed = prepare_seed(RunConfig(data=a.seed, label=a.label))
+    synth = load_table(a.synthetic)
+    test = prepare_test(a.test)
+    table = utility(seed.df, synth, test, seed.schema, label=a.label, repeats=a.repeats)
+    cols = ["setting", "train_rows", "accuracy", "accuracy_sd", "macro_f1", "macro_f1_sd", "accuracy_vs_trtr"]
+    print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"majority-class baseline: {table['majority_baseline'].iloc[0]:.3f}")
+    d = discriminate(seed.df, synth, seed.schema)
+    print(f"discriminator ROC AUC {d.auc:.3f} (0.5 = indistinguishable); detection score {d.detection_score:.3f}")
+    if d.giveaways:
+        print("gives it away: " + ", ".join(f"{n} ({w:+.2f})" for n, w in d.giveaways[:8]))
+    if a.out:
+        table.to_csv(a.out, index=False)
+        print(f"wrote {a.out}")
+    return 0
+
+
+def cmd_experiment(a: argparse.Namespace) -> int:
+    from .backends import backend_from_config
+    from .experiment import run_experiment, write_experiment
+    from .pipeline import prepare_seed
+    try:
+        ks = [int(x) for x in a.k.split(",") if x.strip()]
+        mixes = [float(x) for x in a.mix.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError("--k takes whole numbers and --mix shares, e.g. --k 5,10 --mix 1.0,0.5") from None
+    if any(not 0 < m <= 1 for m in mixes):
+        raise ConfigError("--mix shares must be in (0, 1]; 1.0 = synthetic only")
+    cfg = RunConfig(data=a.data, num_samples=a.num_samples, backend=a.backend, model=a.model,
+                    base_url=a.base_url, style=a.prompt_style, label=a.label, seed=a.seed_value,
+                    backend_options=_pairs(a.option, "--option"), out=a.out)
+    seed = prepare_seed(cfg)
+    test = prepare_test(a.test)
+    backend = backend_from_config(cfg)
+    t0 = time.perf_counter()
+    table = run_experiment(cfg, seed, test, ks, mixes, backend, Path(a.out) / "cache", a.repeats,
+                           on_step=lambda m: print(f"[{time.perf_counter() - t0:6.0f}s] {m}", file=sys.stderr))
+    paths = write_experiment(table, Path(a.out))
+    print(paths["summary"].read_text())
+    print(f"wrote {paths['table']}, {paths['figure']}, {paths['summary']}")
+    return 0
+
+
 def cmd_report(a: argparse.Namespace) -> int:
     from .export import write_report
     from .pipeline import prepare_seed
@@ -241,7 +346,9 @@ def cmd_report(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"generate": cmd_generate, "inspect": cmd_inspect, "report": cmd_report}[args.command](args)
+        commands = {"generate": cmd_generate, "inspect": cmd_inspect, "report": cmd_report,
+                    "utility": cmd_utility, "experiment": cmd_experiment}
+        return commands[args.command](args)
     except SyngenError as exc:
         print(f"syngen: error: {exc}", file=sys.stderr)
         return 2

@@ -3,12 +3,12 @@ review feedback, quality, compare and downloads."""
 import itertools
 
 import pytest
-from conftest import new_app, wait_for_job
+from conftest import wait_for_job
 from wire import Reply, WireServer
 
 from syngen.backends import hf
 
-PAGES = ["data", "prompt", "backend", "generate", "quality", "compare", "download"]
+PAGES = ["data", "prompt", "backend", "generate", "quality", "utility", "compare", "download"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -120,6 +120,9 @@ def test_full_loop_through_a_server(app_in, monkeypatch):
         assert len(state.current.rows) == 5 and len(state.config.negatives) == 1
         at.switch_page("pages/quality.py").run()
         assert not at.exception and any(m.label == "Overall" for m in at.metric)
+        at.switch_page("pages/utility.py").run()
+        at.button(key="utility_go").click().run()
+        assert not at.exception and any(m.label == "Synthetic only (TSTR)" for m in at.metric)
         at.switch_page("pages/compare.py").run()
         assert not at.exception, at.exception[0].stack_trace[-6:] if at.exception else ""
         assert len(at.dataframe) >= 1

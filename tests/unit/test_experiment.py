@@ -1,0 +1,76 @@
+"""The k x mix experiment (with its cache) and discriminator-filtered generation, orchestrated
+with a scripted backend that replays real held-out rows and obvious junk."""
+import itertools
+import random
+
+import pandas as pd
+import pytest
+
+from helpers import ROOT
+from syngen.backends.scripted import ScriptedBackend
+from syngen.config import RunConfig
+from syngen.experiment import filtered_generation, run_experiment, write_experiment
+from syngen.pipeline import prepare_seed
+from syngen.prompts import rows_to_csv
+
+COLS = ["review_id", "drugName", "condition", "review", "rating", "date", "usefulCount"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    seed = prepare_seed(RunConfig(data=str(ROOT / "data/drug_reviews/train.csv")))
+    test = prepare_seed(RunConfig(data=str(ROOT / "data/drug_reviews/test.csv"))).df
+    return seed, test
+
+
+def replay(test: pd.DataFrame, junk_every: int = 0):
+    """A chat 'model' answering each prompt with real held-out rows of the asked label, and
+    every `junk_every`-th row replaced by nonsense text."""
+    pools = {lab: g.to_dict("records") for lab, g in test.groupby("rating")}
+    counters = {lab: itertools.count() for lab in pools}
+    n = itertools.count(1)
+    rng = random.Random(0)
+
+    def answer(prompt):
+        lab = prompt.target_label
+        rows = []
+        for _ in range(2):
+            r = dict(pools[lab][next(counters[lab]) % len(pools[lab])])
+            if junk_every and next(n) % junk_every == 0:
+                r["review"] = " ".join(rng.choice(["zorp", "blix", "quan", "vex"]) for _ in range(15))
+            rows.append(r)
+        return rows_to_csv(rows, COLS)
+    return answer
+
+
+def test_experiment_table_and_cache(data, tmp_path):
+    seed, test = data
+    cfg = RunConfig(num_samples=40, batch_size=8, seed=1, max_prompts=400)
+    backend = ScriptedBackend(outputs=[replay(test)], kind="chat")
+    table = run_experiment(cfg, seed, test.head(200), [2, 4], [1.0, 0.5], backend, tmp_path / "cache", repeats=2)
+    assert list(table["synthetic_share"]) == [0.0, 0.5, 1.0, 0.5, 1.0]
+    assert table["k"].tolist()[1:] == [2, 2, 4, 4] and table["rows_generated"].tolist()[1:] == [40] * 4
+    # real held-out reviews as "synthetic": training on them works about as well as on real rows
+    assert (table["accuracy_vs_trtr"].iloc[1:] > 0.8).all()
+    calls = len(backend.calls)
+    again = run_experiment(cfg, seed, test.head(200), [2, 4], [1.0], backend, tmp_path / "cache", repeats=1)
+    assert len(backend.calls) == calls and set(again["source"].dropna()) >= {"cache"}  # no new generation
+    paths = write_experiment(table, tmp_path / "exp")
+    assert "| 2 | 100% |" in paths["summary"].read_text() and paths["figure"].stat().st_size > 1000
+    assert len(pd.read_csv(paths["table"])) == 5
+
+
+def test_filtering_keeps_realistic_rows_and_learns_negatives(data):
+    seed, test = data
+    cfg = RunConfig(num_samples=20, batch_size=8, seed=3, max_prompts=400)
+    backend = ScriptedBackend(outputs=[replay(test, junk_every=3)], kind="chat")
+    kept, rounds = filtered_generation(cfg, seed, backend, rounds=2, oversample=1.5, test=test.head(150))
+    assert len(kept) == 20 and len(rounds) == 2
+    junk = kept["review"].str.contains("zorp|blix|quan|vex").sum()
+    assert junk == 0  # the junk third of the candidates is filtered out
+    for r in rounds:
+        assert r["candidates"] >= 30 and r["auc_kept"] < r["auc_candidates"]
+        assert 0 < r["acceptance"] <= 1 and "tstr_accuracy" in r
+    # the most detectable candidates (junk) became negative examples of round 2's prompts
+    assert any("zorp" in p.messages[-1]["content"] or "blix" in p.messages[-1]["content"]
+               for p in backend.calls[-8:])
