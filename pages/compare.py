@@ -3,12 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from syngen.ui.reports import summary_row
-from syngen.ui.seed import ensure_seed
-from syngen.ui.state import get_state
+from syngen.ui.page import start
 
-state = get_state()
-ensure_seed(state)
-st.title("Compare runs")
+state = start("Compare runs")
 runs = [r for r in state.runs if len(r.rows)]
 if not runs:
     st.info("Each finished run is listed here with its quality scores, so prompt styles, backends and k "

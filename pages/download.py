@@ -4,21 +4,11 @@ import json
 import streamlit as st
 
 from syngen.export import default_stem, rows_bytes
+from syngen.ui.page import pick_run, start
 from syngen.ui.reports import report_for
-from syngen.ui.seed import ensure_seed
-from syngen.ui.state import get_state
 
-state = get_state()
-ensure_seed(state)
-st.title("Download")
-runs = [r for r in state.runs if len(r.rows)]
-if not runs or state.seed is None:
-    st.info("Nothing to download yet: generate rows first.")
-    st.stop()
-by_id = {r.run_id: r for r in runs[::-1]}
-run_id = st.selectbox("Run", list(by_id), format_func=lambda i: f"{i} · {by_id[i].config.style} · {len(by_id[i].rows)} rows",
-                       key="download_run")
-run = by_id[run_id]
+state = start("Download")
+run = pick_run(state, "download_run", "Nothing to download yet: generate rows first.")
 cfg = run.config
 stem = default_stem(state.seed.name, cfg.style, cfg.backend, cfg.model or ("gemma3-270m" if cfg.backend == "hf"
                                                                           else "default"), len(run.rows))

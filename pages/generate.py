@@ -6,16 +6,11 @@ import streamlit as st
 
 from syngen.jobs import unfinished_runs
 from syngen.ui.run import apply_feedback, finish_job, start_job
-from syngen.ui.seed import ensure_seed
-from syngen.ui.state import OUT_DIR, get_state
+from syngen.ui.page import start
+from syngen.ui.state import OUT_DIR
 
-state = get_state()
-ensure_seed(state)
+state = start("Generate")
 cfg = state.config
-st.title("Generate")
-if state.seed is None:
-    st.error(state.load_error or "Load a seed on the Data page first.")
-    st.stop()
 
 running = state.job is not None and not state.job.done
 c = st.columns(4)

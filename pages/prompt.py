@@ -8,17 +8,11 @@ from syngen.config import parse_mix
 from syngen.errors import SyngenError
 from syngen.pipeline import label_targets
 from syngen.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS, build_prompt
-from syngen.ui.seed import ensure_seed
-from syngen.ui.state import get_state
+from syngen.ui.page import start
 from syngen.ui.widgets import token_estimate
 
-state = get_state()
-ensure_seed(state)
+state = start("Prompt")
 cfg = state.config
-st.title("Prompt")
-if state.seed is None:
-    st.error(state.load_error or "Load a seed on the Data page first.")
-    st.stop()
 seed = state.seed
 
 c = st.columns(3)

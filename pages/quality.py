@@ -3,21 +3,11 @@ import math
 
 import streamlit as st
 
+from syngen.ui.page import pick_run, start
 from syngen.ui.reports import report_for
-from syngen.ui.seed import ensure_seed
-from syngen.ui.state import get_state
 
-state = get_state()
-ensure_seed(state)
-st.title("Quality")
-runs = [r for r in state.runs if len(r.rows)]
-if not runs or state.seed is None:
-    st.info("Generate some rows first: the report compares them with the seed, column by column.")
-    st.stop()
-by_id = {r.run_id: r for r in runs[::-1]}
-run_id = st.selectbox("Run", list(by_id), format_func=lambda i: f"{i} · {by_id[i].config.style} · {len(by_id[i].rows)} rows",
-                       key="quality_run")
-run = by_id[run_id]
+state = start("Quality")
+run = pick_run(state, "quality_run", "Generate some rows first: the report compares them with the seed, column by column.")
 with st.spinner("Measuring…"):
     rep = report_for(state, run)
 

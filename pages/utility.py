@@ -6,25 +6,16 @@ import streamlit as st
 from syngen.data import clean_table, load_table, load_upload
 from syngen.errors import SyngenError
 from syngen.evaluate import discriminate, utility
-from syngen.ui.seed import ensure_seed
-from syngen.ui.state import BUNDLED, get_state
+from syngen.ui.page import pick_run, start
+from syngen.ui.state import BUNDLED
 
 BUNDLED_TEST = "data/drug_reviews/test.csv"
-state = get_state()
-ensure_seed(state)
-st.title("Utility")
-st.caption("Train the same classifier on real rows, on synthetic rows and on mixes; test each on held-out "
-           "real rows. Then ask a classifier to tell real from synthetic.")
-runs = [r for r in state.runs if len(r.rows) >= 2]
-if not runs or state.seed is None:
-    st.info("Generate at least two rows first.")
-    st.stop()
+state = start("Utility", "Train the same classifier on real rows, on synthetic rows and on mixes; test each on "
+              "held-out real rows. Then ask a classifier to tell real from synthetic.")
 if not state.seed.schema.label:
     st.warning("Utility needs a label column: set one on the Data page.")
     st.stop()
-by_id = {r.run_id: r for r in runs[::-1]}
-run = by_id[st.selectbox("Run", list(by_id), key="utility_run",
-                         format_func=lambda i: f"{i} · {by_id[i].config.style} · {len(by_id[i].rows)} rows")]
+run = pick_run(state, "utility_run", "Generate at least two rows first.", min_rows=2)
 if state.source == BUNDLED:
     test = clean_table(load_table(BUNDLED_TEST))[0]
     st.caption(f"Held-out real rows: {BUNDLED_TEST} ({len(test)} rows)")

@@ -99,14 +99,20 @@ def _csv_server():
     return s
 
 
+def _openai_app(app_in, server):
+    """The app pointed at the wire server as an OpenAI-compatible backend, on the Generate page."""
+    at = app_in("backend")
+    at.radio(key="backend_name").set_value("openai").run()
+    at.text_input(key="backend_url_openai").set_value(server.url + "/v1").run()
+    at.switch_page("pages/generate.py").run()
+    return at
+
+
 def test_full_loop_through_a_server(app_in, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-app-test")
     server = _csv_server()
     try:
-        at = app_in("backend")
-        at.radio(key="backend_name").set_value("openai").run()
-        at.text_input(key="backend_url_openai").set_value(server.url + "/v1").run()
-        at.switch_page("pages/generate.py").run()
+        at = _openai_app(app_in, server)
         at.number_input(key="gen_n").set_value(6).run()
         at.button(key="gen_go").click().run()
         state = wait_for_job(at, 60)
@@ -155,10 +161,7 @@ def test_cancel_stops_a_run(app_in, monkeypatch):
     inner = server.default
     server.default = lambda p, b: Reply(inner(p, b).body, delay=0.5)
     try:
-        at = app_in("backend")
-        at.radio(key="backend_name").set_value("openai").run()
-        at.text_input(key="backend_url_openai").set_value(server.url + "/v1").run()
-        at.switch_page("pages/generate.py").run()
+        at = _openai_app(app_in, server)
         at.number_input(key="gen_n").set_value(200).run()
         at.button(key="gen_go").click().run()
         at.button(key="gen_cancel").click().run()

@@ -1,0 +1,32 @@
+"""The opening every page shares: state, seed, title, and (for result pages) a run picker."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .seed import ensure_seed
+from .state import AppState, RunRecord, get_state
+
+
+def start(title: str, caption: str | None = None, need_seed: bool = True) -> AppState:
+    """Title the page and make sure a seed is loaded; stop with a message when there is none."""
+    state = get_state()
+    ensure_seed(state)
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    if need_seed and state.seed is None:
+        st.error(state.load_error or "Load a seed on the Data page first.")
+        st.stop()
+    return state
+
+
+def pick_run(state: AppState, key: str, empty: str, min_rows: int = 1) -> RunRecord:
+    """A selectbox over finished runs (newest first); stops the page with `empty` if none."""
+    runs = [r for r in state.runs if len(r.rows) >= min_rows]
+    if not runs:
+        st.info(empty)
+        st.stop()
+    by_id = {r.run_id: r for r in runs[::-1]}
+    chosen = st.selectbox("Run", list(by_id), key=key,
+                          format_func=lambda i: f"{i} · {by_id[i].config.style} · {len(by_id[i].rows)} rows")
+    return by_id[chosen]
