@@ -1,0 +1,82 @@
+"""Reference engine: the same GGUF through llama.cpp (llama-cpp-python), one stream.
+
+    python bench/llamacpp_reference.py [--tokens 256]
+
+llama-cpp-python is installed here by this script only (never a project requirement: it compiles
+llama.cpp for about 7 minutes). Prints llama.cpp tok/s and, when bench/results/embedded.json
+exists, syngen's embedded tok/s per batch size as a ratio of it (goal: >= 1.0 via batching).
+Writes bench/results/llamacpp.json. Skips with a clear message when it cannot be installed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+VERSION = "0.3.36"
+
+
+def ensure_llamacpp(timeout: int) -> bool:
+    try:
+        import llama_cpp  # noqa: F401
+        return True
+    except ImportError:
+        pass
+    print(f"installing llama-cpp-python=={VERSION} (compiles llama.cpp, several minutes)…", flush=True)
+    try:
+        r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"llama-cpp-python=={VERSION}"],
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"skipped: llama-cpp-python did not build within {timeout}s")
+        return False
+    if r.returncode != 0:
+        print("skipped: llama-cpp-python could not be installed: " + (r.stderr.strip().splitlines() or ["?"])[-1])
+        return False
+    return True
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tokens", type=int, default=256)
+    ap.add_argument("--install-timeout", type=int, default=900)
+    a = ap.parse_args()
+    if not ensure_llamacpp(a.install_timeout):
+        return
+    import random
+
+    from llama_cpp import Llama
+
+    from syngen.backends.hf import _embedded_gguf
+    from syngen.config import RunConfig
+    from syngen.pipeline import prepare_seed
+    from syngen.prompts import build_prompt
+    seed = prepare_seed(RunConfig(data=str(ROOT / "data/drug_reviews/train.csv")))
+    prompt = build_prompt(seed.df, seed.schema, RunConfig(k=4), random.Random(0), target_label="positive")
+    t = time.perf_counter()
+    llm = Llama(model_path=str(_embedded_gguf()), n_ctx=4096, n_threads=2, verbose=False, seed=1)
+    load = time.perf_counter() - t
+    t = time.perf_counter()
+    out = llm(prompt.completion, max_tokens=a.tokens, temperature=0.8, top_p=0.95, top_k=50)
+    dt = time.perf_counter() - t
+    n = out["usage"]["completion_tokens"]
+    tok_s = n / dt
+    print(f"llama.cpp: load {load:.1f}s, {n} tokens in {dt:.1f}s = {tok_s:.1f} tok/s (one stream, 2 threads)")
+    result = {"date": time.strftime("%Y-%m-%d"), "llamacpp_tok_per_s": round(tok_s, 1), "load_s": round(load, 1)}
+    emb = ROOT / "bench" / "results" / "embedded.json"
+    if emb.exists():
+        rows = json.loads(emb.read_text())["batches"]
+        for r in rows:
+            ratio = r["tok_per_s"] / tok_s
+            print(f"syngen embedded batch {r['batch']:2d}: {r['tok_per_s']:5.1f} tok/s = {ratio:.2f}x llama.cpp")
+        result["embedded_ratio"] = {r["batch"]: round(r["tok_per_s"] / tok_s, 2) for r in rows}
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / "llamacpp.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
