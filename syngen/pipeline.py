@@ -58,6 +58,7 @@ class RunAccount:
     examples: dict = field(default_factory=dict)
     repaired: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
+    requests: list = field(default_factory=list)  # per request: batch, tokens, latency, error
     prompt_tokens: int = 0
     completion_tokens: int = 0
     generate_seconds: float = 0.0
@@ -87,7 +88,7 @@ class RunAccount:
         return {"prompts": self.prompts, "batches": self.batches, "parsed": self.parsed,
                 "accepted": self.accepted, "rejected": dict(self.rejected),
                 "examples": {k: [{"reason": r, "fragment": f} for r, f in v] for k, v in self.examples.items()},
-                "repaired": dict(self.repaired), "errors": self.errors[-20:],
+                "repaired": dict(self.repaired), "errors": self.errors[-20:], "requests": self.requests,
                 "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
                 "generate_seconds": round(self.generate_seconds, 3),
                 "wall_seconds": round(self.wall_seconds, 3)}
@@ -363,6 +364,10 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
             if res.error == "cancelled":
                 continue  # not a failure: the user stopped the run (results already paid for are kept)
             prompt = prompts[idx]
+            account.requests.append({"batch": batch_id, "prompt_tokens": res.prompt_tokens,
+                                     "completion_tokens": res.completion_tokens,
+                                     "latency_s": round(res.latency_s, 3), "finish_reason": res.finish_reason,
+                                     "attempts": res.meta.get("attempts", 1), "error": res.error})
             account.prompt_tokens += res.prompt_tokens
             account.completion_tokens += res.completion_tokens
             if res.error:

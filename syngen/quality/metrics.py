@@ -303,3 +303,45 @@ def text_by_label(col: str, label: str, seed_rows: list[dict], synth_rows: list[
         fs, fg = readability(s)[0], readability(g)[0]
         out.append(Metric(f"reading ease for {label}={lab}", col, fg, "info", -100, 120, detail=f"seed {fs:.1f}"))
     return out
+
+
+def label_consistency(text_col: str, label: str, seed_rows: list[dict], synth_rows: list[dict]) -> Metric:
+    """Does each synthetic text read like its label? A TF-IDF classifier trained on the seed
+    predicts the label of every synthetic text; the agreement is compared with the seed's own
+    (cross-validated) agreement, which is the ceiling this check can show."""
+    name = f"text agrees with {label}"
+    s = [(str(r.get(text_col) or ""), str(r.get(label))) for r in seed_rows if r.get(text_col) and r.get(label) is not None]
+    g = [(str(r.get(text_col) or ""), str(r.get(label))) for r in synth_rows if r.get(text_col) and r.get(label) is not None]
+    if len({lab for _, lab in s}) < 2 or len(s) < 10 or not g:
+        return nan_metric(name, text_col, "max", "needs 10+ seed rows with 2+ labels and synthetic texts")
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    texts, labels = zip(*s)
+    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=2000, C=4.0))
+    folds = max(2, min(5, min(Counter(labels).values())))
+    ceiling = float(np.mean(cross_val_predict(model, list(texts), list(labels), cv=folds) == np.array(labels)))
+    model.fit(list(texts), list(labels))
+    gt, gl = zip(*g)
+    agree = float(np.mean(model.predict(list(gt)) == np.array(gl)))
+    return Metric(name, text_col, agree, "max", score=min(1.0, agree / ceiling) if ceiling else NAN,
+                  detail=f"seed's own cross-validated agreement {ceiling:.2f}")
+
+
+def field_overlap(short_col: str, text_col: str, seed_rows: list[dict], synth_rows: list[dict]) -> Metric:
+    """How often a short field's words appear in the row's text (a title in its review, a drug
+    name in its review), synthetic vs seed: a gap means the columns were written independently."""
+    def share(rows):
+        hits = total = 0
+        for r in rows:
+            a, b = set(words(str(r.get(short_col) or ""))), set(words(str(r.get(text_col) or "")))
+            if a and b:
+                total += 1
+                hits += bool(a & b)
+        return hits / total if total else NAN
+    s, g = share(seed_rows), share(synth_rows)
+    if math.isnan(s) or math.isnan(g):
+        return nan_metric(f"{short_col} words found in {text_col}", short_col, "info", "no rows with both values")
+    return Metric(f"{short_col} words found in {text_col}", short_col, g, f"{s:.2f}", score=max(0.0, 1 - abs(g - s) / max(s, 0.1)),
+                  detail=f"seed {s:.2f}, synthetic {g:.2f}")

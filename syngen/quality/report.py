@@ -208,10 +208,17 @@ def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | N
         cols += timed(f"{spec.role.value} metrics", column_metrics, spec, seed, synthetic, rng)
     cols += timed("consistency", _consistency, schema, synthetic)
     label = schema.label
+    seed_rows = seed.to_dict("records")
+    synth_sample = _sample(synthetic.to_dict("records"), rng)
     for t in schema.by_role(Role.TEXT):
-        if label and t.name in synthetic.columns and label in synthetic.columns:
-            cols += timed("text by label", m.text_by_label, t.name, label, seed.to_dict("records"),
-                          [r for r in _sample(synthetic.to_dict("records"), rng)])
+        if t.name not in synthetic.columns:
+            continue
+        if label and label in synthetic.columns:
+            cols += timed("text by label", m.text_by_label, t.name, label, seed_rows, synth_sample)
+            cols.append(timed("text vs label", m.label_consistency, t.name, label, seed_rows, synth_sample))
+        for short in schema.by_role(Role.SHORT_TEXT):
+            if short.name in synthetic.columns:
+                cols.append(timed("field overlap", m.field_overlap, short.name, t.name, seed_rows, synth_sample))
     copies, flagged = timed("copies and duplicates", copy_metrics, schema, seed, synthetic)
     runm = run_metrics(account, requested, len(synthetic))
     report = QualityReport(cols + copies + runm, schema, seed, synthetic, copies=flagged, notes=notes)

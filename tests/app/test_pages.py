@@ -169,3 +169,34 @@ def test_cancel_stops_a_run(app_in, monkeypatch):
         assert state.job.status == "cancelled" and len(state.current.rows) < 200 and not at.exception
     finally:
         server.close()
+
+
+def test_a_new_session_resumes_an_unfinished_run(app_in, monkeypatch):
+    """Cancel (or a closed browser) leaves a checkpoint; a new session offers to resume it."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-app-test")
+    server = _csv_server()
+    inner = server.default
+    server.default = lambda p, b: Reply(inner(p, b).body, delay=0.3)
+    try:
+        at = _openai_app(app_in, server)
+        at.number_input(key="gen_n").set_value(12).run()
+        at.number_input(key="gen_batch").set_value(2).run()
+        at.button(key="gen_go").click().run()
+        state = at.session_state["syngen_state"]
+        import time
+        while state.job.accepted < 2 and not state.job.done:
+            time.sleep(0.05)
+        at.button(key="gen_cancel").click().run()
+        wait_for_job(at, 60)
+        kept = len(state.current.rows)
+        assert 2 <= kept < 12
+        fresh = app_in("generate")  # a browser reload: a new session with empty state
+        assert any(f"kept {kept} of 12 rows" in i.value for i in fresh.info)
+        resume = [b for b in fresh.button if b.label == "Resume it"][0]
+        resume.click().run()
+        new_state = wait_for_job(fresh, 60)
+        assert new_state.job.status == "complete" and not fresh.exception
+        rows = new_state.current.rows
+        assert len(rows) == 12 and rows["review"].is_unique and set(rows["run_id"]) == set(state.current.rows["run_id"])
+    finally:
+        server.close()

@@ -55,6 +55,9 @@ def test_generate_with_each_remote_backend(name, server, small_seed, tmp_path, m
     assert KEY not in err.out + err.err
     cfg = json.loads(next(out.glob("*.config.json")).read_text())
     assert cfg["backend"] == name and cfg["base_url"] == url
+    account = json.loads(next(out.glob("*.account.json")).read_text())
+    reqs = account["requests"]  # tokens and latency of every request, for cost views
+    assert len(reqs) >= 3 and all(r["completion_tokens"] == 5 and r["latency_s"] > 0 for r in reqs)
 
 
 def test_dead_server_fails_fast_with_one_line(small_seed, tmp_path, capsys):

@@ -79,6 +79,7 @@ def test_upload_generate_quality_download(app_url, tmp_path):
 
         page.get_by_role("link", name="Prompt").click()
         page.get_by_text("Preview of one prompt").wait_for(timeout=30_000)
+        page.get_by_text("review_id:").first.wait_for(timeout=30_000)  # the prompt text itself
         page.screenshot(path=str(SHOTS / "2_prompt.png"), full_page=True)
         page.get_by_role("link", name="Backend").click()
         page.get_by_text("Where the rows are written").wait_for(timeout=30_000)

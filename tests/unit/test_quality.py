@@ -157,3 +157,19 @@ def test_near_copy_search_finds_what_the_exact_index_finds(drug_seed):
     want = {j for j, (_, s) in enumerate(exhaustive) if s >= 0.8 and len(synth[j].split()) >= 4}
     got = {j for j in range(len(synth)) if best[j] >= 0}
     assert got <= want and len(got) >= 0.95 * len(want) and len(want) >= 150
+
+
+def test_text_label_and_field_consistency(drug_seed):
+    seed = drug_seed.df
+    same = seed.sample(120, random_state=4)
+    r = build_report(seed, same, drug_seed.schema)
+    good = r.find("text agrees with rating", "review")
+    swapped = same.copy()
+    swapped["rating"] = swapped["rating"].map({"positive": "negative", "negative": "positive", "neutral": "positive"})
+    bad = build_report(seed, swapped, drug_seed.schema).find("text agrees with rating", "review")
+    assert good.value > 0.9 and bad.value < 0.3 and bad.verdict == "poor"  # seen rows vs flipped labels
+    shuffled = same.copy()
+    shuffled["drugName"] = ["Zorblax"] * len(shuffled)
+    ok = r.find("drugName words found in review", "drugName")
+    off = build_report(seed, shuffled, drug_seed.schema).find("drugName words found in review", "drugName")
+    assert ok.value == pytest.approx(float(ok.goal), abs=0.12) and off.value == 0.0 and off.score < ok.score
