@@ -320,7 +320,7 @@ def label_consistency(text_col: str, label: str, seed_rows: list[dict], synth_ro
     from sklearn.pipeline import make_pipeline
     texts, labels = zip(*s)
     model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=2000, C=4.0))
-    folds = max(2, min(5, min(Counter(labels).values())))
+    folds = max(2, min(3, min(Counter(labels).values())))
     ceiling = float(np.mean(cross_val_predict(model, list(texts), list(labels), cv=folds) == np.array(labels)))
     model.fit(list(texts), list(labels))
     gt, gl = zip(*g)
