@@ -173,3 +173,12 @@ def test_text_label_and_field_consistency(drug_seed):
     ok = r.find("drugName words found in review", "drugName")
     off = build_report(seed, shuffled, drug_seed.schema).find("drugName words found in review", "drugName")
     assert ok.value == pytest.approx(float(ok.goal), abs=0.12) and off.value == 0.0 and off.score < ok.score
+
+
+def test_large_tables_estimate_near_copies_from_a_sample(drug_seed, monkeypatch):
+    from syngen.quality import report as rep_mod
+    monkeypatch.setattr(rep_mod, "NEAR_SAMPLE", 50)
+    synth = drug_seed.df.sample(200, random_state=5).reset_index(drop=True)  # all exact copies
+    r = build_report(drug_seed.df, synth, drug_seed.schema)
+    assert r.find("exact copies of seed rows").value == 1.0           # every row checked
+    assert "estimated from a 50-row sample" in r.find("near copies of seed rows").detail
