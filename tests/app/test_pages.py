@@ -79,7 +79,8 @@ def test_backend_page_keys_never_shown(app_in, monkeypatch):
     assert any("cannot connect" in e.value for e in at.error) and not at.exception
 
 
-def _csv_server():
+def _csv_server(delay: float = 0.0):
+    """An OpenAI-compatible server answering with two valid drug-review rows per request."""
     counter = itertools.count(1)
 
     def reply(path, body):
@@ -94,7 +95,7 @@ def _csv_server():
         return Reply({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
                       "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                                    "finish_reason": "stop"}],
-                      "usage": {"prompt_tokens": 10, "completion_tokens": 40, "total_tokens": 50}})
+                      "usage": {"prompt_tokens": 10, "completion_tokens": 40, "total_tokens": 50}}, delay=delay)
     s = WireServer(default=reply)
     return s
 
@@ -157,9 +158,7 @@ def test_dead_backend_fails_with_a_message_not_a_traceback(app_in):
 
 def test_cancel_stops_a_run(app_in, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-app-test")
-    server = _csv_server()
-    inner = server.default
-    server.default = lambda p, b: Reply(inner(p, b).body, delay=0.5)
+    server = _csv_server(delay=0.5)
     try:
         at = _openai_app(app_in, server)
         at.number_input(key="gen_n").set_value(200).run()
@@ -174,9 +173,7 @@ def test_cancel_stops_a_run(app_in, monkeypatch):
 def test_a_new_session_resumes_an_unfinished_run(app_in, monkeypatch):
     """Cancel (or a closed browser) leaves a checkpoint; a new session offers to resume it."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-app-test")
-    server = _csv_server()
-    inner = server.default
-    server.default = lambda p, b: Reply(inner(p, b).body, delay=0.3)
+    server = _csv_server(delay=0.3)
     try:
         at = _openai_app(app_in, server)
         at.number_input(key="gen_n").set_value(12).run()
