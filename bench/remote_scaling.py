@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "backends")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "backends")]
 
 from wire import Reply, WireServer  # noqa: E402
 
@@ -39,6 +39,7 @@ def main() -> None:
     print(f"{a.requests} requests, {a.delay}s server delay each")
     for c in (1, 2, 4, 8, 16):
         b = create_backend("openai", "m", base_url=server.url + "/v1", concurrency=c)
+        b.generate([prompt] * c)  # warm-up: client creation and connections are not the thing measured
         t = time.perf_counter()
         results = b.generate([prompt] * a.requests)
         dt = time.perf_counter() - t

@@ -1,6 +1,4 @@
 """Generate: N rows in the background with live progress, cancel, review and feedback."""
-import time
-
 import pandas as pd
 import streamlit as st
 
@@ -81,4 +79,3 @@ if job is not None and job.done:
         if st.button("Apply review", key="gen_apply"):
             n = apply_feedback(state, edited)
             st.success(f"Saved. {n} disliked row(s) added to the negative examples.")
-            time.sleep(0.2)

@@ -72,9 +72,14 @@ class CopyIndex:
         return best, score
 
 
+def normalise(value) -> str:
+    """A value as exact-match checks see it: case and spacing do not make a row new."""
+    return " ".join(str(value or "").split()).casefold()
+
+
 def row_key(row: dict, columns: list[str]) -> tuple:
-    """Normalised values for exact-match checks (case and spacing do not make a row new)."""
-    return tuple(" ".join(str(row.get(c) or "").split()).casefold() for c in columns)
+    """Normalised values of a row, for exact-copy and duplicate checks."""
+    return tuple(normalise(row.get(c)) for c in columns)
 
 
 def repetition_ratio(text: str, n: int = 3) -> float:

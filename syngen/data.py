@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, first_line
 
 
 
@@ -109,8 +109,7 @@ def _load_bytes(data: bytes, suffix: str, name: str, ragged: str = "skip") -> pd
     except DataError:
         raise
     except Exception as exc:  # parser libraries raise many types; the user needs one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{name}: could not be read as {suffix or 'a table'} ({first}); "
+        raise DataError(f"{name}: could not be read as {suffix or 'a table'} ({first_line(exc)}); "
                         "check the file is a valid table") from None
     return _as_strings(df, name)
 

@@ -1,6 +1,12 @@
 """User-facing errors: one line naming the problem and what to do about it."""
 
 
+def first_line(exc: Exception, limit: int = 300) -> str:
+    """The first line of an exception's message (libraries put tracebacks and hints below)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__
+
+
 class SyngenError(Exception):
     """An error whose message is meant for the user as is (no traceback needed)."""
 

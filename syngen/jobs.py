@@ -13,7 +13,7 @@ from pathlib import Path
 from .backends import Backend
 from .config import RunConfig
 from .errors import SyngenError
-from .pipeline import Checkpoint, RunResult, Seed, run
+from .pipeline import Checkpoint, RunResult, Seed, config_hash, run
 
 
 class GenerationJob:
@@ -64,7 +64,7 @@ class GenerationJob:
     def _run(self) -> None:
         try:
             if self.resume and self.checkpoint and Path(self.checkpoint).exists():
-                _, kept = Checkpoint(Path(self.checkpoint)).load(_hash(self.config))
+                _, kept = Checkpoint(Path(self.checkpoint)).load(config_hash(self.config))
                 with self._lock:
                     self.rows = list(kept)
             result = run(self.config, self.backend, self.seed, on_event=self._on_event, cancel=self.cancel,
@@ -79,11 +79,6 @@ class GenerationJob:
             self.status, self.message = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
         finally:
             self.finished = time.time()
-
-
-def _hash(config: RunConfig) -> str:
-    from .pipeline import config_hash
-    return config_hash(config)
 
 
 def unfinished_runs(out_dir: str | Path) -> list[dict]:

@@ -25,15 +25,15 @@ import pandas as pd
 from .backends import Backend, backend_from_config
 from .config import RunConfig
 from .copycheck import CopyIndex, repetition_ratio, row_key, word_count
-from .data import CleanReport, clean_table, dataset_name, load_table
+from .data import CleanOptions, CleanReport, clean_table, dataset_name, load_table
 from .errors import ConfigError, DataError
 from .parsing import parse_output
 from .prompts import build_prompt
 from .schema import Role, Schema, infer_schema
 
 PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
-FAIL_STREAK = 3
-MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams  # batches in a row where every request failed: stop instead of spinning
+FAIL_STREAK = 3        # batches in a row where every request failed: stop instead of spinning
+MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams
 
 
 @dataclass
@@ -112,14 +112,16 @@ class RunResult:
     seed: Seed
 
 
-def prepare_seed(config: RunConfig, df: pd.DataFrame | None = None) -> Seed:
+def prepare_seed(config: RunConfig, df: pd.DataFrame | None = None,
+                 clean_opts: CleanOptions | None = None) -> Seed:
     """Load (unless given), clean and infer the schema of the seed named in the config."""
     raw = load_table(config.data) if df is None else df
     report = None
     if config.clean:
-        raw, report = clean_table(raw)
+        raw, report = clean_table(raw, opts=clean_opts)
     if len(raw) == 0:
-        raise DataError(f"{config.data}: no rows left after cleaning (all empty or duplicates)")
+        raise DataError(f"{config.data}: no rows left after cleaning (all empty or duplicates); "
+                        "switch cleaning steps off to keep them")
     schema = infer_schema(raw, overrides=config.roles, label=config.label)
     return Seed(raw, schema, report, dataset_name(config.data))
 
@@ -209,7 +211,7 @@ class _Gate:
     def __init__(self, seed: Seed, config: RunConfig, rng: random.Random):
         self.schema, self.config, self.rng = seed.schema, config, rng
         sch = seed.schema
-        self.ids = [c for c in sch.by_role(Role.ID)]
+        self.ids = sch.by_role(Role.ID)
         self.content_cols = [c.name for c in sch.columns if c.role != Role.ID]
         self.text_cols = [c.name for c in sch.by_role(Role.TEXT)] or self.content_cols
         records = seed.df.to_dict("records")
@@ -246,9 +248,12 @@ class _Gate:
         if key in self.synth_keys:
             return None, "duplicate of an accepted synthetic row"
         text = self._text(row)
-        if word_count(text) >= 30 and repetition_ratio(text) > MAX_REPETITION:
-            return None, f"repetitive text ({repetition_ratio(text):.0%} repeated 3-grams; the model looped)"
-        if word_count(text) >= 4:
+        words = word_count(text)
+        if words >= 30:
+            looped = repetition_ratio(text)
+            if looped > MAX_REPETITION:
+                return None, f"repetitive text ({looped:.0%} repeated 3-grams; the model looped)"
+        if words >= 4:
             thr = self.config.near_duplicate
             i, s = self.seed_text.nearest(text)
             if s >= thr:
@@ -309,8 +314,7 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     t0 = time.perf_counter()
     config.check()
     seed = seed or prepare_seed(config)
-    spec = config  # a RunConfig is a PromptSpec
-    spec.check_prompt(len(seed.df))
+    config.check_prompt(len(seed.df))  # a RunConfig is a PromptSpec
     n = config.num_samples
     targets = label_targets(seed, n, config.label_mix)
     if backend is None:
@@ -352,7 +356,7 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
             break
         size = min(config.batch_size, left)
         labels = _pick_labels(targets, counts, size)
-        prompts = [build_prompt(seed.df, seed.schema, spec, rng, target_label=lab) for lab in labels]
+        prompts = [build_prompt(seed.df, seed.schema, config, rng, target_label=lab) for lab in labels]
         account.prompts += len(prompts)
         account.batches += 1
         new_rows = []

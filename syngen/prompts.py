@@ -110,8 +110,10 @@ def select_exemplars(seed: pd.DataFrame, schema: Schema, k: int, method: str, st
     if target_label is not None and label:
         on_target = [i for i in pool if records[i].get(label) == target_label]
         # Mostly on-target exemplars steer the model to the label; pad with others if few.
-        pool = on_target if len(on_target) >= k else on_target + rng.sample(
-            [i for i in pool if i not in set(on_target)], k - len(on_target))
+        if len(on_target) < k:
+            taken = set(on_target)
+            on_target += rng.sample([i for i in pool if i not in taken], k - len(on_target))
+        pool = on_target
     if method == "auto":
         method = {"diversity": "diverse", "text_length": "length", "lang_complexity": "complexity"}.get(
             style, "stratified" if label and target_label is None else "random")
@@ -149,7 +151,8 @@ def _stratified(records, pool, label, k, rng) -> list[int]:
     out = []
     for g, n in alloc.items():
         out += rng.sample(groups[g], min(n, len(groups[g])))
-    rest = [i for i in pool if i not in set(out)]
+    taken = set(out)
+    rest = [i for i in pool if i not in taken]
     return out + rng.sample(rest, k - len(out)) if len(out) < k else out
 
 
@@ -157,15 +160,13 @@ def _diverse(records, pool, schema, k, rng) -> list[int]:
     cand = rng.sample(pool, min(len(pool), max(10 * k, 50)))
     words = {i: _words(_row_text(records[i], schema)) for i in cand}
     chosen = [cand[0]]
-    best = {i: 1.0 for i in cand}  # max similarity of each candidate to the chosen set
+    closest = {i: 0.0 for i in cand}  # each candidate's highest similarity to the chosen rows
     while len(chosen) < k:
         last = words[chosen[-1]]
         for i in cand:
-            inter = len(words[i] & last)
-            sim = inter / max(1, len(words[i] | last))
-            best[i] = sim if best[i] == 1.0 and i not in chosen else max(best[i], sim)
-        free = [i for i in cand if i not in chosen]
-        chosen.append(min(free, key=lambda i: best[i]))
+            closest[i] = max(closest[i], len(words[i] & last) / max(1, len(words[i] | last)))
+        taken = set(chosen)
+        chosen.append(min((i for i in cand if i not in taken), key=closest.__getitem__))
     return chosen
 
 

@@ -1,6 +1,16 @@
 """Paths shared by the tests (imported as `helpers`; conftest modules are not importable by name)."""
+import socket
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 DRUG_TRAIN = ROOT / "data" / "drug_reviews" / "train.csv"
+
+
+def free_port() -> int:
+    """A local port nothing listens on right now (for a server to start, or to be refused)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

@@ -11,7 +11,6 @@ REGISTRY = {
     "ollama": "syngen.backends.ollama_backend:OllamaBackend",
     "cohere": "syngen.backends.cohere_backend:CohereBackend",
     "openai": "syngen.backends.openai_compat:OpenAIBackend",
-    "scripted": "syngen.backends.scripted:ScriptedBackend",
 }
 
 

@@ -1,9 +1,9 @@
 """Cohere (v2 chat) via the official `cohere` client; key from COHERE_API_KEY."""
 from __future__ import annotations
 
-from ..errors import BackendError
+from ..errors import BackendError, first_line
 from .base import GenerationResult
-from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, first_line, retry_after_seconds
+from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, retry_after_seconds
 
 
 class CohereBackend(RemoteBackend):

@@ -14,11 +14,12 @@ import threading
 import time
 from pathlib import Path
 
-from ..errors import BackendError
+from ..errors import BackendError, first_line
 from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Option
 
 EMBEDDED = "gemma3-270m"
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
+_NEWLINES: dict[str, object] = {}  # per loaded model: line breaks in each vocabulary entry
 _LOCK = threading.Lock()
 
 
@@ -67,13 +68,9 @@ class HFBackend(Backend):
         super().__init__(model=model or EMBEDDED, **options)
         self._model = None
         self._tok = None
-        self._newline_ids = None
+        self._key = f"{self.model}|cache={self.settings['cache']}|dtype={self.settings['dtype']}"
         self.load_seconds: float | None = None
         self.load_source = ""
-
-    @property
-    def model_label(self) -> str:
-        return self.model
 
     # ------------------------------------------------------------ loading
     def load(self):
@@ -81,7 +78,7 @@ class HFBackend(Backend):
         if self._model is not None:
             return self._model, self._tok
         with _LOCK:
-            key = f"{self.model}|cache={self.settings['cache']}|dtype={self.settings['dtype']}"
+            key = self._key
             if key not in _LOADED:
                 t = time.perf_counter()
                 # transformers' GGUF loader draws a tqdm bar of its own; front-ends show progress.
@@ -142,8 +139,7 @@ class HFBackend(Backend):
             model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
             return model, tok, "pretrained"
         except (OSError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BackendError(f"could not load model '{name}' ({first}); give a local folder, a .gguf "
+            raise BackendError(f"could not load model '{name}' ({first_line(exc)}); give a local folder, a .gguf "
                                f"file, or a model id reachable from this machine (default: {EMBEDDED})") from None
 
     @staticmethod
@@ -172,12 +168,12 @@ class HFBackend(Backend):
         """Stop each sequence once it has written enough line breaks for the rows asked for."""
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
-        if self._newline_ids is None:
+        if self._key not in _NEWLINES:  # once per loaded model, not per backend or call
             vocab = self._tok.convert_ids_to_tokens(list(range(len(self._tok))))
             counts = [(t or "").count("\n") for t in vocab]
             size = max(len(counts), int(getattr(self._model.config, "vocab_size", 0) or 0))
-            self._newline_ids = torch.tensor(counts + [0] * (size - len(counts)))
-        per_token, need = self._newline_ids, torch.tensor(lines)
+            _NEWLINES[self._key] = torch.tensor(counts + [0] * (size - len(counts)))
+        per_token, need = _NEWLINES[self._key], torch.tensor(lines)
 
         class RowsDone(StoppingCriteria):
             def __call__(self, input_ids, scores, **kwargs):

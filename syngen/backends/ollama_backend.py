@@ -1,7 +1,6 @@
 """Ollama via the official `ollama` client; host from the option or OLLAMA_HOST."""
 from __future__ import annotations
 
-import os
 import threading
 
 from ..errors import BackendError
@@ -13,15 +12,12 @@ class OllamaBackend(RemoteBackend):
     name = "ollama"
     kind = "chat"
     default_model = "llama3.2"
+    url_env = "OLLAMA_HOST"
+    default_url = "http://127.0.0.1:11434"
     options = REMOTE_OPTIONS + [
         Option("mode", str, "chat", "/api/chat, or /api/generate with raw=true for base models",
                choices=("chat", "completion")),
     ]
-
-    def __init__(self, model=None, api_key=None, base_url=None, **options):
-        super().__init__(model, api_key, base_url or os.environ.get("OLLAMA_HOST") or "http://127.0.0.1:11434",
-                         **options)
-        self.kind = "completion" if self.settings["mode"] == "completion" else "chat"
 
     def _make_client(self):
         try:

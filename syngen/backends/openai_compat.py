@@ -1,11 +1,9 @@
 """OpenAI and OpenAI-compatible servers (vLLM, llama.cpp server, LM Studio) via `openai`."""
 from __future__ import annotations
 
-import os
-
-from ..errors import BackendError
+from ..errors import BackendError, first_line
 from .base import GenerationResult, Option
-from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, first_line, retry_after_seconds
+from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, retry_after_seconds
 
 
 class OpenAIBackend(RemoteBackend):
@@ -14,14 +12,14 @@ class OpenAIBackend(RemoteBackend):
     needs_key = False          # local servers need none; api.openai.com does (checked below)
     key_env = "OPENAI_API_KEY"
     default_model = "gpt-4o-mini"
+    url_env = "OPENAI_BASE_URL"
     options = REMOTE_OPTIONS + [
         Option("mode", str, "chat", "chat completions or raw completions (base models)",
                choices=("chat", "completion")),
     ]
 
     def __init__(self, model=None, api_key=None, base_url=None, **options):
-        super().__init__(model, api_key, base_url or os.environ.get("OPENAI_BASE_URL"), **options)
-        self.kind = "completion" if self.settings["mode"] == "completion" else "chat"
+        super().__init__(model, api_key, base_url, **options)
         if not self.base_url and not self._api_key:
             raise BackendError("backend openai needs OPENAI_API_KEY for api.openai.com; for a local "
                                "server (vLLM, llama.cpp, LM Studio) pass --base-url http://HOST:PORT/v1")

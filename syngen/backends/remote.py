@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from ..errors import BackendError
+from ..errors import BackendError, first_line
 from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Option
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -61,11 +61,15 @@ class RemoteBackend(Backend):
 
     options = REMOTE_OPTIONS
     default_model = ""
+    url_env: str | None = None       # environment variable naming the server, if the service has one
+    default_url: str | None = None   # where the server usually is (None: the client library's default)
 
     def __init__(self, model: str | None = None, api_key: str | None = None, base_url: str | None = None,
                  **options):
         super().__init__(model=model or self.default_model, **options)
-        self.base_url = base_url
+        self.base_url = base_url or (os.environ.get(self.url_env) if self.url_env else None) or self.default_url
+        if self.settings.get("mode") == "completion":  # backends that can also send raw prompts
+            self.kind = "completion"
         self._api_key = api_key or (os.environ.get(self.key_env) if self.key_env else None)
         if self.needs_key and not self._api_key:
             raise BackendError(f"backend {self.name} needs an API key: set {self.key_env} in the "
@@ -177,8 +181,3 @@ class RemoteBackend(Backend):
         closer = getattr(client, "close", None)
         if callable(closer):
             closer()
-
-
-def first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__

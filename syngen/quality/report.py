@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..copycheck import normalise
 from ..pipeline import PROVENANCE
 from ..schema import Role, Schema, infer_schema
 from . import metrics as m
@@ -127,8 +128,7 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
 
     def column(df, c):
         if (id(df), c) not in cache:  # each column normalised once, for keys and texts alike
-            cache[id(df), c] = [" ".join(v.split()).casefold() if isinstance(v, str) else ""
-                                for v in df[c].tolist()]
+            cache[id(df), c] = [normalise(v) if isinstance(v, str) else "" for v in df[c].tolist()]
         return cache[id(df), c]
 
     def keys(df):  # the same normalisation as copycheck.row_key, column at a time

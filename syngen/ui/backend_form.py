@@ -24,9 +24,7 @@ def secret_key(env: str | None) -> str | None:
     try:
         if env in st.secrets:
             return str(st.secrets[env])
-    except (FileNotFoundError, KeyError, AttributeError):
-        pass  # no secrets.toml: fine, fall back to the environment
-    except Exception:
+    except Exception:  # no or unreadable secrets.toml (the error type varies by version): use the env
         pass
     return os.environ.get(env)
 
@@ -56,10 +54,9 @@ def test_connection(config, api_key: str | None) -> tuple[bool, str]:
     """Send one tiny prompt; a clear verdict either way."""
     try:
         backend = backend_from_config(config, api_key)
-        if hasattr(backend, "settings") and "max_retries" in backend.settings:
-            backend.settings.update(max_retries=0, max_new_tokens=8)
-        else:
-            backend.settings.update(max_new_tokens=8)
+        backend.settings["max_new_tokens"] = 8
+        if "max_retries" in backend.settings:
+            backend.settings["max_retries"] = 0  # a verdict now, not after minutes of backoff
         probe = Prompt(messages=[{"role": "user", "content": "Say OK."}], completion="a,b\n1,2\n", prefill="",
                        columns=["a", "b"], exemplars=[], rows=1)
         res = backend.generate([probe])[0]

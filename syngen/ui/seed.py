@@ -1,10 +1,10 @@
 """Seed loading for the app: load, clean with the user's toggles, infer roles with overrides."""
 from __future__ import annotations
 
-from ..data import clean_table, load_table, load_upload
+from ..config import RunConfig
+from ..data import load_table, load_upload
 from ..errors import SyngenError
-from ..pipeline import Seed
-from ..schema import infer_schema
+from ..pipeline import prepare_seed
 from .state import BUNDLED, AppState
 
 
@@ -27,14 +27,10 @@ def rebuild_seed(state: AppState) -> None:
         state.seed = None
         return
     try:
-        df, report = clean_table(state.raw, opts=state.clean)
-        if len(df) == 0:
-            raise SyngenError(f"{state.source}: no rows left after cleaning; switch a cleaning step off")
-        schema = infer_schema(df, overrides=state.roles, label=state.label)
-        name = "drug_reviews" if state.source == BUNDLED else state.source.rsplit(".", 1)[0]
-        state.seed = Seed(df, schema, report, name)
+        state.seed = prepare_seed(RunConfig(data=state.source, roles=state.roles, label=state.label),
+                                  df=state.raw, clean_opts=state.clean)
         state.config.data = state.source
-        state.config.label = schema.label
+        state.config.label = state.seed.schema.label
         state.load_error = None
     except SyngenError as exc:
         state.seed, state.load_error = None, str(exc)

@@ -6,12 +6,13 @@ asserts the exact JSON the official client sent.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from helpers import free_port
 
 
 @dataclass
@@ -93,8 +94,4 @@ class WireServer:
 
 def dead_port() -> int:
     """A local port with nothing listening (connection refused)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_port()

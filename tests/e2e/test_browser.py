@@ -5,7 +5,6 @@ import csv
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from helpers import DRUG_TRAIN, ROOT
+from helpers import DRUG_TRAIN, ROOT, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -25,14 +24,6 @@ if not os.path.exists(CHROMIUM):
 
 pytestmark = pytest.mark.model
 playwright = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture(scope="module")
