@@ -31,6 +31,7 @@ seed = state.seed
 if seed is None:
     st.stop()
 
+st.caption(f"Seed in use: **{state.source}**")
 c = st.columns(4)
 c[0].metric("Rows", len(seed.df))
 c[1].metric("Columns", len(seed.df.columns))

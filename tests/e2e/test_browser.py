@@ -64,8 +64,9 @@ def test_upload_generate_quality_download(app_url, tmp_path):
         first_paint = time.monotonic() - t0
         page.get_by_text("Upload a file").click()
         page.locator("input[type=file]").set_input_files(str(DRUG_TRAIN))
+        # the bundled sample is on screen already: wait until the page says it uses the upload
+        page.get_by_text("Seed in use: train.csv").wait_for(timeout=60_000)
         page.get_by_text("Columns and what generated values must satisfy").wait_for(timeout=60_000)
-        page.get_by_text("train", exact=False).first.wait_for()
         page.screenshot(path=str(SHOTS / "1_data.png"), full_page=True)
 
         page.get_by_role("link", name="Prompt").click()
