@@ -305,6 +305,9 @@ def text_by_label(col: str, label: str, seed_rows: list[dict], synth_rows: list[
     return out
 
 
+_LABEL_MODELS: dict[int, tuple] = {}  # seed content -> (fitted text classifier, its CV agreement)
+
+
 def label_consistency(text_col: str, label: str, seed_rows: list[dict], synth_rows: list[dict]) -> Metric:
     """Does each synthetic text read like its label? A TF-IDF classifier trained on the seed
     predicts the label of every synthetic text; the agreement is compared with the seed's own
@@ -319,10 +322,16 @@ def label_consistency(text_col: str, label: str, seed_rows: list[dict], synth_ro
     from sklearn.model_selection import cross_val_predict
     from sklearn.pipeline import make_pipeline
     texts, labels = zip(*s)
-    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=2000, C=4.0))
-    folds = max(2, min(3, min(Counter(labels).values())))
-    ceiling = float(np.mean(cross_val_predict(model, list(texts), list(labels), cv=folds) == np.array(labels)))
-    model.fit(list(texts), list(labels))
+    key = hash((texts, labels))
+    if key not in _LABEL_MODELS:  # the seed side is the same for every run of a session: fit it once
+        model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                              LogisticRegression(max_iter=2000, C=4.0))
+        folds = max(2, min(3, min(Counter(labels).values())))
+        ceiling = float(np.mean(cross_val_predict(model, list(texts), list(labels), cv=folds) == np.array(labels)))
+        if len(_LABEL_MODELS) >= 8:
+            _LABEL_MODELS.clear()
+        _LABEL_MODELS[key] = (model.fit(list(texts), list(labels)), ceiling)
+    model, ceiling = _LABEL_MODELS[key]
     gt, gl = zip(*g)
     agree = float(np.mean(model.predict(list(gt)) == np.array(gl)))
     return Metric(name, text_col, agree, "max", score=min(1.0, agree / ceiling) if ceiling else NAN,
