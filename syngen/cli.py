@@ -20,7 +20,7 @@ _FIELDS = {"data": "data", "num_samples": "num_samples", "backend": "backend", "
            "rows_per_prompt": "rows_per_prompt",
            "completion_format": "completion_format", "label": "label", "batch_size": "batch_size",
            "max_prompts": "max_prompts", "seed": "seed", "near_duplicate": "near_duplicate",
-           "id_policy": "id_policy", "out": "out", "format": "format"}
+           "id_policy": "id_policy", "out": "out", "format": "format", "plan": "plan", "novelty": "novelty"}
 _SAMPLING = ("temperature", "top_p", "top_k", "max_new_tokens")
 
 
@@ -52,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",
                    help=f"override a column role: {', '.join(r.value for r in Role)}")
     g.add_argument("--no-clean", action="store_true", help="use the seed as is")
+    g.add_argument("--plan", choices=("auto", "conditional", "rows"),
+                   help="conditional: sample structured columns from the seed, the model writes the text "
+                        "(default with free text); rows: the model writes whole rows")
+    g.add_argument("--generator", action="append", default=[], metavar="COLUMN=seed|model",
+                   help="who produces a column in the conditional plan: sampled from the seed or written by the model")
+    g.add_argument("--novelty", type=float, help="share of rows whose names the model writes (default 0)")
+    g.add_argument("--no-label-gate", action="store_true",
+                   help="keep text that the seed's classifier reads as another label")
     g.add_argument("--batch-size", type=int, help="prompts per backend call")
     g.add_argument("--max-prompts", type=int, help="attempt budget in prompts")
     g.add_argument("--seed", type=int)
@@ -135,6 +143,10 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
         cfg.label_mix = parse_mix(a.label_mix)
     if a.role:
         cfg.roles = {**cfg.roles, **_pairs(a.role, "--role")}
+    if a.generator:
+        cfg.generators = {**cfg.generators, **_pairs(a.generator, "--generator")}
+    if a.no_label_gate:
+        cfg.label_gate = False
     if a.no_clean:
         cfg.clean = False
     if a.no_provenance:
@@ -167,17 +179,23 @@ def _normalise_negatives(cfg: RunConfig, seed) -> None:
 
 
 class Progress:
-    """A one-line progress bar on stderr, driven by pipeline events."""
+    """A one-line progress bar on stderr, driven by pipeline events (heartbeats during a batch)."""
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
         self.t0 = time.perf_counter()
         self.rejected = 0
+        self.working = ""
 
     def __call__(self, ev) -> None:
         if ev.kind == "row_rejected":
             self.rejected += 1
-        if self.quiet or ev.kind not in ("row_accepted", "batch_finished", "started", "finished"):
+        if ev.kind == "heartbeat":
+            hb = ev.heartbeat
+            self.working = f" | batch: {hb.tokens} tok, {hb.tokens_per_second:.0f} tok/s"
+        elif ev.kind == "batch_finished":
+            self.working = ""
+        if self.quiet or ev.kind not in ("row_accepted", "batch_finished", "started", "finished", "heartbeat"):
             return
         done, n = ev.accepted, max(1, ev.target)
         el = time.perf_counter() - self.t0
@@ -185,9 +203,11 @@ class Progress:
         eta = f"{(n - done) / (done / el):.0f}s" if done and done < n else "-"
         bar = "#" * int(30 * done / n) + "-" * (30 - int(30 * done / n))
         sys.stderr.write(f"\r[{bar}] {done}/{n} rows | {self.rejected} rejected | "
-                         f"{rate:.1f} rows/min | ETA {eta}   ")
+                         f"{rate:.1f} rows/min | ETA {eta} | {el:.0f}s{self.working}   ")
         if ev.kind == "finished":
             sys.stderr.write("\n")
+        elif ev.kind == "started" and ev.message:
+            sys.stderr.write("\n" + ev.message + "\n")
         sys.stderr.flush()
 
 

@@ -30,6 +30,11 @@ class RunConfig(PromptSpec):
     label_mix: dict[str, float] | None = None   # None: follow the seed's label mix
     roles: dict[str, str] = field(default_factory=dict)
     clean: bool = True
+    # generation plan (see syngen/plan.py): "auto" picks conditional when the seed has free text
+    plan: str = "auto"                          # auto | conditional | rows
+    generators: dict[str, str] = field(default_factory=dict)   # column -> "seed" | "model" overrides
+    novelty: float = 0.0                       # share of rows whose categorical values the model writes
+    label_gate: bool = True                    # reject text the seed's classifier reads as another label
     # run control
     batch_size: int = 8
     max_prompts: int | None = None             # attempt budget; None: 6 prompts per row, >= 16
@@ -53,6 +58,13 @@ class RunConfig(PromptSpec):
             raise ConfigError("--near-duplicate must be in (0, 1]")
         if self.batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
+        if self.plan not in ("auto", "conditional", "rows"):
+            raise ConfigError(f"unknown plan '{self.plan}'; use auto, conditional or rows")
+        if not 0 <= self.novelty <= 1:
+            raise ConfigError("--novelty must be a share in [0, 1]")
+        bad = {c: g for c, g in self.generators.items() if g not in ("seed", "model")}
+        if bad:
+            raise ConfigError(f"generator(s) {bad}: each column is 'seed' (sampled) or 'model' (written)")
 
     @property
     def prompt_budget(self) -> int:

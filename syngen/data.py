@@ -139,25 +139,24 @@ def _read_delimited(text: str, name: str, delimiter: str | None, ragged: str = "
     dupes = sorted({h for h in names if names.count(h) > 1})
     if dupes:  # pandas would silently rename them to a.1, a.2
         raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
-    bad: list[list[str]] = []
-    def on_bad(fields):
-        bad.append(fields)
-        return fields[: len(names)] if ragged == "truncate" else None
-    # index_col=False: a first row with one extra field must not turn column 1 into an index
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", pd.errors.ParserWarning)  # counted and reported below instead
-        df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, index_col=False,
-                         na_values=[""], engine="python", on_bad_lines=on_bad, skip_blank_lines=True)
-    if len(df) == 0:
+    # Rows are split by the csv module (quotes, embedded line breaks) so that one policy decides
+    # about ragged rows whatever pandas version is installed: long rows skipped (or cut with
+    # ragged="truncate"), short rows padded with empty cells; each counted in a note.
+    records = [rec for rec in csv.reader(io.StringIO(text), delimiter=delimiter) if any(f.strip() for f in rec)][1:]
+    width = len(names)
+    long_rows = [rec for rec in records if len(rec) > width]
+    short = sum(1 for rec in records if len(rec) < width)
+    kept = [(rec[:width] if len(rec) > width else rec + [""] * (width - len(rec))) for rec in records
+            if len(rec) <= width or ragged == "truncate"]
+    if not kept:
         raise DataError(f"{name}: has a header row but no data rows")
+    df = pd.DataFrame(kept, columns=names, dtype=object)
+    df = df.where(df != "", None)
     notes = []
-    records = [rec for rec in csv.reader(io.StringIO(text), delimiter=delimiter) if rec][1:]
-    long_rows = [rec for rec in records if len(rec) > len(names)]  # pandas cuts a long first row silently
     if long_rows:
-        done = "cut to the header's width" if ragged == "truncate" or len(bad) < len(long_rows) else "skipped"
+        done = "cut to the header's width" if ragged == "truncate" else "skipped"
         notes.append(f"{len(long_rows)} row(s) with too many fields were {done} "
                      f"(first: {','.join(long_rows[0])[:80]!r}); fix them in the file to keep them whole")
-    short = sum(1 for rec in records if len(rec) < len(names))
     if short:
         notes.append(f"{short} row(s) had fewer fields than the header; their missing cells are left empty")
     df.attrs["notes"] = notes

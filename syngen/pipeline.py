@@ -7,9 +7,8 @@ crashed or cancelled run resumes without losing or duplicating rows.
 """
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
-import os
 import random
 import re
 import threading
@@ -23,27 +22,31 @@ from typing import Callable
 import pandas as pd
 
 from .backends import Backend, backend_from_config
+from .checkpoint import Checkpoint, config_hash
 from .config import RunConfig
 from .copycheck import CopyIndex, repetition_ratio, row_key, word_count
 from .data import CleanOptions, CleanReport, clean_table, dataset_name, load_table
 from .errors import ConfigError, DataError
-from .parsing import parse_output
-from .prompts import build_prompt
+from .plan import Plan, resolve_plan
+from .row_sources import row_source
 from .schema import Role, Schema, infer_schema
+from .textclf import LabelGate
 
 PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
 FAIL_STREAK = 3        # batches in a row where every request failed: stop instead of spinning
 MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams
+FIRST_BATCH = 2        # prompts in a run's first batch: rows on screen early
 
 
 @dataclass
 class Event:
-    kind: str              # started | row_accepted | row_rejected | batch_finished | finished
+    kind: str              # started | heartbeat | row_accepted | row_rejected | batch_finished | finished
     accepted: int
     target: int
     row: dict | None = None
     reason: str | None = None
     message: str = ""
+    heartbeat: object | None = None   # backends.base.Heartbeat during a batch
 
 
 @dataclass
@@ -110,6 +113,7 @@ class RunResult:
     message: str
     run_id: str
     seed: Seed
+    plan: Plan | None = None
 
 
 def prepare_seed(config: RunConfig, df: pd.DataFrame | None = None,
@@ -148,63 +152,6 @@ def label_targets(seed: Seed, n: int, mix: dict[str, float] | None) -> dict[str,
     return out
 
 
-def config_hash(config: RunConfig) -> str:
-    d = config.to_dict()
-    for k in ("out", "format", "safe_csv", "provenance", "max_prompts"):
-        d.pop(k, None)
-    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-class Checkpoint:
-    """Append-only JSONL of accepted rows; the first line records run id and config hash."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def load(self, chash: str) -> tuple[str | None, list[dict]]:
-        if not self.path.exists():
-            return None, []
-        data = self.path.read_bytes()
-        if data and not data.endswith(b"\n"):
-            # A crash mid-write left half a line; drop it so appended rows start on a fresh line.
-            with open(self.path, "r+b") as f:
-                f.truncate(data.rfind(b"\n") + 1)
-        run_id, rows = None, []
-        with open(self.path, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut by a crash mid-write: that row was never counted
-                if "_checkpoint" in obj:
-                    if obj.get("config_hash") != chash:
-                        raise ConfigError(f"{self.path}: checkpoint belongs to a different configuration; "
-                                          "rerun without --resume or with the original settings")
-                    run_id = obj["_checkpoint"]
-                else:
-                    rows.append(obj)
-        return run_id, rows
-
-    def start(self, run_id: str, chash: str, config: dict | None = None) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "w", encoding="utf-8") as f:
-            f.write(json.dumps({"_checkpoint": run_id, "config_hash": chash, "config": config}) + "\n")
-
-    def header(self) -> dict:
-        """The first line: run id, config hash and the (secret-free) config of the run."""
-        with open(self.path, encoding="utf-8") as f:
-            return json.loads(f.readline() or "{}")
-
-    def append(self, rows: list[dict]) -> None:
-        if not rows:
-            return
-        with open(self.path, "a", encoding="utf-8") as f:
-            for r in rows:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-
-
 class _Gate:
     """All per-row checks after parsing, with the indexes they need."""
 
@@ -237,7 +184,7 @@ class _Gate:
                 bad = not v or (c.id_pattern and not c.id_pattern.matches(v)) or \
                     (c.unique and v in self.used_ids[c.name])
                 if bad:
-                    row[c.name] = self._fresh_id(c)
+                    row[c.name] = self.fresh_id(c)
                     account.repaired[f"{c.name}: invalid, duplicate or seed ID replaced"] += 1
         row, problems = self.schema.validate(row)
         if problems:
@@ -266,7 +213,7 @@ class _Gate:
                 return None, f"resembles negative example {j} (similarity {s:.2f})"
         return row, None
 
-    def _fresh_id(self, c) -> str:
+    def fresh_id(self, c) -> str:
         for _ in range(1000):
             v = c.id_pattern.sample(self.rng)
             if v not in self.used_ids[c.name]:
@@ -307,6 +254,17 @@ def _pick_labels(targets, counts, n_prompts) -> list[str | None]:
     return picks
 
 
+def plan_for(seed: Seed, config: RunConfig) -> Plan:
+    return resolve_plan(seed.schema, seed.df, config.plan, config.generators)
+
+
+def _label_gate(seed: Seed, config: RunConfig) -> LabelGate | None:
+    if not config.label_gate:
+        return None
+    text = seed.schema.by_role(Role.TEXT)
+    return LabelGate(seed.df, text[0].name if text else None, seed.schema.label)
+
+
 def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = None,
         on_event: Callable[[Event], None] | None = None, cancel: threading.Event | None = None,
         checkpoint: str | Path | None = None, resume: bool = False) -> RunResult:
@@ -322,9 +280,10 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     emit = on_event or (lambda e: None)
     rng = random.Random(config.seed)
     gate = _Gate(seed, config, rng)
+    plan = plan_for(seed, config)
+    source = row_source(seed, config, plan, rng, gate.fresh_id)
+    label_gate = _label_gate(seed, config)
     label = seed.schema.label
-    # Columns that may absorb unquoted commas when a row has too many fields.
-    merge_cols = [c.name for c in (seed.schema.by_role(Role.TEXT) or seed.schema.by_role(Role.SHORT_TEXT))]
     account = RunAccount()
     chash = config_hash(config)
     ckpt = Checkpoint(Path(checkpoint)) if checkpoint else None
@@ -337,15 +296,21 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
         gate.accept(r, i)
     counts = Counter(r.get(label) for r in accepted) if label else Counter()
     account.accepted = len(accepted)
-    emit(Event("started", len(accepted), n, message=f"run {run_id}: {n} rows wanted, "
-                                                    f"{len(accepted)} from checkpoint"))
+    notes = plan.notes + source.notes + ([label_gate.note] if label_gate and label_gate.note else [])
+    emit(Event("started", len(accepted), n, message=f"run {run_id}: {n} rows wanted ({plan.mode} plan), "
+                                                    f"{len(accepted)} from checkpoint" +
+                                                    "".join(f"; {x}" for x in notes)))
     status, message, fail_streak, batch_id = "complete", "", 0, 0
     # Skip the rng ahead on resume so the continued run does not replay the first prompts.
     for _ in range(len(accepted)):
         rng.random()
+
+    def heartbeat(hb):
+        emit(Event("heartbeat", len(accepted), n, message=hb.describe(), heartbeat=hb))
+
     while len(accepted) < n:
         if cancel is not None and cancel.is_set():
-            status, message = "cancelled", "cancelled by the user"
+            status, message = "cancelled", f"cancelled by the user, kept {len(accepted)} rows"
             break
         left = config.prompt_budget - account.prompts
         if left <= 0:
@@ -354,38 +319,46 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
                        f"{len(accepted)} of {n} rows; see the reject reasons, raise --max-prompts, "
                        "loosen the contracts (--role) or try another prompt style or model")
             break
-        size = min(config.batch_size, left)
+        # The first batch is small so the first rows show within seconds (prefill of a full
+        # batch of k-shot prompts alone takes ~20 s on 2 cores); later batches are full size.
+        first = FIRST_BATCH if batch_id == 0 and not accepted else config.batch_size
+        size = min(config.batch_size, first, left, source.prompts_for(n - len(accepted)))
         labels = _pick_labels(targets, counts, size)
-        prompts = [build_prompt(seed.df, seed.schema, config, rng, target_label=lab) for lab in labels]
+        prompts = source.prompts(labels)
         account.prompts += len(prompts)
         account.batches += 1
         new_rows = []
         errors = 0
-        for idx, res in _timed(backend.generate_iter(prompts, seed=config.seed + 1000 * batch_id,
-                                                     cancel=cancel), account):
+        chat = backend.kind != "completion"
+        needs_model = [i for i, p in enumerate(prompts) if not (plan.mode == "conditional" and not p.written)]
+        answers = _timed(backend.generate_iter([prompts[i] for i in needs_model], seed=config.seed + 1000 * batch_id,
+                                               cancel=cancel, on_progress=heartbeat), account) if needs_model else []
+        sampled_only = [(i, None) for i in range(len(prompts)) if i not in set(needs_model)]
+        for idx, res in itertools.chain(sampled_only, ((needs_model[j], r) for j, r in answers)):
             if len(accepted) >= n:
                 break  # leaving the loop drops the batch's queued requests
-            if res.error == "cancelled":
-                continue  # not a failure: the user stopped the run (results already paid for are kept)
             prompt = prompts[idx]
-            account.requests.append({"batch": batch_id, "prompt_tokens": res.prompt_tokens,
-                                     "completion_tokens": res.completion_tokens,
-                                     "latency_s": round(res.latency_s, 3), "finish_reason": res.finish_reason,
-                                     "attempts": res.meta.get("attempts", 1), "error": res.error})
-            account.prompt_tokens += res.prompt_tokens
-            account.completion_tokens += res.completion_tokens
-            if res.error:
-                errors += 1
-                account.errors.append(res.error)
-                account.reject(f"backend error: {res.error}")
-                continue
-            if not (res.text or "").strip():
-                account.reject("empty output")
-                emit(Event("row_rejected", len(accepted), n, reason="empty output"))
-                continue
-            text = (prompt.prefill if backend.kind == "completion" else "") + res.text
-            parsed = parse_output(text, prompt.columns, merge_cols, prompt.exemplars,
-                                  truncated=res.finish_reason == "length")
+            if res is None:
+                parsed = source.parse(prompt, None, chat)
+            else:
+                if res.error == "cancelled":
+                    continue  # not a failure: the user stopped the run (results already paid for are kept)
+                account.requests.append({"batch": batch_id, "prompt_tokens": res.prompt_tokens,
+                                         "completion_tokens": res.completion_tokens,
+                                         "latency_s": round(res.latency_s, 3), "finish_reason": res.finish_reason,
+                                         "attempts": res.meta.get("attempts", 1), "error": res.error})
+                account.prompt_tokens += res.prompt_tokens
+                account.completion_tokens += res.completion_tokens
+                if res.error:
+                    errors += 1
+                    account.errors.append(res.error)
+                    account.reject(f"backend error: {res.error}")
+                    continue
+                if not (res.text or "").strip():
+                    account.reject("empty output")
+                    emit(Event("row_rejected", len(accepted), n, reason="empty output"))
+                    continue
+                parsed = source.parse(prompt, res, chat)
             for rj in parsed.rejects:
                 account.reject(rj.reason, rj.fragment)
                 emit(Event("row_rejected", len(accepted), n, reason=rj.reason))
@@ -398,6 +371,9 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
                 row, why = gate.check(raw, account)
                 if row is not None and targets and counts[row[label]] >= targets[row[label]]:
                     row, why = None, f"label quota for {label}={row[label]} already met"
+                if row is not None and label_gate is not None:
+                    why = label_gate.check(row)
+                    row = None if why else row
                 if row is None:
                     account.reject(why, json.dumps(raw, ensure_ascii=False))
                     emit(Event("row_rejected", len(accepted), n, reason=why))
@@ -418,7 +394,7 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
         batch_id += 1
         emit(Event("batch_finished", len(accepted), n,
                    message=f"batch {batch_id}: +{len(new_rows)} rows, {errors} request errors"))
-        fail_streak = fail_streak + 1 if errors == len(prompts) else 0
+        fail_streak = fail_streak + 1 if needs_model and errors == len(needs_model) else 0
         if getattr(backend, "circuit_open", lambda: False)():
             status = "failed"
             real = [e for e in account.errors if "circuit open" not in e]
@@ -429,10 +405,12 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
             status = "failed"
             message = f"the backend failed {FAIL_STREAK} batches in a row: {account.errors[-1]}"
             break
+    if status == "complete" and cancel is not None and cancel.is_set() and len(accepted) < n:
+        status, message = "cancelled", f"cancelled by the user, kept {len(accepted)} rows"
     account.wall_seconds = time.perf_counter() - t0
     if status == "complete":
         message = f"{len(accepted)} rows generated"
     cols = seed.schema.names + (PROVENANCE if config.provenance else [])
     frame = pd.DataFrame([{c: r.get(c) for c in cols} for r in accepted], columns=cols)
     emit(Event("finished", len(accepted), n, message=message))
-    return RunResult(frame, account, status, message, run_id, seed)
+    return RunResult(frame, account, status, message, run_id, seed, plan)

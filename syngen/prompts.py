@@ -69,6 +69,8 @@ class Prompt:
     target_label: str | None = None
     rows: int = 1            # rows asked for
     lines_per_row: int = 1   # completion backends stop after rows * lines_per_row line breaks
+    fields: dict = field(default_factory=dict)   # conditional plan: the row's given values
+    written: list = field(default_factory=list)  # conditional plan: the columns the model writes
 
 
 def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> str:

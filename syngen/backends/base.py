@@ -60,6 +60,22 @@ class GenerationResult:
     meta: dict = field(default_factory=dict)
 
 
+@dataclass
+class Heartbeat:
+    """Work in progress inside one batch."""
+
+    tokens: int          # tokens generated so far in this batch (all sequences)
+    seconds: float       # since the batch started
+    sequences: int       # sequences in the batch
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+    def describe(self) -> str:
+        return f"{self.tokens} tokens in {self.seconds:.0f}s ({self.tokens_per_second:.1f} tok/s, {self.sequences} sequences)"
+
+
 class Backend:
     """Base class: subclasses set the class attributes and implement `generate`."""
 
@@ -86,8 +102,10 @@ class Backend:
         """Generate for several prompts at once (batched or concurrent); one result each."""
         raise NotImplementedError
 
-    def generate_iter(self, prompts: list[Prompt], seed: int | None = None, cancel=None):
-        """Yield (index, result) as results complete; the default runs `generate` in one go."""
+    def generate_iter(self, prompts: list[Prompt], seed: int | None = None, cancel=None, on_progress=None):
+        """Yield (index, result) as results complete; the default runs `generate` in one go.
+        `cancel` (a threading.Event) stops the work early; backends that work in long steps call
+        `on_progress(Heartbeat)` during a batch so front-ends can show signs of life."""
         yield from enumerate(self.generate(prompts, seed=seed))
 
     def close(self) -> None:

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import shutil
 import threading
 import time
 from pathlib import Path
 
 from ..errors import BackendError, first_line
-from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Option
+from ..quiet import quiet_libraries
+from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Heartbeat, Option
 
 EMBEDDED = "gemma3-270m"
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
 _NEWLINES: dict[str, object] = {}  # per loaded model: line breaks in each vocabulary entry
 _LOCK = threading.Lock()
+HEARTBEAT_S = 1.0  # seconds between progress reports during a batch
 
 
 def cache_root() -> Path:
@@ -81,16 +84,8 @@ class HFBackend(Backend):
             key = self._key
             if key not in _LOADED:
                 t = time.perf_counter()
-                # transformers' GGUF loader draws a tqdm bar of its own; front-ends show progress.
-                previous = os.environ.get("TQDM_DISABLE")
-                os.environ["TQDM_DISABLE"] = "1"
-                try:
+                with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
                     model, tok, source = self._load_uncached()
-                finally:
-                    if previous is None:
-                        os.environ.pop("TQDM_DISABLE", None)
-                    else:
-                        os.environ["TQDM_DISABLE"] = previous
                 dtype = self.settings["dtype"]
                 if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
                     import torch
@@ -164,8 +159,10 @@ class HFBackend(Backend):
             return self._tok.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
         return prompt.completion
 
-    def _stop_after_lines(self, n_prompt: int, lines: list[int]):
-        """Stop each sequence once it has written enough line breaks for the rows asked for."""
+    def _stopping(self, n_prompt: int, lines: list[int], cancel, abandon, on_progress, on_done, t0: float):
+        """Stop each sequence once it has written the line breaks its rows need (and hand it to
+        `on_done` at once, so its row is used while the rest of the batch goes on); stop all of
+        them when the run is cancelled; report a heartbeat about once a second."""
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
         if self._key not in _NEWLINES:  # once per loaded model, not per backend or call
@@ -174,47 +171,110 @@ class HFBackend(Backend):
             size = max(len(counts), int(getattr(self._model.config, "vocab_size", 0) or 0))
             _NEWLINES[self._key] = torch.tensor(counts + [0] * (size - len(counts)))
         per_token, need = _NEWLINES[self._key], torch.tensor(lines)
+        last, reported = [t0], set()
 
         class RowsDone(StoppingCriteria):
             def __call__(self, input_ids, scores, **kwargs):
-                return per_token[input_ids[:, n_prompt:]].sum(dim=1) >= need
+                if abandon.is_set() or (cancel is not None and cancel.is_set()):
+                    return torch.ones(input_ids.shape[0], dtype=torch.bool)
+                now = time.perf_counter()
+                if on_progress is not None and now - last[0] >= HEARTBEAT_S:
+                    last[0] = now
+                    steps = input_ids.shape[1] - n_prompt
+                    on_progress(Heartbeat(steps * input_ids.shape[0], now - t0, input_ids.shape[0]))
+                done = per_token[input_ids[:, n_prompt:]].sum(dim=1) >= need
+                for i in done.nonzero().flatten().tolist():
+                    if i not in reported:
+                        reported.add(i)
+                        on_done(i, input_ids[i, n_prompt:].tolist(), "stop")
+                return done
 
         return StoppingCriteriaList([RowsDone()])
 
     def generate(self, prompts, seed=None):
-        """One batched generate call for all prompts (the pipeline sizes the batch)."""
+        out = [None] * len(prompts)
+        for i, res in self.generate_iter(prompts, seed):
+            out[i] = res
+        return out
+
+    def generate_iter(self, prompts, seed=None, cancel=None, on_progress=None):
+        """Run one batched generate call in a worker thread and yield each sequence's result
+        as soon as it has finished its rows (the first row arrives long before the batch ends)."""
         if not prompts:
-            return []
+            return
         try:
             model, tok = self.load()
         except BackendError as exc:
-            return [GenerationResult(error=str(exc)) for _ in prompts]
+            yield from enumerate(GenerationResult(error=str(exc)) for _ in prompts)
+            return
         import torch
         s = self.settings
         t = time.perf_counter()
+        results: queue.Queue = queue.Queue()
+        stop_ids = {tok.eos_token_id, tok.pad_token_id}
         try:
             enc = tok([self._render(p) for p in prompts], return_tensors="pt", padding=True)
-            n_prompt = enc["input_ids"].shape[1]
-            torch.manual_seed(seed if seed is not None else s["seed"])
-            sample = s["temperature"] > 0
-            kwargs = dict(do_sample=sample, max_new_tokens=s["max_new_tokens"], pad_token_id=tok.pad_token_id,
-                          stopping_criteria=self._stop_after_lines(
-                              n_prompt, [p.rows * p.lines_per_row for p in prompts]))
-            if sample:
-                kwargs.update(temperature=s["temperature"], top_p=s["top_p"], top_k=s["top_k"] or None)
-            with torch.inference_mode():
-                gen = model.generate(**enc, **kwargs)
-        except Exception as exc:  # OOM, bad options...: the run records it and goes on
-            return [GenerationResult(error=f"generation failed: {type(exc).__name__}: {exc}") for _ in prompts]
-        dt = time.perf_counter() - t
-        stop = {tok.eos_token_id, tok.pad_token_id}
-        out = []
-        for i in range(len(prompts)):
-            new = gen[i, n_prompt:].tolist()
-            used = next((j for j, x in enumerate(new) if x in stop), len(new))
-            out.append(GenerationResult(
+        except Exception as exc:
+            yield from enumerate(GenerationResult(error=f"tokenizer failed: {type(exc).__name__}: {exc}")
+                                 for _ in prompts)
+            return
+        n_prompt = enc["input_ids"].shape[1]
+
+        def result(i: int, new: list[int], reason: str) -> GenerationResult:
+            used = next((j for j, x in enumerate(new) if x in stop_ids), len(new))
+            return GenerationResult(
                 text=tok.decode(new[:used], skip_special_tokens=True),
-                prompt_tokens=int(enc["attention_mask"][i].sum()), completion_tokens=used, latency_s=dt,
-                finish_reason="length" if used >= s["max_new_tokens"] else "stop",
-                meta={"batch": len(prompts)}))
-        return out
+                prompt_tokens=int(enc["attention_mask"][i].sum()), completion_tokens=used,
+                latency_s=time.perf_counter() - t,
+                finish_reason="length" if reason != "stop" and used >= s["max_new_tokens"] else "stop",
+                meta={"batch": len(prompts)})
+
+        def on_done(i, new, reason):
+            if not (cancel is not None and cancel.is_set()):
+                results.put((i, result(i, new, reason)))
+
+        def work():
+            try:
+                torch.manual_seed(seed if seed is not None else s["seed"])
+                sample = s["temperature"] > 0
+                kwargs = dict(do_sample=sample, max_new_tokens=s["max_new_tokens"], pad_token_id=tok.pad_token_id,
+                              stopping_criteria=self._stopping(n_prompt, [p.rows * p.lines_per_row for p in prompts],
+                                                               cancel, abandon, on_progress, on_done, t))
+                if sample:
+                    kwargs.update(temperature=s["temperature"], top_p=s["top_p"], top_k=s["top_k"] or None)
+                with torch.inference_mode():
+                    gen = model.generate(**enc, **kwargs)
+                results.put(("end", gen))
+            except Exception as exc:  # OOM, bad options...: the run records it and goes on
+                results.put(("error", f"generation failed: {type(exc).__name__}: {exc}"))
+
+        # Set when the consumer stops early (it has all the rows it needs): the batch ends at the
+        # next step instead of generating on in the background.
+        abandon = threading.Event()
+        worker = threading.Thread(target=work, name="syngen-hf-generate", daemon=True)
+        worker.start()
+        try:
+            yield from self._collect(results, len(prompts), cancel, t, result, n_prompt)
+        finally:
+            abandon.set()
+            worker.join()
+
+    @staticmethod
+    def _collect(results, n, cancel, t, result, n_prompt):
+        sent = set()
+        while True:
+            kind, value = results.get()
+            if kind == "end":
+                cancelled = cancel is not None and cancel.is_set()
+                for i in range(n):  # sequences that ran out of tokens, or a cancel
+                    if i not in sent:
+                        yield i, (GenerationResult(error="cancelled", latency_s=time.perf_counter() - t)
+                                  if cancelled else result(i, value[i, n_prompt:].tolist(), "end"))
+                return
+            if kind == "error":
+                for i in range(n):
+                    if i not in sent:
+                        yield i, GenerationResult(error=value)
+                return
+            sent.add(kind)
+            yield kind, value

@@ -120,7 +120,7 @@ class RemoteBackend(Backend):
             out[i] = res
         return out
 
-    def generate_iter(self, prompts, seed=None, cancel=None):
+    def generate_iter(self, prompts, seed=None, cancel=None, on_progress=None):
         """Send up to `concurrency` requests at once; yield results in order of completion."""
         if not prompts:
             return

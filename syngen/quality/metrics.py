@@ -305,35 +305,20 @@ def text_by_label(col: str, label: str, seed_rows: list[dict], synth_rows: list[
     return out
 
 
-_LABEL_MODELS: dict[int, tuple] = {}  # seed content -> (fitted text classifier, its CV agreement)
-
-
 def label_consistency(text_col: str, label: str, seed_rows: list[dict], synth_rows: list[dict]) -> Metric:
-    """Does each synthetic text read like its label? A TF-IDF classifier trained on the seed
+    """Does each synthetic text read like its label? The seed's text classifier (syngen.textclf)
     predicts the label of every synthetic text; the agreement is compared with the seed's own
     (cross-validated) agreement, which is the ceiling this check can show."""
+    from ..textclf import seed_text_classifier, usable
     name = f"text agrees with {label}"
     s = [(str(r.get(text_col) or ""), str(r.get(label))) for r in seed_rows if r.get(text_col) and r.get(label) is not None]
     g = [(str(r.get(text_col) or ""), str(r.get(label))) for r in synth_rows if r.get(text_col) and r.get(label) is not None]
-    if len({lab for _, lab in s}) < 2 or len(s) < 10 or not g:
+    if not s or not g or not usable(*zip(*s)):
         return nan_metric(name, text_col, "max", "needs 10+ seed rows with 2+ labels and synthetic texts")
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    texts, labels = zip(*s)
-    key = hash((texts, labels))
-    if key not in _LABEL_MODELS:  # the seed side is the same for every run of a session: fit it once
-        model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-                              LogisticRegression(max_iter=2000, C=4.0))
-        folds = max(2, min(3, min(Counter(labels).values())))
-        ceiling = float(np.mean(cross_val_predict(model, list(texts), list(labels), cv=folds) == np.array(labels)))
-        if len(_LABEL_MODELS) >= 8:
-            _LABEL_MODELS.clear()
-        _LABEL_MODELS[key] = (model.fit(list(texts), list(labels)), ceiling)
-    model, ceiling = _LABEL_MODELS[key]
+    clf = seed_text_classifier(*zip(*s))
+    ceiling = clf.ceiling
     gt, gl = zip(*g)
-    agree = float(np.mean(model.predict(list(gt)) == np.array(gl)))
+    agree = float(np.mean(clf.model.predict(list(gt)) == np.array(gl)))
     return Metric(name, text_col, agree, "max", score=min(1.0, agree / ceiling) if ceiling else NAN,
                   detail=f"seed's own cross-validated agreement {ceiling:.2f}")
 

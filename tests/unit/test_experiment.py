@@ -45,7 +45,7 @@ def replay(test: pd.DataFrame, junk_every: int = 0):
 
 def test_experiment_table_and_cache(data, tmp_path):
     seed, test = data
-    cfg = RunConfig(num_samples=40, batch_size=8, seed=1, max_prompts=400)
+    cfg = RunConfig(num_samples=40, batch_size=8, seed=1, max_prompts=400, plan="rows", label_gate=False)
     backend = ScriptedBackend(outputs=[replay(test)], kind="chat")
     table = run_experiment(cfg, seed, test.head(200), [2, 4], [1.0, 0.5], backend, tmp_path / "cache", repeats=2)
     assert list(table["synthetic_share"]) == [0.0, 0.5, 1.0, 0.5, 1.0]
@@ -62,7 +62,7 @@ def test_experiment_table_and_cache(data, tmp_path):
 
 def test_filtering_keeps_realistic_rows_and_learns_negatives(data):
     seed, test = data
-    cfg = RunConfig(num_samples=20, batch_size=8, seed=3, max_prompts=400)
+    cfg = RunConfig(num_samples=20, batch_size=8, seed=3, max_prompts=400, plan="rows", label_gate=False)
     backend = ScriptedBackend(outputs=[replay(test, junk_every=3)], kind="chat")
     kept, rounds = filtered_generation(cfg, seed, backend, rounds=2, oversample=1.5, test=test.head(150))
     assert len(kept) == 20 and len(rounds) == 2

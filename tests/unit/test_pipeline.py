@@ -6,7 +6,7 @@ import pytest
 from syngen.backends.scripted import ScriptedBackend
 from syngen.config import RunConfig
 from syngen.errors import ConfigError
-from syngen.pipeline import PROVENANCE, label_targets, run
+from syngen.pipeline import FIRST_BATCH, PROVENANCE, label_targets, run
 
 def writer(counter=[0]):
     """A scripted model that continues the row it was given with a fresh, valid review."""
@@ -19,7 +19,7 @@ def writer(counter=[0]):
 
 
 def cfg(path, **kw):
-    base = dict(data=str(path), num_samples=6, k=2, batch_size=3, seed=1, label="rating",
+    base = dict(data=str(path), num_samples=6, k=2, batch_size=3, seed=1, label="rating", plan="rows",
                 completion_format="csv")
     base.update(kw)
     return RunConfig(**base)
@@ -137,7 +137,8 @@ def test_cancel_stops_between_batches(small_seed):
         cancel.set()
         return w(prompt)
     res = run(cfg(small_seed, num_samples=6), ScriptedBackend(outputs=[answer]), cancel=cancel)
-    assert res.status == "cancelled" and len(res.rows) == 3 and res.account.batches == 1
+    # the first batch is small (FIRST_BATCH prompts, one row each here): those rows are kept
+    assert res.status == "cancelled" and len(res.rows) == FIRST_BATCH and res.account.batches == 1
 
 
 def test_chat_backend_gets_no_prefill(small_seed):
@@ -186,7 +187,7 @@ def test_a_looping_model_is_rejected(drug_seed):
     loop = ("I took it and I felt fine " * 12).strip()
     row = drug_seed.df.iloc[0].to_dict() | {"review": loop, "review_id": "999999"}
     out = "\n".join(f"{k}: {v}" for k, v in row.items()) + "\n\n"
-    res = run(RunConfig(data="unused", num_samples=1, max_prompts=1, batch_size=1, k=2),
+    res = run(RunConfig(data="unused", num_samples=1, max_prompts=1, batch_size=1, k=2, plan="rows"),
               ScriptedBackend(outputs=[out], kind="chat"), seed=drug_seed)
     assert list(res.account.rejected) == ["repetitive text (#% repeated #-grams; the model looped)"]
 
