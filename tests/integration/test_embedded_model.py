@@ -1,4 +1,8 @@
-"""The real embedded model (Gemma 3 270M GGUF from PyPI), end to end. Slow: about 2-4 minutes."""
+"""The real embedded model (Gemma 3 270M GGUF from PyPI), end to end. Slow: about 3-5 minutes."""
+import threading
+import time
+from collections import Counter
+
 import pytest
 
 from helpers import DRUG_TRAIN
@@ -18,7 +22,7 @@ def backend():
 
 def test_real_generation_gives_exactly_n_valid_rows(backend):
     cfg = RunConfig(data=str(DRUG_TRAIN), num_samples=2, k=2, batch_size=4, seed=7, rows_per_prompt=2,
-                    max_prompts=40)
+                    max_prompts=40, plan="rows")
     seed = prepare_seed(cfg)
     res = run(cfg, backend, seed)
     assert res.status == "complete", res.account.summary()
@@ -48,3 +52,44 @@ def test_dequantised_cache_gives_the_same_model(backend):
     a, b = from_gguf.generate([p])[0], from_cache.generate([p])[0]
     assert a.error is None and a.text.strip() and a.text == b.text
     _LOADED.clear()
+
+
+def test_conditional_plan_real_rows_keep_the_sampled_fields(backend):
+    """The model writes only the review; label mix exact, IDs fresh, pairs from the seed."""
+    cfg = RunConfig(data=str(DRUG_TRAIN), num_samples=3, k=2, batch_size=3, seed=3, max_prompts=30,
+                    label_mix={"negative": 2, "positive": 1})
+    seed = prepare_seed(cfg)
+    events = []
+    res = run(cfg, backend, seed, on_event=events.append)
+    assert res.status == "complete", res.account.summary()
+    assert res.plan.mode == "conditional" and res.plan.model_columns == ["review"]
+    assert Counter(res.rows["rating"]) == {"negative": 2, "positive": 1}
+    pairs = set(zip(seed.df["drugName"], seed.df["condition"]))
+    for row in res.rows.to_dict("records"):
+        assert seed.schema.validate(row)[1] == []
+        assert (row["drugName"], row["condition"]) in pairs
+        assert row["review_id"] not in set(seed.df["review_id"])
+        assert len(row["review"].split()) >= 3
+    assert not any("quota" in k for k in res.account.rejected)
+    assert any(e.kind == "heartbeat" and e.heartbeat.tokens > 0 for e in events)
+
+
+def test_cancel_during_a_real_batch_returns_within_two_seconds_and_keeps_rows(backend, tmp_path):
+    cfg = RunConfig(data=str(DRUG_TRAIN), num_samples=40, k=2, batch_size=8, seed=9, max_prompts=200)
+    seed = prepare_seed(cfg)
+    cancel, state = threading.Event(), {}
+
+    def on(ev):
+        # Cancel in the middle of the second batch: the first batch's rows must be kept.
+        if ev.kind == "batch_finished" and "cancel_at" not in state:
+            state["kept_before"] = ev.accepted
+            state["second"] = True
+        elif ev.kind == "heartbeat" and state.get("second") and "cancel_at" not in state and ev.heartbeat.tokens > 0:
+            state["cancel_at"] = time.perf_counter()
+            cancel.set()
+    ckpt = tmp_path / "c.jsonl"
+    res = run(cfg, backend, seed, on_event=on, cancel=cancel, checkpoint=ckpt)
+    stopped = time.perf_counter() - state["cancel_at"]
+    assert res.status == "cancelled" and stopped < 2.0, stopped
+    assert len(res.rows) >= state["kept_before"] and res.message.endswith(f"kept {len(res.rows)} rows")
+    assert len(ckpt.read_text().splitlines()) == 1 + len(res.rows)  # header + every kept row
