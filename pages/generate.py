@@ -29,6 +29,8 @@ if left.button("Generate", type="primary", key="gen_go", disabled=running):
         st.rerun()
 if running and right.button("Cancel", key="gen_cancel"):
     state.job.cancel.set()
+if running and state.job.cancel.is_set():
+    st.info("Cancelling… the current batch stops within a second; rows already accepted are kept.")
 
 if state.job is None:
     for u in unfinished_runs(OUT_DIR)[:3]:
@@ -50,6 +52,11 @@ def progress():
     st.progress(min(1.0, job.accepted / max(1, job.target)),
                 text=f"{job.accepted}/{job.target} rows accepted · {sum(rejects.values())} fragments rejected"
                      + (f" · about {eta:.0f}s left" if eta else "") + f" · {job.status}")
+    hb = job.heartbeat
+    if hb is not None and not job.done:
+        st.caption(f"Working on a batch: {hb.describe()}")
+    elif not job.done and not rows:
+        st.caption("Preparing: fitting the seed model and loading the language model (first run: up to a minute)…")
     if job.message:
         st.caption(job.message)
     if rejects:

@@ -1,19 +1,60 @@
 """Prompt: k, exemplar selection, style or template, labels, context, negatives; live preview."""
-import random
-
 import pandas as pd
 import streamlit as st
 
 from syngen.config import parse_mix
 from syngen.errors import SyngenError
-from syngen.pipeline import label_targets
-from syngen.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS, build_prompt
+from syngen.pipeline import label_targets, plan_for
+from syngen.plan import LABELS, MODEL, SEED, novelty_columns, resolve_plan
+from syngen.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
+from syngen.row_sources import preview_prompt
 from syngen.ui.page import start
 from syngen.ui.widgets import token_estimate
 
 state = start("Prompt")
 cfg = state.config
 seed = state.seed
+
+st.subheader("Generation plan")
+PLANS = {"auto": "Automatic (conditional when the table has free text)",
+         "conditional": "Conditional: sample the table's structure from the seed, the model writes the text",
+         "rows": "Whole rows: the model writes every column"}
+cfg.plan = st.selectbox("Plan", list(PLANS), index=list(PLANS).index(cfg.plan), format_func=PLANS.get,
+                        key="prompt_plan")
+try:
+    plan = plan_for(seed, cfg)
+except SyngenError as exc:  # an override for a column this seed does not have
+    st.warning(f"{exc}; the column overrides were reset")
+    cfg.generators = {}
+    plan = plan_for(seed, cfg)
+table = plan.table(seed.schema)
+if plan.mode == "conditional":
+    st.caption("Who produces each column. Change a column's generator in the table; IDs and the label "
+               "are always produced by syngen (fresh IDs, exact label mix).")
+    edited = st.data_editor(table, key="prompt_plan_table", hide_index=True, width="stretch",
+                            disabled=["column", "role", "how"],
+                            column_config={"generator": st.column_config.SelectboxColumn(
+                                "generator", options=list(LABELS.values()), required=True)})
+    default = resolve_plan(seed.schema, seed.df, "conditional").generators
+    chosen = {r["column"]: (MODEL if r["generator"] == LABELS[MODEL] else SEED) for r in edited.to_dict("records")}
+    overrides = {c: g for c, g in chosen.items() if g != default[c]}
+    if overrides != cfg.generators:
+        cfg.generators = overrides
+        st.rerun()
+    names = novelty_columns(seed.schema, plan)
+    if names:
+        cfg.novelty = st.slider(f"Novelty: share of rows whose {', '.join(names)} the model invents", 0.0, 1.0,
+                                float(cfg.novelty), 0.05, key="prompt_novelty",
+                                help="0: every value comes from the seed; new values still meet the column's contract")
+    cfg.label_gate = st.toggle("Reject text that reads as another label", cfg.label_gate, key="prompt_label_gate",
+                               help="the seed-trained text classifier; threshold from the seed's own "
+                                    "out-of-fold scores (only 5% of real texts would fail it)")
+else:
+    st.dataframe(table, hide_index=True, width="stretch")
+for note in plan.notes:
+    st.caption(note)
+
+st.subheader("Prompt")
 
 c = st.columns(3)
 cfg.k = c[0].number_input("Examples per prompt (k)", 1, min(50, len(seed.df)), min(cfg.k, len(seed.df)),
@@ -75,7 +116,10 @@ st.subheader("Preview of one prompt")
 try:
     cfg.check_prompt(len(seed.df))
     target = next(iter(label_targets(seed, cfg.num_samples, cfg.label_mix) or {None: 0}))
-    p = build_prompt(seed.df, seed.schema, cfg, random.Random(cfg.seed), target_label=target)
+    p = preview_prompt(seed, cfg, plan, target)
+    if not p.completion and not p.messages:
+        st.info("No model call: every column of a row is sampled from the seed.")
+        st.stop()
     chat = st.toggle("Show the chat rendering (instruction models)", key="prompt_chat")
     text = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in p.messages) if chat else p.completion
     st.caption(token_estimate(text, state.config.backend, state.config.model) +

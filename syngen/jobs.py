@@ -31,6 +31,8 @@ class GenerationJob:
         self.result: RunResult | None = None
         self.started = time.time()
         self.finished: float | None = None
+        self.heartbeat = None           # the last Heartbeat of the running batch
+        self.plan_mode = ""
         self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name="syngen-job", daemon=True)
 
@@ -59,6 +61,10 @@ class GenerationJob:
             elif ev.kind == "row_rejected":
                 self.rejects[ev.reason] += 1
             elif ev.kind == "batch_finished":
+                self.message, self.heartbeat = ev.message, None
+            elif ev.kind == "heartbeat":
+                self.heartbeat = ev.heartbeat
+            elif ev.kind == "started":
                 self.message = ev.message
 
     def _run(self) -> None:

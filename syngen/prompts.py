@@ -28,7 +28,8 @@ STYLES = {
     "custom": "",
 }
 SELECTIONS = ("auto", "random", "stratified", "diverse")
-TEMPLATE_FIELDS = ("examples", "n", "columns", "contracts", "label", "context", "negatives", "style")
+TEMPLATE_FIELDS = ("examples", "n", "columns", "contracts", "label", "context", "negatives", "style",
+                   "row")  # {row}: the conditional plan's given fields of the row to write
 
 
 @dataclass

@@ -86,3 +86,12 @@ class ConditionalRows:
 def row_source(seed, config, plan: Plan, rng: random.Random, fresh_id):
     cls = ConditionalRows if plan.mode == "conditional" else WholeRows
     return cls(seed, config, plan, rng, fresh_id)
+
+
+def preview_prompt(seed, config, plan: Plan, label: str | None) -> Prompt:
+    """The first prompt a run with this config would send (the app's live preview)."""
+    ids = {}
+
+    def fresh_id(col):  # the preview saves nothing, so any value of the pattern will do
+        return ids.setdefault(col.name, col.id_pattern.sample(random.Random(config.seed)))
+    return row_source(seed, config, plan, random.Random(config.seed), fresh_id).prompts([label])[0]

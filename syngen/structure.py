@@ -27,6 +27,7 @@ from .quiet import quiet_libraries
 from .schema import Role, Schema
 
 MIN_GROUP = 10   # rows a label needs for its own copula
+_FITTED: dict = {}  # (seed content, columns, fixed) -> fitted synthesizers per label; a few kept
 POOL = 64        # rows sampled per call to SDV; sampling one row at a time costs ~10 ms each
 _SDTYPE = {Role.CATEGORICAL: "categorical", Role.SHORT_TEXT: "categorical", Role.LABEL: "categorical",
            Role.NUMERIC: "numerical", Role.COUNT: "numerical", Role.TIMESTAMP: "datetime"}
@@ -84,6 +85,13 @@ class StructureModel:
         return Metadata.load_from_dict({"tables": {"seed": {"columns": cols}}})
 
     def _fit(self) -> None:
+        key = (int(pd.util.hash_pandas_object(self._frame, index=False).sum()),
+               tuple(self.columns), tuple(self.fixed), tuple(sorted(self._groups)))
+        if key in _FITTED:  # the same seed again (the app's preview, a rerun): fit once
+            self._models, self.notes = dict(_FITTED[key][0]), list(_FITTED[key][1])
+            for synth in self._models.values():
+                synth._set_random_state(self.rng.randrange(2**31))
+            return
         try:
             with quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"):
                 from sdv.cag import FixedCombinations
@@ -103,6 +111,9 @@ class StructureModel:
                     # SDV seeds its sampler with a fixed state after fit; the run's seed varies it.
                     synth._set_random_state(self.rng.randrange(2**31))
                     self._models[g] = synth
+            if len(_FITTED) >= 4:
+                _FITTED.clear()
+            _FITTED[key] = (dict(self._models), list(self.notes))
         except ImportError as exc:
             raise ConfigError(f"the conditional plan needs '{exc.name}': pip install -r requirements.txt "
                               "(or use --plan rows)") from None

@@ -58,11 +58,28 @@ def test_prompt_page_previews_the_exact_prompt(app_in):
     assert any("tokens" in c.value for c in at.caption)
     at.radio(key="prompt_mix_mode").set_value("One label").run()
     at.selectbox(key="prompt_one_label").set_value("neutral").run()
-    assert at.code[0].value.rstrip().endswith("rating: neutral")
+    code = at.code[0].value  # conditional plan: the prompt ends inside a neutral row, at its text
+    assert code.rstrip().endswith("review:") and "\n\nrating: neutral\n" in code
     at.number_input(key="prompt_k").set_value(700).run()  # more than the seed has
     assert not at.exception
     at.toggle(key="prompt_chat").set_value(True).run()
     assert "[user]" in at.code[0].value
+
+
+def test_prompt_page_edits_the_generation_plan(app_in):
+    at = app_in("prompt")
+    state = at.session_state["syngen_state"]
+    assert at.selectbox(key="prompt_plan").value == "auto" and not at.exception
+    assert any("Who produces each column" in c.value for c in at.caption)  # the editable plan table
+    at.slider(key="prompt_novelty").set_value(0.25).run()
+    assert state.config.novelty == 0.25
+    at.toggle(key="prompt_label_gate").set_value(False).run()
+    assert state.config.label_gate is False
+    at.selectbox(key="prompt_plan").set_value("rows").run()
+    assert not at.exception and state.config.plan == "rows"
+    plan = at.dataframe[0].value.set_index("column")["generator"]
+    assert set(plan) == {"written by the model"}
+    assert "review_id" in at.code[0].value  # whole rows: the exemplars show every column
 
 
 def test_backend_page_keys_never_shown(app_in, monkeypatch):
@@ -86,6 +103,17 @@ def _csv_server(delay: float = 0.0):
     def reply(path, body):
         user = body["messages"][-1]["content"]
         import re
+        if "Write the review for this new row" in user:  # the conditional plan: only the text
+            i = next(counter)
+            label = re.search(r"its rating is (\w+)", user).group(1)
+            mood = {"positive": "it worked and I feel much better, would recommend",
+                    "negative": "it did not work, awful side effects, I stopped",
+                    "neutral": "some benefit, some side effects, not sure yet"}[label]
+            text = f"review: App test story {i}: after {i % 9 + 2} weeks {mood}; note {i * 7}, day {i}"
+            return Reply({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+                          "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                       "finish_reason": "stop"}],
+                          "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}, delay=delay)
         label = re.search(r"must have rating=(\w+)", user).group(1)
         rows = "\n".join(
             f'{300000 + i},Drugname{i},Condition {i},"App test story {i}: this pill changed how I sleep at '
