@@ -259,10 +259,14 @@ def cmd_inspect(a: argparse.Namespace) -> int:
         for note in seed.clean.notes:
             print(f"note: {note}")
     print(f"label column: {seed.schema.label or '(none)'}")
+    from .pipeline import plan_for
+    plan = plan_for(seed, cfg)
+    print(f"generation plan: {plan.mode} (syngen generate --plan conditional|rows)")
     width = max(len(c) for c in seed.schema.names)
     for c in seed.schema.columns:
-        print(f"  {c.name:<{width}}  {c.role.value:<11}  {c.describe()}")
-    for note in seed.schema.notes:
+        print(f"  {c.name:<{width}}  {c.role.value:<11}  {plan.table(seed.schema).set_index('column').loc[c.name, 'generator']:<21}"
+              f"  {c.describe()}")
+    for note in seed.schema.notes + plan.notes:
         print(f"note: {note}")
     return 0
 

@@ -77,10 +77,14 @@ class IdPattern:
 
 def learn_id_pattern(values: list[str]) -> IdPattern:
     """Learn prefix + character class + length range from seed IDs (e.g. ASIN `B0` + 8 alnum)."""
-    prefix = _common_prefix(values)
+    common = _common_prefix(values)
     # A few seed IDs share long prefixes by chance (B0001... for neighbouring ASINs); a quarter
-    # of the length is as much as is plausibly fixed (ASIN: `B0` + 8).
-    prefix = prefix[: max(1, min(len(v) for v in values) // 4)] if prefix else prefix
+    # of the length is as much as is plausibly fixed (ASIN: `B0` + 8)...
+    prefix = common[: max(1, min(len(v) for v in values) // 4)] if common else common
+    # ...unless the shared part ends in a separator: `CU-` of CU-12345 is the prefix, not `CU`.
+    sep = max((i for i, ch in enumerate(common) if not ch.isalnum()), default=-1)
+    if sep >= len(prefix):
+        prefix = common[: sep + 1]
     # Keep at least 3 varying characters so the pattern does not just memorise the seed.
     min_rest = min(len(v) for v in values) - len(prefix)
     if min_rest < 3:

@@ -80,3 +80,10 @@ def test_table_without_text_gets_a_note():
     s = infer_schema(df)
     assert s.col("x").role == Role.NUMERIC
     assert any("no free-text column" in n for n in s.notes)
+
+
+def test_id_prefix_keeps_its_separator():
+    from syngen.schema import learn_id_pattern
+    p = learn_id_pattern([f"CU-{n}" for n in (12345, 23456, 98765, 55555)])
+    assert p.regex == r"^CU\-[0-9]{5}$"
+    assert learn_id_pattern(["B0001ABCDE", "B0047XYZ12", "B00Q9RRT55"]).prefix == "B0"  # ASIN unchanged
