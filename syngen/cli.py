@@ -13,6 +13,7 @@ from .config import RunConfig, parse_mix
 from .data import load_table
 from .errors import ConfigError, SyngenError
 from .schema import Role
+from .synthetic_reader import read_synthetic
 
 # CLI flag -> RunConfig field, for flags that map one to one.
 _FIELDS = {"data": "data", "num_samples": "num_samples", "backend": "backend", "model": "model",
@@ -303,7 +304,9 @@ def cmd_utility(a: argparse.Namespace) -> int:
     from .evaluate import discriminate, utility
     from .pipeline import prepare_seed
     seed = prepare_seed(RunConfig(data=a.seed, label=a.label))
-    synth = load_table(a.synthetic)
+    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
+    for note in synth.attrs.get("notes", []):
+        print(f"note: {a.synthetic}: {note}", file=sys.stderr)
     test = prepare_test(a.test)
     table = utility(seed.df, synth, test, seed.schema, label=a.label, repeats=a.repeats)
     cols = ["setting", "train_rows", "accuracy", "accuracy_sd", "macro_f1", "macro_f1_sd", "accuracy_vs_trtr"]
@@ -350,7 +353,8 @@ def cmd_report(a: argparse.Namespace) -> int:
     from .pipeline import prepare_seed
     from .quality import build_report
     seed = prepare_seed(RunConfig(data=a.seed, label=a.label, roles=_pairs(a.role, "--role")))
-    synth = load_table(a.synthetic, ragged="truncate")
+    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
+    print(f"read {len(synth)} synthetic row(s) from {a.synthetic}", file=sys.stderr)
     for note in synth.attrs.get("notes", []):
         print(f"note: {a.synthetic}: {note}", file=sys.stderr)
     report = build_report(seed.df, synth, seed.schema)

@@ -5,21 +5,11 @@ the exact computation through an inverted index is fast enough and has no estima
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-_WORD = re.compile(r"\w+")
+from .text import shingles, word_count, words
 
-
-def shingles(text: str, n: int = 3) -> set:
-    words = _WORD.findall((text or "").lower())
-    if len(words) < n:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i: i + n]) for i in range(len(words) - n + 1)}
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text or ""))
+__all__ = ["CopyIndex", "normalise", "repetition_ratio", "row_key", "shingles", "word_count"]
 
 
 class CopyIndex:
@@ -84,6 +74,6 @@ def row_key(row: dict, columns: list[str]) -> tuple:
 
 def repetition_ratio(text: str, n: int = 3) -> float:
     """Share of word n-grams that are repeats (0 = none); a looping model scores high."""
-    words = _WORD.findall((text or "").lower())
-    grams = [tuple(words[i: i + n]) for i in range(len(words) - n + 1)]
+    w = words(text)
+    grams = [tuple(w[i: i + n]) for i in range(len(w) - n + 1)]
     return 1 - len(set(grams)) / len(grams) if grams else 0.0

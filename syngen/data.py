@@ -95,7 +95,8 @@ def _load_bytes(data: bytes, suffix: str, name: str, ragged: str = "skip") -> pd
         elif suffix == ".json":
             df = _records_frame(_json_records(_decode(data, name), name), name)
         elif suffix in (".jsonl", ".ndjson"):
-            df = _records_frame(_jsonl_records(_decode(data, name), name), name)
+            records, notes = _jsonl_records(_decode(data, name), name)
+            df = _records_frame(records, name, notes)
         elif suffix == ".parquet":
             df = pd.read_parquet(io.BytesIO(data))
         elif suffix in (".xlsx", ".xls"):
@@ -143,28 +144,15 @@ def _read_delimited(text: str, name: str, delimiter: str | None, ragged: str = "
     # about ragged rows whatever pandas version is installed: long rows skipped (or cut with
     # ragged="truncate"), short rows padded with empty cells; each counted in a note.
     records = [rec for rec in csv.reader(io.StringIO(text), delimiter=delimiter) if any(f.strip() for f in rec)][1:]
-    width = len(names)
-    long_rows = [rec for rec in records if len(rec) > width]
-    short = sum(1 for rec in records if len(rec) < width)
-    kept = [(rec[:width] if len(rec) > width else rec + [""] * (width - len(rec))) for rec in records
-            if len(rec) <= width or ragged == "truncate"]
-    if not kept:
-        raise DataError(f"{name}: has a header row but no data rows")
+    kept, notes = fit_rows(records, len(names), name, ragged, delimiter)
     df = pd.DataFrame(kept, columns=names, dtype=object)
     df = df.where(df != "", None)
-    notes = []
-    if long_rows:
-        done = "cut to the header's width" if ragged == "truncate" else "skipped"
-        notes.append(f"{len(long_rows)} row(s) with too many fields were {done} "
-                     f"(first: {','.join(long_rows[0])[:80]!r}); fix them in the file to keep them whole")
-    if short:
-        notes.append(f"{short} row(s) had fewer fields than the header; their missing cells are left empty")
     df.attrs["notes"] = notes
     return df
 
 
 def _read_markdown(lines: list[str], name: str) -> pd.DataFrame:
-    """A markdown table (models write these); short rows are padded, long rows cut, and said so."""
+    """A markdown table (models write these); ragged rows follow the CSV policy (fit_rows)."""
     rows = []
     for ln in lines:
         if not ln.startswith("|") or re.fullmatch(r"\|?[\s:|-]+\|?", ln):
@@ -173,13 +161,36 @@ def _read_markdown(lines: list[str], name: str) -> pd.DataFrame:
         rows.append([c.strip() for c in cells])
     if len(rows) < 2:
         raise DataError(f"{name}: a markdown table needs a header row and data rows")
-    header, body = rows[0], rows[1:]
-    off = sum(len(r) != len(header) for r in body)
-    body = [(r + [""] * len(header))[: len(header)] for r in body]
-    df = pd.DataFrame(body, columns=header).replace("", None)
-    df.attrs["notes"] = ["read as a markdown table"] + (
-        [f"{off} row(s) did not have {len(header)} cells; they were padded or cut"] if off else [])
+    header = rows[0]
+    body, notes = fit_rows(rows[1:], len(header), name, "skip", "|")
+    df = pd.DataFrame(body, columns=header, dtype=object)
+    df = df.where(df != "", None)
+    df.attrs["notes"] = ["read as a markdown table"] + notes
     return df
+
+
+def fit_rows(records: list[list[str]], width: int, name: str, ragged: str = "skip",
+             sep: str = ",") -> tuple[list[list[str]], list[str]]:
+    """The one policy for rows whose field count differs from the header, in every format:
+    a long row is skipped (or cut with ragged="truncate"), a short row is padded with empty
+    cells; each case is counted in a note naming the first. Nothing left is an error."""
+    long_rows = [rec for rec in records if len(rec) > width]
+    short = sum(1 for rec in records if len(rec) < width)
+    kept = [(rec[:width] if len(rec) > width else rec + [""] * (width - len(rec))) for rec in records
+            if len(rec) <= width or ragged == "truncate"]
+    if not kept:
+        if long_rows:
+            raise DataError(f"{name}: every row has more fields than the header's {width} (first: "
+                            f"{sep.join(long_rows[0])[:80]!r}); fix the file or quote values with commas")
+        raise DataError(f"{name}: has a header row but no data rows")
+    notes = []
+    if long_rows:
+        done = "cut to the header's width" if ragged == "truncate" else "skipped"
+        notes.append(f"{len(long_rows)} row(s) with too many fields were {done} "
+                     f"(first: {sep.join(long_rows[0])[:80]!r}); fix them in the file to keep them whole")
+    if short:
+        notes.append(f"{short} row(s) had fewer fields than the header; their missing cells are left empty")
+    return kept, notes
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -211,23 +222,41 @@ def _json_records(text: str, name: str) -> list:
     return obj
 
 
-def _jsonl_records(text: str, name: str) -> list:
-    records = []
+def _jsonl_records(text: str, name: str) -> tuple[list, list[str]]:
+    """Records of a JSON Lines file. A line that is not a JSON object is skipped and counted
+    (the same policy as a CSV row with too many fields); nothing usable left is an error."""
+    records, bad = [], []
     for lineno, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{name}: line {lineno} is not valid JSON ({exc.msg})") from None
-    return records
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append(f"line {lineno}: {exc.msg}")
+            continue
+        if isinstance(obj, dict):
+            records.append(obj)
+        else:
+            bad.append(f"line {lineno}: not an object")
+    if bad and not records:
+        raise DataError(f"{name}: no line is a JSON object ({bad[0]}); write one {{\"col\": value}} per line")
+    notes = [f"{len(bad)} line(s) that are not JSON objects were skipped (first: {bad[0]}); fix them in "
+             "the file to keep them"] if bad else []
+    return records, notes
 
 
-def _records_frame(records: list, name: str) -> pd.DataFrame:
+def _records_frame(records: list, name: str, notes: list[str] | None = None) -> pd.DataFrame:
     if not records:
         raise DataError(f"{name}: contains no records")
-    if not all(isinstance(r, dict) for r in records):
+    objs = [r for r in records if isinstance(r, dict)]
+    if not objs:
         raise DataError(f"{name}: every record must be an object like {{\"col\": value}}")
-    return pd.DataFrame.from_records(records)
+    notes = list(notes or [])
+    if len(objs) < len(records):
+        notes.append(f"{len(records) - len(objs)} record(s) that are not objects were skipped")
+    df = pd.DataFrame.from_records(objs)
+    df.attrs["notes"] = notes
+    return df
 
 
 def _as_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -42,17 +42,18 @@ def _short(s: str, n: int = 120) -> str:
 
 
 def parse_output(text, columns: list[str], text_columns: list[str] = (),
-                 exemplars: list[dict] = (), truncated: bool | None = None) -> ParseResult:
+                 exemplars: list[dict] = (), truncated: bool | None = None, partial: bool = False) -> ParseResult:
     """Parse model output into dicts keyed by `columns` (the order the prompt showed).
     `truncated`: the backend stopped at its token limit (None: unknown, assume a short last
-    row was cut off)."""
+    row was cut off). `partial`: keep rows that carry only some of the columns (a file judged
+    by the report may lack some), the missing ones absent from the row."""
     try:
-        return _parse(text, list(columns), list(text_columns), list(exemplars), truncated)
+        return _parse(text, list(columns), list(text_columns), list(exemplars), truncated, partial)
     except Exception as exc:  # a parser bug must not kill a run: report it as a reject
         return ParseResult(rejects=[Reject(_short(str(text)), f"parser error: {type(exc).__name__}: {exc}")])
 
 
-def _parse(text, columns, text_columns, exemplars, truncated) -> ParseResult:
+def _parse(text, columns, text_columns, exemplars, truncated, partial=False) -> ParseResult:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     text = (text or "").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
@@ -60,21 +61,20 @@ def _parse(text, columns, text_columns, exemplars, truncated) -> ParseResult:
         return ParseResult(rejects=[Reject("", "empty output")])
     lines = [ln for ln in text.split("\n") if not _FENCE.match(ln)]
     body = "\n".join(lines).strip()
-    result = _try_json(body, columns)
+    result = _try_json(body, columns, partial)
     if result is None:
         result = _try_records(lines, columns, truncated is not False)
     if result is None:
-        if sum(1 for ln in lines if ln.strip().startswith("|")) >= 2:
-            result = _parse_table(lines, columns, text_columns, markdown=True, cut=truncated is not False)
-        else:
-            result = _parse_table(lines, columns, text_columns, markdown=False, cut=truncated is not False)
+        markdown = sum(1 for ln in lines if ln.strip().startswith("|")) >= 2
+        result = _parse_table(lines, columns, text_columns, markdown=markdown, cut=truncated is not False,
+                              partial=partial)
     _flag_exemplar_copies(result, columns, exemplars)
     return result
 
 
 # ---------------------------------------------------------------- JSON
 
-def _try_json(body: str, columns: list[str]) -> ParseResult | None:
+def _try_json(body: str, columns: list[str], partial: bool = False) -> ParseResult | None:
     if not body or body[0] not in "[{":
         # JSON after a preamble: start at the first line that opens an array or object
         m = re.search(r"^\s*[\[{]", body, flags=re.M)
@@ -125,7 +125,7 @@ def _try_json(body: str, columns: list[str]) -> ParseResult | None:
         missing = [c for c in columns if c not in row]
         if len(missing) == len(columns):
             res.rejects.append(Reject(_short(json.dumps(o)), "JSON object has none of the expected columns"))
-        elif missing:
+        elif missing and not partial:
             res.rejects.append(Reject(_short(json.dumps(o)), f"missing column(s) {', '.join(missing)}"))
         else:
             res.rows.append(row)
@@ -251,7 +251,7 @@ def _header_map(fields: list[str], columns: list[str]) -> list[str | None] | Non
     return by_name
 
 
-def _parse_table(lines, columns, text_columns, markdown: bool, cut: bool = True) -> ParseResult:
+def _parse_table(lines, columns, text_columns, markdown: bool, cut: bool = True, partial: bool = False) -> ParseResult:
     res = ParseResult(fmt="markdown" if markdown else "csv")
     delim, spaced = ("|", False) if markdown else _detect_delim(lines, columns)
     mapping: list[str | None] = list(columns)
@@ -285,7 +285,7 @@ def _parse_table(lines, columns, text_columns, markdown: bool, cut: bool = True)
             continue
         row = {c: (v.strip() if v is not None else None) for c, v in zip(mapping, fields) if c}
         missing = [c for c in columns if c not in row]
-        if missing:
+        if missing and not (partial and row):
             res.rejects.append(Reject(_short(raw), f"missing column(s) {', '.join(missing)}"))
             continue
         res.rows.append(row)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .errors import ConfigError
 from .schema import Role, Schema
+from .text import words
 
 STYLES = {
     "base": "Write new rows that look like they come from the same dataset as the examples.",
@@ -95,7 +96,7 @@ def _one_line(v) -> str:
 
 
 def _words(s: str) -> set[str]:
-    return set(re.findall(r"\w+", s.lower()))
+    return set(words(s))
 
 
 def _row_text(row: dict, schema: Schema) -> str:

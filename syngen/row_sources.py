@@ -20,9 +20,7 @@ from .schema import Role
 class WholeRows:
     def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id):
         self.seed, self.config, self.plan, self.rng = seed, config, plan, rng
-        sch = seed.schema
-        # Columns that may absorb unquoted commas when a row has too many fields.
-        self.merge_cols = [c.name for c in (sch.by_role(Role.TEXT) or sch.by_role(Role.SHORT_TEXT))]
+        self.merge_cols = seed.schema.prose_columns
         self.notes: list[str] = []
 
     def prompts_for(self, rows_needed: int) -> int:

@@ -16,6 +16,7 @@ from enum import Enum
 import pandas as pd
 
 from .errors import ConfigError
+from .text import has_date
 
 
 class Role(str, Enum):
@@ -227,6 +228,12 @@ class Schema:
     def by_role(self, *roles: Role) -> list[ColumnSpec]:
         return [c for c in self.columns if c.role in roles]
 
+    @property
+    def prose_columns(self) -> list[str]:
+        """Columns whose values may contain commas in sentences (free text, else short text):
+        where a row with too many fields may be re-joined when that is unambiguous."""
+        return [c.name for c in (self.by_role(Role.TEXT) or self.by_role(Role.SHORT_TEXT))]
+
     def validate(self, row: dict) -> tuple[dict, list[str]]:
         """Check every column; return the normalised row and 'column: reason' problems."""
         out, problems = {}, []
@@ -328,7 +335,7 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
             except ValueError:
                 pass
         lo, hi = min(times), max(times)
-        if any(d in spec.fmt for d in ("%Y", "%d", "%m")):  # time-of-day columns have no range
+        if has_date(spec.fmt):  # time-of-day columns have no range
             spec.minimum, spec.maximum = _ordinal(lo), _ordinal(hi)
         spec.seed_min, spec.seed_max = lo.strftime(spec.fmt), hi.strftime(spec.fmt)
     else:

@@ -13,8 +13,9 @@ from datetime import datetime
 
 import numpy as np
 
+from ..text import has_date, words
+
 NAN = float("nan")
-_WORD = re.compile(r"[A-Za-z0-9']+")
 _SENT = re.compile(r"[.!?]+(?:\s|$)")
 # IDs a model makes up when it does not know better: 1234567890, A123456789, EXAMPLE, AAAAAAA
 _PLACEHOLDER = re.compile(r"example|placeholder|xxx|0123456|123456789|987654321|(.)\1{5,}", re.I)
@@ -160,8 +161,7 @@ def timestamp_metrics(col: str, seed, synth, fmt: str) -> list[Metric]:
     out = [Metric("parse rate", col, rate, "max", score=rate, detail=f"format {fmt}")]
     if not st or not gt:
         return out
-    has_date = any(d in fmt for d in ("%Y", "%d", "%m", "%B", "%b"))
-    if has_date:
+    if has_date(fmt):
         lo, hi = min(st), max(st)
         inside = sum(lo <= t <= hi for t in gt) / len(gt)
         out.append(Metric("share inside the seed date range", col, inside, "max", score=inside,
@@ -175,7 +175,7 @@ def timestamp_metrics(col: str, seed, synth, fmt: str) -> list[Metric]:
 
 def timestamp_consistency(ts_col: str, ts_fmt: str, part_col: str, part_fmt: str, rows: list[dict]) -> Metric | None:
     """Share of rows whose date or time column agrees with their full timestamp column."""
-    part_is_date = any(d in part_fmt for d in ("%Y", "%d", "%m", "%B", "%b"))
+    part_is_date = has_date(part_fmt)
     agree = total = 0
     for r in rows:
         try:
@@ -193,8 +193,6 @@ def timestamp_consistency(ts_col: str, ts_fmt: str, part_col: str, part_fmt: str
 
 # ---------------------------------------------------------------- text
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
 
 
 def sentence_count(text: str) -> int:

@@ -13,18 +13,18 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from ..text import words
+
 BANDS, ROWS = 8, 4           # 32 hashes; P(candidate | J=0.8) = 1 - (1 - 0.8**4)**8 = 0.985
 
 
-_PUNCT = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
 
 
 class Shingles:
     """Word 3-grams of many texts as one integer array with per-text offsets (CSR-like)."""
 
     def __init__(self, texts: list[str]):
-        # str.translate + split run in C: several times faster than a regex over 100k texts
-        tokens = [t.lower().translate(_PUNCT).split() if isinstance(t, str) else [] for t in texts]
+        tokens = [words(t) if isinstance(t, str) else [] for t in texts]  # the one tokenizer
         lens = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
         codes = pd.factorize(pd.Series(list(chain.from_iterable(tokens)), dtype=object))[0].astype(np.uint64)
         n_grams = np.maximum(lens - 2, 0)

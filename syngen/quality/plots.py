@@ -9,6 +9,7 @@ from datetime import datetime
 
 import plotly.graph_objects as go
 
+from ..text import has_date
 from ..schema import Role
 from . import metrics as m
 
@@ -62,7 +63,7 @@ def column_figures(report) -> dict[str, go.Figure]:
         elif spec.role == Role.TEXT:
             figs[c] = _hist(f"{c}: length in words", [len(m.words(t)) for t in m._clean(s)],
                             [len(m.words(t)) for t in m._clean(g)], "words")
-        elif spec.role == Role.TIMESTAMP and any(d in spec.fmt for d in ("%Y", "%y")):
+        elif spec.role == Role.TIMESTAMP and has_date(spec.fmt):
             figs[c] = _bars(f"{c}: rows per year", _years(s, spec.fmt), _years(g, spec.fmt))
         else:  # IDs and short text: the most frequent values show repeats at a glance
             figs[c] = _bars(f"{c}: most frequent values", Counter(m._clean(s)), Counter(m._clean(g)), top=15)

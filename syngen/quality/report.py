@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..copycheck import normalise
+from ..copycheck import CopyIndex, normalise
 from ..pipeline import PROVENANCE
 from ..schema import Role, Schema, infer_schema
+from ..text import has_date, has_time, word_count
 from . import metrics as m
 from .metrics import Metric, nan_metric
 from .nearcopy import near_copies
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
 NEAR_SAMPLE = 20_000  # near-copy search above this many synthetic rows: a seeded sample
+EXACT_UP_TO = 5_000   # up to this many rows, near copies of seed rows use the gate's exact index
 
 
 @dataclass
@@ -103,7 +105,7 @@ def column_metrics(spec, seed: pd.DataFrame, synth: pd.DataFrame, rng: random.Ra
 
 def _consistency(schema: Schema, synth: pd.DataFrame) -> list[Metric]:
     """A full timestamp column against separate date / time columns of the same rows."""
-    ts = [c for c in schema.by_role(Role.TIMESTAMP) if "%H" in c.fmt and any(d in c.fmt for d in ("%Y", "%d"))]
+    ts = [c for c in schema.by_role(Role.TIMESTAMP) if has_time(c.fmt) and has_date(c.fmt)]
     parts = [c for c in schema.by_role(Role.TIMESTAMP) if c not in ts]
     rows = synth.to_dict("records")
     out = []
@@ -123,6 +125,10 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
     n = len(synth)
     if not n:
         return [nan_metric("exact copies of seed rows", "", "0", "no synthetic rows")], None
+    if not content:
+        return [nan_metric(name, "", "0", "the synthetic table shares no content column with the seed")
+                for name in ("exact copies of seed rows", "near copies of seed rows",
+                             "exact duplicates within synthetic", "near duplicates within synthetic")], None
 
     cache: dict = {}
 
@@ -143,7 +149,17 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
     # its shares are estimates (said so); exact copies and duplicates always cover every row.
     synth_texts = joined(synth)
     sample = sorted(random.Random(0).sample(range(n), NEAR_SAMPLE)) if n > NEAR_SAMPLE else list(range(n))
-    best_s, sim_s, dup_s = near_copies(joined(seed), [synth_texts[j] for j in sample], threshold)
+    seed_texts = joined(seed)
+    best_s, sim_s, dup_s = near_copies(seed_texts, [synth_texts[j] for j in sample], threshold)
+    if n <= EXACT_UP_TO:
+        # Up to a few thousand rows the report asks the pipeline gate's own index: the same
+        # words, shingles and Jaccard, so "near copy of a seed row" means the same in both.
+        index = CopyIndex()
+        for i, t in enumerate(seed_texts):
+            index.add(i, t)
+        found = [index.nearest(synth_texts[j]) if word_count(synth_texts[j]) >= 4 else (None, 0.0) for j in sample]
+        best_s = np.array([i if i is not None and s >= threshold else -1 for i, s in found])
+        sim_s = np.array([s for _, s in found])
     best = dict(zip(sample, best_s.tolist()))
     sim = dict(zip(sample, sim_s.tolist()))
     flagged, seen = [], set()

@@ -118,13 +118,13 @@ def test_cohere_base_has_no_copies_and_valid_timestamps():
 def test_report_cli_writes_html_and_json(tmp_path, capsys):
     out = tmp_path / "r.html"
     code = main(["report", "--seed", str(OUT / "prompt_seed_rows.csv"), "--synthetic",
-                 str(OUT / "suppl_diversity_hf_qwen_10_output.csv"), "--out", str(out)])
+                 str(OUT / "suppl_diversity_cohere_command-r-plus_10_output.csv"), "--out", str(out)])
     assert code == 0
     html = out.read_text()
     assert "syngen quality report" in html and "plotly" in html.lower()
     data = json.loads(out.with_suffix(".json").read_text())
-    assert data["rows"] == {"seed": 3, "synthetic": 9} and set(data["parts"]) >= {"column fidelity"}
-    assert "read as a markdown table" in capsys.readouterr().err
+    assert data["rows"] == {"seed": 3, "synthetic": 10} and set(data["parts"]) >= {"column fidelity"}
+    assert "4 row(s) with commas in the text re-joined" in capsys.readouterr().err
 
 
 def test_figures_cover_every_column(drug_seed):
