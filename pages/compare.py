@@ -1,22 +1,46 @@
-"""Compare: past runs of this session side by side (style x backend x k and their metrics)."""
+"""Compare: every run on disk side by side (style, plan, backend, k and their scores);
+rename and delete runs."""
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
-from syngen.ui.reports import summary_row
+from syngen.errors import SyngenError
+from syngen.runs import delete_run, rename_run
 from syngen.ui.page import start
+from syngen.ui.reports import summary_row
 
 state = start("Compare runs")
-runs = [r for r in state.runs if len(r.rows)]
+state.refresh_runs()
+runs = [r for r in state.runs if r.info.rows]
 if not runs:
     st.info("Each finished run is listed here with its quality scores, so prompt styles, backends and k "
             "can be compared side by side.")
     st.stop()
 with st.spinner("Scoring runs…"):
-    table = pd.DataFrame([summary_row(state, r) for r in runs])
+    table = pd.DataFrame([summary_row(state, r) for r in runs[::-1]])
 st.dataframe(table, width="stretch", hide_index=True)
 metric = st.selectbox("Chart", [c for c in table.columns if c in ("overall", "column fidelity", "privacy and novelty",
                                                                   "diversity", "delivery")], key="compare_metric")
 if metric:
-    import plotly.express as px
-    st.plotly_chart(px.bar(table, x="run", y=metric, color="style", hover_data=["backend", "k", "rows"]),
-                    width="stretch", key="compare_chart")
+    st.plotly_chart(px.bar(table, x="name", y=metric, color="style", hover_data=["backend", "k", "rows"],
+                           title=f"{metric} by run"), width="stretch", key="compare_chart")
+
+st.subheader("Manage runs")
+by_id = {r.run_id: r for r in runs[::-1]}
+pick = st.selectbox("Run", list(by_id), key="compare_manage",
+                    format_func=lambda i: f"{by_id[i].name} · {by_id[i].info.rows} rows · {i}")
+c = st.columns([3, 1, 1])
+new_name = c[0].text_input("Name", by_id[pick].name, key=f"compare_name_{pick}")
+if c[1].button("Rename", key="compare_rename"):
+    try:
+        rename_run(by_id[pick].info, new_name)
+        st.rerun()
+    except SyngenError as exc:
+        st.error(str(exc))
+if c[2].button("Delete", key="compare_delete", help="removes the run's folder from disk"):
+    try:
+        delete_run(by_id[pick].info)
+        state.refresh_runs()
+        st.rerun()
+    except SyngenError as exc:
+        st.error(str(exc))

@@ -1,32 +1,39 @@
-"""Download: rows as CSV / JSONL / Parquet, the HTML report, the run config for the CLI."""
+"""Download: a run's rows as CSV / JSONL / Parquet (typed alike), its HTML report and its run
+config for the CLI. Everything is keyed by the run, so switching runs never serves stale bytes."""
 import json
 
 import streamlit as st
 
-from syngen.export import default_stem, rows_bytes
+from syngen.export import rows_bytes
+from syngen.runs import run_stem_for
 from syngen.ui.page import pick_run, start
 from syngen.ui.reports import report_for
 
 state = start("Download")
 run = pick_run(state, "download_run", "Nothing to download yet: generate rows first.")
 cfg = run.config
-stem = default_stem(state.seed.name, cfg.style, cfg.backend, cfg.model or ("gemma3-270m" if cfg.backend == "hf"
-                                                                          else "default"), len(run.rows))
+stem = run_stem_for(run.info, state.seed.name)
+schema = state.seed.schema
 safe = st.toggle("Neutralise spreadsheet formulas in CSV (recommended)", True, key="download_safe")
 c = st.columns(3)
-c[0].download_button("CSV", rows_bytes(run.rows, "csv", safe), f"{stem}.csv", "text/csv", key="download_csv")
-c[1].download_button("JSONL", rows_bytes(run.rows, "jsonl"), f"{stem}.jsonl", "application/jsonl",
-                     key="download_jsonl")
-c[2].download_button("Parquet", rows_bytes(run.rows, "parquet"), f"{stem}.parquet", "application/octet-stream",
-                     key="download_parquet")
+key = run.run_id
+c[0].download_button("CSV", rows_bytes(run.rows, "csv", safe), f"{stem}.csv", "text/csv", key=f"download_csv_{key}")
+c[1].download_button("JSONL", rows_bytes(run.rows, "jsonl", schema=schema), f"{stem}.jsonl", "application/jsonl",
+                     key=f"download_jsonl_{key}")
+c[2].download_button("Parquet", rows_bytes(run.rows, "parquet", schema=schema), f"{stem}.parquet",
+                     "application/octet-stream", key=f"download_parquet_{key}")
 c = st.columns(2)
-if c[0].button("Prepare the HTML report", key="download_prepare"):
-    with st.spinner("Building the report…"):
-        st.session_state["download_html"] = report_for(state, run).to_html()
-if "download_html" in st.session_state:
-    c[0].download_button("HTML report", st.session_state["download_html"], f"{stem}.report.html", "text/html",
-                         key="download_report")
+reports = st.session_state.setdefault("download_html", {})  # (run, rows version) -> HTML, never stale
+version = (run.run_id, run.info.rows_file.stat().st_mtime if run.info.rows_file else 0)
+if version not in reports:
+    if c[0].button("Prepare the HTML report", key=f"download_prepare_{key}"):
+        with st.spinner("Building the report…"):
+            reports[version] = report_for(state, run).to_html()
+        st.rerun()
+else:
+    c[0].download_button("HTML report", reports[version], f"{stem}.report.html", "text/html",
+                         key=f"download_report_{key}")
 c[1].download_button("Run config (replay with `syngen generate --config`)",
                      json.dumps(cfg.to_dict(), indent=2), f"{stem}.config.json", "application/json",
-                     key="download_config")
-st.caption("The run config never contains API keys.")
+                     key=f"download_config_{key}")
+st.caption(f"Run folder: {run.info.folder}. The run config never contains API keys.")

@@ -1,14 +1,15 @@
-"""Generate: N rows in the background with live progress, cancel, review and feedback."""
+"""Generate: preview one row, run N rows in the background with live progress and cancel,
+resume unfinished runs, review (like / dislike / edit)."""
 import pandas as pd
 import streamlit as st
 
-from syngen.jobs import unfinished_runs
-from syngen.ui.run import apply_feedback, finish_job, start_job
+from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
-from syngen.ui.state import OUT_DIR
+from syngen.ui.run import CHOICES, FEEDBACK, apply_feedback, attach_running, finish_job, preview_row, start_job
 
 state = start("Generate")
 cfg = state.config
+attach_running(state)
 
 running = state.job is not None and not state.job.done
 c = st.columns(4)
@@ -18,27 +19,35 @@ cfg.batch_size = int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_siz
                                        disabled=running))
 cfg.seed = int(c[2].number_input("Random seed", 0, 2**31 - 1, cfg.seed, key="gen_seed", disabled=running))
 c[3].write("")
-c[3].caption(f"{cfg.backend} · {cfg.model or 'default model'} · style {cfg.style} · k={cfg.k}")
+c[3].caption(f"{display_name(cfg.backend, cfg.model)} · plan {cfg.plan} · style {cfg.style} · k={cfg.k}")
 
-left, right = st.columns([1, 1])
-if left.button("Generate", type="primary", key="gen_go", disabled=running):
+b = st.columns([1, 1, 1, 3])
+if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
     problem = start_job(state)
     if problem:
         st.error(problem)
     else:
         st.rerun()
-if running and right.button("Cancel", key="gen_cancel"):
+if b[1].button("Preview 1 row", key="gen_preview", disabled=running,
+               help="one prompt, one answer, nothing saved: see what a run would write"):
+    with st.spinner("Writing one row… (the first use loads the model)"):
+        row, note = preview_row(state)
+    st.session_state["gen_preview_result"] = (row, note)
+if running and b[2].button("Cancel", key="gen_cancel"):
     state.job.cancel.set()
 if running and state.job.cancel.is_set():
     st.info("Cancelling… the current batch stops within a second; rows already accepted are kept.")
+if "gen_preview_result" in st.session_state and not running:
+    row, note = st.session_state["gen_preview_result"]
+    (st.caption if row is not None else st.error)(f"Preview: {note}")
+    if row is not None:
+        st.dataframe(pd.DataFrame([row]), hide_index=True, width="stretch")
 
 if state.job is None:
-    for u in unfinished_runs(OUT_DIR)[:3]:
-        n = u["config"].get("num_samples")
-        st.info(f"An unfinished run kept {u['rows']} of {n} rows ({u['config'].get('backend')}, "
-                f"style {u['config'].get('style')}).")
-        if st.button("Resume it", key=f"gen_resume_{u['run_id']}"):
-            problem = start_job(state, resume_config=u["config"])
+    for r in [r for r in state.runs if r.info.resumable][-3:]:
+        st.info(f"Run “{r.name}” stopped ({r.status}) and kept {r.info.checkpoint_rows} of {r.info.requested} rows.")
+        if st.button("Resume it", key=f"gen_resume_{r.run_id}"):
+            problem = start_job(state, resume_folder=r.info.folder)
             st.error(problem) if problem else st.rerun()
 
 
@@ -57,7 +66,7 @@ def progress():
         st.caption(f"Working on a batch: {hb.describe()}")
     elif not job.done and not rows:
         st.caption("Preparing: fitting the seed model and loading the language model (first run: up to a minute)…")
-    if job.message:
+    if job.message and not job.done:
         st.caption(job.message)
     if rejects:
         with st.expander("Rejected, and why"):
@@ -75,14 +84,25 @@ progress()
 job = state.job
 if job is not None and job.done:
     finish_job(state)
-    (st.success if job.status == "complete" else st.warning)(job.message)
+    if job.status == "complete":
+        st.success(job.message)
+    else:
+        st.warning(f"{job.status}: {job.message}")  # shown once, here
     if state.feedback is not None and len(state.feedback):
         st.subheader("Review")
-        st.caption("Tick like or dislike, edit any cell, then apply. Disliked rows are removed and become "
-                   "negative examples for the next run.")
-        edited = st.data_editor(state.feedback, key=f"gen_editor_{state.current.run_id}",
-                                width="stretch", hide_index=True,
-                                disabled=[c for c in state.feedback.columns if c in ("is_synthetic", "run_id")])
+        st.caption("Mark rows as like or dislike and edit any cell, then apply. Disliked rows leave the run and "
+                   "become negative examples; liked rows are preferred as examples in the next run's prompts.")
+        locked = [c for c in state.feedback.columns if c in ("is_synthetic", "run_id", "backend", "model")]
+        edited = st.data_editor(state.feedback, key=f"gen_editor_{state.feedback_run}", width="stretch",
+                                hide_index=True, disabled=locked,
+                                column_config={FEEDBACK: st.column_config.SelectboxColumn(
+                                    FEEDBACK, options=CHOICES, help="like or dislike (one or the other)")})
         if st.button("Apply review", key="gen_apply"):
             n = apply_feedback(state, edited)
-            st.success(f"Saved. {n} disliked row(s) added to the negative examples.")
+            st.session_state["gen_review_note"] = (
+                f"Removed {n['removed']} disliked row(s) ({n['new_negatives']} new negative examples, "
+                f"{n['negatives']} in total); {n['liked']} liked row(s) will be preferred as examples; "
+                f"{n['kept']} rows kept.")
+            st.rerun()
+        if "gen_review_note" in st.session_state:
+            st.success(st.session_state["gen_review_note"])

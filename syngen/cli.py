@@ -70,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", help="csv, jsonl or parquet")
     g.add_argument("--no-provenance", action="store_true")
     g.add_argument("--unsafe-csv", action="store_true", help="do not neutralise formula-like cells")
-    g.add_argument("--resume", action="store_true", help="continue from the run's checkpoint")
+    g.add_argument("--resume", action="store_true",
+                   help="continue the newest unfinished run of this configuration from its checkpoint")
+    g.add_argument("--no-report", action="store_true", help="skip the quality report at the end of the run")
     g.add_argument("--filter-rounds", type=int, default=0,
                    help="discriminator filtering: rounds of over-generation, keeping the most realistic rows")
     g.add_argument("--oversample", type=float, default=2.0, help="candidates per kept row when filtering")
@@ -172,13 +174,6 @@ def _read_negatives(path: str) -> list[dict]:
     return load_table(path).to_dict("records")
 
 
-def _normalise_negatives(cfg: RunConfig, seed) -> None:
-    """Plain-text negatives become rows whose text column holds the line."""
-    text_cols = [c.name for c in seed.schema.by_role(Role.TEXT)] or seed.schema.names[:1]
-    cfg.negatives = [{text_cols[0]: r["__text__"]} if "__text__" in r else
-                     {k: v for k, v in r.items() if k in seed.schema.names} for r in cfg.negatives]
-
-
 class Progress:
     """A one-line progress bar on stderr, driven by pipeline events (heartbeats during a batch)."""
 
@@ -213,40 +208,40 @@ class Progress:
 
 
 def cmd_generate(a: argparse.Namespace) -> int:
-    from .backends import backend_from_config
-    from .export import checkpoint_path, export_run
-    from .pipeline import prepare_seed, run
+    from .runs import backend_for, execute, normalise_negatives
+    from .pipeline import prepare_seed
 
     cfg = config_from_args(a)
     cfg.check()
     seed = prepare_seed(cfg)
-    _normalise_negatives(cfg, seed)
-    backend = backend_from_config(cfg)
-    ckpt = checkpoint_path(cfg, seed.name, backend.name, backend.model_label)
+    backend = backend_for(cfg)
     if not a.quiet:
         print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}",
               file=sys.stderr)
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows",
               file=sys.stderr)
     if a.filter_rounds:
+        normalise_negatives(cfg, seed)
         return _generate_filtered(a, cfg, seed, backend)
     cancel = threading.Event()
     try:
-        result = run(cfg, backend, seed, on_event=Progress(a.quiet), cancel=cancel,
-                     checkpoint=ckpt, resume=a.resume)
+        out = execute(cfg, seed=seed, backend=backend, on_event=Progress(a.quiet), cancel=cancel,
+                      resume=a.resume, report=not a.no_report)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: rows accepted so far are kept in {ckpt}; rerun the same command "
+        print("\ninterrupted: rows accepted so far are kept in the run's checkpoint; rerun the same command "
               "with --resume to continue", file=sys.stderr)
         return 130
-    paths = export_run(result, cfg, backend.name, backend.model_label)
+    result = out.result
     for line in result.account.summary():
         print(line, file=sys.stderr)
     print(f"{result.status}: {result.message}", file=sys.stderr)
-    print(f"wrote {paths['rows']} ({len(result.rows)} rows)\nreplay: syngen generate --config {paths['config']}")
+    if out.report is not None and not a.quiet:
+        print(f"quality: overall {out.report.overall:.2f} (" + ", ".join(
+            f"{k} {v:.2f}" for k, v in out.report.parts.items() if v == v) + ")", file=sys.stderr)
+    print(f"wrote {out.rows_file} ({len(result.rows)} rows)\nreplay: syngen generate --config {out.folder / 'config.json'}")
     if result.status == "complete":
-        ckpt.unlink(missing_ok=True)
         return 0
-    print(f"the checkpoint {ckpt} keeps the accepted rows: add --resume to continue", file=sys.stderr)
+    print(f"the run folder {out.folder} keeps the accepted rows: add --resume to continue", file=sys.stderr)
     return 1
 
 
@@ -323,7 +318,7 @@ def cmd_utility(a: argparse.Namespace) -> int:
 
 
 def cmd_experiment(a: argparse.Namespace) -> int:
-    from .backends import backend_from_config
+    from .runs import backend_for
     from .experiment import run_experiment, write_experiment
     from .pipeline import prepare_seed
     try:
@@ -338,7 +333,7 @@ def cmd_experiment(a: argparse.Namespace) -> int:
                     backend_options=_pairs(a.option, "--option"), out=a.out)
     seed = prepare_seed(cfg)
     test = prepare_test(a.test)
-    backend = backend_from_config(cfg)
+    backend = backend_for(cfg)
     t0 = time.perf_counter()
     table = run_experiment(cfg, seed, test, ks, mixes, backend, Path(a.out) / "cache", a.repeats,
                            on_step=lambda m: print(f"[{time.perf_counter() - t0:6.0f}s] {m}", file=sys.stderr))

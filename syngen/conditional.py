@@ -14,7 +14,8 @@ import re
 import pandas as pd
 
 from .parsing import ParseResult, Reject
-from .prompts import STYLES, Prompt, PromptSpec, _fill, _one_line, rows_to_records, select_exemplars
+from .prompts import (STYLES, Prompt, PromptSpec, _fill, _one_line, prefer_liked, rows_to_records,
+                      select_exemplars)
 from .schema import Role, Schema
 
 _FENCE = re.compile(r"^```\w*\s*$")
@@ -61,6 +62,8 @@ def build_row_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, field
                      written: list[str], match_cols: list[str], rng: random.Random) -> Prompt:
     """One prompt for one row: `fields` are fixed, the model writes the `written` columns."""
     exemplars = choose_exemplars(seed, schema, spec, fields, match_cols, rng)
+    exemplars = prefer_liked(exemplars, spec.liked, schema.label, fields.get(schema.label) if schema.label else None,
+                             spec.k, rng)
     cols = row_columns(schema, list(fields), written)
     given = [c for c in cols if c not in written]
     examples = rows_to_records(exemplars, cols).strip()

@@ -17,21 +17,24 @@ import pandas as pd
 
 from .backends import Backend
 from .config import RunConfig
-from .data import load_table
 from .evaluate import discriminate, utility
 from .export import write_rows
 from .pipeline import Seed, config_hash, run
+from .runs import execute
+from .synthetic_reader import read_synthetic
 
 
 def generate_cached(cfg: RunConfig, seed: Seed, backend: Backend, cache_dir: Path) -> tuple[pd.DataFrame, str]:
     """Rows for this configuration: from the cache when a complete run exists, else generated."""
     path = Path(cache_dir) / f"{config_hash(cfg)}.csv"
     if path.exists():
-        return load_table(path), "cache"
-    res = run(cfg, backend, seed)
-    if res.status == "complete":
-        write_rows(res.rows, path, "csv", safe_csv=False)  # machine-to-machine: keep values exact
-    return res.rows, res.status
+        return read_synthetic(path, seed.schema.names), "cache"
+    # the one run entry point; the run's own folder lands in the cache folder too
+    out = execute(replace(cfg, out=str(Path(cache_dir) / "runs"), safe_csv=False), seed=seed, backend=backend,
+                  report=False, check=False)
+    if out.result.status == "complete":
+        write_rows(out.result.rows, path, "csv", safe_csv=False)  # machine-to-machine: keep values exact
+    return out.result.rows, out.result.status
 
 
 def run_experiment(base: RunConfig, seed: Seed, test: pd.DataFrame, ks: list[int], mixes: list[float],

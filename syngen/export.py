@@ -33,15 +33,38 @@ def safe_cell(v):
     return v
 
 
-def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True) -> bytes:
+def typed(df: pd.DataFrame, schema=None) -> pd.DataFrame:
+    """Columns typed the way a CSV reader sees them, so JSONL and Parquet agree with the CSV:
+    counts and integer IDs as integers, numbers as floats (integers when all are whole)."""
+    if schema is None:
+        return df
+    from .schema import Role
+    out = df.copy()
+    for spec in schema.columns:
+        c = spec.name
+        if c not in out.columns or spec.role not in (Role.COUNT, Role.NUMERIC, Role.ID):
+            continue
+        values = out[c].dropna().astype(str)
+        if spec.role == Role.ID and not values.str.fullmatch(r"[1-9]\d{0,17}|0").all():
+            continue  # IDs with letters or leading zeros stay text
+        nums = pd.to_numeric(out[c], errors="coerce")
+        if nums.notna().sum() != out[c].notna().sum():
+            continue  # something is not a number: leave the column as it is
+        whole = bool((nums.dropna() % 1 == 0).all())
+        out[c] = nums.astype("Int64") if whole else nums.astype("float64")
+    return out
+
+
+def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True, schema=None) -> bytes:
     """The rows as a file's bytes: CSV (UTF-8, RFC 4180 line ends so a lone CR is quoted too,
-    formula cells neutralised unless safe_csv=False), JSONL or Parquet."""
+    formula cells neutralised unless safe_csv=False), JSONL or Parquet (typed like the CSV reads)."""
     if fmt == "csv":
         out = df.map(safe_cell) if safe_csv else df
         return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    df = typed(df, schema)
     if fmt == "jsonl":
         out = df.astype(object).where(df.notna(), None)
-        return "".join(json.dumps(rec, ensure_ascii=False, default=str) + "\n"
+        return "".join(json.dumps(rec, ensure_ascii=False, default=_plain) + "\n"
                        for rec in out.to_dict("records")).encode("utf-8")
     if fmt == "parquet":
         buf = io.BytesIO()
@@ -50,32 +73,21 @@ def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True) -> byt
     raise ValueError(f"unknown format {fmt}")
 
 
-def write_rows(df: pd.DataFrame, path: str | Path, fmt: str = "csv", safe_csv: bool = True) -> Path:
+def _plain(v):
+    """numpy / pandas scalars as JSON numbers, anything else as text."""
+    try:
+        return v.item()
+    except AttributeError:
+        return str(v)
+
+
+def write_rows(df: pd.DataFrame, path: str | Path, fmt: str = "csv", safe_csv: bool = True, schema=None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(rows_bytes(df, fmt, safe_csv))
+    tmp.write_bytes(rows_bytes(df, fmt, safe_csv, schema))
     tmp.replace(path)  # never leave a half-written export under the real name
     return path
-
-
-def export_run(result, config: RunConfig, backend_name: str, model: str) -> dict[str, Path]:
-    """Write rows, `<stem>.config.json` (replayable) and `<stem>.account.json` next to each other."""
-    out = Path(config.out)
-    stem = default_stem(result.seed.name, config.style, backend_name, model, config.num_samples)
-    paths = {"rows": write_rows(result.rows, out / f"{stem}.{config.format}", config.format, config.safe_csv)}
-    paths["config"] = out / f"{stem}.config.json"
-    config.save(paths["config"])
-    paths["account"] = out / f"{stem}.account.json"
-    account = result.account.to_dict() | {"status": result.status, "message": result.message,
-                                          "run_id": result.run_id}
-    paths["account"].write_text(json.dumps(account, indent=2) + "\n", encoding="utf-8")
-    return paths
-
-
-def checkpoint_path(config: RunConfig, dataset: str, backend_name: str, model: str) -> Path:
-    stem = default_stem(dataset, config.style, backend_name, model, config.num_samples)
-    return Path(config.out) / f".{stem}.checkpoint.jsonl"
 
 
 def write_report(report, out: str | Path) -> tuple[Path, Path]:

@@ -1,7 +1,9 @@
-"""A generation run in a background thread, for front-ends that must not block (the app).
+"""A run in a background thread, for front-ends that must not block (the app).
 
-The thread runs the same `pipeline.run`; the job keeps what the front-end shows (rows so far,
-reject reasons, status) in plain Python objects that any rerun or page can read.
+The thread calls the same `runs.execute` as the CLI; the job keeps what the front-end shows
+(rows so far, reject reasons, the batch heartbeat, status) in plain Python objects. Jobs are
+also registered per process (`active()`), so a browser reload, whose new session has an empty
+state, finds the run that is still going and attaches to it.
 """
 from __future__ import annotations
 
@@ -13,14 +15,23 @@ from pathlib import Path
 from .backends import Backend
 from .config import RunConfig
 from .errors import SyngenError
-from .pipeline import Checkpoint, RunResult, Seed, config_hash, run
+from .pipeline import Seed
+
+_ACTIVE: dict[str, "GenerationJob"] = {}
+_LOCK = threading.Lock()
+
+
+def active() -> list["GenerationJob"]:
+    """Jobs of this process that have not finished, oldest first."""
+    with _LOCK:
+        return [j for j in _ACTIVE.values() if not j.done]
 
 
 class GenerationJob:
-    def __init__(self, config: RunConfig, seed: Seed, backend: Backend, checkpoint: Path | None = None,
-                 resume: bool = False):
-        self.config, self.seed, self.backend = config, seed, backend
-        self.checkpoint, self.resume = checkpoint, resume
+    def __init__(self, config: RunConfig, seed: Seed, backend: Backend | None = None, api_key: str | None = None,
+                 resume: str | Path | None = None, name: str | None = None):
+        self.config, self.seed, self.backend, self.api_key = config, seed, backend, api_key
+        self.resume, self.name = resume, name
         self.cancel = threading.Event()
         self.rows: list[dict] = []
         self.rejects: Counter = Counter()
@@ -28,15 +39,21 @@ class GenerationJob:
         self.target = config.num_samples
         self.status = "starting"        # starting | running | complete | exhausted | cancelled | failed
         self.message = ""
-        self.result: RunResult | None = None
+        self.outcome = None             # runs.Outcome when the run finished
+        self.heartbeat = None           # the last Heartbeat of the running batch
         self.started = time.time()
         self.finished: float | None = None
-        self.heartbeat = None           # the last Heartbeat of the running batch
-        self.plan_mode = ""
+        self.key = f"job-{id(self)}"
         self._lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name="syngen-job", daemon=True)
 
+    @property
+    def result(self):
+        return self.outcome.result if self.outcome is not None else None
+
     def start(self) -> "GenerationJob":
+        with _LOCK:
+            _ACTIVE[self.key] = self
         self.thread.start()
         return self
 
@@ -68,34 +85,19 @@ class GenerationJob:
                 self.message = ev.message
 
     def _run(self) -> None:
+        from .runs import execute
         try:
-            if self.resume and self.checkpoint and Path(self.checkpoint).exists():
-                _, kept = Checkpoint(Path(self.checkpoint)).load(config_hash(self.config))
-                with self._lock:
-                    self.rows = list(kept)
-            result = run(self.config, self.backend, self.seed, on_event=self._on_event, cancel=self.cancel,
-                         checkpoint=self.checkpoint, resume=self.resume)
+            out = execute(self.config, seed=self.seed, backend=self.backend, api_key=self.api_key,
+                          on_event=self._on_event, cancel=self.cancel, resume=self.resume or False, name=self.name)
             with self._lock:
-                self.result = result
-                self.rows = result.rows.to_dict("records")
-                self.status, self.message = result.status, result.message
+                self.outcome = out
+                self.rows = out.result.rows.to_dict("records")
+                self.status, self.message = out.result.status, out.result.message
         except SyngenError as exc:
             self.status, self.message = "failed", str(exc)
         except Exception as exc:  # a bug must reach the user as a message, not kill the page
             self.status, self.message = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
         finally:
             self.finished = time.time()
-
-
-def unfinished_runs(out_dir: str | Path) -> list[dict]:
-    """Checkpoints left by runs that did not finish (crash, closed browser), newest first."""
-    found = []
-    for p in sorted(Path(out_dir).glob(".*.checkpoint.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            head = Checkpoint(p).header()
-            rows = sum(1 for line in p.read_text(encoding="utf-8").splitlines()[1:] if line.strip())
-        except (OSError, ValueError):
-            continue
-        if head.get("config"):
-            found.append({"path": p, "config": head["config"], "rows": rows, "run_id": head.get("_checkpoint")})
-    return found
+            with _LOCK:
+                _ACTIVE.pop(self.key, None)

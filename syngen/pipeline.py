@@ -267,8 +267,9 @@ def _label_gate(seed: Seed, config: RunConfig) -> LabelGate | None:
 
 def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = None,
         on_event: Callable[[Event], None] | None = None, cancel: threading.Event | None = None,
-        checkpoint: str | Path | None = None, resume: bool = False) -> RunResult:
-    """Generate exactly `config.num_samples` valid rows (or stop with an account of why not)."""
+        checkpoint: str | Path | None = None, resume: bool = False, run_id: str | None = None) -> RunResult:
+    """Generate exactly `config.num_samples` valid rows (or stop with an account of why not).
+    Front-ends call syngen.runs.execute, which names the run's folder and checkpoint."""
     t0 = time.perf_counter()
     config.check()
     seed = seed or prepare_seed(config)
@@ -287,8 +288,8 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     account = RunAccount()
     chash = config_hash(config)
     ckpt = Checkpoint(Path(checkpoint)) if checkpoint else None
-    run_id, accepted = (ckpt.load(chash) if ckpt and resume else (None, []))
-    run_id = run_id or uuid.uuid4().hex[:12]
+    kept_id, accepted = (ckpt.load(chash) if ckpt and resume else (None, []))
+    run_id = kept_id or run_id or uuid.uuid4().hex[:12]
     if ckpt and not (resume and accepted):
         ckpt.start(run_id, chash, config.to_dict())
     accepted = accepted[:n]

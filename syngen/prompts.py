@@ -43,6 +43,7 @@ class PromptSpec:
     template: str | None = None
     context: str | None = None
     negatives: list[dict] = field(default_factory=list)
+    liked: list[dict] = field(default_factory=list)   # reviewed rows the user liked: preferred exemplars
     rows_per_prompt: int = 2
     completion_format: str = "records"   # what base models continue: "records" or "csv"
 
@@ -133,6 +134,16 @@ def select_exemplars(seed: pd.DataFrame, schema: Schema, k: int, method: str, st
     return [records[i] for i in idx]
 
 
+def prefer_liked(exemplars: list[dict], liked: list[dict], label: str | None, target, k: int,
+                 rng: random.Random) -> list[dict]:
+    """Up to half of the k exemplars are rows the user liked (of the target label, if any)."""
+    pool = [r for r in liked if target is None or not label or r.get(label) == target]
+    if not pool:
+        return exemplars
+    take = rng.sample(pool, min(len(pool), max(1, k // 2)))
+    return take + exemplars[: max(0, k - len(take))]
+
+
 def _stratified(records, pool, label, k, rng) -> list[int]:
     groups: dict[str, list[int]] = {}
     for i in pool:
@@ -196,6 +207,7 @@ def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: rand
                  target_label: str | None = None) -> Prompt:
     """Build one prompt with freshly drawn exemplars."""
     exemplars = select_exemplars(seed, schema, spec.k, spec.selection, spec.style, rng, target_label)
+    exemplars = prefer_liked(exemplars, spec.liked, schema.label, target_label, spec.k, rng)
     columns = schema.names
     label = schema.label
     chat_examples = rows_to_csv(exemplars, columns)

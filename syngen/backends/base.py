@@ -108,5 +108,9 @@ class Backend:
         `on_progress(Heartbeat)` during a batch so front-ends can show signs of life."""
         yield from enumerate(self.generate(prompts, seed=seed))
 
+    def precheck(self) -> None:
+        """Raise BackendError when the backend clearly cannot work (a server that does not
+        answer, a missing package), in seconds and before a run starts. No generation here."""
+
     def close(self) -> None:
         pass

@@ -7,6 +7,8 @@ from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, re
 
 
 class CohereBackend(RemoteBackend):
+    precheck_hint = "check the network or --base-url"
+    public_url = "https://api.cohere.com"
     name = "cohere"
     kind = "chat"
     needs_key = True

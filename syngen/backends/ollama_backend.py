@@ -9,6 +9,7 @@ from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, re
 
 
 class OllamaBackend(RemoteBackend):
+    precheck_hint = "start it with `ollama serve` (or set OLLAMA_HOST)"
     name = "ollama"
     kind = "chat"
     default_model = "llama3.2"

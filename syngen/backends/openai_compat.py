@@ -7,6 +7,8 @@ from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, re
 
 
 class OpenAIBackend(RemoteBackend):
+    precheck_hint = "is the server running?"
+    public_url = "https://api.openai.com/v1"
     name = "openai"
     kind = "chat"
     needs_key = False          # local servers need none; api.openai.com does (checked below)

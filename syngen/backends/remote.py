@@ -111,6 +111,27 @@ class RemoteBackend(Backend):
         return Failure(f"{self.name}: unexpected response from {where} ({type(exc).__name__}: {first_line(exc)})",
                        False)
 
+    precheck_hint = ""        # what to do when the server does not answer (e.g. "start it with ollama serve")
+    public_url = ""           # where the client library goes when no base URL is set
+
+    def precheck(self) -> None:
+        """Open a TCP connection to the server (2 s at most): a dead server fails the run in
+        seconds with one line, instead of after a minute of retries."""
+        import socket
+        from urllib.parse import urlparse
+        url = self.base_url or self.public_url
+        if not url:
+            return
+        u = urlparse(url if "://" in url else f"http://{url}")
+        port = u.port or (443 if u.scheme == "https" else 80)
+        try:
+            with socket.create_connection((u.hostname or "127.0.0.1", port), timeout=2.0):
+                pass
+        except OSError as exc:
+            why = "connection refused" if isinstance(exc, ConnectionRefusedError) else \
+                ("no answer within 2 s" if isinstance(exc, TimeoutError) else first_line(exc))
+            raise BackendError(f"{self.name}: cannot reach {url} ({why}){'; ' + self.precheck_hint if self.precheck_hint else ''}") from None
+
     def circuit_open(self) -> bool:
         return self._consecutive_failures >= self.settings["circuit_after"]
 

@@ -268,21 +268,15 @@ def text_metrics(col: str, seed, synth) -> list[Metric]:
         Metric("grade level gap", col, abs(gr_g - gr_s), "min", 0, 20,
                score=max(0.0, 1 - abs(gr_g - gr_s) / 6) if not math.isnan(gr_g - gr_s) else NAN,
                detail=f"seed {gr_s:.1f}, synthetic {gr_g:.1f}"),
-        Metric("distinct-1", col, distinct_n(g, 1), "max", detail=f"seed {distinct_n(s, 1):.3f}"),
+        Metric("distinct-1 (type-token ratio)", col, distinct_n(g, 1), "max", detail=f"seed {distinct_n(s, 1):.3f}"),
         Metric("distinct-2 ratio to seed", col, d2g / d2s if d2s else NAN, "1", 0, 2,
                score=min(1.0, d2g / d2s) if d2s and not math.isnan(d2g) else NAN,
                detail=f"seed {d2s:.3f}, synthetic {d2g:.3f}"),
-        Metric("type-token ratio", col, _ttr(g), "max", detail=f"seed {_ttr(s):.3f}"),
         Metric("repeated-opening share", col, repeated_opening_share(g), "min",
                score=1 - repeated_opening_share(g) if not math.isnan(repeated_opening_share(g)) else NAN,
                detail=f"seed {repeated_opening_share(s):.2f}"),
     ]
     return out
-
-
-def _ttr(texts: list[str]) -> float:
-    ws = [w for t in texts for w in words(t)]
-    return len(set(ws)) / len(ws) if ws else NAN
 
 
 def text_by_label(col: str, label: str, seed_rows: list[dict], synth_rows: list[dict]) -> list[Metric]:

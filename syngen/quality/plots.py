@@ -17,8 +17,11 @@ SEED, SYNTH = "#4C78A8", "#F58518"
 
 
 def _bars(title: str, seed_counts: Counter, synth_counts: Counter, top: int = 20) -> go.Figure:
+    """Shares of the most frequent values, chosen from both sides: with a high-cardinality
+    column (drug names) the seed's top values alone would hide every synthetic value."""
     ns, ng = max(1, sum(seed_counts.values())), max(1, sum(synth_counts.values()))
-    keys = [k for k, _ in (seed_counts + synth_counts).most_common(top)]
+    keys = list(dict.fromkeys([k for k, _ in seed_counts.most_common(top // 2)] +
+                              [k for k, _ in synth_counts.most_common(top // 2)]))
     fig = go.Figure([go.Bar(name="seed", x=[str(k) for k in keys], y=[seed_counts[k] / ns for k in keys], marker_color=SEED),
                      go.Bar(name="synthetic", x=[str(k) for k in keys], y=[synth_counts[k] / ng for k in keys],
                             marker_color=SYNTH)])
@@ -28,11 +31,29 @@ def _bars(title: str, seed_counts: Counter, synth_counts: Counter, top: int = 20
 
 
 def _hist(title: str, seed_vals, synth_vals, xlabel: str) -> go.Figure:
+    """Seed and synthetic over the same bins (bingroup), so the bars compare like for like."""
     fig = go.Figure([go.Histogram(x=list(seed_vals), name="seed", histnorm="probability", opacity=0.6,
-                                  marker_color=SEED),
+                                  marker_color=SEED, bingroup=1, nbinsx=30),
                      go.Histogram(x=list(synth_vals), name="synthetic", histnorm="probability", opacity=0.6,
-                                  marker_color=SYNTH)])
+                                  marker_color=SYNTH, bingroup=1, nbinsx=30)])
     fig.update_layout(title=title, barmode="overlay", xaxis_title=xlabel, yaxis_title="share of rows",
+                      height=340, margin=dict(l=40, r=10, t=50, b=40))
+    return fig
+
+
+def _id_figure(title: str, spec, seed_vals, synth_vals) -> go.Figure:
+    """Identifiers have no meaningful frequencies: pattern conformity, uniqueness and (for
+    synthetic values) freshness, as shares of rows."""
+    def shares(vals, other):
+        vals = m._clean(vals)
+        n = max(1, len(vals))
+        pattern = sum(bool(spec.id_pattern and spec.id_pattern.matches(v)) for v in vals) / n
+        return [pattern, len(set(vals)) / n, sum(v not in other for v in vals) / n]
+    cats = ["matches the ID pattern", "distinct / rows", "not a seed ID"]
+    seed_set = set(m._clean(seed_vals))
+    fig = go.Figure([go.Bar(name="seed", x=cats[:2], y=shares(seed_vals, set())[:2], marker_color=SEED),
+                     go.Bar(name="synthetic", x=cats, y=shares(synth_vals, seed_set), marker_color=SYNTH)])
+    fig.update_layout(title=title, barmode="group", yaxis_title="share of rows", yaxis_range=[0, 1.05],
                       height=340, margin=dict(l=40, r=10, t=50, b=40))
     return fig
 
@@ -65,8 +86,10 @@ def column_figures(report) -> dict[str, go.Figure]:
                             [len(m.words(t)) for t in m._clean(g)], "words")
         elif spec.role == Role.TIMESTAMP and has_date(spec.fmt):
             figs[c] = _bars(f"{c}: rows per year", _years(s, spec.fmt), _years(g, spec.fmt))
-        else:  # IDs and short text: the most frequent values show repeats at a glance
-            figs[c] = _bars(f"{c}: most frequent values", Counter(m._clean(s)), Counter(m._clean(g)), top=15)
+        elif spec.role == Role.ID:
+            figs[c] = _id_figure(f"{c}: identifier checks", spec, s, g)
+        else:  # short text: the most frequent values of both sides show repeats at a glance
+            figs[c] = _bars(f"{c}: most frequent values", Counter(m._clean(s)), Counter(m._clean(g)), top=16)
     return figs
 
 
@@ -93,7 +116,9 @@ def report_html(report) -> str:
 td,th{{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}}
 tr.good td:nth-child(6){{color:#2a7}}tr.fair td:nth-child(6){{color:#c80}}tr.poor td:nth-child(6){{color:#c33}}
 .grid{{display:grid;grid-template-columns:1fr 1fr;gap:8px}}</style></head><body>
-<h1>syngen quality report</h1>
+<h1>syngen quality report{(' · ' + html.escape(str(report.about.get('name') or report.about.get('run_id')))) if report.about else ''}</h1>
+<p>{html.escape(' · '.join(f"{k} {v}" for k, v in report.about.items() if v not in (None, '')))}</p>
+<h2>What to look at</h2><ul>{''.join(f"<li>{html.escape(x)}</li>" for x in report.summary())}</ul>
 <p>{len(report.seed)} seed rows, {len(report.synthetic)} synthetic rows.
 Overall score <b>{_fmt(report.overall)}</b> (mean of the parts below; 1 = indistinguishable from the seed
 on these measures).</p><ul>{parts}</ul>{''.join(f"<p><i>{html.escape(n)}</i></p>" for n in report.notes)}

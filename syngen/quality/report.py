@@ -21,8 +21,10 @@ from ..text import has_date, has_time, word_count
 from . import metrics as m
 from .metrics import Metric, nan_metric
 from .nearcopy import near_copies
+from .pairs import pair_metrics, shape_metrics
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
+SMALL_SAMPLE = 30    # below this many synthetic rows the report warns that scores are noisy
 NEAR_SAMPLE = 20_000  # near-copy search above this many synthetic rows: a seeded sample
 EXACT_UP_TO = 5_000   # up to this many rows, near copies of seed rows use the gate's exact index
 
@@ -37,6 +39,24 @@ class QualityReport:
     copies: pd.DataFrame | None = None   # flagged synthetic rows with their closest seed row
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per metric family (bench/)
+    about: dict = field(default_factory=dict)   # run id, style, backend, model, rows, time
+
+    def summary(self, top: int = 5) -> list[str]:
+        """The top issues in plain language, worst first (what a reader should look at)."""
+        out = []
+        n = len(self.synthetic)
+        if n < SMALL_SAMPLE:
+            out.append(f"Only {n} synthetic rows: every score here is noisy below {SMALL_SAMPLE} rows; "
+                       "generate more before trusting them.")
+        t = self.table()
+        bad = t[t["verdict"].isin(["poor", "fair"])].sort_values("score", na_position="last")
+        for r in bad.head(top).to_dict("records"):
+            where = f" in {r['column']}" if r["column"] else ""
+            detail = f"; {r['detail']}" if r["detail"] else ""
+            out.append(f"{r['metric'][:1].upper()}{r['metric'][1:]}{where} is {r['verdict']} ({_num(r['value'])}{detail}).")
+        if not out:
+            out.append("No metric is judged fair or poor.")
+        return out
 
     @property
     def overall(self) -> float:
@@ -57,7 +77,7 @@ class QualityReport:
         def clean(v):
             return None if isinstance(v, float) and math.isnan(v) else v
         return {"overall": clean(self.overall), "parts": {k: clean(v) for k, v in self.parts.items()},
-                "notes": self.notes,
+                "about": self.about, "summary": self.summary(), "notes": self.notes,
                 "rows": {"seed": len(self.seed), "synthetic": len(self.synthetic)},
                 "metrics": [{k: clean(v) for k, v in r.items()} for r in self.table().to_dict("records")],
                 "copies": [] if self.copies is None else self.copies.to_dict("records")}
@@ -72,6 +92,10 @@ class QualityReport:
     def to_html(self) -> str:
         from .plots import report_html
         return report_html(self)
+
+
+def _num(v) -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
 
 
 def _values(df: pd.DataFrame, col: str) -> list:
@@ -204,12 +228,13 @@ def run_metrics(account=None, requested: int | None = None, delivered: int = 0) 
     if requested:
         out.append(Metric("rows delivered / requested", "", delivered / requested, "1", 0, 1,
                           score=min(1.0, delivered / requested), detail=f"{delivered} of {requested}"))
-    if account is not None:
-        rejected = sum(account.rejected.values())
-        total = account.parsed + rejected
+    if account is not None:  # a RunAccount, or its dict as a run folder keeps it
+        get = account.get if isinstance(account, dict) else lambda k, d=None: getattr(account, k, d)
+        rejected = sum((get("rejected") or {}).values())
+        accepted, total = get("accepted", 0), get("parsed", 0) + rejected
         if total:
-            out.append(Metric("share of model output accepted", "", account.accepted / total, "max",
-                              detail=f"{account.accepted} accepted, {rejected} fragments rejected"))
+            out.append(Metric("share of model output accepted", "", accepted / total, "max",
+                              detail=f"{accepted} accepted, {rejected} fragments rejected"))
     return out
 
 
@@ -225,8 +250,11 @@ def align_columns(seed: pd.DataFrame, synth: pd.DataFrame) -> tuple[pd.DataFrame
 
 
 def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None = None,
-                 account=None, requested: int | None = None, seed_rng: int = 0) -> QualityReport:
-    """Compare a synthetic table with its seed, column by column and as a whole."""
+                 account=None, requested: int | None = None, seed_rng: int = 0,
+                 delivered: int | None = None, about: dict | None = None) -> QualityReport:
+    """Compare a synthetic table with its seed, column by column and as a whole. `delivered`:
+    rows the run produced (a user's review may have removed some since: curation is not a
+    shortfall); `about`: run id, style, backend, model, time, shown at the top of the report."""
     schema = schema or infer_schema(seed)
     synthetic, notes = align_columns(seed, synthetic)
     rng = random.Random(seed_rng)
@@ -241,6 +269,8 @@ def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | N
     for spec in schema.columns:
         cols += timed(f"{spec.role.value} metrics", column_metrics, spec, seed, synthetic, rng)
     cols += timed("consistency", _consistency, schema, synthetic)
+    cols += timed("pair trends (SDMetrics)", pair_metrics, schema, seed, synthetic)
+    cols += timed("column shapes (SDMetrics)", shape_metrics, schema, seed, synthetic)
     label = schema.label
     seed_rows = seed.to_dict("records")
     synth_sample = _sample(synthetic.to_dict("records"), rng)
@@ -254,9 +284,10 @@ def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | N
             if short.name in synthetic.columns:
                 cols.append(timed("field overlap", m.field_overlap, short.name, t.name, seed_rows, synth_sample))
     copies, flagged = timed("copies and duplicates", copy_metrics, schema, seed, synthetic)
-    runm = run_metrics(account, requested, len(synthetic))
+    runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered)
     report = QualityReport(cols + copies + runm, schema, seed, synthetic, copies=flagged, notes=notes)
     report.timings = timings
+    report.about = dict(about or {})
 
     def mean_score(ms):
         vals = [x.score for x in ms if not math.isnan(x.score)]

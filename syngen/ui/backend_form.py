@@ -9,7 +9,7 @@ from ..backends import REGISTRY, backend_class, backend_from_config
 from ..errors import SyngenError
 from ..prompts import Prompt
 
-CHOICES = {"hf": "Embedded model (offline)", "ollama": "Ollama", "cohere": "Cohere",
+CHOICES = {"hf": "Embedded (Gemma 3 270M, offline)", "ollama": "Ollama", "cohere": "Cohere",
            "openai": "OpenAI or compatible server"}
 DEFAULT_MODELS = {"hf": "gemma3-270m", "ollama": "llama3.2", "cohere": "command-r-plus-08-2024",
                   "openai": "gpt-4o-mini"}
@@ -50,21 +50,41 @@ def option_widgets(name: str, current: dict) -> dict:
     return out
 
 
+def display_name(backend: str, model: str | None = None) -> str:
+    """What the UI calls a backend (never the registry's short name alone)."""
+    label = CHOICES.get(backend, backend)
+    if backend == "hf" and model and model != DEFAULT_MODELS["hf"]:
+        return f"Embedded ({model})"
+    return label if backend == "hf" else f"{label} · {model or DEFAULT_MODELS.get(backend, '')}"
+
+
 def test_connection(config, api_key: str | None) -> tuple[bool, str]:
-    """Send one tiny prompt; a clear verdict either way."""
+    """Reach the server (seconds), load the model if it is in-process, send one tiny prompt;
+    reports load and generation time separately."""
+    import time
     try:
         backend = backend_from_config(config, api_key)
+        backend.precheck()
         backend.settings["max_new_tokens"] = 8
         if "max_retries" in backend.settings:
             backend.settings["max_retries"] = 0  # a verdict now, not after minutes of backoff
+        load = ""
+        if hasattr(backend, "load"):
+            t = time.perf_counter()
+            backend.load()
+            load = f"model loaded in {time.perf_counter() - t:.1f}s ({backend.load_source or 'already in memory'}); "
         probe = Prompt(messages=[{"role": "user", "content": "Say OK."}], completion="a,b\n1,2\n", prefill="",
                        columns=["a", "b"], exemplars=[], rows=1)
+        t = time.perf_counter()
         res = backend.generate([probe])[0]
+        gen = time.perf_counter() - t
     except SyngenError as exc:
         return False, str(exc)
     if res.error:
         return False, res.error
-    return True, f"{backend.name} answered in {res.latency_s:.1f}s ({res.completion_tokens} tokens)"
+    return True, (f"{display_name(config.backend, backend.model_label)}: {load}answered {res.completion_tokens} "
+                  f"tokens in {gen:.1f}s")
 
 
-__all__ = ["CHOICES", "DEFAULT_MODELS", "REGISTRY", "option_widgets", "secret_key", "test_connection"]
+__all__ = ["CHOICES", "DEFAULT_MODELS", "REGISTRY", "display_name", "option_widgets", "secret_key",
+           "test_connection"]

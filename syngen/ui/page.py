@@ -21,12 +21,14 @@ def start(title: str, caption: str | None = None, need_seed: bool = True) -> App
 
 
 def pick_run(state: AppState, key: str, empty: str, min_rows: int = 1) -> RunRecord:
-    """A selectbox over finished runs (newest first); stops the page with `empty` if none."""
-    runs = [r for r in state.runs if len(r.rows) >= min_rows]
+    """A selectbox over the run history (newest first); stops the page with `empty` if none."""
+    state.refresh_runs()
+    runs = [r for r in state.runs if r.info.rows >= min_rows]
     if not runs:
         st.info(empty)
         st.stop()
     by_id = {r.run_id: r for r in runs[::-1]}
     chosen = st.selectbox("Run", list(by_id), key=key,
-                          format_func=lambda i: f"{i} · {by_id[i].config.style} · {len(by_id[i].rows)} rows")
+                          format_func=lambda i: f"{by_id[i].name} · {by_id[i].config.style} · "
+                                                f"{by_id[i].info.rows} rows · {by_id[i].status} · {i}")
     return by_id[chosen]

@@ -1,60 +1,136 @@
-"""Starting, watching and finishing a generation job from the app."""
+"""Starting, previewing, watching and reviewing runs from the app (over syngen.runs)."""
 from __future__ import annotations
+
+import random
+import time
 
 import pandas as pd
 
-from ..backends import backend_class, backend_from_config
 from ..config import RunConfig
 from ..errors import SyngenError
-from ..export import checkpoint_path
-from ..jobs import GenerationJob
+from ..jobs import GenerationJob, active
+from ..pipeline import label_targets, plan_for
+from ..runs import backend_for, key_env, normalise_negatives, precheck_message, save_rows
 from .backend_form import secret_key
-from .state import AppState, RunRecord
+from .state import AppState
 
-FEEDBACK = ["like", "dislike"]
+FEEDBACK = "feedback"          # one column: "", "like" or "dislike" (exclusive by construction)
+CHOICES = ["", "like", "dislike"]
 
 
-def start_job(state: AppState, resume_config: dict | None = None) -> str | None:
-    """Start a run in the background; returns an error message instead of raising."""
+def _backend(state: AppState, cfg: RunConfig):
+    return backend_for(cfg, state.api_key or secret_key(key_env(cfg)))
+
+
+def start_job(state: AppState, resume_folder=None) -> str | None:
+    """Check the backend (seconds), then start the run in the background; an error message
+    instead of an exception."""
     try:
-        cfg = RunConfig.from_dict(resume_config) if resume_config else RunConfig.from_dict(state.config.to_dict())
+        cfg = RunConfig.from_dict(state.config.to_dict())
+        if resume_folder is not None:
+            run = next((r for r in state.runs if str(r.info.folder) == str(resume_folder)), None)
+            if run is not None:
+                cfg = RunConfig.from_dict(run.info.config)
         cfg.check()
-        key = state.api_key or secret_key(backend_class(cfg.backend).key_env)
-        backend = backend_from_config(cfg, key)
-        seed = state.seed
-        ckpt = checkpoint_path(cfg, seed.name, backend.name, backend.model_label)
-        state.job = GenerationJob(cfg, seed, backend, ckpt, resume=resume_config is not None).start()
-        state.feedback = None
+        backend = _backend(state, cfg)
+        problem = precheck_message(backend)
+        if problem:
+            return problem
+        state.job = GenerationJob(cfg, state.seed, backend, resume=resume_folder).start()
+        state.feedback, state.feedback_run = None, None
         return None
     except SyngenError as exc:
         return str(exc)
 
 
+def attach_running(state: AppState) -> None:
+    """After a reload the session is new, but a run of this process may still be going."""
+    if state.job is None:
+        running = active()
+        if running:
+            state.job = running[-1]
+
+
 def finish_job(state: AppState) -> None:
-    """Move a finished job into the run history (once)."""
+    """Show a finished job's run (read back from its folder) and open it for review."""
     job = state.job
-    if job is None or not job.done or any(r.run_id == getattr(job.result, "run_id", None) for r in state.runs):
+    if job is None or not job.done or state.feedback_run == getattr(job.outcome, "folder", None):
         return
-    rows = job.result.rows if job.result is not None else pd.DataFrame(job.rows)
-    run_id = job.result.run_id if job.result is not None else f"failed-{len(state.runs)}"
-    state.runs.append(RunRecord(run_id, job.config, rows, job.status, job.message,
-                                job.result.account if job.result else None,
-                                seconds=(job.finished or job.started) - job.started))
-    state.feedback = rows.assign(like=False, dislike=False)[FEEDBACK + list(rows.columns)]
-    if job.result is not None and job.status == "complete" and job.checkpoint:
-        job.checkpoint.unlink(missing_ok=True)
+    state.refresh_runs()
+    if job.outcome is None:
+        return
+    state.feedback_run = job.outcome.folder
+    rec = state.run(job.outcome.result.run_id)
+    if rec is not None:
+        state.feedback = feedback_frame(rec.rows)
 
 
-def apply_feedback(state: AppState, edited: pd.DataFrame) -> int:
-    """Keep edits in the current run's rows; disliked rows become negative examples."""
-    state.feedback = edited
-    run = state.current
-    content = [c for c in edited.columns if c not in FEEDBACK]
-    if run is not None:
-        run.rows = edited.loc[~edited["dislike"], content].reset_index(drop=True)
-        run.report = None  # edited rows: the report is built again on view
-    disliked = edited.loc[edited["dislike"], content].to_dict("records")
+def feedback_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(**{FEEDBACK: ""})[[FEEDBACK] + list(rows.columns)]
+
+
+def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
+    """Edits stay in the run's rows; disliked rows leave the run and become negative examples;
+    liked rows become preferred exemplars of the next run. Returns the true counts."""
+    run = state.run(state.current.run_id) if state.feedback_run is None else next(
+        (r for r in state.runs if str(r.info.folder) == str(state.feedback_run)), state.current)
+    marks = edited[FEEDBACK].fillna("")
+    content = [c for c in edited.columns if c != FEEDBACK]
     names = state.seed.schema.names if state.seed is not None else content
-    new = [{k: v for k, v in r.items() if k in names} for r in disliked]
-    state.config.negatives += [r for r in new if r not in state.config.negatives]
-    return len(new)
+    disliked = [{k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "dislike", content].to_dict("records")]
+    liked = [{k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "like", content].to_dict("records")]
+    new_neg = [r for r in disliked if r not in state.config.negatives]
+    new_liked = [r for r in liked if r not in state.config.liked]
+    state.config.negatives += new_neg
+    state.config.liked += new_liked
+    kept = edited.loc[marks != "dislike", content].reset_index(drop=True)
+    if run is not None:
+        run.rows = kept
+        run.report = None  # edited rows: the report is built again on view
+        save_rows(run.info, kept, state.seed.schema if state.seed is not None else None,
+                  curated=True, removed_by_review=run.delivered - len(kept))
+    state.feedback = feedback_frame(kept)
+    return {"removed": len(disliked), "new_negatives": len(new_neg), "negatives": len(state.config.negatives),
+            "liked": len(liked), "new_liked": len(new_liked), "kept": len(kept)}
+
+
+def preview_row(state: AppState) -> tuple[dict | None, str]:
+    """One prompt, one answer, nothing saved: what the next run would write (seconds)."""
+    from ..row_sources import row_source
+    from ..pipeline import _Gate
+    cfg = RunConfig.from_dict(state.config.to_dict())
+    try:
+        cfg.check()
+        cfg.check_prompt(len(state.seed.df))
+        seed = state.seed
+        normalise_negatives(cfg, seed)
+        backend = _backend(state, cfg)
+        problem = precheck_message(backend)
+        if problem:
+            return None, problem
+        rng = random.Random(cfg.seed + int(time.time()))
+        gate = _Gate(seed, cfg, rng)
+        plan = plan_for(seed, cfg)
+        source = row_source(seed, cfg, plan, rng, gate.fresh_id)
+        targets = label_targets(seed, max(1, cfg.num_samples), cfg.label_mix) or {None: 1}
+        label = rng.choice([k for k, v in targets.items() if v] or [None])
+        prompt = source.prompts([label])[0]
+        t = time.perf_counter()
+        if plan.mode == "conditional" and not prompt.written:
+            parsed = source.parse(prompt, None, False)
+        else:
+            res = next(iter(dict(backend.generate_iter([prompt], seed=rng.randrange(10**6))).values()))
+            if res.error:
+                return None, res.error
+            parsed = source.parse(prompt, res, backend.kind != "completion")
+        took = time.perf_counter() - t
+        if not parsed.rows:
+            why = parsed.rejects[0].reason if parsed.rejects else "no row in the answer"
+            return None, f"the model's answer was not usable ({why}); a run would retry. {took:.1f}s"
+        from ..pipeline import RunAccount
+        row, why = gate.check(parsed.rows[0], RunAccount())
+        if row is None:
+            return parsed.rows[0], f"a run would reject this row: {why}. {took:.1f}s"
+        return row, f"generated in {took:.1f}s (not saved)"
+    except SyngenError as exc:
+        return None, str(exc)

@@ -1,4 +1,5 @@
-"""One typed state object under one session-state key, shared by every page."""
+"""One typed state object under one session-state key, shared by every page. Runs come from
+the run folders on disk (syngen.runs), so a reload or a restart shows every run again."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ import streamlit as st
 
 from ..config import RunConfig
 from ..data import CleanOptions
+from ..runs import RunInfo, list_runs, load_rows
 
 KEY = "syngen_state"
 BUNDLED = "data/drug_reviews/train.csv"
@@ -16,16 +18,42 @@ OUT_DIR = "output"
 
 @dataclass(eq=False)  # identity: rows are DataFrames, which have no truth value
 class RunRecord:
-    """A finished run, for Quality, Compare and Download."""
+    """A run of the history, for Generate (review), Quality, Utility, Compare and Download."""
 
-    run_id: str
+    info: RunInfo
     config: RunConfig
-    rows: pd.DataFrame
-    status: str
-    message: str
-    account: object | None = None
+    _rows: pd.DataFrame | None = None
     report: object | None = None      # QualityReport, built once on first view
-    seconds: float = 0.0
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        if self._rows is None:
+            self._rows = load_rows(self.info)
+        return self._rows
+
+    @rows.setter
+    def rows(self, df: pd.DataFrame) -> None:
+        self._rows = df
+
+    run_id = property(lambda self: self.info.run_id)
+    status = property(lambda self: self.info.status)
+    message = property(lambda self: self.info.message)
+    seconds = property(lambda self: self.info.seconds)
+    name = property(lambda self: self.info.name)
+
+    @property
+    def account(self) -> dict | None:
+        import json
+        try:
+            return json.loads((self.info.folder / "account.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    @property
+    def delivered(self) -> int:
+        """Rows the run produced (before any review removed some)."""
+        acct = self.account or {}
+        return int(acct.get("accepted") or self.info.rows)
 
 
 @dataclass(eq=False)
@@ -40,15 +68,39 @@ class AppState:
     config: RunConfig = field(default_factory=lambda: RunConfig(num_samples=5, out=OUT_DIR))
     api_key: str | None = None        # typed in the app; session memory only, never written
     job: object | None = None         # syngen.jobs.GenerationJob
-    feedback: pd.DataFrame | None = None  # the current rows with like / dislike / edits
-    runs: list[RunRecord] = field(default_factory=list)
+    feedback: pd.DataFrame | None = None  # the current rows with a like / dislike column and edits
+    feedback_run: str | None = None   # the run those rows belong to
+    runs: list[RunRecord] = field(default_factory=list)   # oldest first
 
     @property
     def current(self) -> RunRecord | None:
         return self.runs[-1] if self.runs else None
 
+    def refresh_runs(self) -> None:
+        """Re-read the run folders (keeping reports already built for unchanged runs)."""
+        known = {r.run_id: r for r in self.runs}
+        fresh = []
+        for info in reversed(list_runs(self.config.out)[:50]):
+            old = known.get(info.run_id)
+            if old is not None and old.info.rows == info.rows and old.info.status == info.status:
+                old.info = info
+                fresh.append(old)
+                continue
+            try:
+                cfg = RunConfig.from_dict(info.config)
+            except Exception:  # a folder from another version: list it with defaults, never crash
+                cfg = RunConfig(out=self.config.out)
+            fresh.append(RunRecord(info, cfg))
+        self.runs = fresh
+
+    def run(self, run_id: str) -> RunRecord | None:
+        return next((r for r in self.runs if r.run_id == run_id), None)
+
 
 def get_state() -> AppState:
     if KEY not in st.session_state:
-        st.session_state[KEY] = AppState()
+        state = AppState()
+        state.config.out = OUT_DIR
+        state.refresh_runs()
+        st.session_state[KEY] = state
     return st.session_state[KEY]

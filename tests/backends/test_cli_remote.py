@@ -2,6 +2,7 @@
 import itertools
 import json
 import re
+import time
 
 import pytest
 from test_remote_backends import KEY, cohere_ok, ollama_ok, openai_ok
@@ -18,6 +19,12 @@ def csv_writer():
 
     def reply(path, body):
         user = body["messages"][-1]["content"]
+        if "Write the review for this new row" in user:  # conditional plan: only the row's text
+            i = next(counter)
+            label = re.search(r"its rating is (\w+)", user).group(1)
+            mood = {"positive": "worked wonders, great relief", "negative": "terrible, made me sick, did nothing",
+                    "neutral": "some relief but some side effects"}[label]
+            return OK_FOR[path](f"review: Remote model story number {i}: it {mood}; week {i}, dose {i * 3}")
         label = re.search(r"must have rating=(\w+)", user).group(1)
         rows = []
         for _ in range(2):
@@ -45,29 +52,40 @@ def test_generate_with_each_remote_backend(name, server, small_seed, tmp_path, m
                  "--out", str(out), "-q"])
     err = capsys.readouterr()
     assert code == 0, err
-    files = sorted(p.name for p in out.iterdir())
+    files = sorted(p.name for p in out.rglob("*"))
     assert any(f"_base_{name}_" in f and f.endswith("_5_output.csv") for f in files)
-    csv_file = next(out.glob("*_output.csv"))
+    csv_file = next(out.glob("*/*_output.csv"))  # in the run's folder
     lines = csv_file.read_text().strip().splitlines()
     assert len(lines) == 1 + 5
-    for f in out.iterdir():  # the key is in no artefact
+    for f in (p for p in out.rglob("*") if p.is_file()):  # the key is in no artefact
         assert KEY not in f.read_text()
     assert KEY not in err.out + err.err
-    cfg = json.loads(next(out.glob("*.config.json")).read_text())
+    cfg = json.loads(next(out.glob("*/config.json")).read_text())
     assert cfg["backend"] == name and cfg["base_url"] == url
-    account = json.loads(next(out.glob("*.account.json")).read_text())
+    account = json.loads(next(out.glob("*/account.json")).read_text())
     reqs = account["requests"]  # tokens and latency of every request, for cost views
     assert len(reqs) >= 3 and all(r["completion_tokens"] == 5 and r["latency_s"] > 0 for r in reqs)
 
 
 def test_dead_server_fails_fast_with_one_line(small_seed, tmp_path, capsys):
     url = f"http://127.0.0.1:{dead_port()}/v1"
+    t = time.monotonic()
     code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", url, "-n", "3",
-                 "--k", "2", "--option", "max_retries=0", "--option", "circuit_after=3", "--out", str(tmp_path),
-                 "-q"])
+                 "--k", "2", "--out", str(tmp_path / "out"), "-q"])
     err = capsys.readouterr().err
-    assert code == 1
-    assert "3 requests failed in a row" in err and "cannot connect" in err and "Traceback" not in err
+    assert code == 2 and time.monotonic() - t < 10  # checked before the run: no minute of retries
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "cannot reach" in lines[0] and "connection refused" in lines[0]
+    assert not (tmp_path / "out").exists()  # no half-made run folder
+
+
+def test_a_server_dying_mid_run_stops_the_run_with_one_line(server, small_seed, tmp_path, capsys):
+    server.default = lambda path, body: Reply({"error": "down"}, 503)
+    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1",
+                 "-n", "3", "--k", "2", "--option", "max_retries=0", "--option", "circuit_after=3",
+                 "--out", str(tmp_path), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "3 requests failed in a row" in err and "Traceback" not in err
 
 
 def test_rows_accepted_before_a_server_dies_are_kept(server, small_seed, tmp_path, capsys):
@@ -79,13 +97,16 @@ def test_rows_accepted_before_a_server_dies_are_kept(server, small_seed, tmp_pat
     server.default = flaky
     code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1",
                  "-n", "8", "--k", "2", "--batch-size", "2", "--option", "max_retries=0", "--option",
-                 "concurrency=1", "--option", "circuit_after=2", "--label", "rating", "--out", str(tmp_path), "-q"])
+                 "concurrency=1", "--option", "circuit_after=2", "--label", "rating", "--plan", "rows",
+                 "--out", str(tmp_path), "-q"])
     assert code == 1
-    csv_file = next(tmp_path.glob("*_output.csv"))
+    csv_file = next(tmp_path.glob("*/*_output.csv"))
     kept = csv_file.read_text().strip().splitlines()[1:]
     assert len(kept) == 4  # two good responses x two rows each, written although the run failed
-    ckpt = next(tmp_path.glob(".*checkpoint.jsonl"))
+    ckpt = next(tmp_path.glob("*/checkpoint.jsonl"))
     assert len(ckpt.read_text().splitlines()) == 1 + 4
+    state = json.loads(next(tmp_path.glob("*/state.json")).read_text())
+    assert state["status"] == "failed" and state["rows"] == 4
 
 
 def test_a_planted_key_appears_in_no_artefact(server, small_seed, tmp_path, monkeypatch, capsys):
@@ -104,9 +125,9 @@ def test_a_planted_key_appears_in_no_artefact(server, small_seed, tmp_path, monk
                  "-n", "3", "--k", "2", "--label", "rating", "--option", "backoff=0", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0
-    account = json.loads(next(out.glob("*.account.json")).read_text())
+    account = json.loads(next(out.glob("*/account.json")).read_text())
     assert len(account["errors"]) == 1 and "***" in account["errors"][0] and KEY not in account["errors"][0]
-    for f in out.rglob("*"):
+    for f in (p for p in out.rglob("*") if p.is_file()):
         assert KEY not in f.read_text(errors="replace"), f
     assert KEY not in captured.out + captured.err
     assert server.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"  # it was really used

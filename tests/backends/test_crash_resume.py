@@ -34,7 +34,7 @@ def test_sigkill_then_resume_gives_exactly_n(server, small_seed, tmp_path):
     deadline = time.monotonic() + 60
     ckpt = None
     while time.monotonic() < deadline:
-        found = list(out.glob(".*checkpoint.jsonl")) if out.exists() else []
+        found = list(out.glob("*/checkpoint.jsonl")) if out.exists() else []
         if found and len(found[0].read_text().splitlines()) >= 1 + 4:
             ckpt = found[0]
             break
@@ -49,7 +49,8 @@ def test_sigkill_then_resume_gives_exactly_n(server, small_seed, tmp_path):
     r = subprocess.run(_cmd(server.url + "/v1", small_seed, out, "--resume"), cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    rows = list(csv.DictReader(open(next(out.glob("*_output.csv")), newline="", encoding="utf-8")))
+    assert len(list(out.iterdir())) == 1  # the same run folder, continued
+    rows = list(csv.DictReader(open(next(out.glob("*/*_output.csv")), newline="", encoding="utf-8")))
     assert len(rows) == N
     assert len({row["review"] for row in rows}) == N          # none duplicated
     assert len({row["run_id"] for row in rows}) == 1          # one run, continued
