@@ -1,7 +1,11 @@
 """syngen workbench: `streamlit run app.py`. Pages live in pages/; logic lives in syngen/."""
+
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="syngen", page_icon=":material/dataset:", layout="wide")
+# A local favicon: an icon name would be fetched from the internet, which an offline machine cannot reach.
+st.set_page_config(page_title="syngen", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide")
 
 pages = [
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),

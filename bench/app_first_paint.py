@@ -5,6 +5,7 @@
 Needs Debian's chromium (apt-get install chromium) and the playwright package.
 Writes bench/results/app_first_paint.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main() -> None:
@@ -31,13 +39,29 @@ def main() -> None:
         print("skipped: no /usr/bin/chromium (apt-get install chromium)")
         return
     from playwright.sync_api import sync_playwright
+
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--server.address", "127.0.0.1"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     t_start = time.perf_counter()
     while True:
@@ -61,12 +85,21 @@ def main() -> None:
             browser.close()
     finally:
         proc.terminate()
-    print(f"server up in {server_up:.1f}s; first paint {times[0]:.2f}s (first visit), "
-          f"median {statistics.median(times):.2f}s over {len(times)} visits")
+    print(
+        f"server up in {server_up:.1f}s; first paint {times[0]:.2f}s (first visit), "
+        f"median {statistics.median(times):.2f}s over {len(times)} visits"
+    )
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "app_first_paint.json").write_text(json.dumps(
-        {"date": time.strftime("%Y-%m-%d"), "server_up_s": round(server_up, 2),
-         "first_paint_s": [round(t, 2) for t in times]}, indent=2))
+    (ROOT / "bench" / "results" / "app_first_paint.json").write_text(
+        json.dumps(
+            {
+                "date": time.strftime("%Y-%m-%d"),
+                "server_up_s": round(server_up, 2),
+                "first_paint_s": [round(t, 2) for t in times],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ discriminator AUC, TSTR accuracy / macro-F1 against TRTR on the same number of r
 A plan that does not reach --rows within --minutes is evaluated on what it made (said so).
 Generated rows are kept in bench/results/conditional_<plan>.csv.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,6 +47,7 @@ def first_row_seconds(plan: str, backend, n: int) -> float:
         if ev.kind == "row_accepted" and not first:
             first.append(time.perf_counter() - t0)
             cancel.set()  # the figure is taken; no need to finish the run
+
     run(cfg, backend, seed, on_event=on, cancel=cancel)
     return first[0] if first else float("nan")
 
@@ -63,16 +65,25 @@ def generate(plan: str, backend, rows: int, minutes: float) -> tuple[pd.DataFram
     acc = res.account
     violations = sum(bool(seed.schema.validate(r)[1]) for r in res.rows.to_dict("records"))
     pairs = set(zip(seed.df["drugName"], seed.df["condition"]))
-    unseen = float((~pd.Series(list(zip(res.rows["drugName"], res.rows["condition"]))).isin(pairs)).mean()) \
-        if len(res.rows) else float("nan")
+    unseen = (
+        float((~pd.Series(list(zip(res.rows["drugName"], res.rows["condition"]))).isin(pairs)).mean())
+        if len(res.rows)
+        else float("nan")
+    )
     agree = label_consistency("review", "rating", seed.df.to_dict("records"), res.rows.to_dict("records"))
     return res.rows, {
-        "plan": plan, "rows": len(res.rows), "status": res.status, "minutes": round(minutes_used, 2),
+        "plan": plan,
+        "rows": len(res.rows),
+        "status": res.status,
+        "minutes": round(minutes_used, 2),
         "rows_per_min": round(len(res.rows) / minutes_used, 2) if minutes_used else None,
         "rejected_per_accepted": round(sum(acc.rejected.values()) / max(1, len(res.rows)), 2),
-        "rejects": dict(acc.rejected.most_common(6)), "contract_violations": violations,
-        "unseen_drug_condition_pairs": round(unseen, 3), "text_label_agreement": round(agree.value, 3),
-        "text_label_agreement_seed_ceiling": agree.detail}
+        "rejects": dict(acc.rejected.most_common(6)),
+        "contract_violations": violations,
+        "unseen_drug_condition_pairs": round(unseen, 3),
+        "text_label_agreement": round(agree.value, 3),
+        "text_label_agreement_seed_ceiling": agree.detail,
+    }
 
 
 def evaluate(rows: pd.DataFrame, seed, test: pd.DataFrame) -> dict:
@@ -82,10 +93,15 @@ def evaluate(rows: pd.DataFrame, seed, test: pd.DataFrame) -> dict:
     d = discriminate(real, rows, seed.schema)
     u = utility(real, rows, test, seed.schema, mixes=(), repeats=3)
     trtr, tstr = u.iloc[0], u[u["setting"].str.startswith("TSTR")].iloc[0]
-    return {"discriminator_auc": round(d.auc, 3), "tstr_accuracy": round(float(tstr["accuracy"]), 3),
-            "tstr_macro_f1": round(float(tstr["macro_f1"]), 3), "trtr_accuracy": round(float(trtr["accuracy"]), 3),
-            "trtr_macro_f1": round(float(trtr["macro_f1"]), 3), "majority_baseline": round(float(u["majority_baseline"][0]), 3),
-            "train_rows": len(rows)}
+    return {
+        "discriminator_auc": round(d.auc, 3),
+        "tstr_accuracy": round(float(tstr["accuracy"]), 3),
+        "tstr_macro_f1": round(float(tstr["macro_f1"]), 3),
+        "trtr_accuracy": round(float(trtr["accuracy"]), 3),
+        "trtr_macro_f1": round(float(trtr["macro_f1"]), 3),
+        "majority_baseline": round(float(u["majority_baseline"][0]), 3),
+        "train_rows": len(rows),
+    }
 
 
 def main() -> None:
@@ -113,8 +129,9 @@ def main() -> None:
         results[plan] = fig
         print(json.dumps(fig, indent=1), flush=True)
     if "conditional" in results and "rows" in results and results["rows"]["rows_per_min"]:
-        results["speedup_rows_per_min"] = round(results["conditional"]["rows_per_min"] /
-                                                results["rows"]["rows_per_min"], 2)
+        results["speedup_rows_per_min"] = round(
+            results["conditional"]["rows_per_min"] / results["rows"]["rows_per_min"], 2
+        )
         print(f"conditional / rows, rows per minute: {results['speedup_rows_per_min']}x")
     (OUT / "conditional.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

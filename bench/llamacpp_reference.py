@@ -7,6 +7,7 @@ it compiles llama.cpp for about 7 minutes, once). Prints llama.cpp tok/s and, wh
 exists, syngen's embedded tok/s per batch size as a ratio of it (goal: >= 1.0 via batching).
 Writes bench/results/llamacpp.json. Skips with a clear message when it cannot be installed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,23 +23,39 @@ sys.path.insert(0, str(ROOT))
 VERSION = "0.3.36"
 
 
-TARGET = ROOT / "bench" / ".llamacpp"   # a bench-only install, never in the project's environment
+TARGET = ROOT / "bench" / ".llamacpp"  # a bench-only install, never in the project's environment
 # llama.cpp's default native build (AVX-512 / AMX kernels on this CPU) segfaults on the first
 # eval of this GGUF; the portable AVX2 build runs it. Measured 2026-11-21 with 0.3.36.
-CMAKE_ARGS = ("-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF "
-              "-DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF")
+CMAKE_ARGS = (
+    "-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+)
 
 
 def ensure_llamacpp(timeout: int) -> bool:
     if (TARGET / "llama_cpp").exists():
         return True
-    print(f"building llama-cpp-python=={VERSION} into {TARGET} (compiles llama.cpp, several minutes)…",
-          flush=True)
+    print(f"building llama-cpp-python=={VERSION} into {TARGET} (compiles llama.cpp, several minutes)…", flush=True)
     try:
-        r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-cache-dir",
-                            "--target", str(TARGET), f"llama-cpp-python=={VERSION}", "diskcache", "jinja2"],
-                           capture_output=True, text=True, timeout=timeout,
-                           env=os.environ | {"CMAKE_ARGS": CMAKE_ARGS})
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--no-cache-dir",
+                "--target",
+                str(TARGET),
+                f"llama-cpp-python=={VERSION}",
+                "diskcache",
+                "jinja2",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=os.environ | {"CMAKE_ARGS": CMAKE_ARGS},
+        )
     except subprocess.TimeoutExpired:
         print(f"skipped: llama-cpp-python did not build within {timeout}s")
         return False
@@ -58,13 +75,18 @@ def main() -> None:
         if not ensure_llamacpp(a.install_timeout):
             return
         # Measure in a child process: a crash inside llama.cpp must become a message here.
-        r = subprocess.run([sys.executable, __file__, "--child", "--tokens", str(a.tokens)],
-                           capture_output=True, text=True,
-                           env=os.environ | {"PYTHONPATH": os.pathsep.join([str(TARGET), str(ROOT)])})
+        r = subprocess.run(
+            [sys.executable, __file__, "--child", "--tokens", str(a.tokens)],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"PYTHONPATH": os.pathsep.join([str(TARGET), str(ROOT)])},
+        )
         if r.returncode != 0:
             how = f"signal {-r.returncode}" if r.returncode < 0 else f"exit code {r.returncode}"
-            print(f"skipped: llama.cpp crashed ({how}) while generating with this GGUF; no reference figure. "
-                  f"Last output: {(r.stderr.strip().splitlines() or ['-'])[-1][:160]}")
+            print(
+                f"skipped: llama.cpp crashed ({how}) while generating with this GGUF; no reference figure. "
+                f"Last output: {(r.stderr.strip().splitlines() or ['-'])[-1][:160]}"
+            )
             return
         print(r.stdout.strip())
         return
@@ -76,6 +98,7 @@ def main() -> None:
     from syngen.config import RunConfig
     from syngen.pipeline import prepare_seed
     from syngen.prompts import build_prompt
+
     seed = prepare_seed(RunConfig(data=str(ROOT / "data/drug_reviews/train.csv")))
     prompt = build_prompt(seed.df, seed.schema, RunConfig(k=4), random.Random(0), target_label="positive")
     t = time.perf_counter()

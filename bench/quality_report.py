@@ -5,6 +5,7 @@
 Synthetic rows are seed rows with their review words shuffled (so they are new texts of the
 seed's shape). Goal: 100k rows <= 10 s. Writes bench/results/quality_report.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,11 +50,15 @@ def main() -> None:
         dt = time.perf_counter() - t
         top = sorted(rep.timings.items(), key=lambda kv: -kv[1])
         rows.append({"rows": n, "seconds": round(dt, 2), "timings": {k: round(v, 2) for k, v in top}})
-        print(f"{n:>7} rows: {dt:6.2f}s  dominated by {top[0][0]} ({top[0][1]:.2f}s); "
-              + ", ".join(f"{k} {v:.2f}s" for k, v in top[1:4]), flush=True)
+        print(
+            f"{n:>7} rows: {dt:6.2f}s  dominated by {top[0][0]} ({top[0][1]:.2f}s); "
+            + ", ".join(f"{k} {v:.2f}s" for k, v in top[1:4]),
+            flush=True,
+        )
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "quality_report.json").write_text(
-        json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": rows}, indent=2))
+        json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": rows}, indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ bench/results/; figures are ratios measured in one run on a shared machine.
 
     python bench/run_all.py [--skip-llamacpp]
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -12,11 +13,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = [("embedded backend", ["embedded.py", "--batches", "1,2,4,8,16", "--prompts", "8"]),
-           ("remote scaling", ["remote_scaling.py"]),
-           ("quality report", ["quality_report.py"]),
-           ("app first paint", ["app_first_paint.py"]),
-           ("llama.cpp reference", ["llamacpp_reference.py"])]
+SCRIPTS = [
+    ("embedded backend", ["embedded.py", "--batches", "1,2,4,8,16", "--prompts", "8"]),
+    ("remote scaling", ["remote_scaling.py"]),
+    ("quality report", ["quality_report.py"]),
+    ("app first paint", ["app_first_paint.py"]),
+    ("llama.cpp reference", ["llamacpp_reference.py"]),
+]
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """Compare: every run on disk side by side (style, plan, backend, k and their scores);
 rename and delete runs."""
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -13,22 +14,31 @@ state = start("Compare runs")
 state.refresh_runs()
 runs = [r for r in state.runs if r.info.rows]
 if not runs:
-    st.info("Each finished run is listed here with its quality scores, so prompt styles, backends and k "
-            "can be compared side by side.")
+    st.info(
+        "Each finished run is listed here with its quality scores, so prompt styles, backends and k "
+        "can be compared side by side."
+    )
     st.stop()
 with st.spinner("Scoring runs…"):
     table = pd.DataFrame([summary_row(state, r) for r in runs[::-1]])
 st.dataframe(table, width="stretch", hide_index=True)
-metric = st.selectbox("Chart", [c for c in table.columns if c in ("overall", "column fidelity", "privacy and novelty",
-                                                                  "diversity", "delivery")], key="compare_metric")
+metric = st.selectbox(
+    "Chart",
+    [c for c in table.columns if c in ("overall", "column fidelity", "privacy and novelty", "diversity", "delivery")],
+    key="compare_metric",
+)
 if metric:
-    st.plotly_chart(px.bar(table, x="name", y=metric, color="style", hover_data=["backend", "k", "rows"],
-                           title=f"{metric} by run"), width="stretch", key="compare_chart")
+    st.plotly_chart(
+        px.bar(table, x="name", y=metric, color="style", hover_data=["backend", "k", "rows"], title=f"{metric} by run"),
+        width="stretch",
+        key="compare_chart",
+    )
 
 st.subheader("Manage runs")
 by_id = {r.run_id: r for r in runs[::-1]}
-pick = st.selectbox("Run", list(by_id), key="compare_manage",
-                    format_func=lambda i: f"{by_id[i].name} · {by_id[i].info.rows} rows · {i}")
+pick = st.selectbox(
+    "Run", list(by_id), key="compare_manage", format_func=lambda i: f"{by_id[i].name} · {by_id[i].info.rows} rows · {i}"
+)
 c = st.columns([3, 1, 1])
 new_name = c[0].text_input("Name", by_id[pick].name, key=f"compare_name_{pick}")
 if c[1].button("Rename", key="compare_rename"):

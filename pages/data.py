@@ -1,4 +1,5 @@
 """Data: the bundled sample or an upload, cleaning toggles, editable column roles."""
+
 import streamlit as st
 
 from syngen.data import SUPPORTED, max_bytes_default
@@ -10,11 +11,19 @@ state = get_state()
 st.title("syngen")
 st.caption("Synthetic rows that look and behave like your real ones. Start with the data.")
 
-choice = st.radio("Seed data", ["Bundled drug reviews (600 rows)", "Upload a file"], horizontal=True,
-                  key="data_source", index=0 if state.source == BUNDLED else 1)
+choice = st.radio(
+    "Seed data",
+    ["Bundled drug reviews (600 rows)", "Upload a file"],
+    horizontal=True,
+    key="data_source",
+    index=0 if state.source == BUNDLED else 1,
+)
 if choice == "Upload a file":
-    up = st.file_uploader(f"{SUPPORTED} — up to {max_bytes_default() / 2**20:.0f} MB", key="data_upload",
-                          type=[e.strip(".") for e in SUPPORTED.split()])
+    up = st.file_uploader(
+        f"{SUPPORTED} — up to {max_bytes_default() / 2**20:.0f} MB",
+        key="data_upload",
+        type=[e.strip(".") for e in SUPPORTED.split()],
+    )
     if up is not None and up.name != state.source:
         load_source(state, up)
         rebuild_seed(state)
@@ -41,11 +50,13 @@ c[3].metric("Text columns", len(seed.schema.by_role(Role.TEXT)))
 with st.expander("Cleaning: " + (seed.clean.summary() if seed.clean else ""), expanded=False):
     opts = state.clean
     cols = st.columns(5)
-    new = dict(html_entities=cols[0].toggle("HTML entities", opts.html_entities, key="data_html"),
-               wrapping_quotes=cols[1].toggle("Wrapping quotes", opts.wrapping_quotes, key="data_quotes"),
-               whitespace=cols[2].toggle("Whitespace", opts.whitespace, key="data_ws"),
-               drop_empty_text=cols[3].toggle("Drop empty text", opts.drop_empty_text, key="data_empty"),
-               drop_duplicates=cols[4].toggle("Drop duplicates", opts.drop_duplicates, key="data_dupes"))
+    new = dict(
+        html_entities=cols[0].toggle("HTML entities", opts.html_entities, key="data_html"),
+        wrapping_quotes=cols[1].toggle("Wrapping quotes", opts.wrapping_quotes, key="data_quotes"),
+        whitespace=cols[2].toggle("Whitespace", opts.whitespace, key="data_ws"),
+        drop_empty_text=cols[3].toggle("Drop empty text", opts.drop_empty_text, key="data_empty"),
+        drop_duplicates=cols[4].toggle("Drop duplicates", opts.drop_duplicates, key="data_dupes"),
+    )
     if new != vars(opts):
         for k, v in new.items():
             setattr(opts, k, v)
@@ -59,8 +70,9 @@ roles = [r.value for r in Role]
 for spec in seed.schema.columns:
     a, b, cc = st.columns([2, 2, 6])
     a.write(f"**{spec.name}**")
-    picked = b.selectbox("role", roles, index=roles.index(spec.role.value), key=f"data_role_{spec.name}",
-                         label_visibility="collapsed")
+    picked = b.selectbox(
+        "role", roles, index=roles.index(spec.role.value), key=f"data_role_{spec.name}", label_visibility="collapsed"
+    )
     cc.caption(spec.describe())
     if picked != spec.role.value:
         problem = set_role(state, spec.name, picked)

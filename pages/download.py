@@ -1,5 +1,6 @@
 """Download: a run's rows as CSV / JSONL / Parquet (typed alike), its HTML report and its run
 config for the CLI. Everything is keyed by the run, so switching runs never serves stale bytes."""
+
 import json
 
 import streamlit as st
@@ -18,10 +19,20 @@ safe = st.toggle("Neutralise spreadsheet formulas in CSV (recommended)", True, k
 c = st.columns(3)
 key = run.run_id
 c[0].download_button("CSV", rows_bytes(run.rows, "csv", safe), f"{stem}.csv", "text/csv", key=f"download_csv_{key}")
-c[1].download_button("JSONL", rows_bytes(run.rows, "jsonl", schema=schema), f"{stem}.jsonl", "application/jsonl",
-                     key=f"download_jsonl_{key}")
-c[2].download_button("Parquet", rows_bytes(run.rows, "parquet", schema=schema), f"{stem}.parquet",
-                     "application/octet-stream", key=f"download_parquet_{key}")
+c[1].download_button(
+    "JSONL",
+    rows_bytes(run.rows, "jsonl", schema=schema),
+    f"{stem}.jsonl",
+    "application/jsonl",
+    key=f"download_jsonl_{key}",
+)
+c[2].download_button(
+    "Parquet",
+    rows_bytes(run.rows, "parquet", schema=schema),
+    f"{stem}.parquet",
+    "application/octet-stream",
+    key=f"download_parquet_{key}",
+)
 c = st.columns(2)
 reports = st.session_state.setdefault("download_html", {})  # (run, rows version) -> HTML, never stale
 version = (run.run_id, run.info.rows_file.stat().st_mtime if run.info.rows_file else 0)
@@ -31,9 +42,14 @@ if version not in reports:
             reports[version] = report_for(state, run).to_html()
         st.rerun()
 else:
-    c[0].download_button("HTML report", reports[version], f"{stem}.report.html", "text/html",
-                         key=f"download_report_{key}")
-c[1].download_button("Run config (replay with `syngen generate --config`)",
-                     json.dumps(cfg.to_dict(), indent=2), f"{stem}.config.json", "application/json",
-                     key=f"download_config_{key}")
+    c[0].download_button(
+        "HTML report", reports[version], f"{stem}.report.html", "text/html", key=f"download_report_{key}"
+    )
+c[1].download_button(
+    "Run config (replay with `syngen generate --config`)",
+    json.dumps(cfg.to_dict(), indent=2),
+    f"{stem}.config.json",
+    "application/json",
+    key=f"download_config_{key}",
+)
 st.caption(f"Run folder: {run.info.folder}. The run config never contains API keys.")

@@ -1,5 +1,6 @@
 """Generate: preview one row, run N rows in the background with live progress and cancel,
 resume unfinished runs, review (like / dislike / edit)."""
+
 import pandas as pd
 import streamlit as st
 
@@ -13,10 +14,8 @@ attach_running(state)
 
 running = state.job is not None and not state.job.done
 c = st.columns(4)
-cfg.num_samples = int(c[0].number_input("Rows to generate", 1, 10_000, cfg.num_samples, key="gen_n",
-                                        disabled=running))
-cfg.batch_size = int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_size, key="gen_batch",
-                                       disabled=running))
+cfg.num_samples = int(c[0].number_input("Rows to generate", 1, 10_000, cfg.num_samples, key="gen_n", disabled=running))
+cfg.batch_size = int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_size, key="gen_batch", disabled=running))
 cfg.seed = int(c[2].number_input("Random seed", 0, 2**31 - 1, cfg.seed, key="gen_seed", disabled=running))
 c[3].write("")
 c[3].caption(f"{display_name(cfg.backend, cfg.model)} · plan {cfg.plan} · style {cfg.style} · k={cfg.k}")
@@ -28,8 +27,12 @@ if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
         st.error(problem)
     else:
         st.rerun()
-if b[1].button("Preview 1 row", key="gen_preview", disabled=running,
-               help="one prompt, one answer, nothing saved: see what a run would write"):
+if b[1].button(
+    "Preview 1 row",
+    key="gen_preview",
+    disabled=running,
+    help="one prompt, one answer, nothing saved: see what a run would write",
+):
     with st.spinner("Writing one row… (the first use loads the model)"):
         row, note = preview_row(state)
     st.session_state["gen_preview_result"] = (row, note)
@@ -58,9 +61,12 @@ def progress():
         return
     rows, rejects = job.snapshot()
     eta = job.eta_seconds()
-    st.progress(min(1.0, job.accepted / max(1, job.target)),
-                text=f"{job.accepted}/{job.target} rows accepted · {sum(rejects.values())} fragments rejected"
-                     + (f" · about {eta:.0f}s left" if eta else "") + f" · {job.status}")
+    st.progress(
+        min(1.0, job.accepted / max(1, job.target)),
+        text=f"{job.accepted}/{job.target} rows accepted · {sum(rejects.values())} fragments rejected"
+        + (f" · about {eta:.0f}s left" if eta else "")
+        + f" · {job.status}",
+    )
     hb = job.heartbeat
     if hb is not None and not job.done:
         st.caption(f"Working on a batch: {hb.describe()}")
@@ -70,8 +76,9 @@ def progress():
         st.caption(job.message)
     if rejects:
         with st.expander("Rejected, and why"):
-            st.dataframe(pd.DataFrame(rejects.most_common(), columns=["reason", "count"]), hide_index=True,
-                         width="stretch")
+            st.dataframe(
+                pd.DataFrame(rejects.most_common(), columns=["reason", "count"]), hide_index=True, width="stretch"
+            )
     if not job.done:
         if rows:
             st.dataframe(pd.DataFrame(rows), width="stretch", height=240)
@@ -90,19 +97,30 @@ if job is not None and job.done:
         st.warning(f"{job.status}: {job.message}")  # shown once, here
     if state.feedback is not None and len(state.feedback):
         st.subheader("Review")
-        st.caption("Mark rows as like or dislike and edit any cell, then apply. Disliked rows leave the run and "
-                   "become negative examples; liked rows are preferred as examples in the next run's prompts.")
+        st.caption(
+            "Mark rows as like or dislike and edit any cell, then apply. Disliked rows leave the run and "
+            "become negative examples; liked rows are preferred as examples in the next run's prompts."
+        )
         locked = [c for c in state.feedback.columns if c in ("is_synthetic", "run_id", "backend", "model")]
-        edited = st.data_editor(state.feedback, key=f"gen_editor_{state.feedback_run}", width="stretch",
-                                hide_index=True, disabled=locked,
-                                column_config={FEEDBACK: st.column_config.SelectboxColumn(
-                                    FEEDBACK, options=CHOICES, help="like or dislike (one or the other)")})
+        edited = st.data_editor(
+            state.feedback,
+            key=f"gen_editor_{state.feedback_run}",
+            width="stretch",
+            hide_index=True,
+            disabled=locked,
+            column_config={
+                FEEDBACK: st.column_config.SelectboxColumn(
+                    FEEDBACK, options=CHOICES, help="like or dislike (one or the other)"
+                )
+            },
+        )
         if st.button("Apply review", key="gen_apply"):
             n = apply_feedback(state, edited)
             st.session_state["gen_review_note"] = (
                 f"Removed {n['removed']} disliked row(s) ({n['new_negatives']} new negative examples, "
                 f"{n['negatives']} in total); {n['liked']} liked row(s) will be preferred as examples; "
-                f"{n['kept']} rows kept.")
+                f"{n['kept']} rows kept."
+            )
             st.rerun()
         if "gen_review_note" in st.session_state:
             st.success(st.session_state["gen_review_note"])

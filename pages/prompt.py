@@ -1,4 +1,5 @@
 """Prompt: k, exemplar selection, style or template, labels, context, negatives; live preview."""
+
 import pandas as pd
 import streamlit as st
 
@@ -16,11 +17,14 @@ cfg = state.config
 seed = state.seed
 
 st.subheader("Generation plan")
-PLANS = {"auto": "Automatic (conditional when the table has free text)",
-         "conditional": "Conditional: sample the table's structure from the seed, the model writes the text",
-         "rows": "Whole rows: the model writes every column"}
-cfg.plan = st.selectbox("Plan", list(PLANS), index=list(PLANS).index(cfg.plan), format_func=PLANS.get,
-                        key="prompt_plan")
+PLANS = {
+    "auto": "Automatic (conditional when the table has free text)",
+    "conditional": "Conditional: sample the table's structure from the seed, the model writes the text",
+    "rows": "Whole rows: the model writes every column",
+}
+cfg.plan = st.selectbox(
+    "Plan", list(PLANS), index=list(PLANS).index(cfg.plan), format_func=PLANS.get, key="prompt_plan"
+)
 try:
     plan = plan_for(seed, cfg)
 except SyngenError as exc:  # an override for a column this seed does not have
@@ -29,12 +33,20 @@ except SyngenError as exc:  # an override for a column this seed does not have
     plan = plan_for(seed, cfg)
 table = plan.table(seed.schema)
 if plan.mode == "conditional":
-    st.caption("Who produces each column. Change a column's generator in the table; IDs and the label "
-               "are always produced by syngen (fresh IDs, exact label mix).")
-    edited = st.data_editor(table, key="prompt_plan_table", hide_index=True, width="stretch",
-                            disabled=["column", "role", "how"],
-                            column_config={"generator": st.column_config.SelectboxColumn(
-                                "generator", options=list(LABELS.values()), required=True)})
+    st.caption(
+        "Who produces each column. Change a column's generator in the table; IDs and the label "
+        "are always produced by syngen (fresh IDs, exact label mix)."
+    )
+    edited = st.data_editor(
+        table,
+        key="prompt_plan_table",
+        hide_index=True,
+        width="stretch",
+        disabled=["column", "role", "how"],
+        column_config={
+            "generator": st.column_config.SelectboxColumn("generator", options=list(LABELS.values()), required=True)
+        },
+    )
     default = resolve_plan(seed.schema, seed.df, "conditional").generators
     chosen = {r["column"]: (MODEL if r["generator"] == LABELS[MODEL] else SEED) for r in edited.to_dict("records")}
     overrides = {c: g for c, g in chosen.items() if g != default[c]}
@@ -43,12 +55,22 @@ if plan.mode == "conditional":
         st.rerun()
     names = novelty_columns(seed.schema, plan)
     if names:
-        cfg.novelty = st.slider(f"Novelty: share of rows whose {', '.join(names)} the model invents", 0.0, 1.0,
-                                float(cfg.novelty), 0.05, key="prompt_novelty",
-                                help="0: every value comes from the seed; new values still meet the column's contract")
-    cfg.label_gate = st.toggle("Reject text that reads as another label", cfg.label_gate, key="prompt_label_gate",
-                               help="the seed-trained text classifier; threshold from the seed's own "
-                                    "out-of-fold scores (only 5% of real texts would fail it)")
+        cfg.novelty = st.slider(
+            f"Novelty: share of rows whose {', '.join(names)} the model invents",
+            0.0,
+            1.0,
+            float(cfg.novelty),
+            0.05,
+            key="prompt_novelty",
+            help="0: every value comes from the seed; new values still meet the column's contract",
+        )
+    cfg.label_gate = st.toggle(
+        "Reject text that reads as another label",
+        cfg.label_gate,
+        key="prompt_label_gate",
+        help="the seed-trained text classifier; threshold from the seed's own "
+        "out-of-fold scores (only 5% of real texts would fail it)",
+    )
 else:
     st.dataframe(table, hide_index=True, width="stretch")
 for note in plan.notes:
@@ -57,27 +79,53 @@ for note in plan.notes:
 st.subheader("Prompt")
 
 c = st.columns(3)
-cfg.k = c[0].number_input("Examples per prompt (k)", 1, min(50, len(seed.df)), min(cfg.k, len(seed.df)),
-                          key="prompt_k", help="how many real rows the model sees in each prompt")
-cfg.selection = c[1].selectbox("Exemplar selection", SELECTIONS, index=SELECTIONS.index(cfg.selection),
-                               key="prompt_selection", help="auto: follows the style")
+cfg.k = c[0].number_input(
+    "Examples per prompt (k)",
+    1,
+    min(50, len(seed.df)),
+    min(cfg.k, len(seed.df)),
+    key="prompt_k",
+    help="how many real rows the model sees in each prompt",
+)
+cfg.selection = c[1].selectbox(
+    "Exemplar selection",
+    SELECTIONS,
+    index=SELECTIONS.index(cfg.selection),
+    key="prompt_selection",
+    help="auto: follows the style",
+)
 styles = list(STYLES)
 cfg.style = c[2].selectbox("Style", styles, index=styles.index(cfg.style), key="prompt_style")
 if cfg.style == "custom":
-    cfg.template = st.text_area("Template", cfg.template or "Here are rows of a dataset:\n{examples}\n"
-                                "Write {n} more rows like them, as CSV with the header.", key="prompt_template",
-                                help="placeholders: " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS))
+    cfg.template = st.text_area(
+        "Template",
+        cfg.template
+        or "Here are rows of a dataset:\n{examples}\nWrite {n} more rows like them, as CSV with the header.",
+        key="prompt_template",
+        help="placeholders: " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS),
+    )
 else:
     cfg.template = None
     st.caption(STYLES[cfg.style])
-cfg.context = st.text_input("What is this data? (optional)", cfg.context or "", key="prompt_context",
-                            placeholder="e.g. patient reviews of prescription drugs") or None
+cfg.context = (
+    st.text_input(
+        "What is this data? (optional)",
+        cfg.context or "",
+        key="prompt_context",
+        placeholder="e.g. patient reviews of prescription drugs",
+    )
+    or None
+)
 
 label = seed.schema.label
 if label:
     allowed = seed.schema.col(label).allowed
-    mode = st.radio(f"Label mix for `{label}`", ["Follow the seed", "One label", "Custom mix"], horizontal=True,
-                    key="prompt_mix_mode")
+    mode = st.radio(
+        f"Label mix for `{label}`",
+        ["Follow the seed", "One label", "Custom mix"],
+        horizontal=True,
+        key="prompt_mix_mode",
+    )
     if mode == "One label":
         cfg.label_mix = {st.selectbox("Label", allowed, key="prompt_one_label"): 1.0}
     elif mode == "Custom mix":
@@ -89,8 +137,10 @@ if label:
     else:
         cfg.label_mix = None
     try:
-        st.caption("Rows per label for this run: " + ", ".join(
-            f"{k}: {v}" for k, v in label_targets(seed, cfg.num_samples, cfg.label_mix).items()))
+        st.caption(
+            "Rows per label for this run: "
+            + ", ".join(f"{k}: {v}" for k, v in label_targets(seed, cfg.num_samples, cfg.label_mix).items())
+        )
     except SyngenError as exc:
         st.error(str(exc))
 
@@ -122,8 +172,10 @@ try:
         st.stop()
     chat = st.toggle("Show the chat rendering (instruction models)", key="prompt_chat")
     text = "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in p.messages) if chat else p.completion
-    st.caption(token_estimate(text, state.config.backend, state.config.model) +
-               ("" if chat else " — a base model continues this text from its last line"))
+    st.caption(
+        token_estimate(text, state.config.backend, state.config.model)
+        + ("" if chat else " — a base model continues this text from its last line")
+    )
     st.code(text, language=None)
 except SyngenError as exc:
     st.error(str(exc))

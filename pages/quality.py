@@ -1,5 +1,6 @@
 """Quality: what to look at first, the scorecard, every metric, seed vs synthetic per column.
 Judges a run of the history or an uploaded file (read as model output when it is one)."""
+
 import math
 
 import streamlit as st
@@ -12,8 +13,9 @@ from syngen.ui.reports import report_for, report_for_upload
 state = start("Quality")
 source = st.radio("Judge", ["A run", "An uploaded file"], horizontal=True, key="quality_source")
 if source == "An uploaded file":
-    up = st.file_uploader("Synthetic rows (CSV, JSON, JSONL, markdown, model output with chatter…)",
-                          key="quality_upload")
+    up = st.file_uploader(
+        "Synthetic rows (CSV, JSON, JSONL, markdown, model output with chatter…)", key="quality_upload"
+    )
     if up is None:
         st.info("Upload a file of synthetic rows to compare it with the seed.")
         st.stop()
@@ -24,20 +26,26 @@ if source == "An uploaded file":
         st.error(str(exc))
         st.stop()
 else:
-    run = pick_run(state, "quality_run", "Generate some rows first: the report compares them with the seed, column by column.")
+    run = pick_run(
+        state, "quality_run", "Generate some rows first: the report compares them with the seed, column by column."
+    )
     with st.spinner("Measuring…"):
         rep = report_for(state, run)
 
 n = len(rep.synthetic)
 if n < SMALL_SAMPLE:
-    st.warning(f"Only {n} synthetic rows: scores are noisy below {SMALL_SAMPLE} rows. Generate more before "
-               "trusting them.")
+    st.warning(
+        f"Only {n} synthetic rows: scores are noisy below {SMALL_SAMPLE} rows. Generate more before trusting them."
+    )
 st.subheader("What to look at")
 st.markdown("\n".join(f"- {x}" for x in rep.summary() if not x.startswith("Only ")))
 
 cols = st.columns(1 + len(rep.parts))
-cols[0].metric("Overall", "n/a" if math.isnan(rep.overall) else f"{rep.overall:.2f}",
-               help="mean of the parts; 1 = like the seed on these measures")
+cols[0].metric(
+    "Overall",
+    "n/a" if math.isnan(rep.overall) else f"{rep.overall:.2f}",
+    help="mean of the parts; 1 = like the seed on these measures",
+)
 for c, (k, v) in zip(cols[1:], rep.parts.items()):
     c.metric(k, "n/a" if math.isnan(v) else f"{v:.2f}")
 for note in rep.notes:
@@ -47,8 +55,10 @@ table = rep.table()
 only_bad = st.toggle("Only fair and poor", key="quality_bad")
 if only_bad:
     table = table[table["verdict"].isin(["fair", "poor"])]
-shown = table.assign(value=table["value"].map(lambda v: "n/a" if v is None or v != v else f"{v:.3g}"),
-                     score=table["score"].map(lambda v: "n/a" if v is None or v != v else f"{v:.2f}"))
+shown = table.assign(
+    value=table["value"].map(lambda v: "n/a" if v is None or v != v else f"{v:.3g}"),
+    score=table["score"].map(lambda v: "n/a" if v is None or v != v else f"{v:.2f}"),
+)
 st.dataframe(shown, width="stretch", hide_index=True, height=320)
 
 st.subheader("Seed vs synthetic")

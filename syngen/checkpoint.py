@@ -1,5 +1,6 @@
 """The run checkpoint: an append-only JSONL of accepted rows, fsync'd per batch, so a crashed
 or cancelled run resumes without losing or repeating rows."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,10 @@ class Checkpoint:
                     continue  # a line cut by a crash mid-write: that row was never counted
                 if "_checkpoint" in obj:
                     if obj.get("config_hash") != chash:
-                        raise ConfigError(f"{self.path}: checkpoint belongs to a different configuration; "
-                                          "rerun without --resume or with the original settings")
+                        raise ConfigError(
+                            f"{self.path}: checkpoint belongs to a different configuration; "
+                            "rerun without --resume or with the original settings"
+                        )
                     run_id = obj["_checkpoint"]
                 else:
                     rows.append(obj)

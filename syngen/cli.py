@@ -1,4 +1,5 @@
 """`syngen` command line: the same pipeline the app uses, with a progress bar on stderr."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,12 +17,29 @@ from .schema import Role
 from .synthetic_reader import read_synthetic
 
 # CLI flag -> RunConfig field, for flags that map one to one.
-_FIELDS = {"data": "data", "num_samples": "num_samples", "backend": "backend", "model": "model",
-           "base_url": "base_url", "k": "k", "selection": "selection", "prompt_style": "style", "context": "context",
-           "rows_per_prompt": "rows_per_prompt",
-           "completion_format": "completion_format", "label": "label", "batch_size": "batch_size",
-           "max_prompts": "max_prompts", "seed": "seed", "near_duplicate": "near_duplicate",
-           "id_policy": "id_policy", "out": "out", "format": "format", "plan": "plan", "novelty": "novelty"}
+_FIELDS = {
+    "data": "data",
+    "num_samples": "num_samples",
+    "backend": "backend",
+    "model": "model",
+    "base_url": "base_url",
+    "k": "k",
+    "selection": "selection",
+    "prompt_style": "style",
+    "context": "context",
+    "rows_per_prompt": "rows_per_prompt",
+    "completion_format": "completion_format",
+    "label": "label",
+    "batch_size": "batch_size",
+    "max_prompts": "max_prompts",
+    "seed": "seed",
+    "near_duplicate": "near_duplicate",
+    "id_policy": "id_policy",
+    "out": "out",
+    "format": "format",
+    "plan": "plan",
+    "novelty": "novelty",
+}
 _SAMPLING = ("temperature", "top_p", "top_k", "max_new_tokens")
 
 
@@ -50,17 +68,31 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--completion-format", help="what base models continue: records (default) or csv")
     g.add_argument("--label", help="label column (default: inferred)")
     g.add_argument("--label-mix", help="'negative' or 'positive=0.5,negative=0.5' (default: seed mix)")
-    g.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",
-                   help=f"override a column role: {', '.join(r.value for r in Role)}")
+    g.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="COLUMN=ROLE",
+        help=f"override a column role: {', '.join(r.value for r in Role)}",
+    )
     g.add_argument("--no-clean", action="store_true", help="use the seed as is")
-    g.add_argument("--plan", choices=("auto", "conditional", "rows"),
-                   help="conditional: sample structured columns from the seed, the model writes the text "
-                        "(default with free text); rows: the model writes whole rows")
-    g.add_argument("--generator", action="append", default=[], metavar="COLUMN=seed|model",
-                   help="who produces a column in the conditional plan: sampled from the seed or written by the model")
+    g.add_argument(
+        "--plan",
+        choices=("auto", "conditional", "rows"),
+        help="conditional: sample structured columns from the seed, the model writes the text "
+        "(default with free text); rows: the model writes whole rows",
+    )
+    g.add_argument(
+        "--generator",
+        action="append",
+        default=[],
+        metavar="COLUMN=seed|model",
+        help="who produces a column in the conditional plan: sampled from the seed or written by the model",
+    )
     g.add_argument("--novelty", type=float, help="share of rows whose names the model writes (default 0)")
-    g.add_argument("--no-label-gate", action="store_true",
-                   help="keep text that the seed's classifier reads as another label")
+    g.add_argument(
+        "--no-label-gate", action="store_true", help="keep text that the seed's classifier reads as another label"
+    )
     g.add_argument("--batch-size", type=int, help="prompts per backend call")
     g.add_argument("--max-prompts", type=int, help="attempt budget in prompts")
     g.add_argument("--seed", type=int)
@@ -70,11 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", help="csv, jsonl or parquet")
     g.add_argument("--no-provenance", action="store_true")
     g.add_argument("--unsafe-csv", action="store_true", help="do not neutralise formula-like cells")
-    g.add_argument("--resume", action="store_true",
-                   help="continue the newest unfinished run of this configuration from its checkpoint")
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the newest unfinished run of this configuration from its checkpoint",
+    )
     g.add_argument("--no-report", action="store_true", help="skip the quality report at the end of the run")
-    g.add_argument("--filter-rounds", type=int, default=0,
-                   help="discriminator filtering: rounds of over-generation, keeping the most realistic rows")
+    g.add_argument(
+        "--filter-rounds",
+        type=int,
+        default=0,
+        help="discriminator filtering: rounds of over-generation, keeping the most realistic rows",
+    )
     g.add_argument("--oversample", type=float, default=2.0, help="candidates per kept row when filtering")
     g.add_argument("--test", help="held-out real rows: report TSTR accuracy per filtering round")
     g.add_argument("--quiet", "-q", action="store_true")
@@ -198,8 +237,10 @@ class Progress:
         rate = done / el * 60 if el > 0 else 0.0
         eta = f"{(n - done) / (done / el):.0f}s" if done and done < n else "-"
         bar = "#" * int(30 * done / n) + "-" * (30 - int(30 * done / n))
-        sys.stderr.write(f"\r[{bar}] {done}/{n} rows | {self.rejected} rejected | "
-                         f"{rate:.1f} rows/min | ETA {eta} | {el:.0f}s{self.working}   ")
+        sys.stderr.write(
+            f"\r[{bar}] {done}/{n} rows | {self.rejected} rejected | "
+            f"{rate:.1f} rows/min | ETA {eta} | {el:.0f}s{self.working}   "
+        )
         if ev.kind == "finished":
             sys.stderr.write("\n")
         elif ev.kind == "started" and ev.message:
@@ -208,37 +249,51 @@ class Progress:
 
 
 def cmd_generate(a: argparse.Namespace) -> int:
-    from .runs import backend_for, execute, normalise_negatives
     from .pipeline import prepare_seed
+    from .runs import backend_for, execute, normalise_negatives
 
     cfg = config_from_args(a)
     cfg.check()
     seed = prepare_seed(cfg)
     backend = backend_for(cfg)
     if not a.quiet:
-        print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}",
-              file=sys.stderr)
-        print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows",
-              file=sys.stderr)
+        print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}", file=sys.stderr)
+        print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
     if a.filter_rounds:
         normalise_negatives(cfg, seed)
         return _generate_filtered(a, cfg, seed, backend)
     cancel = threading.Event()
     try:
-        out = execute(cfg, seed=seed, backend=backend, on_event=Progress(a.quiet), cancel=cancel,
-                      resume=a.resume, report=not a.no_report)
+        out = execute(
+            cfg,
+            seed=seed,
+            backend=backend,
+            on_event=Progress(a.quiet),
+            cancel=cancel,
+            resume=a.resume,
+            report=not a.no_report,
+        )
     except KeyboardInterrupt:
-        print("\ninterrupted: rows accepted so far are kept in the run's checkpoint; rerun the same command "
-              "with --resume to continue", file=sys.stderr)
+        print(
+            "\ninterrupted: rows accepted so far are kept in the run's checkpoint; rerun the same command "
+            "with --resume to continue",
+            file=sys.stderr,
+        )
         return 130
     result = out.result
     for line in result.account.summary():
         print(line, file=sys.stderr)
     print(f"{result.status}: {result.message}", file=sys.stderr)
     if out.report is not None and not a.quiet:
-        print(f"quality: overall {out.report.overall:.2f} (" + ", ".join(
-            f"{k} {v:.2f}" for k, v in out.report.parts.items() if v == v) + ")", file=sys.stderr)
-    print(f"wrote {out.rows_file} ({len(result.rows)} rows)\nreplay: syngen generate --config {out.folder / 'config.json'}")
+        print(
+            f"quality: overall {out.report.overall:.2f} ("
+            + ", ".join(f"{k} {v:.2f}" for k, v in out.report.parts.items() if v == v)
+            + ")",
+            file=sys.stderr,
+        )
+    print(
+        f"wrote {out.rows_file} ({len(result.rows)} rows)\nreplay: syngen generate --config {out.folder / 'config.json'}"
+    )
     if result.status == "complete":
         return 0
     print(f"the run folder {out.folder} keeps the accepted rows: add --resume to continue", file=sys.stderr)
@@ -247,6 +302,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
 
 def cmd_inspect(a: argparse.Namespace) -> int:
     from .pipeline import prepare_seed
+
     cfg = RunConfig(data=a.data, label=a.label, roles=_pairs(a.role, "--role"))
     seed = prepare_seed(cfg)
     print(f"{a.data}: {len(seed.df)} rows x {len(seed.df.columns)} columns")
@@ -256,12 +312,15 @@ def cmd_inspect(a: argparse.Namespace) -> int:
             print(f"note: {note}")
     print(f"label column: {seed.schema.label or '(none)'}")
     from .pipeline import plan_for
+
     plan = plan_for(seed, cfg)
     print(f"generation plan: {plan.mode} (syngen generate --plan conditional|rows)")
     width = max(len(c) for c in seed.schema.names)
     for c in seed.schema.columns:
-        print(f"  {c.name:<{width}}  {c.role.value:<11}  {plan.table(seed.schema).set_index('column').loc[c.name, 'generator']:<21}"
-              f"  {c.describe()}")
+        print(
+            f"  {c.name:<{width}}  {c.role.value:<11}  {plan.table(seed.schema).set_index('column').loc[c.name, 'generator']:<21}"
+            f"  {c.describe()}"
+        )
     for note in seed.schema.notes + plan.notes:
         print(f"note: {note}")
     return 0
@@ -270,16 +329,24 @@ def cmd_inspect(a: argparse.Namespace) -> int:
 def _generate_filtered(a, cfg, seed, backend) -> int:
     from .experiment import filtered_generation
     from .export import default_stem, write_rows
+
     test = prepare_test(a.test) if a.test else None
-    print(f"{'round':>5} {'candidates':>10} {'kept':>5} {'accept':>7} {'AUC cand':>9} {'AUC kept':>9} {'TSTR':>6}",
-          file=sys.stderr)
+    print(
+        f"{'round':>5} {'candidates':>10} {'kept':>5} {'accept':>7} {'AUC cand':>9} {'AUC kept':>9} {'TSTR':>6}",
+        file=sys.stderr,
+    )
 
     def show(i):
-        print(f"{i['round']:>5} {i['candidates']:>10} {i.get('kept', 0):>5} {i.get('acceptance', 0):>7.2f} "
-              f"{i.get('auc_candidates', float('nan')):>9.3f} {i.get('auc_kept') or float('nan'):>9.3f} "
-              f"{i.get('tstr_accuracy', float('nan')):>6.3f}", file=sys.stderr)
-    kept, history = filtered_generation(cfg, seed, backend, rounds=a.filter_rounds, oversample=a.oversample,
-                                        test=test, on_round=show)
+        print(
+            f"{i['round']:>5} {i['candidates']:>10} {i.get('kept', 0):>5} {i.get('acceptance', 0):>7.2f} "
+            f"{i.get('auc_candidates', float('nan')):>9.3f} {i.get('auc_kept') or float('nan'):>9.3f} "
+            f"{i.get('tstr_accuracy', float('nan')):>6.3f}",
+            file=sys.stderr,
+        )
+
+    kept, history = filtered_generation(
+        cfg, seed, backend, rounds=a.filter_rounds, oversample=a.oversample, test=test, on_round=show
+    )
     for h in history:
         if "message" in h:
             print(f"round {h['round']}: {h['message']}", file=sys.stderr)
@@ -292,12 +359,14 @@ def _generate_filtered(a, cfg, seed, backend) -> int:
 
 def prepare_test(path: str):
     from .data import clean_table
+
     return clean_table(load_table(path))[0]
 
 
 def cmd_utility(a: argparse.Namespace) -> int:
     from .evaluate import discriminate, utility
     from .pipeline import prepare_seed
+
     seed = prepare_seed(RunConfig(data=a.seed, label=a.label))
     synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
     for note in synth.attrs.get("notes", []):
@@ -318,9 +387,10 @@ def cmd_utility(a: argparse.Namespace) -> int:
 
 
 def cmd_experiment(a: argparse.Namespace) -> int:
-    from .runs import backend_for
     from .experiment import run_experiment, write_experiment
     from .pipeline import prepare_seed
+    from .runs import backend_for
+
     try:
         ks = [int(x) for x in a.k.split(",") if x.strip()]
         mixes = [float(x) for x in a.mix.split(",") if x.strip()]
@@ -328,15 +398,33 @@ def cmd_experiment(a: argparse.Namespace) -> int:
         raise ConfigError("--k takes whole numbers and --mix shares, e.g. --k 5,10 --mix 1.0,0.5") from None
     if any(not 0 < m <= 1 for m in mixes):
         raise ConfigError("--mix shares must be in (0, 1]; 1.0 = synthetic only")
-    cfg = RunConfig(data=a.data, num_samples=a.num_samples, backend=a.backend, model=a.model,
-                    base_url=a.base_url, style=a.prompt_style, label=a.label, seed=a.seed_value,
-                    backend_options=_pairs(a.option, "--option"), out=a.out)
+    cfg = RunConfig(
+        data=a.data,
+        num_samples=a.num_samples,
+        backend=a.backend,
+        model=a.model,
+        base_url=a.base_url,
+        style=a.prompt_style,
+        label=a.label,
+        seed=a.seed_value,
+        backend_options=_pairs(a.option, "--option"),
+        out=a.out,
+    )
     seed = prepare_seed(cfg)
     test = prepare_test(a.test)
     backend = backend_for(cfg)
     t0 = time.perf_counter()
-    table = run_experiment(cfg, seed, test, ks, mixes, backend, Path(a.out) / "cache", a.repeats,
-                           on_step=lambda m: print(f"[{time.perf_counter() - t0:6.0f}s] {m}", file=sys.stderr))
+    table = run_experiment(
+        cfg,
+        seed,
+        test,
+        ks,
+        mixes,
+        backend,
+        Path(a.out) / "cache",
+        a.repeats,
+        on_step=lambda m: print(f"[{time.perf_counter() - t0:6.0f}s] {m}", file=sys.stderr),
+    )
     paths = write_experiment(table, Path(a.out))
     print(paths["summary"].read_text())
     print(f"wrote {paths['table']}, {paths['figure']}, {paths['summary']}")
@@ -347,6 +435,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     from .export import write_report
     from .pipeline import prepare_seed
     from .quality import build_report
+
     seed = prepare_seed(RunConfig(data=a.seed, label=a.label, roles=_pairs(a.role, "--role")))
     synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
     print(f"read {len(synth)} synthetic row(s) from {a.synthetic}", file=sys.stderr)
@@ -358,8 +447,11 @@ def cmd_report(a: argparse.Namespace) -> int:
     html_path, json_path = write_report(report, a.out)
     t = report.table()
     bad = t[t["verdict"] == "poor"]
-    print(f"overall score {report.overall:.2f} (" + ", ".join(f"{k} {v:.2f}" for k, v in report.parts.items()
-                                                           if v == v) + ")")
+    print(
+        f"overall score {report.overall:.2f} ("
+        + ", ".join(f"{k} {v:.2f}" for k, v in report.parts.items() if v == v)
+        + ")"
+    )
     for r in bad.to_dict("records"):
         print(f"  poor: {r['metric']} [{r['column']}] = {r['value']:.3g}  {r['detail'][:90]}")
     print(f"wrote {html_path} and {json_path}")
@@ -369,8 +461,13 @@ def cmd_report(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        commands = {"generate": cmd_generate, "inspect": cmd_inspect, "report": cmd_report,
-                    "utility": cmd_utility, "experiment": cmd_experiment}
+        commands = {
+            "generate": cmd_generate,
+            "inspect": cmd_inspect,
+            "report": cmd_report,
+            "utility": cmd_utility,
+            "experiment": cmd_experiment,
+        }
         return commands[args.command](args)
     except SyngenError as exc:
         print(f"syngen: error: {exc}", file=sys.stderr)

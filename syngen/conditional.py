@@ -6,6 +6,7 @@ model-written columns last, and the prompt ends inside the new row (`review:`), 
 writes that row's text and stops at its line break. Chat models get the same examples and row
 as an instruction and answer with the missing `column: value` lines.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,15 +15,15 @@ import re
 import pandas as pd
 
 from .parsing import ParseResult, Reject
-from .prompts import (STYLES, Prompt, PromptSpec, _fill, _one_line, prefer_liked, rows_to_records,
-                      select_exemplars)
+from .prompts import STYLES, Prompt, PromptSpec, _fill, _one_line, prefer_liked, rows_to_records, select_exemplars
 from .schema import Role, Schema
 
 _FENCE = re.compile(r"^```\w*\s*$")
 
 
-def _matching(records: list[dict], pool: list[int], fields: dict, match_cols: list[str],
-              limit: int, rng: random.Random) -> list[int]:
+def _matching(
+    records: list[dict], pool: list[int], fields: dict, match_cols: list[str], limit: int, rng: random.Random
+) -> list[int]:
     """Seed rows sharing the most given field values (same drug, same condition), best first."""
     scored = [(sum(records[i].get(c) == fields.get(c) for c in match_cols), rng.random(), i) for i in pool]
     scored = [s for s in scored if s[0] > 0]
@@ -30,14 +31,14 @@ def _matching(records: list[dict], pool: list[int], fields: dict, match_cols: li
     return [i for _, _, i in scored[:limit]]
 
 
-def choose_exemplars(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, fields: dict,
-                     match_cols: list[str], rng: random.Random) -> list[dict]:
+def choose_exemplars(
+    seed: pd.DataFrame, schema: Schema, spec: PromptSpec, fields: dict, match_cols: list[str], rng: random.Random
+) -> list[dict]:
     """k exemplars of the row's label: up to half share its fields, the rest follow the style."""
     label = schema.label
     target = fields.get(label) if label else None
     records = seed.to_dict("records")
-    pool = [i for i, r in enumerate(records) if target is None or r.get(label) == target] or \
-        list(range(len(records)))
+    pool = [i for i, r in enumerate(records) if target is None or r.get(label) == target] or list(range(len(records)))
     k = min(spec.k, len(records))
     picked = _matching(records, pool, fields, match_cols, max(1, k // 2), rng) if match_cols else []
     rest = k - len(picked)
@@ -58,48 +59,86 @@ def row_columns(schema: Schema, given: list[str], written: list[str]) -> list[st
     return ([label] if label else []) + shown + ordered
 
 
-def build_row_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, fields: dict,
-                     written: list[str], match_cols: list[str], rng: random.Random) -> Prompt:
+def build_row_prompt(
+    seed: pd.DataFrame,
+    schema: Schema,
+    spec: PromptSpec,
+    fields: dict,
+    written: list[str],
+    match_cols: list[str],
+    rng: random.Random,
+) -> Prompt:
     """One prompt for one row: `fields` are fixed, the model writes the `written` columns."""
     exemplars = choose_exemplars(seed, schema, spec, fields, match_cols, rng)
-    exemplars = prefer_liked(exemplars, spec.liked, schema.label, fields.get(schema.label) if schema.label else None,
-                             spec.k, rng)
+    exemplars = prefer_liked(
+        exemplars, spec.liked, schema.label, fields.get(schema.label) if schema.label else None, spec.k, rng
+    )
     cols = row_columns(schema, list(fields), written)
     given = [c for c in cols if c not in written]
     examples = rows_to_records(exemplars, cols).strip()
     row_lines = "".join(f"{c}: {_one_line(fields.get(c))}\n" for c in given)
-    negatives = rows_to_records(spec.negatives, [c for c in cols if any(c in r for r in spec.negatives)]).strip() \
-        if spec.negatives else ""
+    negatives = (
+        rows_to_records(spec.negatives, [c for c in cols if any(c in r for r in spec.negatives)]).strip()
+        if spec.negatives
+        else ""
+    )
     what = " and ".join(written)
-    values = {"examples": examples, "n": "1", "columns": ",".join(cols), "contracts": "",
-              "label": str(fields.get(schema.label, "")) if schema.label else "", "context": spec.context or "",
-              "negatives": negatives, "style": STYLES[spec.style], "row": row_lines.strip()}
+    values = {
+        "examples": examples,
+        "n": "1",
+        "columns": ",".join(cols),
+        "contracts": "",
+        "label": str(fields.get(schema.label, "")) if schema.label else "",
+        "context": spec.context or "",
+        "negatives": negatives,
+        "style": STYLES[spec.style],
+        "row": row_lines.strip(),
+    }
     if spec.template:
         user = _fill(spec.template, values)
         if "{row}" not in spec.template:
             user = user.rstrip() + "\n\n" + row_lines.strip()
     else:
-        parts = [f"The dataset: {spec.context}." if spec.context else "",
-                 "Example rows of the dataset, one `column: value` line per field:", examples,
-                 STYLES[spec.style],
-                 ("Do not write anything like these (they were judged unrealistic):\n" + negatives) if negatives else "",
-                 f"Write the {what} for this new row. It must fit every given field"
-                 + (f" (its {schema.label} is {fields.get(schema.label)})" if schema.label else "") + ":",
-                 row_lines.strip(),
-                 "Answer with only these line(s), each on one line, nothing else:\n"
-                 + "\n".join(f"{c}: ..." for c in written)]
+        parts = [
+            f"The dataset: {spec.context}." if spec.context else "",
+            "Example rows of the dataset, one `column: value` line per field:",
+            examples,
+            STYLES[spec.style],
+            ("Do not write anything like these (they were judged unrealistic):\n" + negatives) if negatives else "",
+            f"Write the {what} for this new row. It must fit every given field"
+            + (f" (its {schema.label} is {fields.get(schema.label)})" if schema.label else "")
+            + ":",
+            row_lines.strip(),
+            "Answer with only these line(s), each on one line, nothing else:\n"
+            + "\n".join(f"{c}: ..." for c in written),
+        ]
         user = "\n\n".join(p for p in parts if p)
-    messages = [{"role": "system", "content": "You write realistic rows for tabular datasets. "
-                 "You answer with the requested `column: value` lines only."},
-                {"role": "user", "content": user}]
+    messages = [
+        {
+            "role": "system",
+            "content": "You write realistic rows for tabular datasets. "
+            "You answer with the requested `column: value` lines only.",
+        },
+        {"role": "user", "content": user},
+    ]
     if spec.template:  # the user's text is the whole prefix; the row follows it
         body = _fill(spec.template, {**values, "row": ""}).rstrip() + "\n\n"
     else:
         body = (f"# {spec.context}\n\n" if spec.context else "") + examples + "\n\n"
     prefill = row_lines + f"{written[0]}:"
     completion = body + prefill
-    return Prompt(messages, completion, prefill, cols, exemplars, fields.get(schema.label) if schema.label else None,
-                  rows=1, lines_per_row=len(written), fields=dict(fields), written=list(written))
+    return Prompt(
+        messages,
+        completion,
+        prefill,
+        cols,
+        exemplars,
+        fields.get(schema.label) if schema.label else None,
+        rows=1,
+        lines_per_row=len(written),
+        fields=dict(fields),
+        written=list(written),
+    )
 
 
 def _strip_chatter(lines: list[str]) -> list[str]:

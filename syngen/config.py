@@ -1,4 +1,5 @@
 """The run configuration: everything needed to replay a run from the CLI or the app."""
+
 from __future__ import annotations
 
 import json
@@ -21,26 +22,26 @@ class RunConfig(PromptSpec):
     num_samples: int = 20
     backend: str = "hf"
     model: str | None = None
-    base_url: str | None = None                # remote backends: server address
+    base_url: str | None = None  # remote backends: server address
     backend_options: dict = field(default_factory=dict)
     # the prompt fields (k, selection, style, template, context, negatives, rows_per_prompt,
     # completion_format) come from PromptSpec
     # columns and labels
     label: str | None = None
-    label_mix: dict[str, float] | None = None   # None: follow the seed's label mix
+    label_mix: dict[str, float] | None = None  # None: follow the seed's label mix
     roles: dict[str, str] = field(default_factory=dict)
     clean: bool = True
     # generation plan (see syngen/plan.py): "auto" picks conditional when the seed has free text
-    plan: str = "auto"                          # auto | conditional | rows
-    generators: dict[str, str] = field(default_factory=dict)   # column -> "seed" | "model" overrides
-    novelty: float = 0.0                       # share of rows whose categorical values the model writes
-    label_gate: bool = True                    # reject text the seed's classifier reads as another label
+    plan: str = "auto"  # auto | conditional | rows
+    generators: dict[str, str] = field(default_factory=dict)  # column -> "seed" | "model" overrides
+    novelty: float = 0.0  # share of rows whose categorical values the model writes
+    label_gate: bool = True  # reject text the seed's classifier reads as another label
     # run control
     batch_size: int = 8
-    max_prompts: int | None = None             # attempt budget; None: 6 prompts per row, >= 16
+    max_prompts: int | None = None  # attempt budget; None: 6 prompts per row, >= 16
     seed: int = 0
-    near_duplicate: float = 0.8                # Jaccard of word 3-grams that counts as a copy
-    id_policy: str = "repair"                  # "repair": invalid/duplicate IDs get fresh ones
+    near_duplicate: float = 0.8  # Jaccard of word 3-grams that counts as a copy
+    id_policy: str = "repair"  # "repair": invalid/duplicate IDs get fresh ones
     # output
     out: str = "output"
     format: str = "csv"

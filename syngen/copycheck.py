@@ -3,6 +3,7 @@
 Jaccard similarity of shingle sets is what MinHash estimates; for seeds of thousands of rows
 the exact computation through an inverted index is fast enough and has no estimation noise.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -75,5 +76,5 @@ def row_key(row: dict, columns: list[str]) -> tuple:
 def repetition_ratio(text: str, n: int = 3) -> float:
     """Share of word n-grams that are repeats (0 = none); a looping model scores high."""
     w = words(text)
-    grams = [tuple(w[i: i + n]) for i in range(len(w) - n + 1)]
+    grams = [tuple(w[i : i + n]) for i in range(len(w) - n + 1)]
     return 1 - len(set(grams)) / len(grams) if grams else 0.0

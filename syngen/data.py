@@ -3,6 +3,7 @@
 Every value is read as text: roles and types are inferred later by `syngen.schema`, so IDs
 with leading zeros or dates in odd formats survive loading untouched.
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,6 @@ import io
 import json
 import os
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,13 +20,13 @@ import pandas as pd
 from .errors import DataError, first_line
 
 
-
 def max_bytes_default() -> int:
     """The load size limit: SYNGEN_MAX_MB megabytes (default 200)."""
     try:
         return int(float(os.environ.get("SYNGEN_MAX_MB", "200")) * 1024 * 1024)
     except ValueError:
         return 200 * 1024 * 1024
+
 
 csv.field_size_limit(2**31 - 1)  # reviews can be long; the default 128 KB limit is an error, not a guard
 SUPPORTED = ".csv .tsv .txt .json .jsonl .ndjson .parquet .xlsx .xls"
@@ -70,8 +70,10 @@ def load_table(path: str | Path, max_bytes: int | None = None, ragged: str = "sk
         raise DataError(f"{path}: is a folder; give a data file ({SUPPORTED})")
     size = path.stat().st_size
     if size > max_bytes:
-        raise DataError(f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; "
-                        "use a sample of the file (or raise SYNGEN_MAX_MB)")
+        raise DataError(
+            f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; "
+            "use a sample of the file (or raise SYNGEN_MAX_MB)"
+        )
     if size == 0:
         raise DataError(f"{path.name}: the file is empty; give a table with a header row and data rows")
     return _load_bytes(path.read_bytes(), path.suffix.lower(), path.name, ragged)
@@ -81,8 +83,9 @@ def load_upload(data: bytes, filename: str, max_bytes: int | None = None) -> pd.
     """Same as `load_table` for bytes already in memory (an upload in the app)."""
     max_bytes = max_bytes or max_bytes_default()
     if len(data) > max_bytes:
-        raise DataError(f"{filename}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; "
-                        "use a sample of the file")
+        raise DataError(
+            f"{filename}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; use a sample of the file"
+        )
     if not data:
         raise DataError(f"{filename}: the file is empty; give a table with a header row and data rows")
     return _load_bytes(data, Path(filename).suffix.lower(), filename)
@@ -103,15 +106,18 @@ def _load_bytes(data: bytes, suffix: str, name: str, ragged: str = "skip") -> pd
             sheets = pd.ExcelFile(io.BytesIO(data)).sheet_names
             df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str)
             if len(sheets) > 1:
-                df.attrs["notes"] = [f"read the first sheet '{sheets[0]}' of {len(sheets)} "
-                                     f"({', '.join(sheets)}); save the sheet you want as CSV to use another"]
+                df.attrs["notes"] = [
+                    f"read the first sheet '{sheets[0]}' of {len(sheets)} "
+                    f"({', '.join(sheets)}); save the sheet you want as CSV to use another"
+                ]
         else:
             raise DataError(f"{name}: unsupported file type '{suffix}'; use one of {SUPPORTED}")
     except DataError:
         raise
     except Exception as exc:  # parser libraries raise many types; the user needs one line
-        raise DataError(f"{name}: could not be read as {suffix or 'a table'} ({first_line(exc)}); "
-                        "check the file is a valid table") from None
+        raise DataError(
+            f"{name}: could not be read as {suffix or 'a table'} ({first_line(exc)}); check the file is a valid table"
+        ) from None
     return _as_strings(df, name)
 
 
@@ -169,25 +175,33 @@ def _read_markdown(lines: list[str], name: str) -> pd.DataFrame:
     return df
 
 
-def fit_rows(records: list[list[str]], width: int, name: str, ragged: str = "skip",
-             sep: str = ",") -> tuple[list[list[str]], list[str]]:
+def fit_rows(
+    records: list[list[str]], width: int, name: str, ragged: str = "skip", sep: str = ","
+) -> tuple[list[list[str]], list[str]]:
     """The one policy for rows whose field count differs from the header, in every format:
     a long row is skipped (or cut with ragged="truncate"), a short row is padded with empty
     cells; each case is counted in a note naming the first. Nothing left is an error."""
     long_rows = [rec for rec in records if len(rec) > width]
     short = sum(1 for rec in records if len(rec) < width)
-    kept = [(rec[:width] if len(rec) > width else rec + [""] * (width - len(rec))) for rec in records
-            if len(rec) <= width or ragged == "truncate"]
+    kept = [
+        (rec[:width] if len(rec) > width else rec + [""] * (width - len(rec)))
+        for rec in records
+        if len(rec) <= width or ragged == "truncate"
+    ]
     if not kept:
         if long_rows:
-            raise DataError(f"{name}: every row has more fields than the header's {width} (first: "
-                            f"{sep.join(long_rows[0])[:80]!r}); fix the file or quote values with commas")
+            raise DataError(
+                f"{name}: every row has more fields than the header's {width} (first: "
+                f"{sep.join(long_rows[0])[:80]!r}); fix the file or quote values with commas"
+            )
         raise DataError(f"{name}: has a header row but no data rows")
     notes = []
     if long_rows:
         done = "cut to the header's width" if ragged == "truncate" else "skipped"
-        notes.append(f"{len(long_rows)} row(s) with too many fields were {done} "
-                     f"(first: {sep.join(long_rows[0])[:80]!r}); fix them in the file to keep them whole")
+        notes.append(
+            f"{len(long_rows)} row(s) with too many fields were {done} "
+            f"(first: {sep.join(long_rows[0])[:80]!r}); fix them in the file to keep them whole"
+        )
     if short:
         notes.append(f"{short} row(s) had fewer fields than the header; their missing cells are left empty")
     return kept, notes
@@ -208,8 +222,10 @@ def _json_records(text: str, name: str) -> list:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"{name}: is not valid JSON ({exc.msg} at line {exc.lineno}); "
-                        "for one record per line use the .jsonl extension") from None
+        raise DataError(
+            f"{name}: is not valid JSON ({exc.msg} at line {exc.lineno}); "
+            "for one record per line use the .jsonl extension"
+        ) from None
     if isinstance(obj, dict):
         # {"data": [...]} or {"rows": [...]} wrappers are common API exports.
         lists = [v for v in obj.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
@@ -240,8 +256,14 @@ def _jsonl_records(text: str, name: str) -> tuple[list, list[str]]:
             bad.append(f"line {lineno}: not an object")
     if bad and not records:
         raise DataError(f"{name}: no line is a JSON object ({bad[0]}); write one {{\"col\": value}} per line")
-    notes = [f"{len(bad)} line(s) that are not JSON objects were skipped (first: {bad[0]}); fix them in "
-             "the file to keep them"] if bad else []
+    notes = (
+        [
+            f"{len(bad)} line(s) that are not JSON objects were skipped (first: {bad[0]}); fix them in "
+            "the file to keep them"
+        ]
+        if bad
+        else []
+    )
     return records, notes
 
 
@@ -328,8 +350,9 @@ def _strip_wrapping_quotes(v: str) -> str:
     return s if s != v.strip() else v
 
 
-def clean_table(df: pd.DataFrame, text_columns: list[str] | None = None,
-                opts: CleanOptions | None = None) -> tuple[pd.DataFrame, CleanReport]:
+def clean_table(
+    df: pd.DataFrame, text_columns: list[str] | None = None, opts: CleanOptions | None = None
+) -> tuple[pd.DataFrame, CleanReport]:
     """Clean every cell, then drop empty rows, rows with empty text and exact duplicates."""
     opts = opts or CleanOptions()
     counts: dict[str, int] = {"html_entities": 0, "wrapping_quotes": 0, "whitespace": 0}

@@ -5,6 +5,7 @@ The same classifier is trained on real rows only (TRTR), synthetic rows only (TS
 both at equal size, and real plus synthetic (augmentation), always tested on held-out real
 rows. Text columns become TF-IDF word 1-2-grams; other columns one-hot or scaled numbers.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,17 +39,40 @@ def make_model(schema: Schema, label: str | None, seed: int = 0):
     nums = [c.name for c in schema.by_role(Role.NUMERIC, Role.COUNT) if c.name != label]
     parts = []
     if text:
-        parts.append(("text", make_pipeline(FunctionTransformer(lambda d: _text(d, text),
-                                                                feature_names_out=lambda t, f: ["text"]),
-                                            TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True,
-                                                            max_features=50_000)), text))
+        parts.append(
+            (
+                "text",
+                make_pipeline(
+                    FunctionTransformer(lambda d: _text(d, text), feature_names_out=lambda t, f: ["text"]),
+                    TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=50_000),
+                ),
+                text,
+            )
+        )
     if cats:
-        parts.append(("cat", make_pipeline(FunctionTransformer(lambda d: d.astype(str), feature_names_out="one-to-one"),
-                                           OneHotEncoder(handle_unknown="ignore")), cats))
+        parts.append(
+            (
+                "cat",
+                make_pipeline(
+                    FunctionTransformer(lambda d: d.astype(str), feature_names_out="one-to-one"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                cats,
+            )
+        )
     if nums:
-        parts.append(("num", make_pipeline(FunctionTransformer(
-            lambda d: d.apply(pd.to_numeric, errors="coerce").fillna(0.0), feature_names_out="one-to-one"),
-            StandardScaler()), nums))
+        parts.append(
+            (
+                "num",
+                make_pipeline(
+                    FunctionTransformer(
+                        lambda d: d.apply(pd.to_numeric, errors="coerce").fillna(0.0), feature_names_out="one-to-one"
+                    ),
+                    StandardScaler(),
+                ),
+                nums,
+            )
+        )
     if not parts:
         raise ConfigError("no usable feature columns besides the label; set roles with --role")
     return make_pipeline(ColumnTransformer(parts), LogisticRegression(max_iter=2000, C=4.0, random_state=seed))
@@ -56,6 +80,7 @@ def make_model(schema: Schema, label: str | None, seed: int = 0):
 
 def _fit_score(train: pd.DataFrame, test: pd.DataFrame, schema: Schema, label: str, seed: int) -> tuple[float, float]:
     from sklearn.metrics import accuracy_score, f1_score
+
     y = train[label].astype(str)
     if y.nunique() < 2:
         # One class only: the classifier predicts it everywhere (what a real model would learn).
@@ -67,8 +92,16 @@ def _fit_score(train: pd.DataFrame, test: pd.DataFrame, schema: Schema, label: s
     return accuracy_score(truth, pred), f1_score(truth, pred, average="macro", zero_division=0)
 
 
-def utility(real_train: pd.DataFrame, synthetic: pd.DataFrame, real_test: pd.DataFrame, schema: Schema,
-            label: str | None = None, mixes=MIXES, repeats: int = 3, seed: int = 0) -> pd.DataFrame:
+def utility(
+    real_train: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    real_test: pd.DataFrame,
+    schema: Schema,
+    label: str | None = None,
+    mixes=MIXES,
+    repeats: int = 3,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Accuracy and macro-F1 (mean and sd over `repeats`) for TRTR, TSTR, mixes and augmentation.
     Training sets of the mixes have the same size n = min(real, synthetic) rows."""
     label = label or schema.label
@@ -80,8 +113,11 @@ def utility(real_train: pd.DataFrame, synthetic: pd.DataFrame, real_test: pd.Dat
     n = min(len(real_train), len(synthetic))
     if n < 2:
         raise ConfigError(f"utility needs at least 2 rows in each training table (got {n})")
-    settings = [("TRTR (real only)", 0.0)] + [(f"mix {int(m * 100)}% synthetic", m) for m in mixes] + \
-               [("TSTR (synthetic only)", 1.0), ("real + synthetic", None)]
+    settings = (
+        [("TRTR (real only)", 0.0)]
+        + [(f"mix {int(m * 100)}% synthetic", m) for m in mixes]
+        + [("TSTR (synthetic only)", 1.0), ("real + synthetic", None)]
+    )
     rows = []
     for name, share in settings:
         accs, f1s = [], []
@@ -105,9 +141,17 @@ def utility(real_train: pd.DataFrame, synthetic: pd.DataFrame, real_test: pd.Dat
             f1s.append(f)
         if whole:
             accs, f1s = accs * repeats, f1s * repeats
-        rows.append({"setting": name, "synthetic_share": share, "train_rows": len(train),
-                     "accuracy": float(np.mean(accs)), "accuracy_sd": float(np.std(accs)),
-                     "macro_f1": float(np.mean(f1s)), "macro_f1_sd": float(np.std(f1s))})
+        rows.append(
+            {
+                "setting": name,
+                "synthetic_share": share,
+                "train_rows": len(train),
+                "accuracy": float(np.mean(accs)),
+                "accuracy_sd": float(np.std(accs)),
+                "macro_f1": float(np.mean(f1s)),
+                "macro_f1_sd": float(np.std(f1s)),
+            }
+        )
     table = pd.DataFrame(rows)
     trtr = table.iloc[0]
     table["accuracy_vs_trtr"] = table["accuracy"] / trtr["accuracy"] if trtr["accuracy"] else math.nan
@@ -117,15 +161,16 @@ def utility(real_train: pd.DataFrame, synthetic: pd.DataFrame, real_test: pd.Dat
 
 @dataclass
 class Discrimination:
-    auc: float                    # ROC AUC of real-vs-synthetic (0.5 = indistinguishable)
-    detection_score: float        # SDMetrics convention: 1 - (max(AUC, 0.5) * 2 - 1); 1 = undetectable
-    proba: np.ndarray             # out-of-fold P(synthetic) per synthetic row
-    detectable: pd.DataFrame      # the synthetic rows that give themselves away most
-    giveaways: list               # features pushing towards "synthetic", strongest first
+    auc: float  # ROC AUC of real-vs-synthetic (0.5 = indistinguishable)
+    detection_score: float  # SDMetrics convention: 1 - (max(AUC, 0.5) * 2 - 1); 1 = undetectable
+    proba: np.ndarray  # out-of-fold P(synthetic) per synthetic row
+    detectable: pd.DataFrame  # the synthetic rows that give themselves away most
+    giveaways: list  # features pushing towards "synthetic", strongest first
 
 
-def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, folds: int = 5, seed: int = 0,
-                 top: int = 10) -> Discrimination:
+def discriminate(
+    real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, folds: int = 5, seed: int = 0, top: int = 10
+) -> Discrimination:
     """Cross-validated real-vs-synthetic classifier on the content columns (IDs left out)."""
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -140,7 +185,7 @@ def discriminate(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, fo
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     proba = cross_val_predict(model, data, y, cv=cv, method="predict_proba")[:, 1]
     auc = float(roc_auc_score(y, proba))
-    syn_p = proba[len(real):]
+    syn_p = proba[len(real) :]
     order = np.argsort(-syn_p)[:top]
     detectable = synthetic.iloc[order][cols].assign(p_synthetic=syn_p[order].round(3))
     model.fit(data, y)
@@ -151,6 +196,7 @@ def _with_lengths(pipeline, schema: Schema):
     """Add word and character counts of the text: length alone often gives synthetic text away."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
     text = [c.name for c in schema.by_role(Role.TEXT)]
     if not text:
         return pipeline
@@ -159,9 +205,19 @@ def _with_lengths(pipeline, schema: Schema):
     def lengths(d):
         t = _text(d, text)
         return np.c_[t.str.split().str.len().fillna(0), t.str.len().fillna(0)]
-    ct.transformers.append(("length", make_pipeline(
-        FunctionTransformer(lengths, feature_names_out=lambda t, f: ["text length in words", "text length in characters"]),
-        StandardScaler()), text))
+
+    ct.transformers.append(
+        (
+            "length",
+            make_pipeline(
+                FunctionTransformer(
+                    lengths, feature_names_out=lambda t, f: ["text length in words", "text length in characters"]
+                ),
+                StandardScaler(),
+            ),
+            text,
+        )
+    )
     return pipeline
 
 

@@ -1,4 +1,5 @@
 """Write generated rows (CSV / JSONL / Parquet), the run config and the run account."""
+
 from __future__ import annotations
 
 import io
@@ -7,8 +8,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-
-from .config import RunConfig
 
 _UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -39,6 +38,7 @@ def typed(df: pd.DataFrame, schema=None) -> pd.DataFrame:
     if schema is None:
         return df
     from .schema import Role
+
     out = df.copy()
     for spec in schema.columns:
         c = spec.name
@@ -64,8 +64,9 @@ def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True, schema
     df = typed(df, schema)
     if fmt == "jsonl":
         out = df.astype(object).where(df.notna(), None)
-        return "".join(json.dumps(rec, ensure_ascii=False, default=_plain) + "\n"
-                       for rec in out.to_dict("records")).encode("utf-8")
+        return "".join(
+            json.dumps(rec, ensure_ascii=False, default=_plain) + "\n" for rec in out.to_dict("records")
+        ).encode("utf-8")
     if fmt == "parquet":
         buf = io.BytesIO()
         df.astype({c: "string" for c in df.columns if df[c].dtype == object}).to_parquet(buf, index=False)

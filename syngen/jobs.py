@@ -5,6 +5,7 @@ The thread calls the same `runs.execute` as the CLI; the job keeps what the fron
 also registered per process (`active()`), so a browser reload, whose new session has an empty
 state, finds the run that is still going and attaches to it.
 """
+
 from __future__ import annotations
 
 import threading
@@ -28,8 +29,15 @@ def active() -> list["GenerationJob"]:
 
 
 class GenerationJob:
-    def __init__(self, config: RunConfig, seed: Seed, backend: Backend | None = None, api_key: str | None = None,
-                 resume: str | Path | None = None, name: str | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        seed: Seed,
+        backend: Backend | None = None,
+        api_key: str | None = None,
+        resume: str | Path | None = None,
+        name: str | None = None,
+    ):
         self.config, self.seed, self.backend, self.api_key = config, seed, backend, api_key
         self.resume, self.name = resume, name
         self.cancel = threading.Event()
@@ -37,10 +45,10 @@ class GenerationJob:
         self.rejects: Counter = Counter()
         self.accepted = 0
         self.target = config.num_samples
-        self.status = "starting"        # starting | running | complete | exhausted | cancelled | failed
+        self.status = "starting"  # starting | running | complete | exhausted | cancelled | failed
         self.message = ""
-        self.outcome = None             # runs.Outcome when the run finished
-        self.heartbeat = None           # the last Heartbeat of the running batch
+        self.outcome = None  # runs.Outcome when the run finished
+        self.heartbeat = None  # the last Heartbeat of the running batch
         self.started = time.time()
         self.finished: float | None = None
         self.key = f"job-{id(self)}"
@@ -86,9 +94,18 @@ class GenerationJob:
 
     def _run(self) -> None:
         from .runs import execute
+
         try:
-            out = execute(self.config, seed=self.seed, backend=self.backend, api_key=self.api_key,
-                          on_event=self._on_event, cancel=self.cancel, resume=self.resume or False, name=self.name)
+            out = execute(
+                self.config,
+                seed=self.seed,
+                backend=self.backend,
+                api_key=self.api_key,
+                on_event=self._on_event,
+                cancel=self.cancel,
+                resume=self.resume or False,
+                name=self.name,
+            )
             with self._lock:
                 self.outcome = out
                 self.rows = out.result.rows.to_dict("records")

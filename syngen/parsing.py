@@ -6,6 +6,7 @@ lines, and ragged rows. A row with too many fields is repaired only when it is u
 exactly one free-text column can absorb the surplus and every surplus piece starts with a space
 (a comma inside a sentence), never when the pieces look like values (`,1234567890,`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,14 @@ def _short(s: str, n: int = 120) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def parse_output(text, columns: list[str], text_columns: list[str] = (),
-                 exemplars: list[dict] = (), truncated: bool | None = None, partial: bool = False) -> ParseResult:
+def parse_output(
+    text,
+    columns: list[str],
+    text_columns: list[str] = (),
+    exemplars: list[dict] = (),
+    truncated: bool | None = None,
+    partial: bool = False,
+) -> ParseResult:
     """Parse model output into dicts keyed by `columns` (the order the prompt showed).
     `truncated`: the backend stopped at its token limit (None: unknown, assume a short last
     row was cut off). `partial`: keep rows that carry only some of the columns (a file judged
@@ -66,13 +73,15 @@ def _parse(text, columns, text_columns, exemplars, truncated, partial=False) -> 
         result = _try_records(lines, columns, truncated is not False)
     if result is None:
         markdown = sum(1 for ln in lines if ln.strip().startswith("|")) >= 2
-        result = _parse_table(lines, columns, text_columns, markdown=markdown, cut=truncated is not False,
-                              partial=partial)
+        result = _parse_table(
+            lines, columns, text_columns, markdown=markdown, cut=truncated is not False, partial=partial
+        )
     _flag_exemplar_copies(result, columns, exemplars)
     return result
 
 
 # ---------------------------------------------------------------- JSON
+
 
 def _try_json(body: str, columns: list[str], partial: bool = False) -> ParseResult | None:
     if not body or body[0] not in "[{":
@@ -80,7 +89,7 @@ def _try_json(body: str, columns: list[str], partial: bool = False) -> ParseResu
         m = re.search(r"^\s*[\[{]", body, flags=re.M)
         if m is None:
             return None
-        body = body[m.start():].strip()
+        body = body[m.start() :].strip()
     objs = None
     try:
         obj = json.loads(body)
@@ -134,6 +143,7 @@ def _try_json(body: str, columns: list[str], partial: bool = False) -> ParseResu
 
 # ---------------------------------------------------------------- records ("column: value")
 
+
 def _try_records(lines: list[str], columns: list[str], cut: bool) -> ParseResult | None:
     """Blocks of `column: value` lines; a blank line or a repeated column starts a new row."""
     want = {norm_name(c): c for c in columns}
@@ -142,6 +152,7 @@ def _try_records(lines: list[str], columns: list[str], cut: bool) -> ParseResult
     def key_of(line):
         m = key_re.match(line)
         return (want.get(norm_name(m.group(1))), m.group(2)) if m else (None, None)
+
     keyed = {key_of(ln)[0] for ln in lines} - {None}
     if len(keyed) < min(2, len(columns)):
         return None
@@ -152,6 +163,7 @@ def _try_records(lines: list[str], columns: list[str], cut: bool) -> ParseResult
     def close():
         if cur or raw:
             blocks.append((dict(cur), "\n".join(raw)))
+
     for ln in lines:
         if not ln.strip():
             close()
@@ -178,8 +190,9 @@ def _try_records(lines: list[str], columns: list[str], cut: bool) -> ParseResult
         if missing and len(missing) == len(columns) - 1 and len(blocks) > 1 and i == len(blocks) - 1 and not cut:
             res.rejects.append(Reject(_short(text), "not a data row (prose or commentary)"))
         elif missing and i == len(blocks) - 1 and cut:
-            res.rejects.append(Reject(_short(text), f"incomplete last row ({len(row)} of {len(columns)} "
-                                                    "fields; output was cut off)"))
+            res.rejects.append(
+                Reject(_short(text), f"incomplete last row ({len(row)} of {len(columns)} fields; output was cut off)")
+            )
         elif missing:
             res.rejects.append(Reject(_short(text), f"missing column(s) {', '.join(missing)}"))
         else:
@@ -188,6 +201,7 @@ def _try_records(lines: list[str], columns: list[str], cut: bool) -> ParseResult
 
 
 # ---------------------------------------------------------------- CSV and markdown
+
 
 def _records(lines: list[str], markdown: bool, spaced: bool, delim: str):
     """Yield (raw_fragment, fields, is_last) per logical record; joins quoted line breaks."""
@@ -298,23 +312,24 @@ def _merge_text_commas(fields, mapping, text_columns) -> list[str] | None:
     for t, name in enumerate(mapping):
         if name not in text_columns:
             continue
-        pieces = fields[t + 1: t + 1 + extra]
+        pieces = fields[t + 1 : t + 1 + extra]
         if pieces and all(p.startswith(" ") and p.strip() for p in pieces):
-            fits.append(fields[:t] + [",".join(fields[t: t + 1 + extra])] + fields[t + 1 + extra:])
+            fits.append(fields[:t] + [",".join(fields[t : t + 1 + extra])] + fields[t + 1 + extra :])
     return fits[0] if len(fits) == 1 else None
 
 
 def _flag_exemplar_copies(res: ParseResult, columns, exemplars) -> None:
     if not exemplars:
         return
+
     def key(r):
         return tuple(str(r.get(c) or "").strip().casefold() for c in columns)
+
     seen = {key(e) for e in exemplars}
     keep = []
     for r in res.rows:
         if key(r) in seen:
-            res.rejects.append(Reject(_short(",".join(str(r.get(c)) for c in columns)),
-                                      "copies a prompt exemplar"))
+            res.rejects.append(Reject(_short(",".join(str(r.get(c)) for c in columns)), "copies a prompt exemplar"))
         else:
             keep.append(r)
     res.rows = keep

@@ -5,6 +5,7 @@ accept, until exactly N rows or the attempt budget runs out. Progress goes out a
 core never prints. Accepted rows are appended to a JSONL checkpoint (fsync'd per batch) so a
 crashed or cancelled run resumes without losing or duplicating rows.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,20 +34,20 @@ from .schema import Role, Schema, infer_schema
 from .textclf import LabelGate
 
 PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
-FAIL_STREAK = 3        # batches in a row where every request failed: stop instead of spinning
+FAIL_STREAK = 3  # batches in a row where every request failed: stop instead of spinning
 MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams
-FIRST_BATCH = 2        # prompts in a run's first batch: rows on screen early
+FIRST_BATCH = 2  # prompts in a run's first batch: rows on screen early
 
 
 @dataclass
 class Event:
-    kind: str              # started | heartbeat | row_accepted | row_rejected | batch_finished | finished
+    kind: str  # started | heartbeat | row_accepted | row_rejected | batch_finished | finished
     accepted: int
     target: int
     row: dict | None = None
     reason: str | None = None
     message: str = ""
-    heartbeat: object | None = None   # backends.base.Heartbeat during a batch
+    heartbeat: object | None = None  # backends.base.Heartbeat during a batch
 
 
 @dataclass
@@ -77,8 +78,10 @@ class RunAccount:
             ex.append((reason, fragment[:160]))
 
     def summary(self, top: int = 8) -> list[str]:
-        lines = [f"{self.accepted} rows accepted from {self.parsed} parsed, {self.prompts} prompts "
-                 f"in {self.batches} batches; {sum(self.rejected.values())} fragments rejected"]
+        lines = [
+            f"{self.accepted} rows accepted from {self.parsed} parsed, {self.prompts} prompts "
+            f"in {self.batches} batches; {sum(self.rejected.values())} fragments rejected"
+        ]
         for key, n in self.rejected.most_common(top):
             lines.append(f"  {n:5d}  {key}")
         for key, n in self.repaired.most_common():
@@ -88,13 +91,21 @@ class RunAccount:
         return lines
 
     def to_dict(self) -> dict:
-        return {"prompts": self.prompts, "batches": self.batches, "parsed": self.parsed,
-                "accepted": self.accepted, "rejected": dict(self.rejected),
-                "examples": {k: [{"reason": r, "fragment": f} for r, f in v] for k, v in self.examples.items()},
-                "repaired": dict(self.repaired), "errors": self.errors[-20:], "requests": self.requests,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "generate_seconds": round(self.generate_seconds, 3),
-                "wall_seconds": round(self.wall_seconds, 3)}
+        return {
+            "prompts": self.prompts,
+            "batches": self.batches,
+            "parsed": self.parsed,
+            "accepted": self.accepted,
+            "rejected": dict(self.rejected),
+            "examples": {k: [{"reason": r, "fragment": f} for r, f in v] for k, v in self.examples.items()},
+            "repaired": dict(self.repaired),
+            "errors": self.errors[-20:],
+            "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "generate_seconds": round(self.generate_seconds, 3),
+            "wall_seconds": round(self.wall_seconds, 3),
+        }
 
 
 @dataclass
@@ -109,23 +120,24 @@ class Seed:
 class RunResult:
     rows: pd.DataFrame
     account: RunAccount
-    status: str            # complete | exhausted | cancelled | failed
+    status: str  # complete | exhausted | cancelled | failed
     message: str
     run_id: str
     seed: Seed
     plan: Plan | None = None
 
 
-def prepare_seed(config: RunConfig, df: pd.DataFrame | None = None,
-                 clean_opts: CleanOptions | None = None) -> Seed:
+def prepare_seed(config: RunConfig, df: pd.DataFrame | None = None, clean_opts: CleanOptions | None = None) -> Seed:
     """Load (unless given), clean and infer the schema of the seed named in the config."""
     raw = load_table(config.data) if df is None else df
     report = None
     if config.clean:
         raw, report = clean_table(raw, opts=clean_opts)
     if len(raw) == 0:
-        raise DataError(f"{config.data}: no rows left after cleaning (all empty or duplicates); "
-                        "switch cleaning steps off to keep them")
+        raise DataError(
+            f"{config.data}: no rows left after cleaning (all empty or duplicates); "
+            "switch cleaning steps off to keep them"
+        )
     schema = infer_schema(raw, overrides=config.roles, label=config.label)
     return Seed(raw, schema, report, dataset_name(config.data))
 
@@ -181,8 +193,9 @@ class _Gate:
         if self.config.id_policy == "repair":
             for c in self.ids:
                 v = str(row.get(c.name) or "").strip()
-                bad = not v or (c.id_pattern and not c.id_pattern.matches(v)) or \
-                    (c.unique and v in self.used_ids[c.name])
+                bad = (
+                    not v or (c.id_pattern and not c.id_pattern.matches(v)) or (c.unique and v in self.used_ids[c.name])
+                )
                 if bad:
                     row[c.name] = self.fresh_id(c)
                     account.repaired[f"{c.name}: invalid, duplicate or seed ID replaced"] += 1
@@ -218,8 +231,10 @@ class _Gate:
             v = c.id_pattern.sample(self.rng)
             if v not in self.used_ids[c.name]:
                 return v
-        raise ConfigError(f"column '{c.name}': cannot draw a new unique ID from {c.id_pattern.regex}; "
-                          "set its role to short_text with --role")
+        raise ConfigError(
+            f"column '{c.name}': cannot draw a new unique ID from {c.id_pattern.regex}; "
+            "set its role to short_text with --role"
+        )
 
     def accept(self, row: dict, n: int) -> None:
         self.synth_keys.add(row_key(row, self.content_cols))
@@ -265,9 +280,16 @@ def _label_gate(seed: Seed, config: RunConfig) -> LabelGate | None:
     return LabelGate(seed.df, text[0].name if text else None, seed.schema.label)
 
 
-def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = None,
-        on_event: Callable[[Event], None] | None = None, cancel: threading.Event | None = None,
-        checkpoint: str | Path | None = None, resume: bool = False, run_id: str | None = None) -> RunResult:
+def run(
+    config: RunConfig,
+    backend: Backend | None = None,
+    seed: Seed | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    cancel: threading.Event | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    run_id: str | None = None,
+) -> RunResult:
     """Generate exactly `config.num_samples` valid rows (or stop with an account of why not).
     Front-ends call syngen.runs.execute, which names the run's folder and checkpoint."""
     t0 = time.perf_counter()
@@ -288,7 +310,7 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     account = RunAccount()
     chash = config_hash(config)
     ckpt = Checkpoint(Path(checkpoint)) if checkpoint else None
-    kept_id, accepted = (ckpt.load(chash) if ckpt and resume else (None, []))
+    kept_id, accepted = ckpt.load(chash) if ckpt and resume else (None, [])
     run_id = kept_id or run_id or uuid.uuid4().hex[:12]
     if ckpt and not (resume and accepted):
         ckpt.start(run_id, chash, config.to_dict())
@@ -298,9 +320,15 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
     counts = Counter(r.get(label) for r in accepted) if label else Counter()
     account.accepted = len(accepted)
     notes = plan.notes + source.notes + ([label_gate.note] if label_gate and label_gate.note else [])
-    emit(Event("started", len(accepted), n, message=f"run {run_id}: {n} rows wanted ({plan.mode} plan), "
-                                                    f"{len(accepted)} from checkpoint" +
-                                                    "".join(f"; {x}" for x in notes)))
+    emit(
+        Event(
+            "started",
+            len(accepted),
+            n,
+            message=f"run {run_id}: {n} rows wanted ({plan.mode} plan), "
+            f"{len(accepted)} from checkpoint" + "".join(f"; {x}" for x in notes),
+        )
+    )
     status, message, fail_streak, batch_id = "complete", "", 0, 0
     # Skip the rng ahead on resume so the continued run does not replay the first prompts.
     for _ in range(len(accepted)):
@@ -316,9 +344,11 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
         left = config.prompt_budget - account.prompts
         if left <= 0:
             status = "exhausted"
-            message = (f"stopped after {account.prompts} prompts (the attempt budget) with "
-                       f"{len(accepted)} of {n} rows; see the reject reasons, raise --max-prompts, "
-                       "loosen the contracts (--role) or try another prompt style or model")
+            message = (
+                f"stopped after {account.prompts} prompts (the attempt budget) with "
+                f"{len(accepted)} of {n} rows; see the reject reasons, raise --max-prompts, "
+                "loosen the contracts (--role) or try another prompt style or model"
+            )
             break
         # The first batch is small so the first rows show within seconds (prefill of a full
         # batch of k-shot prompts alone takes ~20 s on 2 cores); later batches are full size.
@@ -332,8 +362,19 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
         errors = 0
         chat = backend.kind != "completion"
         needs_model = [i for i, p in enumerate(prompts) if not (plan.mode == "conditional" and not p.written)]
-        answers = _timed(backend.generate_iter([prompts[i] for i in needs_model], seed=config.seed + 1000 * batch_id,
-                                               cancel=cancel, on_progress=heartbeat), account) if needs_model else []
+        answers = (
+            _timed(
+                backend.generate_iter(
+                    [prompts[i] for i in needs_model],
+                    seed=config.seed + 1000 * batch_id,
+                    cancel=cancel,
+                    on_progress=heartbeat,
+                ),
+                account,
+            )
+            if needs_model
+            else []
+        )
         sampled_only = [(i, None) for i in range(len(prompts)) if i not in set(needs_model)]
         for idx, res in itertools.chain(sampled_only, ((needs_model[j], r) for j, r in answers)):
             if len(accepted) >= n:
@@ -344,10 +385,17 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
             else:
                 if res.error == "cancelled":
                     continue  # not a failure: the user stopped the run (results already paid for are kept)
-                account.requests.append({"batch": batch_id, "prompt_tokens": res.prompt_tokens,
-                                         "completion_tokens": res.completion_tokens,
-                                         "latency_s": round(res.latency_s, 3), "finish_reason": res.finish_reason,
-                                         "attempts": res.meta.get("attempts", 1), "error": res.error})
+                account.requests.append(
+                    {
+                        "batch": batch_id,
+                        "prompt_tokens": res.prompt_tokens,
+                        "completion_tokens": res.completion_tokens,
+                        "latency_s": round(res.latency_s, 3),
+                        "finish_reason": res.finish_reason,
+                        "attempts": res.meta.get("attempts", 1),
+                        "error": res.error,
+                    }
+                )
                 account.prompt_tokens += res.prompt_tokens
                 account.completion_tokens += res.completion_tokens
                 if res.error:
@@ -383,9 +431,15 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
                 if label:
                     counts[row[label]] += 1
                 if config.provenance:
-                    row.update(is_synthetic=True, backend=backend.name, model=backend.model_label,
-                               prompt_style=config.style, k=config.k, batch_id=batch_id,
-                               run_id=run_id)
+                    row.update(
+                        is_synthetic=True,
+                        backend=backend.name,
+                        model=backend.model_label,
+                        prompt_style=config.style,
+                        k=config.k,
+                        batch_id=batch_id,
+                        run_id=run_id,
+                    )
                 accepted.append(row)
                 new_rows.append(row)
                 account.accepted = len(accepted)
@@ -393,14 +447,22 @@ def run(config: RunConfig, backend: Backend | None = None, seed: Seed | None = N
         if ckpt:
             ckpt.append(new_rows)
         batch_id += 1
-        emit(Event("batch_finished", len(accepted), n,
-                   message=f"batch {batch_id}: +{len(new_rows)} rows, {errors} request errors"))
+        emit(
+            Event(
+                "batch_finished",
+                len(accepted),
+                n,
+                message=f"batch {batch_id}: +{len(new_rows)} rows, {errors} request errors",
+            )
+        )
         fail_streak = fail_streak + 1 if needs_model and errors == len(needs_model) else 0
         if getattr(backend, "circuit_open", lambda: False)():
             status = "failed"
             real = [e for e in account.errors if "circuit open" not in e]
-            message = (f"{backend.name}: {backend.settings.get('circuit_after')} requests failed in a row, "
-                       f"run stopped; last error: {(real or account.errors)[-1]}")
+            message = (
+                f"{backend.name}: {backend.settings.get('circuit_after')} requests failed in a row, "
+                f"run stopped; last error: {(real or account.errors)[-1]}"
+            )
             break
         if fail_streak >= FAIL_STREAK:
             status = "failed"

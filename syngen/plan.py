@@ -10,6 +10,7 @@
 Users override single columns (`generators={"title": "model"}`); the plan is part of the run
 config, so the CLI, the app and a replayed config build the same rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ LABELS = {SEED: "sampled from the seed", MODEL: "written by the model"}
 
 @dataclass
 class Plan:
-    mode: str                                   # conditional | rows
-    generators: dict[str, str]                  # every column -> seed | model
+    mode: str  # conditional | rows
+    generators: dict[str, str]  # every column -> seed | model
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -43,8 +44,11 @@ class Plan:
         rows = []
         for c in schema.columns:
             g = self.generators[c.name]
-            detail = how.get(c.role, "joint model of the seed, per label") if g == SEED else \
-                ("the row's text, given its other fields" if self.mode == "conditional" else "the whole row")
+            detail = (
+                how.get(c.role, "joint model of the seed, per label")
+                if g == SEED
+                else ("the row's text, given its other fields" if self.mode == "conditional" else "the whole row")
+            )
             rows.append({"column": c.name, "role": c.role.value, "generator": LABELS[g], "how": detail})
         return pd.DataFrame(rows)
 
@@ -66,8 +70,7 @@ def default_generator(spec, values: pd.Series) -> str:
     return SEED
 
 
-def resolve_plan(schema: Schema, df: pd.DataFrame, mode: str = "auto",
-                 overrides: dict[str, str] | None = None) -> Plan:
+def resolve_plan(schema: Schema, df: pd.DataFrame, mode: str = "auto", overrides: dict[str, str] | None = None) -> Plan:
     """The plan for this seed: `mode` auto/conditional/rows plus per-column overrides."""
     overrides = dict(overrides or {})
     unknown = [c for c in overrides if c not in schema.names]
@@ -78,8 +81,11 @@ def resolve_plan(schema: Schema, df: pd.DataFrame, mode: str = "auto",
         mode = "conditional" if has_text else "rows"
     notes = []
     if mode == "rows":
-        return Plan("rows", {c: MODEL for c in schema.names},
-                    ["the model writes whole rows; each is checked against the column contracts"])
+        return Plan(
+            "rows",
+            {c: MODEL for c in schema.names},
+            ["the model writes whole rows; each is checked against the column contracts"],
+        )
     gens = {c.name: default_generator(c, df[c.name]) for c in schema.columns}
     for c, g in overrides.items():
         role = schema.col(c).role
@@ -88,8 +94,10 @@ def resolve_plan(schema: Schema, df: pd.DataFrame, mode: str = "auto",
             continue
         gens[c] = g
     if not any(g == MODEL for g in gens.values()):
-        notes.append("no column is written by the model: rows come from the seed model alone "
-                     "(mark a column as written by the model, or use the rows plan)")
+        notes.append(
+            "no column is written by the model: rows come from the seed model alone "
+            "(mark a column as written by the model, or use the rows plan)"
+        )
     return Plan("conditional", gens, notes)
 
 

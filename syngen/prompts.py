@@ -4,6 +4,7 @@ One `Prompt` carries both renderings: chat messages (instruction models) and a C
 completion (base) model continues. For completion models a target label is enforced by moving
 the label column first and ending the prefix with `label,`: the model must continue that row.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,16 +22,25 @@ from .text import words
 STYLES = {
     "base": "Write new rows that look like they come from the same dataset as the examples.",
     "diversity": "Make the rows diverse: vary topics, opinions, wording and writers, and do not "
-                 "reuse phrases from the examples or from each other.",
+    "reuse phrases from the examples or from each other.",
     "lang_complexity": "Match the language complexity of the examples: similar vocabulary, "
-                       "sentence structure and reading level, neither simpler nor more polished.",
+    "sentence structure and reading level, neither simpler nor more polished.",
     "text_length": "Match the text length of the examples: similar numbers of words and "
-                   "sentences per text; real users rarely write very long texts.",
+    "sentences per text; real users rarely write very long texts.",
     "custom": "",
 }
 SELECTIONS = ("auto", "random", "stratified", "diverse")
-TEMPLATE_FIELDS = ("examples", "n", "columns", "contracts", "label", "context", "negatives", "style",
-                   "row")  # {row}: the conditional plan's given fields of the row to write
+TEMPLATE_FIELDS = (
+    "examples",
+    "n",
+    "columns",
+    "contracts",
+    "label",
+    "context",
+    "negatives",
+    "style",
+    "row",
+)  # {row}: the conditional plan's given fields of the row to write
 
 
 @dataclass
@@ -43,9 +53,9 @@ class PromptSpec:
     template: str | None = None
     context: str | None = None
     negatives: list[dict] = field(default_factory=list)
-    liked: list[dict] = field(default_factory=list)   # reviewed rows the user liked: preferred exemplars
+    liked: list[dict] = field(default_factory=list)  # reviewed rows the user liked: preferred exemplars
     rows_per_prompt: int = 2
-    completion_format: str = "records"   # what base models continue: "records" or "csv"
+    completion_format: str = "records"  # what base models continue: "records" or "csv"
 
     def check_prompt(self, n_seed: int) -> None:
         if self.style not in STYLES:
@@ -70,9 +80,9 @@ class Prompt:
     columns: list[str]
     exemplars: list[dict]
     target_label: str | None = None
-    rows: int = 1            # rows asked for
-    lines_per_row: int = 1   # completion backends stop after rows * lines_per_row line breaks
-    fields: dict = field(default_factory=dict)   # conditional plan: the row's given values
+    rows: int = 1  # rows asked for
+    lines_per_row: int = 1  # completion backends stop after rows * lines_per_row line breaks
+    fields: dict = field(default_factory=dict)  # conditional plan: the row's given values
     written: list = field(default_factory=list)  # conditional plan: the columns the model writes
 
 
@@ -105,8 +115,15 @@ def _row_text(row: dict, schema: Schema) -> str:
     return " ".join(str(row.get(c) or "") for c in cols)
 
 
-def select_exemplars(seed: pd.DataFrame, schema: Schema, k: int, method: str, style: str,
-                     rng: random.Random, target_label: str | None = None) -> list[dict]:
+def select_exemplars(
+    seed: pd.DataFrame,
+    schema: Schema,
+    k: int,
+    method: str,
+    style: str,
+    rng: random.Random,
+    target_label: str | None = None,
+) -> list[dict]:
     """Pick k seed rows. 'auto' follows the style: diversity -> diverse, text_length and
     lang_complexity -> spread over length / word-length quantiles, base -> stratified."""
     records = seed.to_dict("records")
@@ -121,7 +138,8 @@ def select_exemplars(seed: pd.DataFrame, schema: Schema, k: int, method: str, st
         pool = on_target
     if method == "auto":
         method = {"diversity": "diverse", "text_length": "length", "lang_complexity": "complexity"}.get(
-            style, "stratified" if label and target_label is None else "random")
+            style, "stratified" if label and target_label is None else "random"
+        )
     if method == "stratified" and label and target_label is None:
         idx = _stratified(records, pool, label, k, rng)
     elif method == "diverse":
@@ -134,8 +152,9 @@ def select_exemplars(seed: pd.DataFrame, schema: Schema, k: int, method: str, st
     return [records[i] for i in idx]
 
 
-def prefer_liked(exemplars: list[dict], liked: list[dict], label: str | None, target, k: int,
-                 rng: random.Random) -> list[dict]:
+def prefer_liked(
+    exemplars: list[dict], liked: list[dict], label: str | None, target, k: int, rng: random.Random
+) -> list[dict]:
     """Up to half of the k exemplars are rows the user liked (of the target label, if any)."""
     pool = [r for r in liked if target is None or not label or r.get(label) == target]
     if not pool:
@@ -190,6 +209,7 @@ def _spread(records, pool, schema, k, rng, what) -> list[int]:
         t = _row_text(records[i], schema)
         ws = t.split()
         return len(ws) if what == "length" else sum(len(w) for w in ws) / max(1, len(ws))
+
     ranked = sorted(pool, key=key)
     out = []
     for b in range(k):  # one row from each of k equal-size quantile bins
@@ -203,8 +223,9 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: random.Random,
-                 target_label: str | None = None) -> Prompt:
+def build_prompt(
+    seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: random.Random, target_label: str | None = None
+) -> Prompt:
     """Build one prompt with freshly drawn exemplars."""
     exemplars = select_exemplars(seed, schema, spec.k, spec.selection, spec.style, rng, target_label)
     exemplars = prefer_liked(exemplars, spec.liked, schema.label, target_label, spec.k, rng)
@@ -214,9 +235,16 @@ def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: rand
     contracts = "\n".join(f"- {c.name}: {c.describe()}" for c in schema.columns)
     negatives = rows_to_csv(spec.negatives, columns, header=False).strip() if spec.negatives else ""
     n = spec.rows_per_prompt
-    values = {"examples": chat_examples.strip(), "n": str(n), "columns": ",".join(columns),
-              "contracts": contracts, "label": target_label or "", "context": spec.context or "",
-              "negatives": negatives, "style": STYLES[spec.style]}
+    values = {
+        "examples": chat_examples.strip(),
+        "n": str(n),
+        "columns": ",".join(columns),
+        "contracts": contracts,
+        "label": target_label or "",
+        "context": spec.context or "",
+        "negatives": negatives,
+        "style": STYLES[spec.style],
+    }
     if spec.template:
         user = _fill(spec.template, values)
     else:
@@ -228,11 +256,18 @@ def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: rand
             parts.append(f"Every row you write must have {label}={target_label}.")
         if negatives:
             parts += ["Do not write rows like these (they were judged unrealistic):", negatives]
-        parts.append(f"Write {n} new rows in the same CSV format, starting with the header row. "
-                     "Do not copy the examples. Output only the CSV, nothing else.")
+        parts.append(
+            f"Write {n} new rows in the same CSV format, starting with the header row. "
+            "Do not copy the examples. Output only the CSV, nothing else."
+        )
         user = "\n\n".join(parts)
-    messages = [{"role": "system", "content": "You generate realistic synthetic rows for tabular "
-                 "datasets. You answer with CSV only."}, {"role": "user", "content": user}]
+    messages = [
+        {
+            "role": "system",
+            "content": "You generate realistic synthetic rows for tabular datasets. You answer with CSV only.",
+        },
+        {"role": "user", "content": user},
+    ]
 
     # Completion rendering: a file of rows the base model continues. With a target label the
     # label comes first and the prefix ends inside the new row, so the model must write it.
@@ -241,8 +276,11 @@ def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: rand
     records = spec.completion_format == "records" and not spec.template
     if target_label is not None and label and not spec.template:
         ccols = [label] + [c for c in columns if c != label]
-        prefill = (f"{label}: {_one_line(target_label)}" if records else
-                   rows_to_csv([{label: target_label}], [label], header=False).strip() + ",")
+        prefill = (
+            f"{label}: {_one_line(target_label)}"
+            if records
+            else rows_to_csv([{label: target_label}], [label], header=False).strip() + ","
+        )
     head = f"# {spec.context}\n\n" if spec.context else ""
     if spec.template:
         # The user's text is the whole prefix; its {examples} block carries the header.
@@ -251,5 +289,6 @@ def build_prompt(seed: pd.DataFrame, schema: Schema, spec: PromptSpec, rng: rand
         body = head + rows_to_records(exemplars, ccols)
     else:
         body = head + rows_to_csv(exemplars, ccols)
-    return Prompt(messages, body + prefill, prefill, ccols, exemplars, target_label, n,
-                  len(ccols) + 1 if records else 1)
+    return Prompt(
+        messages, body + prefill, prefill, ccols, exemplars, target_label, n, len(ccols) + 1 if records else 1
+    )

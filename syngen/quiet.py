@@ -1,5 +1,6 @@
 """Third-party libraries (transformers, SDV) draw tqdm bars and log chatter of their own; the
 front-ends show progress themselves, so those are silenced while the core calls them."""
+
 from __future__ import annotations
 
 import contextlib

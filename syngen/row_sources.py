@@ -5,6 +5,7 @@
 are fixed in advance (syngen.structure); the model writes only the remaining text.
 The pipeline runs either through the same loop: gate, checkpoint, events, cancel, budget.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,18 +28,19 @@ class WholeRows:
         return math.ceil(rows_needed / max(1, self.config.rows_per_prompt))
 
     def prompts(self, labels: list[str | None]) -> list[Prompt]:
-        return [build_prompt(self.seed.df, self.seed.schema, self.config, self.rng, target_label=lab)
-                for lab in labels]
+        return [build_prompt(self.seed.df, self.seed.schema, self.config, self.rng, target_label=lab) for lab in labels]
 
     def parse(self, prompt: Prompt, result, chat: bool) -> ParseResult:
         text = ("" if chat else prompt.prefill) + result.text
-        return parse_output(text, prompt.columns, self.merge_cols, prompt.exemplars,
-                            truncated=result.finish_reason == "length")
+        return parse_output(
+            text, prompt.columns, self.merge_cols, prompt.exemplars, truncated=result.finish_reason == "length"
+        )
 
 
 class ConditionalRows:
     def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id):
         from .structure import StructureModel
+
         self.seed, self.config, self.plan, self.rng = seed, config, plan, rng
         self.fresh_id = fresh_id
         sch = seed.schema
@@ -92,4 +94,5 @@ def preview_prompt(seed, config, plan: Plan, label: str | None) -> Prompt:
 
     def fresh_id(col):  # the preview saves nothing, so any value of the pattern will do
         return ids.setdefault(col.name, col.id_pattern.sample(random.Random(config.seed)))
+
     return row_source(seed, config, plan, random.Random(config.seed), fresh_id).prompts([label])[0]

@@ -13,6 +13,7 @@ checkpoint, resume and export names, runs the pipeline and writes what the run p
 
 `list_runs(out)` reads every run folder back, so a reload, a new tab or a restart shows them all.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ from typing import Callable
 import pandas as pd
 
 from .backends import Backend, backend_class, backend_from_config
-from .checkpoint import Checkpoint, config_hash
+from .checkpoint import config_hash
 from .config import RunConfig
 from .data import load_table
 from .errors import BackendError, DataError
@@ -36,8 +37,13 @@ from .export import default_stem, write_rows
 from .pipeline import Event, RunResult, Seed, prepare_seed, run
 from .schema import Role
 
-STATE, CONFIG, ACCOUNT, REPORT, CHECKPOINT = "state.json", "config.json", "account.json", "report.json", \
-    "checkpoint.jsonl"
+STATE, CONFIG, ACCOUNT, REPORT, CHECKPOINT = (
+    "state.json",
+    "config.json",
+    "account.json",
+    "report.json",
+    "checkpoint.jsonl",
+)
 
 
 @dataclass
@@ -47,7 +53,7 @@ class RunInfo:
     folder: Path
     run_id: str
     name: str
-    status: str                # running | complete | exhausted | cancelled | failed | interrupted
+    status: str  # running | complete | exhausted | cancelled | failed | interrupted
     message: str
     config: dict
     rows_file: Path | None
@@ -55,7 +61,7 @@ class RunInfo:
     requested: int
     started: float
     seconds: float
-    scores: dict = field(default_factory=dict)    # overall and parts from report.json
+    scores: dict = field(default_factory=dict)  # overall and parts from report.json
     checkpoint_rows: int = 0
 
     @property
@@ -84,8 +90,10 @@ def key_env(config: RunConfig) -> str | None:
 def normalise_negatives(config: RunConfig, seed: Seed) -> None:
     """Plain-text negatives ({"__text__": line}) become rows whose text column holds the line."""
     text_cols = [c.name for c in seed.schema.by_role(Role.TEXT)] or seed.schema.names[:1]
-    config.negatives = [{text_cols[0]: r["__text__"]} if "__text__" in r else
-                        {k: v for k, v in r.items() if k in seed.schema.names} for r in config.negatives]
+    config.negatives = [
+        {text_cols[0]: r["__text__"]} if "__text__" in r else {k: v for k, v in r.items() if k in seed.schema.names}
+        for r in config.negatives
+    ]
 
 
 def run_stem(config: RunConfig, seed_name: str, backend: Backend) -> str:
@@ -120,10 +128,19 @@ def find_resumable(config: RunConfig, out: str | Path | None = None) -> RunInfo 
     return None
 
 
-def execute(config: RunConfig, *, seed: Seed | None = None, backend: Backend | None = None,
-            api_key: str | None = None, on_event: Callable[[Event], None] | None = None,
-            cancel: threading.Event | None = None, resume: bool | str | Path = False,
-            report: bool = True, check: bool = True, name: str | None = None) -> Outcome:
+def execute(
+    config: RunConfig,
+    *,
+    seed: Seed | None = None,
+    backend: Backend | None = None,
+    api_key: str | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    cancel: threading.Event | None = None,
+    resume: bool | str | Path = False,
+    report: bool = True,
+    check: bool = True,
+    name: str | None = None,
+) -> Outcome:
     """Run `config` end to end and leave a run folder. `resume`: True continues the newest
     unfinished run of this configuration; a folder continues that run."""
     config.check()
@@ -144,32 +161,65 @@ def execute(config: RunConfig, *, seed: Seed | None = None, backend: Backend | N
         folder.mkdir(parents=True, exist_ok=True)
     config.save(folder / CONFIG)
     started = time.time()
-    _update_state(folder, run_id=run_id, name=name or _state(folder).get("name") or stem, status="running",
-                  message="", pid=os.getpid(), started=_state(folder).get("started", started),
-                  requested=config.num_samples, config_hash=config_hash(config), stem=stem,
-                  format=config.format, backend=backend.name, model=backend.model_label)
+    _update_state(
+        folder,
+        run_id=run_id,
+        name=name or _state(folder).get("name") or stem,
+        status="running",
+        message="",
+        pid=os.getpid(),
+        started=_state(folder).get("started", started),
+        requested=config.num_samples,
+        config_hash=config_hash(config),
+        stem=stem,
+        format=config.format,
+        backend=backend.name,
+        model=backend.model_label,
+    )
     ckpt = folder / CHECKPOINT
     try:
-        result = run(config, backend, seed, on_event=on_event, cancel=cancel, checkpoint=ckpt,
-                     resume=previous is not None, run_id=run_id)
+        result = run(
+            config,
+            backend,
+            seed,
+            on_event=on_event,
+            cancel=cancel,
+            checkpoint=ckpt,
+            resume=previous is not None,
+            run_id=run_id,
+        )
     except BaseException as exc:  # the folder must not claim to be running after a crash or Ctrl-C
         _update_state(folder, status="interrupted", message=f"{type(exc).__name__}: {exc}"[:300])
         raise
-    rows_file = write_rows(result.rows, folder / f"{stem}.{config.format}", config.format, config.safe_csv,
-                           schema=seed.schema)
-    account = result.account.to_dict() | {"status": result.status, "message": result.message,
-                                          "run_id": result.run_id, "plan": result.plan.mode if result.plan else None}
+    rows_file = write_rows(
+        result.rows, folder / f"{stem}.{config.format}", config.format, config.safe_csv, schema=seed.schema
+    )
+    account = result.account.to_dict() | {
+        "status": result.status,
+        "message": result.message,
+        "run_id": result.run_id,
+        "plan": result.plan.mode if result.plan else None,
+    }
     _write_json(folder / ACCOUNT, account)
     rep = None
     scores = {}
     if report and len(result.rows):
         from .quality import build_report
+
         rep = build_report(seed.df, result.rows, seed.schema, account=result.account, requested=config.num_samples)
         _write_json(folder / REPORT, rep.to_dict())
         scores = {"overall": rep.to_dict()["overall"], **rep.to_dict()["parts"]}
-    _update_state(folder, status=result.status, message=result.message, rows=len(result.rows),
-                  delivered=len(result.rows), seconds=round(time.time() - started, 1), finished=time.time(),
-                  scores=scores, rows_file=rows_file.name)
+    _update_state(
+        folder,
+        status=result.status,
+        message=result.message,
+        rows=len(result.rows),
+        delivered=len(result.rows),
+        seconds=round(time.time() - started, 1),
+        finished=time.time(),
+        scores=scores,
+        rows_file=rows_file.name,
+    )
     if result.status == "complete":
         ckpt.unlink(missing_ok=True)
     return Outcome(result, folder, rows_file, rep)
@@ -195,10 +245,21 @@ def read_run(folder: Path) -> RunInfo | None:
         except OSError:
             kept = 0
     rows_file = folder / st["rows_file"] if st.get("rows_file") else None
-    return RunInfo(folder, st["run_id"], st.get("name") or folder.name, status, st.get("message", ""), config,
-                   rows_file if rows_file and rows_file.exists() else None, int(st.get("rows") or kept),
-                   int(st.get("requested") or 0), float(st.get("started") or 0), float(st.get("seconds") or 0),
-                   st.get("scores") or {}, kept)
+    return RunInfo(
+        folder,
+        st["run_id"],
+        st.get("name") or folder.name,
+        status,
+        st.get("message", ""),
+        config,
+        rows_file if rows_file and rows_file.exists() else None,
+        int(st.get("rows") or kept),
+        int(st.get("requested") or 0),
+        float(st.get("started") or 0),
+        float(st.get("seconds") or 0),
+        st.get("scores") or {},
+        kept,
+    )
 
 
 def _alive(pid) -> bool:
@@ -233,8 +294,11 @@ def load_rows(info: RunInfo) -> pd.DataFrame:
             pass
     ckpt = info.folder / CHECKPOINT
     if ckpt.exists():
-        rows = [json.loads(line) for line in ckpt.read_text(encoding="utf-8").splitlines()[1:] if line.strip()
-                and line.strip().startswith("{")]
+        rows = [
+            json.loads(line)
+            for line in ckpt.read_text(encoding="utf-8").splitlines()[1:]
+            if line.strip() and line.strip().startswith("{")
+        ]
         return pd.DataFrame(rows, dtype=object)
     return pd.DataFrame()
 

@@ -4,6 +4,7 @@ A role says what a column is (free text, label, ID...). The contract derived fro
 a generated value must look like: allowed labels, the seed's numeric range, the ID pattern, the
 date format and range. Users can override any role; contracts follow the role.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,20 +21,33 @@ from .text import has_date
 
 
 class Role(str, Enum):
-    TEXT = "text"                # free text: reviews, comments
-    SHORT_TEXT = "short_text"    # open vocabulary names and titles (drug name, review title)
-    LABEL = "label"              # the categorical target (rating, sentiment)
+    TEXT = "text"  # free text: reviews, comments
+    SHORT_TEXT = "short_text"  # open vocabulary names and titles (drug name, review title)
+    LABEL = "label"  # the categorical target (rating, sentiment)
     CATEGORICAL = "categorical"  # other closed sets (booleans, small categories)
-    NUMERIC = "numeric"          # real numbers
-    COUNT = "count"              # non-negative integers (helpful votes)
-    ID = "id"                    # identifiers with a learned pattern
-    TIMESTAMP = "timestamp"      # dates / times in the seed's format
+    NUMERIC = "numeric"  # real numbers
+    COUNT = "count"  # non-negative integers (helpful votes)
+    ID = "id"  # identifiers with a learned pattern
+    TIMESTAMP = "timestamp"  # dates / times in the seed's format
 
 
 DATE_FORMATS = [
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M",
-    "%Y-%m-%d", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y",
-    "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y %H:%M", "%H:%M:%S", "%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%m/%d/%Y %H:%M",
+    "%H:%M:%S",
+    "%H:%M",
 ]
 _ID_NAME = re.compile(r"(^|_)(id|uuid|asin|sku|key|code)$|id$|^id", re.I)
 _COUNT_NAME = re.compile(r"count|vote|helpful|likes|views|num_|_num|^n_|clicks|shares", re.I)
@@ -48,16 +62,26 @@ class IdPattern:
     """A learned identifier shape: a constant prefix, then characters of one class."""
 
     prefix: str
-    charset: str          # "digits", "upper_alnum", "lower_alnum", "alnum", "hex"
-    min_len: int          # length of the part after the prefix
+    charset: str  # "digits", "upper_alnum", "lower_alnum", "alnum", "hex"
+    min_len: int  # length of the part after the prefix
     max_len: int
 
-    _CLASSES = {"digits": "0-9", "upper_alnum": "A-Z0-9", "lower_alnum": "a-z0-9",
-                "alnum": "A-Za-z0-9", "hex": "0-9a-f", "any": r"A-Za-z0-9_\-"}
-    _CHARS = {"digits": string.digits, "upper_alnum": string.ascii_uppercase + string.digits,
-              "lower_alnum": string.ascii_lowercase + string.digits,
-              "alnum": string.ascii_letters + string.digits, "hex": "0123456789abcdef",
-              "any": string.ascii_letters + string.digits + "_-"}
+    _CLASSES = {
+        "digits": "0-9",
+        "upper_alnum": "A-Z0-9",
+        "lower_alnum": "a-z0-9",
+        "alnum": "A-Za-z0-9",
+        "hex": "0-9a-f",
+        "any": r"A-Za-z0-9_\-",
+    }
+    _CHARS = {
+        "digits": string.digits,
+        "upper_alnum": string.ascii_uppercase + string.digits,
+        "lower_alnum": string.ascii_lowercase + string.digits,
+        "alnum": string.ascii_letters + string.digits,
+        "hex": "0123456789abcdef",
+        "any": string.ascii_letters + string.digits + "_-",
+    }
 
     @property
     def regex(self) -> str:
@@ -90,7 +114,7 @@ def learn_id_pattern(values: list[str]) -> IdPattern:
     min_rest = min(len(v) for v in values) - len(prefix)
     if min_rest < 3:
         prefix = prefix[: max(0, len(prefix) - (3 - min_rest))]
-    rests = [v[len(prefix):] for v in values]
+    rests = [v[len(prefix) :] for v in values]
     joined = "".join(rests)
     if joined.isdigit():
         charset = "digits"
@@ -125,15 +149,15 @@ class ColumnSpec:
 
     name: str
     role: Role
-    allowed: list[str] | None = None     # label / categorical
-    minimum: float | None = None         # numeric / count / timestamp (as ordinal seconds)
+    allowed: list[str] | None = None  # label / categorical
+    minimum: float | None = None  # numeric / count / timestamp (as ordinal seconds)
     maximum: float | None = None
-    fmt: str | None = None               # timestamp format
+    fmt: str | None = None  # timestamp format
     id_pattern: IdPattern | None = None
-    unique: bool = False                 # IDs that are unique in the seed must stay unique
-    max_chars: int | None = None         # text: 2x the longest seed value
-    nullable: bool = False               # the seed itself has missing values here
-    seed_min: str | None = None          # display form of the range
+    unique: bool = False  # IDs that are unique in the seed must stay unique
+    max_chars: int | None = None  # text: 2x the longest seed value
+    nullable: bool = False  # the seed itself has missing values here
+    seed_min: str | None = None  # display form of the range
     seed_max: str | None = None
 
     def check(self, value) -> tuple[str | None, str | None]:
@@ -272,8 +296,7 @@ def infer_role(name: str, values: list[str], n_rows: int) -> Role:
     no_spaces = all(" " not in v for v in values)
     if no_spaces and _ID_NAME.search(name):
         return Role.ID
-    if no_spaces and distinct == len(values) and len(values) >= 20 and \
-            all(re.search(r"\d", v) for v in values):
+    if no_spaces and distinct == len(values) and len(values) >= 20 and all(re.search(r"\d", v) for v in values):
         return Role.ID
     if _LABEL_NAME.search(name) and distinct <= 20:
         return Role.CATEGORICAL
@@ -309,8 +332,11 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
         counts = pd.Series(values).value_counts()
         spec.allowed = [str(v) for v in counts.index]
         if {v.lower() for v in values} <= _BOOLS:
-            spec.allowed = sorted(set(spec.allowed) | {"True", "False"} if "True" in values or
-                                  "False" in values else set(spec.allowed) | {"true", "false"})
+            spec.allowed = sorted(
+                set(spec.allowed) | {"True", "False"}
+                if "True" in values or "False" in values
+                else set(spec.allowed) | {"true", "false"}
+            )
     elif role in (Role.NUMERIC, Role.COUNT):
         bad = [v for v in values if not _FLOAT.match(v)]
         if bad:
@@ -326,8 +352,9 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
     elif role == Role.TIMESTAMP:
         spec.fmt = detect_date_format(values)
         if spec.fmt is None:
-            raise ConfigError(f"column '{name}' cannot be a timestamp: no known date format fits "
-                              f"values like '{_short(values[0])}'")
+            raise ConfigError(
+                f"column '{name}' cannot be a timestamp: no known date format fits values like '{_short(values[0])}'"
+            )
         times = []
         for v in values:
             try:
@@ -347,8 +374,7 @@ def _num_str(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None,
-                 label: str | None = None) -> Schema:
+def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None, label: str | None = None) -> Schema:
     """Infer a role and a contract for every column; `overrides` maps column -> role name."""
     overrides = dict(overrides or {})
     unknown = [c for c in list(overrides) + ([label] if label else []) if c not in df.columns]
@@ -361,8 +387,9 @@ def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None,
             try:
                 roles[c] = Role(overrides[c])
             except ValueError:
-                raise ConfigError(f"unknown role '{overrides[c]}' for column '{c}'; "
-                                  f"use one of {[r.value for r in Role]}") from None
+                raise ConfigError(
+                    f"unknown role '{overrides[c]}' for column '{c}'; use one of {[r.value for r in Role]}"
+                ) from None
         else:
             roles[c] = infer_role(c, values, len(df))
     if label is None:
@@ -379,11 +406,14 @@ def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None,
         specs.append(build_spec(c, roles[c], values, nullable=len(values) < len(col)))
     schema = Schema(specs, label)
     if not schema.by_role(Role.TEXT):
-        schema.notes.append("no free-text column found: rows are generated as plain table values; "
-                            "if a column holds text, say so with --role COLUMN=text")
+        schema.notes.append(
+            "no free-text column found: rows are generated as plain table values; "
+            "if a column holds text, say so with --role COLUMN=text"
+        )
     if len(specs) == 1:
-        schema.notes.append("only one column found: if the file uses another delimiter, "
-                            "save it as comma-separated CSV or as .tsv")
+        schema.notes.append(
+            "only one column found: if the file uses another delimiter, save it as comma-separated CSV or as .tsv"
+        )
     return schema
 
 

@@ -12,6 +12,7 @@ IDs are not modelled: each row gets a fresh value of the learned pattern (never 
 A label with fewer than MIN_GROUP rows is too small to fit; its rows' structured values are
 resampled as whole tuples instead (said in `notes`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,11 +27,17 @@ from .errors import ConfigError
 from .quiet import quiet_libraries
 from .schema import Role, Schema
 
-MIN_GROUP = 10   # rows a label needs for its own copula
+MIN_GROUP = 10  # rows a label needs for its own copula
 _FITTED: dict = {}  # (seed content, columns, fixed) -> fitted synthesizers per label; a few kept
-POOL = 64        # rows sampled per call to SDV; sampling one row at a time costs ~10 ms each
-_SDTYPE = {Role.CATEGORICAL: "categorical", Role.SHORT_TEXT: "categorical", Role.LABEL: "categorical",
-           Role.NUMERIC: "numerical", Role.COUNT: "numerical", Role.TIMESTAMP: "datetime"}
+POOL = 64  # rows sampled per call to SDV; sampling one row at a time costs ~10 ms each
+_SDTYPE = {
+    Role.CATEGORICAL: "categorical",
+    Role.SHORT_TEXT: "categorical",
+    Role.LABEL: "categorical",
+    Role.NUMERIC: "numerical",
+    Role.COUNT: "numerical",
+    Role.TIMESTAMP: "datetime",
+}
 
 
 def _format_number(x, integer: bool) -> str | None:
@@ -45,15 +52,19 @@ def _format_number(x, integer: bool) -> str | None:
 class StructureModel:
     """Fit on the seed once; `sample(label)` returns one row of the sampled columns."""
 
-    def __init__(self, df: pd.DataFrame, schema: Schema, columns: list[str], seed: int = 0,
-                 fixed: list[str] | None = None):
+    def __init__(
+        self, df: pd.DataFrame, schema: Schema, columns: list[str], seed: int = 0, fixed: list[str] | None = None
+    ):
         self.schema, self.seed = schema, seed
         label = schema.label
         self.columns = [c for c in columns if c != label and schema.col(c).role in _SDTYPE]
         # Whole numbers (counts, or numeric columns holding integers) come back as integers.
-        self.integer = {c: schema.col(c).role == Role.COUNT or
-                        all(float(v).is_integer() for v in pd.to_numeric(df[c], errors="coerce").dropna())
-                        for c in self.columns if schema.col(c).role in (Role.NUMERIC, Role.COUNT)}
+        self.integer = {
+            c: schema.col(c).role == Role.COUNT
+            or all(float(v).is_integer() for v in pd.to_numeric(df[c], errors="coerce").dropna())
+            for c in self.columns
+            if schema.col(c).role in (Role.NUMERIC, Role.COUNT)
+        }
         self.fixed = [c for c in (fixed or []) if c in self.columns]
         self.notes: list[str] = []
         self.rng = random.Random(seed)
@@ -76,6 +87,7 @@ class StructureModel:
 
     def _metadata(self):
         from sdv.metadata import Metadata
+
         cols = {}
         for c in self.columns:
             spec = self.schema.col(c)
@@ -85,8 +97,12 @@ class StructureModel:
         return Metadata.load_from_dict({"tables": {"seed": {"columns": cols}}})
 
     def _fit(self) -> None:
-        key = (int(pd.util.hash_pandas_object(self._frame, index=False).sum()),
-               tuple(self.columns), tuple(self.fixed), tuple(sorted(self._groups)))
+        key = (
+            int(pd.util.hash_pandas_object(self._frame, index=False).sum()),
+            tuple(self.columns),
+            tuple(self.fixed),
+            tuple(sorted(self._groups)),
+        )
         if key in _FITTED:  # the same seed again (the app's preview, a rerun): fit once
             self._models, self.notes = dict(_FITTED[key][0]), list(_FITTED[key][1])
             for synth in self._models.values():
@@ -96,14 +112,16 @@ class StructureModel:
             with quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"):
                 from sdv.cag import FixedCombinations
                 from sdv.single_table import GaussianCopulaSynthesizer
+
                 metadata = self._metadata()
                 for g, frame in self._groups.items():
                     if len(frame) < MIN_GROUP:
-                        self.notes.append(f"label '{g}' has {len(frame)} seed rows (< {MIN_GROUP}): its "
-                                          "structured values are resampled from those rows")
+                        self.notes.append(
+                            f"label '{g}' has {len(frame)} seed rows (< {MIN_GROUP}): its "
+                            "structured values are resampled from those rows"
+                        )
                         continue
-                    synth = GaussianCopulaSynthesizer(metadata, enforce_min_max_values=True,
-                                                      enforce_rounding=True)
+                    synth = GaussianCopulaSynthesizer(metadata, enforce_min_max_values=True, enforce_rounding=True)
                     fixed = [c for c in self.fixed if frame[c].nunique() > 1]
                     if len(fixed) >= 2:
                         synth.add_constraints([FixedCombinations(column_names=fixed)])
@@ -115,12 +133,15 @@ class StructureModel:
                 _FITTED.clear()
             _FITTED[key] = (dict(self._models), list(self.notes))
         except ImportError as exc:
-            raise ConfigError(f"the conditional plan needs '{exc.name}': pip install -r requirements.txt "
-                              "(or use --plan rows)") from None
+            raise ConfigError(
+                f"the conditional plan needs '{exc.name}': pip install -r requirements.txt (or use --plan rows)"
+            ) from None
         except Exception as exc:  # SDV rejects some tables (e.g. one distinct value everywhere)
-            raise ConfigError(f"cannot model the seed's structured columns ({type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0][:160]}); mark the offending column as written "
-                              "by the model (--generator COLUMN=model) or use --plan rows") from None
+            raise ConfigError(
+                f"cannot model the seed's structured columns ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:160]}); mark the offending column as written "
+                "by the model (--generator COLUMN=model) or use --plan rows"
+            ) from None
 
     def _refill(self, group: str) -> None:
         model = self._models.get(group)
@@ -130,8 +151,10 @@ class StructureModel:
             rows = frame.iloc[idx].to_dict("records")
         else:
             # SDV draws a tqdm bar on stderr when constraints are set; front-ends show progress.
-            with quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"), \
-                    contextlib.redirect_stderr(io.StringIO()):
+            with (
+                quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
                 out = model.sample(POOL)
             out = out["seed"] if isinstance(out, dict) else out
             rows = out.to_dict("records")

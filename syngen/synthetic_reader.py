@@ -7,6 +7,7 @@ pipeline's own parser, so the report reads model output exactly as a run does. E
 is a note on the frame (`df.attrs["notes"]`); a file that shares no column with the seed stops
 with one line naming both column lists.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,9 @@ def _matches(columns: list[str], seed_columns: list[str]) -> bool:
 
 def _rename_to_seed(df: pd.DataFrame, seed_columns: list[str]) -> pd.DataFrame:
     by_norm = {norm_name(c): c for c in seed_columns}
-    return df.rename(columns={c: by_norm[norm_name(c)] for c in df.columns
-                              if norm_name(c) in by_norm and c != by_norm[norm_name(c)]})
+    return df.rename(
+        columns={c: by_norm[norm_name(c)] for c in df.columns if norm_name(c) in by_norm and c != by_norm[norm_name(c)]}
+    )
 
 
 def _numbered(path: Path) -> bool:
@@ -76,25 +78,36 @@ def read_synthetic(path: str | Path, seed_columns: list[str], text_columns: list
         shown = f"its columns are {list(df.columns)}" if df is not None else f"it starts '{_first_line(text)}'"
         data_rows = [r for r in parsed.rejects if "not a data row" not in r.reason]
         if data_rows:  # rows were there, none could be read
-            raise DataError(f"{path.name}: none of its {len(data_rows)} row(s) fit the seed's columns (first: "
-                            f"{data_rows[0].reason}: '{data_rows[0].fragment[:60]}'); fix those rows or the header")
+            raise DataError(
+                f"{path.name}: none of its {len(data_rows)} row(s) fit the seed's columns (first: "
+                f"{data_rows[0].reason}: '{data_rows[0].fragment[:60]}'); fix those rows or the header"
+            )
         if df is not None and len(df) and _matches(list(df.columns), seed_columns):
             raise DataError(f"{path.name}: no data rows could be read; give a header row and data rows")
         if df is None and not parsed.rejects:
             raise DataError(f"{path.name}: no data rows could be read ({shown}); give a header row and data rows")
         if df is None:
-            raise DataError(f"{path.name}: no table with the seed's columns found ({shown}; the seed has "
-                            f"{list(seed_columns)})")
-        raise DataError(f"{path.name}: shares no column with the seed ({shown}; the seed has "
-                        f"{list(seed_columns)}); rename the columns or pick the matching seed")
+            raise DataError(
+                f"{path.name}: no table with the seed's columns found ({shown}; the seed has {list(seed_columns)})"
+            )
+        raise DataError(
+            f"{path.name}: shares no column with the seed ({shown}; the seed has "
+            f"{list(seed_columns)}); rename the columns or pick the matching seed"
+        )
     present = [c for c in seed_columns if any(c in r for r in parsed.rows)]
     out = pd.DataFrame([{c: r.get(c) for c in present} for r in parsed.rows], columns=present, dtype=object)
     skipped = Counter(r.reason for r in parsed.rejects)
-    note = (f"read as model output ({parsed.fmt}): {len(out)} row(s)"
-            + (f"; skipped {sum(skipped.values())} fragment(s): "
-               + ", ".join(f"{n} {why}" for why, n in skipped.most_common(3))
-               + f" (first: '{parsed.rejects[0].fragment[:60]}')" if skipped else "")
-            + (f"; {parsed.repaired} row(s) with commas in the text re-joined" if parsed.repaired else ""))
+    note = (
+        f"read as model output ({parsed.fmt}): {len(out)} row(s)"
+        + (
+            f"; skipped {sum(skipped.values())} fragment(s): "
+            + ", ".join(f"{n} {why}" for why, n in skipped.most_common(3))
+            + f" (first: '{parsed.rejects[0].fragment[:60]}')"
+            if skipped
+            else ""
+        )
+        + (f"; {parsed.repaired} row(s) with commas in the text re-joined" if parsed.repaired else "")
+    )
     missing = [c for c in seed_columns if c not in present]
     notes = [note] + ([f"columns not in the file: {', '.join(missing)}"] if missing else [])
     out.attrs["notes"] = notes
@@ -103,6 +116,7 @@ def read_synthetic(path: str | Path, seed_columns: list[str], text_columns: list
 
 def _check_shared(df: pd.DataFrame, seed_columns: list[str], name: str, file_cols: list[str]) -> pd.DataFrame:
     if not set(df.columns) & set(seed_columns):
-        raise DataError(f"{name}: shares no column with the seed (its columns are {file_cols}; the seed has "
-                        f"{list(seed_columns)})")
+        raise DataError(
+            f"{name}: shares no column with the seed (its columns are {file_cols}; the seed has {list(seed_columns)})"
+        )
     return df

@@ -3,6 +3,7 @@ copy gate, the quality report, prompts and the schema, so they never judge diffe
 
 A word: lower case, apostrophes dropped (don't -> dont), any other punctuation a separator.
 str.translate + split run in C: several times faster than a regex over 100k texts."""
+
 from __future__ import annotations
 
 import string
@@ -28,7 +29,7 @@ def shingles(text, n: int = 3) -> set[tuple]:
     w = words(text)
     if len(w) < n:
         return {tuple(w)} if w else set()
-    return {tuple(w[i: i + n]) for i in range(len(w) - n + 1)}
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
 
 
 def has_date(fmt: str | None) -> bool:

@@ -1,6 +1,7 @@
 """The seed's text-vs-label classifier, fitted once per seed and shared by the quality report
 (does synthetic text read like its label?) and the generation gate (reject text that reads as
 another label). Out-of-fold probabilities on the seed give both their yardstick."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -13,9 +14,9 @@ _CACHE: dict[int, "SeedTextClassifier"] = {}
 
 @dataclass
 class SeedTextClassifier:
-    model: object            # fitted sklearn pipeline (TF-IDF word 1-2-grams + logistic regression)
+    model: object  # fitted sklearn pipeline (TF-IDF word 1-2-grams + logistic regression)
     classes: list[str]
-    oof_proba: np.ndarray    # out-of-fold class probabilities of every seed text
+    oof_proba: np.ndarray  # out-of-fold class probabilities of every seed text
     labels: list[str]
 
     @property
@@ -46,11 +47,13 @@ def seed_text_classifier(texts: list[str], labels: list[str]) -> SeedTextClassif
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
     from sklearn.pipeline import make_pipeline
+
     texts, labels = [str(t) for t in texts], [str(x) for x in labels]
     key = hash((tuple(texts), tuple(labels)))
     if key not in _CACHE:  # the seed side is the same for every run of a session: fit it once
-        model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-                              LogisticRegression(max_iter=2000, C=4.0))
+        model = make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=2000, C=4.0)
+        )
         folds = max(2, min(3, min(Counter(labels).values())))
         oof = cross_val_predict(model, texts, labels, cv=folds, method="predict_proba")
         model.fit(texts, labels)
@@ -94,5 +97,7 @@ class LabelGate:
         if wrong <= self.threshold:
             return None
         other = self.clf.classes[int(proba[0].argmax())]
-        return (f"text reads as {self.label}={other}, not {lab} (confidence {wrong:.2f} > {self.threshold:.2f}, "
-                "which only 5% of real seed texts exceed)")
+        return (
+            f"text reads as {self.label}={other}, not {lab} (confidence {wrong:.2f} > {self.threshold:.2f}, "
+            "which only 5% of real seed texts exceed)"
+        )

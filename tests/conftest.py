@@ -13,6 +13,7 @@ from helpers import DRUG_TRAIN, FIXTURES  # noqa: E402
 def drug_seed():
     from syngen.config import RunConfig
     from syngen.pipeline import prepare_seed
+
     return prepare_seed(RunConfig(data=str(DRUG_TRAIN)))
 
 
@@ -27,18 +28,37 @@ def small_seed(tmp_path):
     """A 12-row review table with a label, an ID, a date and a count; path to its CSV."""
     rows = []
     texts = {
-        "positive": ["Worked wonders for my back pain within a week", "Great relief and no side effects at all",
-                     "I sleep through the night again thanks to this", "Best medication my doctor ever gave me"],
-        "negative": ["Terrible headaches from the first dose onward", "Made me dizzy and sick for days",
-                     "Did nothing for my pain and cost a fortune", "Awful rash appeared after two weeks"],
-        "neutral": ["Some relief but the nausea was hard to bear", "It works on some days and not on others",
-                    "Hard to tell if it helps after one month", "Mild effect with mild side effects too"],
+        "positive": [
+            "Worked wonders for my back pain within a week",
+            "Great relief and no side effects at all",
+            "I sleep through the night again thanks to this",
+            "Best medication my doctor ever gave me",
+        ],
+        "negative": [
+            "Terrible headaches from the first dose onward",
+            "Made me dizzy and sick for days",
+            "Did nothing for my pain and cost a fortune",
+            "Awful rash appeared after two weeks",
+        ],
+        "neutral": [
+            "Some relief but the nausea was hard to bear",
+            "It works on some days and not on others",
+            "Hard to tell if it helps after one month",
+            "Mild effect with mild side effects too",
+        ],
     }
     i = 0
     for label, ts in texts.items():
         for t in ts:
-            rows.append({"review_id": str(1000 + 37 * i), "review": t, "rating": label,
-                         "date": f"March {i + 1}, 2015", "usefulCount": str(i * 3)})
+            rows.append(
+                {
+                    "review_id": str(1000 + 37 * i),
+                    "review": t,
+                    "rating": label,
+                    "date": f"March {i + 1}, 2015",
+                    "usefulCount": str(i * 3),
+                }
+            )
             i += 1
     path = tmp_path / "seed.csv"
     pd.DataFrame(rows).to_csv(path, index=False)

@@ -1,4 +1,5 @@
 """Paths shared by the tests (imported as `helpers`; conftest modules are not importable by name)."""
+
 import socket
 from pathlib import Path
 

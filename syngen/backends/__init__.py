@@ -1,4 +1,5 @@
 """Backend registry. Backends are imported lazily: `import syngen` never loads torch."""
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,9 @@ def backend_class(name: str) -> type[Backend]:
     try:
         return getattr(importlib.import_module(module), cls)
     except ImportError as exc:
-        raise BackendError(f"backend '{name}' needs the package '{exc.name}': "
-                           f"pip install -r requirements.txt") from None
+        raise BackendError(
+            f"backend '{name}' needs the package '{exc.name}': pip install -r requirements.txt"
+        ) from None
 
 
 def create_backend(name: str, model: str | None = None, **options) -> Backend:
@@ -40,5 +42,12 @@ def backend_from_config(config, api_key: str | None = None) -> Backend:
     return create_backend(config.backend, config.model, **extra, **config.backend_options)
 
 
-__all__ = ["Backend", "GenerationResult", "Option", "REGISTRY", "backend_class", "backend_from_config",
-           "create_backend"]
+__all__ = [
+    "Backend",
+    "GenerationResult",
+    "Option",
+    "REGISTRY",
+    "backend_class",
+    "backend_from_config",
+    "create_backend",
+]

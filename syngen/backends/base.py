@@ -1,4 +1,5 @@
 """The small protocol every backend follows, and the one result type they all return."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -64,9 +65,9 @@ class GenerationResult:
 class Heartbeat:
     """Work in progress inside one batch."""
 
-    tokens: int          # tokens generated so far in this batch (all sequences)
-    seconds: float       # since the batch started
-    sequences: int       # sequences in the batch
+    tokens: int  # tokens generated so far in this batch (all sequences)
+    seconds: float  # since the batch started
+    sequences: int  # sequences in the batch
 
     @property
     def tokens_per_second(self) -> float:
@@ -80,7 +81,7 @@ class Backend:
     """Base class: subclasses set the class attributes and implement `generate`."""
 
     name: ClassVar[str] = ""
-    kind: ClassVar[str] = "chat"             # "chat" or "completion"
+    kind: ClassVar[str] = "chat"  # "chat" or "completion"
     needs_key: ClassVar[bool] = False
     key_env: ClassVar[str | None] = None
     options: ClassVar[list[Option]] = SAMPLING_OPTIONS
@@ -90,8 +91,7 @@ class Backend:
         known = {o.name: o for o in self.options}
         unknown = set(options) - set(known)
         if unknown:
-            raise ConfigError(f"backend {self.name}: unknown option(s) {sorted(unknown)}; "
-                              f"known: {sorted(known)}")
+            raise ConfigError(f"backend {self.name}: unknown option(s) {sorted(unknown)}; known: {sorted(known)}")
         self.settings = {n: o.coerce(options.get(n)) for n, o in known.items()}
 
     @property

@@ -1,4 +1,5 @@
 """Cohere (v2 chat) via the official `cohere` client; key from COHERE_API_KEY."""
+
 from __future__ import annotations
 
 from ..errors import BackendError, first_line
@@ -28,8 +29,14 @@ class CohereBackend(RemoteBackend):
 
     def _call(self, prompt) -> GenerationResult:
         s = self.settings
-        kw = dict(model=self.model, messages=prompt.messages, temperature=s["temperature"], p=s["top_p"],
-                  max_tokens=s["max_new_tokens"], seed=s["seed"])
+        kw = dict(
+            model=self.model,
+            messages=prompt.messages,
+            temperature=s["temperature"],
+            p=s["top_p"],
+            max_tokens=s["max_new_tokens"],
+            seed=s["seed"],
+        )
         if s["top_k"]:
             kw["k"] = min(s["top_k"], 500)  # Cohere's documented maximum
         r = self.client.chat(**kw)
@@ -37,13 +44,17 @@ class CohereBackend(RemoteBackend):
         text = "".join(getattr(p, "text", "") or "" for p in parts)
         tokens = getattr(getattr(r, "usage", None), "tokens", None)
         finish = str(getattr(r, "finish_reason", "") or "")
-        return GenerationResult(text=text, finish_reason="length" if finish == "MAX_TOKENS" else finish.lower(),
-                                prompt_tokens=int(getattr(tokens, "input_tokens", 0) or 0),
-                                completion_tokens=int(getattr(tokens, "output_tokens", 0) or 0))
+        return GenerationResult(
+            text=text,
+            finish_reason="length" if finish == "MAX_TOKENS" else finish.lower(),
+            prompt_tokens=int(getattr(tokens, "input_tokens", 0) or 0),
+            completion_tokens=int(getattr(tokens, "output_tokens", 0) or 0),
+        )
 
     def _classify(self, exc: Exception) -> Failure:
         import httpx
         from cohere.core.api_error import ApiError
+
         where = self.base_url or "api.cohere.com"
         if isinstance(exc, httpx.TimeoutException):
             return self._timed_out(where)
@@ -57,6 +68,10 @@ class CohereBackend(RemoteBackend):
                 return Failure(f"cohere: model '{self.model}' not found (404)", False, 404)
             body = exc.body if isinstance(exc.body, (str, dict)) else ""
             detail = body.get("message", "") if isinstance(body, dict) else str(body)[:200]
-            return Failure(f"cohere: HTTP {code} from {where}{': ' + detail if detail else ''}",
-                           code in RETRYABLE_STATUS, code, retry_after_seconds(exc.headers))
+            return Failure(
+                f"cohere: HTTP {code} from {where}{': ' + detail if detail else ''}",
+                code in RETRYABLE_STATUS,
+                code,
+                retry_after_seconds(exc.headers),
+            )
         return self._unexpected(where, exc)

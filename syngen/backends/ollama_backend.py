@@ -1,4 +1,5 @@
 """Ollama via the official `ollama` client; host from the option or OLLAMA_HOST."""
+
 from __future__ import annotations
 
 import threading
@@ -16,8 +17,13 @@ class OllamaBackend(RemoteBackend):
     url_env = "OLLAMA_HOST"
     default_url = "http://127.0.0.1:11434"
     options = REMOTE_OPTIONS + [
-        Option("mode", str, "chat", "/api/chat, or /api/generate with raw=true for base models",
-               choices=("chat", "completion")),
+        Option(
+            "mode",
+            str,
+            "chat",
+            "/api/chat, or /api/generate with raw=true for base models",
+            choices=("chat", "completion"),
+        ),
     ]
 
     def _make_client(self):
@@ -31,13 +37,18 @@ class OllamaBackend(RemoteBackend):
 
         def remember(response):
             self._tls.retry_after = response.headers.get("retry-after")
-        return ollama.Client(host=self.base_url, timeout=self.settings["timeout"],
-                             event_hooks={"response": [remember]})
+
+        return ollama.Client(host=self.base_url, timeout=self.settings["timeout"], event_hooks={"response": [remember]})
 
     def _options(self) -> dict:
         s = self.settings
-        return {"temperature": s["temperature"], "top_p": s["top_p"], "top_k": s["top_k"],
-                "num_predict": s["max_new_tokens"], "seed": s["seed"]}
+        return {
+            "temperature": s["temperature"],
+            "top_p": s["top_p"],
+            "top_k": s["top_k"],
+            "num_predict": s["max_new_tokens"],
+            "seed": s["seed"],
+        }
 
     def _call(self, prompt) -> GenerationResult:
         if self.kind == "completion":
@@ -46,8 +57,12 @@ class OllamaBackend(RemoteBackend):
         else:
             r = self.client.chat(model=self.model, messages=prompt.messages, options=self._options())
             text = r.message.content or ""
-        return GenerationResult(text=text, finish_reason=r.done_reason or "",
-                                prompt_tokens=r.prompt_eval_count or 0, completion_tokens=r.eval_count or 0)
+        return GenerationResult(
+            text=text,
+            finish_reason=r.done_reason or "",
+            prompt_tokens=r.prompt_eval_count or 0,
+            completion_tokens=r.eval_count or 0,
+        )
 
     def list_models(self) -> list[str]:
         """Installed model names (for the app's model picker)."""
@@ -59,6 +74,7 @@ class OllamaBackend(RemoteBackend):
     def _classify(self, exc: Exception) -> Failure:
         import httpx
         import ollama
+
         if isinstance(exc, httpx.TimeoutException):
             return self._timed_out(self.base_url)
         if isinstance(exc, (ConnectionError, httpx.TransportError)):
@@ -66,8 +82,9 @@ class OllamaBackend(RemoteBackend):
         if isinstance(exc, ollama.ResponseError):
             code = exc.status_code
             if code == 404 or "not found" in str(exc.error).lower():
-                return Failure(f"ollama: model '{self.model}' is not installed; run `ollama pull {self.model}`",
-                               False, code)
+                return Failure(
+                    f"ollama: model '{self.model}' is not installed; run `ollama pull {self.model}`", False, code
+                )
             after = retry_after_seconds({"retry-after": getattr(getattr(self, "_tls", None), "retry_after", None)})
             return Failure(f"ollama: HTTP {code}: {exc.error}", code in RETRYABLE_STATUS, code, after)
         return self._unexpected(self.base_url, exc)

@@ -6,6 +6,7 @@ prompts of a batch concurrently, retries what is worth retrying with exponential
 jitter (honouring Retry-After), and opens a circuit after repeated failures so a dead server
 stops the run with one clear message instead of stalling it.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,19 +62,20 @@ class RemoteBackend(Backend):
 
     options = REMOTE_OPTIONS
     default_model = ""
-    url_env: str | None = None       # environment variable naming the server, if the service has one
-    default_url: str | None = None   # where the server usually is (None: the client library's default)
+    url_env: str | None = None  # environment variable naming the server, if the service has one
+    default_url: str | None = None  # where the server usually is (None: the client library's default)
 
-    def __init__(self, model: str | None = None, api_key: str | None = None, base_url: str | None = None,
-                 **options):
+    def __init__(self, model: str | None = None, api_key: str | None = None, base_url: str | None = None, **options):
         super().__init__(model=model or self.default_model, **options)
         self.base_url = base_url or (os.environ.get(self.url_env) if self.url_env else None) or self.default_url
         if self.settings.get("mode") == "completion":  # backends that can also send raw prompts
             self.kind = "completion"
         self._api_key = api_key or (os.environ.get(self.key_env) if self.key_env else None)
         if self.needs_key and not self._api_key:
-            raise BackendError(f"backend {self.name} needs an API key: set {self.key_env} in the "
-                               "environment (or st.secrets for the app)")
+            raise BackendError(
+                f"backend {self.name} needs an API key: set {self.key_env} in the "
+                "environment (or st.secrets for the app)"
+            )
         self._lock = threading.Lock()
         self._consecutive_failures = 0
         self._client = None
@@ -108,17 +110,19 @@ class RemoteBackend(Backend):
         return Failure(f"{self.name}: cannot connect to {where}; {hint}", True)
 
     def _unexpected(self, where: str, exc: Exception) -> Failure:
-        return Failure(f"{self.name}: unexpected response from {where} ({type(exc).__name__}: {first_line(exc)})",
-                       False)
+        return Failure(
+            f"{self.name}: unexpected response from {where} ({type(exc).__name__}: {first_line(exc)})", False
+        )
 
-    precheck_hint = ""        # what to do when the server does not answer (e.g. "start it with ollama serve")
-    public_url = ""           # where the client library goes when no base URL is set
+    precheck_hint = ""  # what to do when the server does not answer (e.g. "start it with ollama serve")
+    public_url = ""  # where the client library goes when no base URL is set
 
     def precheck(self) -> None:
         """Open a TCP connection to the server (2 s at most): a dead server fails the run in
         seconds with one line, instead of after a minute of retries."""
         import socket
         from urllib.parse import urlparse
+
         url = self.base_url or self.public_url
         if not url:
             return
@@ -128,9 +132,14 @@ class RemoteBackend(Backend):
             with socket.create_connection((u.hostname or "127.0.0.1", port), timeout=2.0):
                 pass
         except OSError as exc:
-            why = "connection refused" if isinstance(exc, ConnectionRefusedError) else \
-                ("no answer within 2 s" if isinstance(exc, TimeoutError) else first_line(exc))
-            raise BackendError(f"{self.name}: cannot reach {url} ({why}){'; ' + self.precheck_hint if self.precheck_hint else ''}") from None
+            why = (
+                "connection refused"
+                if isinstance(exc, ConnectionRefusedError)
+                else ("no answer within 2 s" if isinstance(exc, TimeoutError) else first_line(exc))
+            )
+            raise BackendError(
+                f"{self.name}: cannot reach {url} ({why}){'; ' + self.precheck_hint if self.precheck_hint else ''}"
+            ) from None
 
     def circuit_open(self) -> bool:
         return self._consecutive_failures >= self.settings["circuit_after"]
@@ -164,8 +173,10 @@ class RemoteBackend(Backend):
         attempt = 0
         while True:
             if self.circuit_open():
-                return GenerationResult(error=f"{self.name}: stopped after {self._consecutive_failures} "
-                                              "failed requests in a row (circuit open)")
+                return GenerationResult(
+                    error=f"{self.name}: stopped after {self._consecutive_failures} "
+                    "failed requests in a row (circuit open)"
+                )
             if self.cancel_event is not None and self.cancel_event.is_set():
                 return GenerationResult(error="cancelled")
             t = time.perf_counter()
@@ -182,11 +193,16 @@ class RemoteBackend(Backend):
                 with self._lock:
                     self._consecutive_failures += 1
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
-                return GenerationResult(error=redact(fail.message, self._api_key) + tries,
-                                        latency_s=time.perf_counter() - t,
-                                        meta={"status": fail.status, "attempts": attempt + 1})
-            delay = fail.retry_after if fail.retry_after is not None else \
-                s["backoff"] * (2 ** attempt) * (0.5 + random.random())
+                return GenerationResult(
+                    error=redact(fail.message, self._api_key) + tries,
+                    latency_s=time.perf_counter() - t,
+                    meta={"status": fail.status, "attempts": attempt + 1},
+                )
+            delay = (
+                fail.retry_after
+                if fail.retry_after is not None
+                else s["backoff"] * (2**attempt) * (0.5 + random.random())
+            )
             attempt += 1
             self._sleep(delay)
 

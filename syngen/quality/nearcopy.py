@@ -6,6 +6,7 @@ are computed in chunks, LSH bands propose candidate pairs, and each candidate's 
 similarity is then computed exactly from the two shingle sets, so a
 flagged pair is never an estimate (a missed pair is possible, at about 1.5% for J = 0.8).
 """
+
 from __future__ import annotations
 
 from itertools import chain
@@ -15,9 +16,7 @@ import pandas as pd
 
 from ..text import words
 
-BANDS, ROWS = 8, 4           # 32 hashes; P(candidate | J=0.8) = 1 - (1 - 0.8**4)**8 = 0.985
-
-
+BANDS, ROWS = 8, 4  # 32 hashes; P(candidate | J=0.8) = 1 - (1 - 0.8**4)**8 = 0.985
 
 
 class Shingles:
@@ -33,8 +32,11 @@ class Shingles:
         pos = np.repeat(starts, n_grams) + offset
         k = np.uint64(1_000_003)
         # three word codes packed into one integer: exact below 2M distinct words, a hash above
-        self.grams = (codes[pos] << np.uint64(42)) | (codes[pos + 1] << np.uint64(21)) | codes[pos + 2] \
-            if not codes.size or codes.max() < 1 << 21 else codes[pos] * k * k + codes[pos + 1] * k + codes[pos + 2]
+        self.grams = (
+            (codes[pos] << np.uint64(42)) | (codes[pos + 1] << np.uint64(21)) | codes[pos + 2]
+            if not codes.size or codes.max() < 1 << 21
+            else codes[pos] * k * k + codes[pos + 1] * k + codes[pos + 2]
+        )
         self.indptr = np.concatenate([[0], np.cumsum(n_grams)])
         self.words = lens
 
@@ -42,7 +44,7 @@ class Shingles:
         return len(self.words)
 
     def set_of(self, i: int) -> set:
-        return set(self.grams[self.indptr[i]:self.indptr[i + 1]].tolist())
+        return set(self.grams[self.indptr[i] : self.indptr[i + 1]].tolist())
 
 
 def minhash(sh: Shingles, n_hash: int = BANDS * ROWS, seed: int = 7, chunk: int = 1_000_000) -> np.ndarray:
@@ -64,7 +66,7 @@ def minhash(sh: Shingles, n_hash: int = BANDS * ROWS, seed: int = 7, chunk: int 
         if hi > lo:
             h = mix[lo:hi, None] * a + b
             starts = indptr[row:end] - lo
-            nonempty = np.diff(indptr[row:end + 1]) > 0
+            nonempty = np.diff(indptr[row : end + 1]) > 0
             sig[row:end][nonempty] = np.minimum.reduceat(h, starts[nonempty], axis=0)
         row = end
     return sig
@@ -77,13 +79,13 @@ def candidate_pairs(sig: np.ndarray, usable: np.ndarray) -> np.ndarray:
     if len(idx) < 2:
         return np.empty((0, 2), dtype=np.int64)
     for band in range(BANDS):
-        part = np.ascontiguousarray(sig[idx, band * ROWS:(band + 1) * ROWS])
+        part = np.ascontiguousarray(sig[idx, band * ROWS : (band + 1) * ROWS])
         keys = part.view(np.dtype((np.void, part.dtype.itemsize * ROWS))).ravel()
         order = np.argsort(keys, kind="stable")
         sk = keys[order]
         starts = np.r_[True, sk[1:] != sk[:-1]]
         group = np.cumsum(starts) - 1
-        first = order[np.flatnonzero(starts)][group]   # each member's bucket head (smallest index)
+        first = order[np.flatnonzero(starts)][group]  # each member's bucket head (smallest index)
         member = order
         keep = first != member
         pairs.append(np.stack([idx[first[keep]], idx[member[keep]]], axis=1))
@@ -102,6 +104,7 @@ def jaccard(sh: Shingles, pairs: np.ndarray) -> np.ndarray:
         if i not in cache:
             cache[i] = sh.set_of(i)
         return cache[i]
+
     out = np.empty(len(pairs))
     for k, (i, j) in enumerate(pairs.tolist()):
         a, b = get(i), get(j)
@@ -126,10 +129,10 @@ def near_copies(seed_texts: list[str], synth_texts: list[str], threshold: float 
     best_sim = np.zeros(len(synth_texts))
     dup = np.zeros(len(synth_texts), dtype=bool)
     for (i, j), s in zip(pairs.tolist(), sims.tolist()):
-        if i < n_seed <= j:                      # seed row i, synthetic row j
+        if i < n_seed <= j:  # seed row i, synthetic row j
             k = j - n_seed
             if s > best_sim[k]:
                 best_seed[k], best_sim[k] = i, s
-        elif i >= n_seed:                        # two synthetic rows: the later one is the duplicate
+        elif i >= n_seed:  # two synthetic rows: the later one is the duplicate
             dup[j - n_seed] = True
     return best_seed, best_sim, dup

@@ -1,5 +1,6 @@
 """Plot builders: plotly figures of seed vs synthetic per column (returned, never shown),
 and the standalone HTML report."""
+
 from __future__ import annotations
 
 import html
@@ -9,8 +10,8 @@ from datetime import datetime
 
 import plotly.graph_objects as go
 
-from ..text import has_date
 from ..schema import Role
+from ..text import has_date
 from . import metrics as m
 
 SEED, SYNTH = "#4C78A8", "#F58518"
@@ -20,41 +21,86 @@ def _bars(title: str, seed_counts: Counter, synth_counts: Counter, top: int = 20
     """Shares of the most frequent values, chosen from both sides: with a high-cardinality
     column (drug names) the seed's top values alone would hide every synthetic value."""
     ns, ng = max(1, sum(seed_counts.values())), max(1, sum(synth_counts.values()))
-    keys = list(dict.fromkeys([k for k, _ in seed_counts.most_common(top // 2)] +
-                              [k for k, _ in synth_counts.most_common(top // 2)]))
-    fig = go.Figure([go.Bar(name="seed", x=[str(k) for k in keys], y=[seed_counts[k] / ns for k in keys], marker_color=SEED),
-                     go.Bar(name="synthetic", x=[str(k) for k in keys], y=[synth_counts[k] / ng for k in keys],
-                            marker_color=SYNTH)])
-    fig.update_layout(title=title, barmode="group", yaxis_title="share of rows", height=340,
-                      margin=dict(l=40, r=10, t=50, b=40))
+    keys = list(
+        dict.fromkeys(
+            [k for k, _ in seed_counts.most_common(top // 2)] + [k for k, _ in synth_counts.most_common(top // 2)]
+        )
+    )
+    fig = go.Figure(
+        [
+            go.Bar(name="seed", x=[str(k) for k in keys], y=[seed_counts[k] / ns for k in keys], marker_color=SEED),
+            go.Bar(
+                name="synthetic", x=[str(k) for k in keys], y=[synth_counts[k] / ng for k in keys], marker_color=SYNTH
+            ),
+        ]
+    )
+    fig.update_layout(
+        title=title, barmode="group", yaxis_title="share of rows", height=340, margin=dict(l=40, r=10, t=50, b=40)
+    )
     return fig
 
 
 def _hist(title: str, seed_vals, synth_vals, xlabel: str) -> go.Figure:
     """Seed and synthetic over the same bins (bingroup), so the bars compare like for like."""
-    fig = go.Figure([go.Histogram(x=list(seed_vals), name="seed", histnorm="probability", opacity=0.6,
-                                  marker_color=SEED, bingroup=1, nbinsx=30),
-                     go.Histogram(x=list(synth_vals), name="synthetic", histnorm="probability", opacity=0.6,
-                                  marker_color=SYNTH, bingroup=1, nbinsx=30)])
-    fig.update_layout(title=title, barmode="overlay", xaxis_title=xlabel, yaxis_title="share of rows",
-                      height=340, margin=dict(l=40, r=10, t=50, b=40))
+    fig = go.Figure(
+        [
+            go.Histogram(
+                x=list(seed_vals),
+                name="seed",
+                histnorm="probability",
+                opacity=0.6,
+                marker_color=SEED,
+                bingroup=1,
+                nbinsx=30,
+            ),
+            go.Histogram(
+                x=list(synth_vals),
+                name="synthetic",
+                histnorm="probability",
+                opacity=0.6,
+                marker_color=SYNTH,
+                bingroup=1,
+                nbinsx=30,
+            ),
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        barmode="overlay",
+        xaxis_title=xlabel,
+        yaxis_title="share of rows",
+        height=340,
+        margin=dict(l=40, r=10, t=50, b=40),
+    )
     return fig
 
 
 def _id_figure(title: str, spec, seed_vals, synth_vals) -> go.Figure:
     """Identifiers have no meaningful frequencies: pattern conformity, uniqueness and (for
     synthetic values) freshness, as shares of rows."""
+
     def shares(vals, other):
         vals = m._clean(vals)
         n = max(1, len(vals))
         pattern = sum(bool(spec.id_pattern and spec.id_pattern.matches(v)) for v in vals) / n
         return [pattern, len(set(vals)) / n, sum(v not in other for v in vals) / n]
+
     cats = ["matches the ID pattern", "distinct / rows", "not a seed ID"]
     seed_set = set(m._clean(seed_vals))
-    fig = go.Figure([go.Bar(name="seed", x=cats[:2], y=shares(seed_vals, set())[:2], marker_color=SEED),
-                     go.Bar(name="synthetic", x=cats, y=shares(synth_vals, seed_set), marker_color=SYNTH)])
-    fig.update_layout(title=title, barmode="group", yaxis_title="share of rows", yaxis_range=[0, 1.05],
-                      height=340, margin=dict(l=40, r=10, t=50, b=40))
+    fig = go.Figure(
+        [
+            go.Bar(name="seed", x=cats[:2], y=shares(seed_vals, set())[:2], marker_color=SEED),
+            go.Bar(name="synthetic", x=cats, y=shares(synth_vals, seed_set), marker_color=SYNTH),
+        ]
+    )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        yaxis_title="share of rows",
+        yaxis_range=[0, 1.05],
+        height=340,
+        margin=dict(l=40, r=10, t=50, b=40),
+    )
     return fig
 
 
@@ -82,8 +128,12 @@ def column_figures(report) -> dict[str, go.Figure]:
         elif spec.role in (Role.NUMERIC, Role.COUNT):
             figs[c] = _hist(f"{c}: distribution", m.to_numbers(s), m.to_numbers(g), c)
         elif spec.role == Role.TEXT:
-            figs[c] = _hist(f"{c}: length in words", [len(m.words(t)) for t in m._clean(s)],
-                            [len(m.words(t)) for t in m._clean(g)], "words")
+            figs[c] = _hist(
+                f"{c}: length in words",
+                [len(m.words(t)) for t in m._clean(s)],
+                [len(m.words(t)) for t in m._clean(g)],
+                "words",
+            )
         elif spec.role == Role.TIMESTAMP and has_date(spec.fmt):
             figs[c] = _bars(f"{c}: rows per year", _years(s, spec.fmt), _years(g, spec.fmt))
         elif spec.role == Role.ID:
@@ -107,9 +157,10 @@ def report_html(report) -> str:
         f"<tr class='{r['verdict']}'><td>{html.escape(r['metric'])}</td><td>{html.escape(r['column'])}</td>"
         f"<td>{_fmt(r['value'])}</td><td>{html.escape(r['goal'])}</td><td>{_fmt(r['score'])}</td>"
         f"<td>{r['verdict']}</td><td>{html.escape(r['detail'])}</td></tr>"
-        for r in report.table().to_dict("records"))
+        for r in report.table().to_dict("records")
+    )
     plots = []
-    for i, (name, fig) in enumerate(figs.items()):
+    for i, (_name, fig) in enumerate(figs.items()):
         plots.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>syngen quality report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;font-size:13px}}

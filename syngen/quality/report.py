@@ -3,6 +3,7 @@
 `build_report(seed, synthetic)` works on any two tables with shared columns; roles come from
 the seed (`syngen.schema`). Plots are built on request (`figures()`), never shown here.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,9 @@ from .nearcopy import near_copies
 from .pairs import pair_metrics, shape_metrics
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
-SMALL_SAMPLE = 30    # below this many synthetic rows the report warns that scores are noisy
+SMALL_SAMPLE = 30  # below this many synthetic rows the report warns that scores are noisy
 NEAR_SAMPLE = 20_000  # near-copy search above this many synthetic rows: a seeded sample
-EXACT_UP_TO = 5_000   # up to this many rows, near copies of seed rows use the gate's exact index
+EXACT_UP_TO = 5_000  # up to this many rows, near copies of seed rows use the gate's exact index
 
 
 @dataclass
@@ -36,24 +37,28 @@ class QualityReport:
     seed: pd.DataFrame
     synthetic: pd.DataFrame
     parts: dict[str, float] = field(default_factory=dict)
-    copies: pd.DataFrame | None = None   # flagged synthetic rows with their closest seed row
+    copies: pd.DataFrame | None = None  # flagged synthetic rows with their closest seed row
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per metric family (bench/)
-    about: dict = field(default_factory=dict)   # run id, style, backend, model, rows, time
+    about: dict = field(default_factory=dict)  # run id, style, backend, model, rows, time
 
     def summary(self, top: int = 5) -> list[str]:
         """The top issues in plain language, worst first (what a reader should look at)."""
         out = []
         n = len(self.synthetic)
         if n < SMALL_SAMPLE:
-            out.append(f"Only {n} synthetic rows: every score here is noisy below {SMALL_SAMPLE} rows; "
-                       "generate more before trusting them.")
+            out.append(
+                f"Only {n} synthetic rows: every score here is noisy below {SMALL_SAMPLE} rows; "
+                "generate more before trusting them."
+            )
         t = self.table()
         bad = t[t["verdict"].isin(["poor", "fair"])].sort_values("score", na_position="last")
         for r in bad.head(top).to_dict("records"):
             where = f" in {r['column']}" if r["column"] else ""
             detail = f"; {r['detail']}" if r["detail"] else ""
-            out.append(f"{r['metric'][:1].upper()}{r['metric'][1:]}{where} is {r['verdict']} ({_num(r['value'])}{detail}).")
+            out.append(
+                f"{r['metric'][:1].upper()}{r['metric'][1:]}{where} is {r['verdict']} ({_num(r['value'])}{detail})."
+            )
         if not out:
             out.append("No metric is judged fair or poor.")
         return out
@@ -64,8 +69,20 @@ class QualityReport:
         return float(np.mean(vals)) if vals else float("nan")
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"metric": x.name, "column": x.column, "value": x.value, "goal": x.goal,
-                              "score": x.score, "verdict": x.verdict, "detail": x.detail} for x in self.metrics])
+        return pd.DataFrame(
+            [
+                {
+                    "metric": x.name,
+                    "column": x.column,
+                    "value": x.value,
+                    "goal": x.goal,
+                    "score": x.score,
+                    "verdict": x.verdict,
+                    "detail": x.detail,
+                }
+                for x in self.metrics
+            ]
+        )
 
     def find(self, name: str, column: str = "") -> Metric:
         for x in self.metrics:
@@ -76,21 +93,29 @@ class QualityReport:
     def to_dict(self) -> dict:
         def clean(v):
             return None if isinstance(v, float) and math.isnan(v) else v
-        return {"overall": clean(self.overall), "parts": {k: clean(v) for k, v in self.parts.items()},
-                "about": self.about, "summary": self.summary(), "notes": self.notes,
-                "rows": {"seed": len(self.seed), "synthetic": len(self.synthetic)},
-                "metrics": [{k: clean(v) for k, v in r.items()} for r in self.table().to_dict("records")],
-                "copies": [] if self.copies is None else self.copies.to_dict("records")}
+
+        return {
+            "overall": clean(self.overall),
+            "parts": {k: clean(v) for k, v in self.parts.items()},
+            "about": self.about,
+            "summary": self.summary(),
+            "notes": self.notes,
+            "rows": {"seed": len(self.seed), "synthetic": len(self.synthetic)},
+            "metrics": [{k: clean(v) for k, v in r.items()} for r in self.table().to_dict("records")],
+            "copies": [] if self.copies is None else self.copies.to_dict("records"),
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     def figures(self) -> dict:
         from .plots import column_figures
+
         return column_figures(self)
 
     def to_html(self) -> str:
         from .plots import report_html
+
         return report_html(self)
 
 
@@ -123,7 +148,7 @@ def column_metrics(spec, seed: pd.DataFrame, synth: pd.DataFrame, rng: random.Ra
     if r == Role.TEXT:
         return m.text_metrics(col, _sample(s, rng), _sample(g, rng))
     new_vocab = m.categorical_metrics(col, s, g)[1]  # short text: how much is new vocabulary
-    new_vocab.goal, new_vocab.score = "info", m.NAN   # novel names are fine: informational only
+    new_vocab.goal, new_vocab.score = "info", m.NAN  # novel names are fine: informational only
     return [new_vocab]
 
 
@@ -150,9 +175,15 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
     if not n:
         return [nan_metric("exact copies of seed rows", "", "0", "no synthetic rows")], None
     if not content:
-        return [nan_metric(name, "", "0", "the synthetic table shares no content column with the seed")
-                for name in ("exact copies of seed rows", "near copies of seed rows",
-                             "exact duplicates within synthetic", "near duplicates within synthetic")], None
+        return [
+            nan_metric(name, "", "0", "the synthetic table shares no content column with the seed")
+            for name in (
+                "exact copies of seed rows",
+                "near copies of seed rows",
+                "exact duplicates within synthetic",
+                "near duplicates within synthetic",
+            )
+        ], None
 
     cache: dict = {}
 
@@ -167,6 +198,7 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
     def joined(df):
         cols = [column(df, c) for c in texts]
         return [" ".join(parts) for parts in zip(*cols)]
+
     seed_keys = {k: i for i, k in enumerate(keys(seed))}
     synth_keys = keys(synth)
     # Near-copy search is the costly part: above NEAR_SAMPLE rows it runs on a seeded sample and
@@ -194,8 +226,14 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
             flagged.append({"synthetic_row": j, "seed_row": seed_keys[k], "similarity": 1.0, "kind": "exact copy"})
         elif best.get(j, -1) >= 0:
             near += 1
-            flagged.append({"synthetic_row": j, "seed_row": int(best[j]), "similarity": round(float(sim[j]), 3),
-                            "kind": "near copy"})
+            flagged.append(
+                {
+                    "synthetic_row": j,
+                    "seed_row": int(best[j]),
+                    "similarity": round(float(sim[j]), 3),
+                    "kind": "near copy",
+                }
+            )
         if k in seen:
             dup += 1
         seen.add(k)
@@ -205,11 +243,23 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
     est = f" (estimated from a {m:,}-row sample)" if m < n else ""
     out = [
         Metric("exact copies of seed rows", "", exact / n, "0", score=1 - exact / n, detail=f"{exact} rows"),
-        Metric("near copies of seed rows", "", near_share, "0", score=1 - near_share,
-               detail=f"{near} rows share >= {threshold:.0%} of their word 3-grams with a seed row{est}"),
+        Metric(
+            "near copies of seed rows",
+            "",
+            near_share,
+            "0",
+            score=1 - near_share,
+            detail=f"{near} rows share >= {threshold:.0%} of their word 3-grams with a seed row{est}",
+        ),
         Metric("exact duplicates within synthetic", "", dup / n, "0", score=1 - dup / n, detail=f"{dup} rows"),
-        Metric("near duplicates within synthetic", "", near_dup_share, "0", score=1 - near_dup_share,
-               detail=f"{round(near_dup_share * n)} rows{est}"),
+        Metric(
+            "near duplicates within synthetic",
+            "",
+            near_dup_share,
+            "0",
+            score=1 - near_dup_share,
+            detail=f"{round(near_dup_share * n)} rows{est}",
+        ),
     ]
     return out, pd.DataFrame(flagged, columns=["synthetic_row", "seed_row", "similarity", "kind"])
 
@@ -226,15 +276,32 @@ def _exact_dups(keys: list, sample: list[int]) -> int:
 def run_metrics(account=None, requested: int | None = None, delivered: int = 0) -> list[Metric]:
     out = []
     if requested:
-        out.append(Metric("rows delivered / requested", "", delivered / requested, "1", 0, 1,
-                          score=min(1.0, delivered / requested), detail=f"{delivered} of {requested}"))
+        out.append(
+            Metric(
+                "rows delivered / requested",
+                "",
+                delivered / requested,
+                "1",
+                0,
+                1,
+                score=min(1.0, delivered / requested),
+                detail=f"{delivered} of {requested}",
+            )
+        )
     if account is not None:  # a RunAccount, or its dict as a run folder keeps it
         get = account.get if isinstance(account, dict) else lambda k, d=None: getattr(account, k, d)
         rejected = sum((get("rejected") or {}).values())
         accepted, total = get("accepted", 0), get("parsed", 0) + rejected
         if total:
-            out.append(Metric("share of model output accepted", "", accepted / total, "max",
-                              detail=f"{accepted} accepted, {rejected} fragments rejected"))
+            out.append(
+                Metric(
+                    "share of model output accepted",
+                    "",
+                    accepted / total,
+                    "max",
+                    detail=f"{accepted} accepted, {rejected} fragments rejected",
+                )
+            )
     return out
 
 
@@ -249,9 +316,16 @@ def align_columns(seed: pd.DataFrame, synth: pd.DataFrame) -> tuple[pd.DataFrame
     return synth.rename(columns=renamed), [note]
 
 
-def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None = None,
-                 account=None, requested: int | None = None, seed_rng: int = 0,
-                 delivered: int | None = None, about: dict | None = None) -> QualityReport:
+def build_report(
+    seed: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema | None = None,
+    account=None,
+    requested: int | None = None,
+    seed_rng: int = 0,
+    delivered: int | None = None,
+    about: dict | None = None,
+) -> QualityReport:
     """Compare a synthetic table with its seed, column by column and as a whole. `delivered`:
     rows the run produced (a user's review may have removed some since: curation is not a
     shortfall); `about`: run id, style, backend, model, time, shown at the top of the report."""
@@ -266,6 +340,7 @@ def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | N
         out = fn(*args)
         timings[key] = timings.get(key, 0.0) + time.perf_counter() - t
         return out
+
     for spec in schema.columns:
         cols += timed(f"{spec.role.value} metrics", column_metrics, spec, seed, synthetic, rng)
     cols += timed("consistency", _consistency, schema, synthetic)
@@ -292,8 +367,13 @@ def build_report(seed: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | N
     def mean_score(ms):
         vals = [x.score for x in ms if not math.isnan(x.score)]
         return float(np.mean(vals)) if vals else float("nan")
-    report.parts = {"column fidelity": mean_score(cols), "privacy and novelty": mean_score(copies[:2]),
-                    "diversity": mean_score(copies[2:] + [x for x in cols if x.name in (
-                        "distinct-2 ratio to seed", "repeated-opening share")]),
-                    "delivery": mean_score(runm)}
+
+    report.parts = {
+        "column fidelity": mean_score(cols),
+        "privacy and novelty": mean_score(copies[:2]),
+        "diversity": mean_score(
+            copies[2:] + [x for x in cols if x.name in ("distinct-2 ratio to seed", "repeated-opening share")]
+        ),
+        "delivery": mean_score(runm),
+    }
     return report

@@ -1,4 +1,5 @@
 """Backend choice and typed options, rendered from each backend's Option list."""
+
 from __future__ import annotations
 
 import os
@@ -9,10 +10,18 @@ from ..backends import REGISTRY, backend_class, backend_from_config
 from ..errors import SyngenError
 from ..prompts import Prompt
 
-CHOICES = {"hf": "Embedded (Gemma 3 270M, offline)", "ollama": "Ollama", "cohere": "Cohere",
-           "openai": "OpenAI or compatible server"}
-DEFAULT_MODELS = {"hf": "gemma3-270m", "ollama": "llama3.2", "cohere": "command-r-plus-08-2024",
-                  "openai": "gpt-4o-mini"}
+CHOICES = {
+    "hf": "Embedded (Gemma 3 270M, offline)",
+    "ollama": "Ollama",
+    "cohere": "Cohere",
+    "openai": "OpenAI or compatible server",
+}
+DEFAULT_MODELS = {
+    "hf": "gemma3-270m",
+    "ollama": "llama3.2",
+    "cohere": "command-r-plus-08-2024",
+    "openai": "gpt-4o-mini",
+}
 # Options that the Generate page sets (batch) or that only tests need.
 HIDDEN = {"seed", "cache", "dtype"}
 
@@ -42,11 +51,15 @@ def option_widgets(name: str, current: dict) -> dict:
         elif o.type is bool:
             out[o.name] = col.checkbox(o.name, bool(value), key=key, help=o.help)
         elif o.type is int:
-            out[o.name] = int(col.number_input(o.name, int(o.minimum or 0), int(o.maximum or 10**6), int(value),
-                                               key=key, help=o.help))
+            out[o.name] = int(
+                col.number_input(o.name, int(o.minimum or 0), int(o.maximum or 10**6), int(value), key=key, help=o.help)
+            )
         else:
-            out[o.name] = float(col.number_input(o.name, float(o.minimum or 0), float(o.maximum or 1e6),
-                                                 float(value), key=key, help=o.help))
+            out[o.name] = float(
+                col.number_input(
+                    o.name, float(o.minimum or 0), float(o.maximum or 1e6), float(value), key=key, help=o.help
+                )
+            )
     return out
 
 
@@ -62,6 +75,7 @@ def test_connection(config, api_key: str | None) -> tuple[bool, str]:
     """Reach the server (seconds), load the model if it is in-process, send one tiny prompt;
     reports load and generation time separately."""
     import time
+
     try:
         backend = backend_from_config(config, api_key)
         backend.precheck()
@@ -73,8 +87,14 @@ def test_connection(config, api_key: str | None) -> tuple[bool, str]:
             t = time.perf_counter()
             backend.load()
             load = f"model loaded in {time.perf_counter() - t:.1f}s ({backend.load_source or 'already in memory'}); "
-        probe = Prompt(messages=[{"role": "user", "content": "Say OK."}], completion="a,b\n1,2\n", prefill="",
-                       columns=["a", "b"], exemplars=[], rows=1)
+        probe = Prompt(
+            messages=[{"role": "user", "content": "Say OK."}],
+            completion="a,b\n1,2\n",
+            prefill="",
+            columns=["a", "b"],
+            exemplars=[],
+            rows=1,
+        )
         t = time.perf_counter()
         res = backend.generate([probe])[0]
         gen = time.perf_counter() - t
@@ -82,9 +102,10 @@ def test_connection(config, api_key: str | None) -> tuple[bool, str]:
         return False, str(exc)
     if res.error:
         return False, res.error
-    return True, (f"{display_name(config.backend, backend.model_label)}: {load}answered {res.completion_tokens} "
-                  f"tokens in {gen:.1f}s")
+    return True, (
+        f"{display_name(config.backend, backend.model_label)}: {load}answered {res.completion_tokens} "
+        f"tokens in {gen:.1f}s"
+    )
 
 
-__all__ = ["CHOICES", "DEFAULT_MODELS", "REGISTRY", "display_name", "option_widgets", "secret_key",
-           "test_connection"]
+__all__ = ["CHOICES", "DEFAULT_MODELS", "REGISTRY", "display_name", "option_widgets", "secret_key", "test_connection"]

@@ -1,4 +1,5 @@
 """The opening every page shares: state, seed, title, and (for result pages) a run picker."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -28,7 +29,12 @@ def pick_run(state: AppState, key: str, empty: str, min_rows: int = 1) -> RunRec
         st.info(empty)
         st.stop()
     by_id = {r.run_id: r for r in runs[::-1]}
-    chosen = st.selectbox("Run", list(by_id), key=key,
-                          format_func=lambda i: f"{by_id[i].name} · {by_id[i].config.style} · "
-                                                f"{by_id[i].info.rows} rows · {by_id[i].status} · {i}")
+    chosen = st.selectbox(
+        "Run",
+        list(by_id),
+        key=key,
+        format_func=lambda i: (
+            f"{by_id[i].name} · {by_id[i].config.style} · {by_id[i].info.rows} rows · {by_id[i].status} · {i}"
+        ),
+    )
     return by_id[chosen]

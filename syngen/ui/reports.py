@@ -1,4 +1,5 @@
 """Quality reports for runs, built once per run and kept in its record."""
+
 from __future__ import annotations
 
 import time
@@ -11,25 +12,49 @@ from .state import AppState, RunRecord
 def about(run: RunRecord) -> dict:
     """What the report says about the run it judges."""
     cfg = run.config
-    return {"name": run.name, "run_id": run.run_id, "style": cfg.style, "plan": cfg.plan,
-            "backend": display_name(cfg.backend, cfg.model), "k": cfg.k, "rows": run.info.rows,
-            "requested": cfg.num_samples, "status": run.status,
-            "generated": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.info.started)) if run.info.started else ""}
+    return {
+        "name": run.name,
+        "run_id": run.run_id,
+        "style": cfg.style,
+        "plan": cfg.plan,
+        "backend": display_name(cfg.backend, cfg.model),
+        "k": cfg.k,
+        "rows": run.info.rows,
+        "requested": cfg.num_samples,
+        "status": run.status,
+        "generated": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.info.started)) if run.info.started else "",
+    }
 
 
 def report_for(state: AppState, run: RunRecord):
     if run.report is None and state.seed is not None:
-        run.report = build_report(state.seed.df, run.rows, state.seed.schema, account=run.account,
-                                  requested=run.config.num_samples, delivered=run.delivered, about=about(run))
+        run.report = build_report(
+            state.seed.df,
+            run.rows,
+            state.seed.schema,
+            account=run.account,
+            requested=run.config.num_samples,
+            delivered=run.delivered,
+            about=about(run),
+        )
     return run.report
 
 
 def summary_row(state: AppState, run: RunRecord) -> dict:
     """One line of the Compare table, from the run folder's saved scores (no recomputation)."""
     cfg = run.config
-    row = {"name": run.name, "run": run.run_id, "style": cfg.style, "plan": cfg.plan,
-           "backend": display_name(cfg.backend, cfg.model), "k": cfg.k, "rows": run.info.rows,
-           "requested": cfg.num_samples, "status": run.status, "seconds": round(run.seconds, 1)}
+    row = {
+        "name": run.name,
+        "run": run.run_id,
+        "style": cfg.style,
+        "plan": cfg.plan,
+        "backend": display_name(cfg.backend, cfg.model),
+        "k": cfg.k,
+        "rows": run.info.rows,
+        "requested": cfg.num_samples,
+        "status": run.status,
+        "seconds": round(run.seconds, 1),
+    }
     scores = dict(run.info.scores)
     if not scores and run.info.rows:
         rep = report_for(state, run)
@@ -45,6 +70,7 @@ def report_for_upload(state: AppState, data: bytes, filename: str):
     from pathlib import Path
 
     from ..synthetic_reader import read_synthetic
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(filename).name
         path.write_bytes(data)

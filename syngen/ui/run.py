@@ -1,4 +1,5 @@
 """Starting, previewing, watching and reviewing runs from the app (over syngen.runs)."""
+
 from __future__ import annotations
 
 import random
@@ -14,7 +15,7 @@ from ..runs import backend_for, key_env, normalise_negatives, precheck_message, 
 from .backend_form import secret_key
 from .state import AppState
 
-FEEDBACK = "feedback"          # one column: "", "like" or "dislike" (exclusive by construction)
+FEEDBACK = "feedback"  # one column: "", "like" or "dislike" (exclusive by construction)
 CHOICES = ["", "like", "dislike"]
 
 
@@ -72,13 +73,20 @@ def feedback_frame(rows: pd.DataFrame) -> pd.DataFrame:
 def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
     """Edits stay in the run's rows; disliked rows leave the run and become negative examples;
     liked rows become preferred exemplars of the next run. Returns the true counts."""
-    run = state.run(state.current.run_id) if state.feedback_run is None else next(
-        (r for r in state.runs if str(r.info.folder) == str(state.feedback_run)), state.current)
+    run = (
+        state.run(state.current.run_id)
+        if state.feedback_run is None
+        else next((r for r in state.runs if str(r.info.folder) == str(state.feedback_run)), state.current)
+    )
     marks = edited[FEEDBACK].fillna("")
     content = [c for c in edited.columns if c != FEEDBACK]
     names = state.seed.schema.names if state.seed is not None else content
-    disliked = [{k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "dislike", content].to_dict("records")]
-    liked = [{k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "like", content].to_dict("records")]
+    disliked = [
+        {k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "dislike", content].to_dict("records")
+    ]
+    liked = [
+        {k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "like", content].to_dict("records")
+    ]
     new_neg = [r for r in disliked if r not in state.config.negatives]
     new_liked = [r for r in liked if r not in state.config.liked]
     state.config.negatives += new_neg
@@ -87,17 +95,29 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
     if run is not None:
         run.rows = kept
         run.report = None  # edited rows: the report is built again on view
-        save_rows(run.info, kept, state.seed.schema if state.seed is not None else None,
-                  curated=True, removed_by_review=run.delivered - len(kept))
+        save_rows(
+            run.info,
+            kept,
+            state.seed.schema if state.seed is not None else None,
+            curated=True,
+            removed_by_review=run.delivered - len(kept),
+        )
     state.feedback = feedback_frame(kept)
-    return {"removed": len(disliked), "new_negatives": len(new_neg), "negatives": len(state.config.negatives),
-            "liked": len(liked), "new_liked": len(new_liked), "kept": len(kept)}
+    return {
+        "removed": len(disliked),
+        "new_negatives": len(new_neg),
+        "negatives": len(state.config.negatives),
+        "liked": len(liked),
+        "new_liked": len(new_liked),
+        "kept": len(kept),
+    }
 
 
 def preview_row(state: AppState) -> tuple[dict | None, str]:
     """One prompt, one answer, nothing saved: what the next run would write (seconds)."""
-    from ..row_sources import row_source
     from ..pipeline import _Gate
+    from ..row_sources import row_source
+
     cfg = RunConfig.from_dict(state.config.to_dict())
     try:
         cfg.check()
@@ -128,6 +148,7 @@ def preview_row(state: AppState) -> tuple[dict | None, str]:
             why = parsed.rejects[0].reason if parsed.rejects else "no row in the answer"
             return None, f"the model's answer was not usable ({why}); a run would retry. {took:.1f}s"
         from ..pipeline import RunAccount
+
         row, why = gate.check(parsed.rows[0], RunAccount())
         if row is None:
             return parsed.rows[0], f"a run would reject this row: {why}. {took:.1f}s"

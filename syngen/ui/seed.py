@@ -1,4 +1,5 @@
 """Seed loading for the app: load, clean with the user's toggles, infer roles with overrides."""
+
 from __future__ import annotations
 
 from ..config import RunConfig
@@ -27,8 +28,9 @@ def rebuild_seed(state: AppState) -> None:
         state.seed = None
         return
     try:
-        state.seed = prepare_seed(RunConfig(data=state.source, roles=state.roles, label=state.label),
-                                  df=state.raw, clean_opts=state.clean)
+        state.seed = prepare_seed(
+            RunConfig(data=state.source, roles=state.roles, label=state.label), df=state.raw, clean_opts=state.clean
+        )
         state.config.data = state.source
         state.config.label = state.seed.schema.label
         state.load_error = None

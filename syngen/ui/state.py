@@ -1,5 +1,6 @@
 """One typed state object under one session-state key, shared by every page. Runs come from
 the run folders on disk (syngen.runs), so a reload or a restart shows every run again."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ class RunRecord:
     info: RunInfo
     config: RunConfig
     _rows: pd.DataFrame | None = None
-    report: object | None = None      # QualityReport, built once on first view
+    report: object | None = None  # QualityReport, built once on first view
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -44,6 +45,7 @@ class RunRecord:
     @property
     def account(self) -> dict | None:
         import json
+
         try:
             return json.loads((self.info.folder / "account.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -58,19 +60,19 @@ class RunRecord:
 
 @dataclass(eq=False)
 class AppState:
-    source: str = BUNDLED             # BUNDLED or the uploaded file's name
-    raw: pd.DataFrame | None = None   # the table as loaded, before cleaning
+    source: str = BUNDLED  # BUNDLED or the uploaded file's name
+    raw: pd.DataFrame | None = None  # the table as loaded, before cleaning
     clean: CleanOptions = field(default_factory=CleanOptions)
     roles: dict = field(default_factory=dict)
     label: str | None = None
-    seed: object | None = None        # syngen.pipeline.Seed
+    seed: object | None = None  # syngen.pipeline.Seed
     load_error: str | None = None
     config: RunConfig = field(default_factory=lambda: RunConfig(num_samples=5, out=OUT_DIR))
-    api_key: str | None = None        # typed in the app; session memory only, never written
-    job: object | None = None         # syngen.jobs.GenerationJob
+    api_key: str | None = None  # typed in the app; session memory only, never written
+    job: object | None = None  # syngen.jobs.GenerationJob
     feedback: pd.DataFrame | None = None  # the current rows with a like / dislike column and edits
-    feedback_run: str | None = None   # the run those rows belong to
-    runs: list[RunRecord] = field(default_factory=list)   # oldest first
+    feedback_run: str | None = None  # the run those rows belong to
+    runs: list[RunRecord] = field(default_factory=list)  # oldest first
 
     @property
     def current(self) -> RunRecord | None:

@@ -1,4 +1,5 @@
 """Small shared pieces of the app."""
+
 from __future__ import annotations
 
 from ..backends import hf

@@ -32,5 +32,6 @@ def app_in(tmp_path, monkeypatch):
     """The app with its output folder in a temp dir."""
     monkeypatch.chdir(ROOT)
     from syngen.ui import state as st_state
+
     monkeypatch.setattr(st_state, "OUT_DIR", str(tmp_path / "output"))
     return new_app

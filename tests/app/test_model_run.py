@@ -1,4 +1,5 @@
 """The workbench generating with the real embedded model (no fakes): slow, marked `model`."""
+
 import pytest
 from conftest import wait_for_job
 

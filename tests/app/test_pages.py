@@ -1,5 +1,6 @@
 """AppTest of every page: first paint, widgets, bad inputs, a run through a wire server,
 review feedback, quality, compare and downloads."""
+
 import itertools
 
 import pytest
@@ -39,6 +40,7 @@ def test_upload_mode_and_a_broken_file(app_in):
     assert not at.exception
     assert any("Choose a file" in i.value for i in at.info)
     from syngen.ui.seed import load_source
+
     state = at.session_state["syngen_state"]
 
     class Upload:
@@ -46,6 +48,7 @@ def test_upload_mode_and_a_broken_file(app_in):
 
         def getvalue(self):
             return b'[{"a": 1},'
+
     load_source(state, Upload())
     at.run()
     assert any("not valid JSON" in e.value for e in at.error) and not at.exception
@@ -93,7 +96,7 @@ def test_backend_page_keys_never_shown(app_in, monkeypatch):
     at.text_input(key="backend_url_openai").set_value("http://127.0.0.1:9/v1").run()
     at.number_input(key="backend_openai_max_retries").set_value(0).run()
     at.button(key="backend_test").click().run()
-    assert any("cannot connect" in e.value for e in at.error) and not at.exception
+    assert any("cannot reach" in e.value and "connection refused" in e.value for e in at.error) and not at.exception
 
 
 def _csv_server(delay: float = 0.0):
@@ -103,27 +106,48 @@ def _csv_server(delay: float = 0.0):
     def reply(path, body):
         user = body["messages"][-1]["content"]
         import re
+
         if "Write the review for this new row" in user:  # the conditional plan: only the text
             i = next(counter)
             label = re.search(r"its rating is (\w+)", user).group(1)
-            mood = {"positive": "it worked and I feel much better, would recommend",
-                    "negative": "it did not work, awful side effects, I stopped",
-                    "neutral": "some benefit, some side effects, not sure yet"}[label]
+            mood = {
+                "positive": "it worked and I feel much better, would recommend",
+                "negative": "it did not work, awful side effects, I stopped",
+                "neutral": "some benefit, some side effects, not sure yet",
+            }[label]
             text = f"review: App test story {i}: after {i % 9 + 2} weeks {mood}; note {i * 7}, day {i}"
-            return Reply({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
-                          "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                       "finish_reason": "stop"}],
-                          "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}, delay=delay)
+            return Reply(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 1,
+                    "model": "m",
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    ],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
+                },
+                delay=delay,
+            )
         label = re.search(r"must have rating=(\w+)", user).group(1)
         rows = "\n".join(
             f'{300000 + i},Drugname{i},Condition {i},"App test story {i}: this pill changed how I sleep at '
             f'night and I would tell a friend",{label},"May {i % 27 + 1}, 2015",{i % 50}'
-            for i in (next(counter), next(counter)))
+            for i in (next(counter), next(counter))
+        )
         text = "review_id,drugName,condition,review,rating,date,usefulCount\n" + rows
-        return Reply({"id": "x", "object": "chat.completion", "created": 1, "model": "m",
-                      "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                   "finish_reason": "stop"}],
-                      "usage": {"prompt_tokens": 10, "completion_tokens": 40, "total_tokens": 50}}, delay=delay)
+        return Reply(
+            {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 40, "total_tokens": 50},
+            },
+            delay=delay,
+        )
+
     s = WireServer(default=reply)
     return s
 
@@ -147,12 +171,22 @@ def test_full_loop_through_a_server(app_in, monkeypatch):
         state = wait_for_job(at, 60)
         assert state.job.status == "complete" and not at.exception
         assert len(state.current.rows) == 6
-        # review: dislike one row -> removed and added to the negatives
-        editor = state.feedback.copy()
-        editor.loc[0, "dislike"] = True
+        # review: one feedback column, so like and dislike exclude each other
         from syngen.ui.run import apply_feedback
-        assert apply_feedback(state, editor) == 1
-        assert len(state.current.rows) == 5 and len(state.config.negatives) == 1
+
+        editor = state.feedback.copy()
+        editor.loc[0, "feedback"] = "dislike"
+        editor.loc[1, "feedback"] = "like"
+        counts = apply_feedback(state, editor)
+        assert counts == {"removed": 1, "new_negatives": 1, "negatives": 1, "liked": 1, "new_liked": 1, "kept": 5}
+        assert len(state.current.rows) == 5 and len(state.feedback) == 5  # gone from the grid too
+        assert len(state.config.negatives) == 1 and len(state.config.liked) == 1
+        again = apply_feedback(state, state.feedback.copy())  # nothing marked: nothing added, true counts
+        assert again["removed"] == 0 and again["new_negatives"] == 0 and again["negatives"] == 1
+        # curation never lowers the run's delivery score
+        from syngen.ui.reports import report_for
+
+        assert report_for(state, state.current).find("rows delivered / requested").value == 1.0
         at.switch_page("pages/quality.py").run()
         assert not at.exception and any(m.label == "Overall" for m in at.metric)
         at.switch_page("pages/utility.py").run()
@@ -173,15 +207,16 @@ def test_dead_backend_fails_with_a_message_not_a_traceback(app_in):
     at = app_in("backend")
     at.radio(key="backend_name").set_value("ollama").run()
     at.text_input(key="backend_url_ollama").set_value("http://127.0.0.1:9").run()
-    at.number_input(key="backend_ollama_max_retries").set_value(0).run()
-    at.number_input(key="backend_ollama_circuit_after").set_value(2).run()
     at.switch_page("pages/generate.py").run()
     at.number_input(key="gen_n").set_value(3).run()
+    import time
+
+    t = time.monotonic()
     at.button(key="gen_go").click().run()
-    state = wait_for_job(at, 60)
-    assert state.job.status == "failed" and "ollama serve" in state.job.message
-    assert not at.exception
-    assert any("ollama serve" in w.value for w in at.warning)
+    state = at.session_state["syngen_state"]
+    assert time.monotonic() - t < 10 and state.job is None  # checked before the run started
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "ollama serve" in errors[0] and not at.exception
 
 
 def test_cancel_stops_a_run(app_in, monkeypatch):
@@ -209,6 +244,7 @@ def test_a_new_session_resumes_an_unfinished_run(app_in, monkeypatch):
         at.button(key="gen_go").click().run()
         state = at.session_state["syngen_state"]
         import time
+
         while state.job.accepted < 2 and not state.job.done:
             time.sleep(0.05)
         at.button(key="gen_cancel").click().run()
@@ -216,7 +252,7 @@ def test_a_new_session_resumes_an_unfinished_run(app_in, monkeypatch):
         kept = len(state.current.rows)
         assert 2 <= kept < 12
         fresh = app_in("generate")  # a browser reload: a new session with empty state
-        assert any(f"kept {kept} of 12 rows" in i.value for i in fresh.info)
+        assert any(f"kept {kept} of 12 rows" in i.value for i in fresh.info), [i.value for i in fresh.info]
         resume = [b for b in fresh.button if b.label == "Resume it"][0]
         resume.click().run()
         new_state = wait_for_job(fresh, 60)

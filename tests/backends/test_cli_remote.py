@@ -1,4 +1,5 @@
 """`syngen generate --backend ollama|cohere|openai` end to end against local wire servers."""
+
 import itertools
 import json
 import re
@@ -10,8 +11,11 @@ from wire import Reply, dead_port
 
 from syngen.cli import main
 
-OK = {"openai": ("/v1/chat/completions", openai_ok), "cohere": ("/v2/chat", cohere_ok),
-      "ollama": ("/api/chat", ollama_ok)}
+OK = {
+    "openai": ("/v1/chat/completions", openai_ok),
+    "cohere": ("/v2/chat", cohere_ok),
+    "ollama": ("/api/chat", ollama_ok),
+}
 
 
 def csv_writer():
@@ -22,18 +26,25 @@ def csv_writer():
         if "Write the review for this new row" in user:  # conditional plan: only the row's text
             i = next(counter)
             label = re.search(r"its rating is (\w+)", user).group(1)
-            mood = {"positive": "worked wonders, great relief", "negative": "terrible, made me sick, did nothing",
-                    "neutral": "some relief but some side effects"}[label]
+            mood = {
+                "positive": "worked wonders, great relief",
+                "negative": "terrible, made me sick, did nothing",
+                "neutral": "some relief but some side effects",
+            }[label]
             return OK_FOR[path](f"review: Remote model story number {i}: it {mood}; week {i}, dose {i * 3}")
         label = re.search(r"must have rating=(\w+)", user).group(1)
         rows = []
         for _ in range(2):
             i = next(counter)
-            rows.append(f'{2000 + 13 * i},"Remote model story number {i} about a pill that did things",'
-                        f'{label},"March {i % 27 + 1}, 2015",{i % 20}')
-        text = "Sure! Here are the rows:\n```csv\nreview_id,review,rating,date,usefulCount\n" + \
-               "\n".join(rows) + "\n```"
+            rows.append(
+                f'{2000 + 13 * i},"Remote model story number {i} about a pill that did things",'
+                f'{label},"March {i % 27 + 1}, 2015",{i % 20}'
+            )
+        text = (
+            "Sure! Here are the rows:\n```csv\nreview_id,review,rating,date,usefulCount\n" + "\n".join(rows) + "\n```"
+        )
         return OK_FOR[path](text)
+
     return reply
 
 
@@ -47,9 +58,30 @@ def test_generate_with_each_remote_backend(name, server, small_seed, tmp_path, m
     server.default = csv_writer()
     url = server.url + ("/v1" if name == "openai" else "")
     out = tmp_path / "out"
-    code = main(["generate", "--data", str(small_seed), "--backend", name, "--base-url", url, "-n", "5",
-                 "--k", "2", "--batch-size", "3", "--option", "concurrency=3", "--label", "rating",
-                 "--out", str(out), "-q"])
+    code = main(
+        [
+            "generate",
+            "--data",
+            str(small_seed),
+            "--backend",
+            name,
+            "--base-url",
+            url,
+            "-n",
+            "5",
+            "--k",
+            "2",
+            "--batch-size",
+            "3",
+            "--option",
+            "concurrency=3",
+            "--label",
+            "rating",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     err = capsys.readouterr()
     assert code == 0, err
     files = sorted(p.name for p in out.rglob("*"))
@@ -70,8 +102,24 @@ def test_generate_with_each_remote_backend(name, server, small_seed, tmp_path, m
 def test_dead_server_fails_fast_with_one_line(small_seed, tmp_path, capsys):
     url = f"http://127.0.0.1:{dead_port()}/v1"
     t = time.monotonic()
-    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", url, "-n", "3",
-                 "--k", "2", "--out", str(tmp_path / "out"), "-q"])
+    code = main(
+        [
+            "generate",
+            "--data",
+            str(small_seed),
+            "--backend",
+            "openai",
+            "--base-url",
+            url,
+            "-n",
+            "3",
+            "--k",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and time.monotonic() - t < 10  # checked before the run: no minute of retries
     lines = [ln for ln in err.splitlines() if ln.strip()]
@@ -81,9 +129,28 @@ def test_dead_server_fails_fast_with_one_line(small_seed, tmp_path, capsys):
 
 def test_a_server_dying_mid_run_stops_the_run_with_one_line(server, small_seed, tmp_path, capsys):
     server.default = lambda path, body: Reply({"error": "down"}, 503)
-    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1",
-                 "-n", "3", "--k", "2", "--option", "max_retries=0", "--option", "circuit_after=3",
-                 "--out", str(tmp_path), "-q"])
+    code = main(
+        [
+            "generate",
+            "--data",
+            str(small_seed),
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "-n",
+            "3",
+            "--k",
+            "2",
+            "--option",
+            "max_retries=0",
+            "--option",
+            "circuit_after=3",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "3 requests failed in a row" in err and "Traceback" not in err
 
@@ -94,11 +161,38 @@ def test_rows_accepted_before_a_server_dies_are_kept(server, small_seed, tmp_pat
 
     def flaky(path, body):
         return writer(path, body) if next(calls) < 2 else Reply({"error": "down"}, 500)
+
     server.default = flaky
-    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1",
-                 "-n", "8", "--k", "2", "--batch-size", "2", "--option", "max_retries=0", "--option",
-                 "concurrency=1", "--option", "circuit_after=2", "--label", "rating", "--plan", "rows",
-                 "--out", str(tmp_path), "-q"])
+    code = main(
+        [
+            "generate",
+            "--data",
+            str(small_seed),
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "-n",
+            "8",
+            "--k",
+            "2",
+            "--batch-size",
+            "2",
+            "--option",
+            "max_retries=0",
+            "--option",
+            "concurrency=1",
+            "--option",
+            "circuit_after=2",
+            "--label",
+            "rating",
+            "--plan",
+            "rows",
+            "--out",
+            str(tmp_path),
+            "-q",
+        ]
+    )
     assert code == 1
     csv_file = next(tmp_path.glob("*/*_output.csv"))
     kept = csv_file.read_text().strip().splitlines()[1:]
@@ -119,10 +213,30 @@ def test_a_planted_key_appears_in_no_artefact(server, small_seed, tmp_path, monk
         if next(calls) == 0:
             return Reply({"error": {"message": f"Invalid request for key {KEY}", "type": "invalid_request"}}, 400)
         return writer(path, body)
+
     server.default = echoing
     out = tmp_path / "out"
-    code = main(["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1",
-                 "-n", "3", "--k", "2", "--label", "rating", "--option", "backoff=0", "--out", str(out)])
+    code = main(
+        [
+            "generate",
+            "--data",
+            str(small_seed),
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "-n",
+            "3",
+            "--k",
+            "2",
+            "--label",
+            "rating",
+            "--option",
+            "backoff=0",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     account = json.loads(next(out.glob("*/account.json")).read_text())

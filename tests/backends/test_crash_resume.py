@@ -1,5 +1,6 @@
 """A real `syngen generate` process killed with SIGKILL mid-run, then resumed with --resume:
 exactly N rows at the end, none lost, none duplicated."""
+
 import csv
 import os
 import signal
@@ -15,9 +16,32 @@ N = 12
 
 
 def _cmd(url, seed, out, *extra):
-    return [sys.executable, "-m", "syngen", "generate", "--data", str(seed), "--backend", "openai",
-            "--base-url", url, "-n", str(N), "--k", "2", "--batch-size", "2", "--label", "rating",
-            "--option", "concurrency=1", "--out", str(out), "-q", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "syngen",
+        "generate",
+        "--data",
+        str(seed),
+        "--backend",
+        "openai",
+        "--base-url",
+        url,
+        "-n",
+        str(N),
+        "--k",
+        "2",
+        "--batch-size",
+        "2",
+        "--label",
+        "rating",
+        "--option",
+        "concurrency=1",
+        "--out",
+        str(out),
+        "-q",
+        *extra,
+    ]
 
 
 def test_sigkill_then_resume_gives_exactly_n(server, small_seed, tmp_path):
@@ -26,11 +50,13 @@ def test_sigkill_then_resume_gives_exactly_n(server, small_seed, tmp_path):
     def slow(path, body):
         r = writer(path, body)
         return Reply(r.body, r.status, r.headers, delay=0.25)
+
     server.default = slow
     out = tmp_path / "out"
     env = os.environ | {"OPENAI_API_KEY": "sk-crash-test"}
-    proc = subprocess.Popen(_cmd(server.url + "/v1", small_seed, out), cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _cmd(server.url + "/v1", small_seed, out), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 60
     ckpt = None
     while time.monotonic() < deadline:
@@ -46,15 +72,22 @@ def test_sigkill_then_resume_gives_exactly_n(server, small_seed, tmp_path):
     before = [line for line in ckpt.read_text().splitlines()[1:] if line.strip()]
     assert 4 <= len(before) < N
 
-    r = subprocess.run(_cmd(server.url + "/v1", small_seed, out, "--resume"), cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        _cmd(server.url + "/v1", small_seed, out, "--resume"),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert len(list(out.iterdir())) == 1  # the same run folder, continued
     rows = list(csv.DictReader(open(next(out.glob("*/*_output.csv")), newline="", encoding="utf-8")))
     assert len(rows) == N
-    assert len({row["review"] for row in rows}) == N          # none duplicated
-    assert len({row["run_id"] for row in rows}) == 1          # one run, continued
+    assert len({row["review"] for row in rows}) == N  # none duplicated
+    assert len({row["run_id"] for row in rows}) == 1  # one run, continued
     import json
+
     kept = [json.loads(line)["review"] for line in before]
     assert [row["review"] for row in rows[: len(kept)]] == kept  # none lost, order kept
-    assert not ckpt.exists()                                   # finished runs clean up
+    assert not ckpt.exists()  # finished runs clean up

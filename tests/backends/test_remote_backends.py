@@ -1,5 +1,6 @@
 """Each remote backend, with its unmodified official client, against a local server that speaks
 the service's wire format. We assert the exact requests and drive every fault."""
+
 import threading
 import time
 
@@ -11,39 +12,75 @@ from syngen.errors import BackendError
 from syngen.prompts import Prompt
 
 KEY = "sk-test-PLANTED-7f3a9c"
-MESSAGES = [{"role": "system", "content": "You answer with CSV only."},
-            {"role": "user", "content": "Write 2 rows."}]
+MESSAGES = [{"role": "system", "content": "You answer with CSV only."}, {"role": "user", "content": "Write 2 rows."}]
 PROMPT = Prompt(messages=MESSAGES, completion="a,b\n1,2\n", prefill="", columns=["a", "b"], exemplars=[], rows=2)
 FAST = dict(backoff=0.01, timeout=5, seed=3, temperature=0.7, top_p=0.9, top_k=40, max_new_tokens=128)
 
 
 def openai_ok(text="a,b\n3,4\n", finish="stop"):
-    return Reply({"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "m",
-                  "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                               "finish_reason": finish, "logprobs": None}],
-                  "usage": {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16}})
+    return Reply(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": finish,
+                    "logprobs": None,
+                }
+            ],
+            "usage": {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16},
+        }
+    )
 
 
 def cohere_ok(text="a,b\n3,4\n", finish="COMPLETE"):
-    return Reply({"id": "c-1", "finish_reason": finish,
-                  "message": {"role": "assistant", "content": [{"type": "text", "text": text}]},
-                  "usage": {"billed_units": {"input_tokens": 11, "output_tokens": 5},
-                            "tokens": {"input_tokens": 11, "output_tokens": 5}}})
+    return Reply(
+        {
+            "id": "c-1",
+            "finish_reason": finish,
+            "message": {"role": "assistant", "content": [{"type": "text", "text": text}]},
+            "usage": {
+                "billed_units": {"input_tokens": 11, "output_tokens": 5},
+                "tokens": {"input_tokens": 11, "output_tokens": 5},
+            },
+        }
+    )
 
 
 def ollama_ok(text="a,b\n3,4\n", finish="stop"):
-    return Reply({"model": "llama3.2", "created_at": "2026-01-01T00:00:00Z",
-                  "message": {"role": "assistant", "content": text}, "done": True, "done_reason": finish,
-                  "total_duration": 1, "load_duration": 1, "prompt_eval_count": 11, "prompt_eval_duration": 1,
-                  "eval_count": 5, "eval_duration": 1})
+    return Reply(
+        {
+            "model": "llama3.2",
+            "created_at": "2026-01-01T00:00:00Z",
+            "message": {"role": "assistant", "content": text},
+            "done": True,
+            "done_reason": finish,
+            "total_duration": 1,
+            "load_duration": 1,
+            "prompt_eval_count": 11,
+            "prompt_eval_duration": 1,
+            "eval_count": 5,
+            "eval_duration": 1,
+        }
+    )
 
 
 # name -> (chat path, ok reply factory, how to build the backend for a server url)
 SERVICES = {
-    "openai": ("/v1/chat/completions", openai_ok,
-               lambda url, **o: create_backend("openai", "m", api_key=KEY, base_url=url + "/v1", **o)),
-    "cohere": ("/v2/chat", cohere_ok,
-               lambda url, **o: create_backend("cohere", "command-r-plus-08-2024", api_key=KEY, base_url=url, **o)),
+    "openai": (
+        "/v1/chat/completions",
+        openai_ok,
+        lambda url, **o: create_backend("openai", "m", api_key=KEY, base_url=url + "/v1", **o),
+    ),
+    "cohere": (
+        "/v2/chat",
+        cohere_ok,
+        lambda url, **o: create_backend("cohere", "command-r-plus-08-2024", api_key=KEY, base_url=url, **o),
+    ),
     "ollama": ("/api/chat", ollama_ok, lambda url, **o: create_backend("ollama", "llama3.2", base_url=url, **o)),
 }
 NAMES = sorted(SERVICES)
@@ -62,12 +99,27 @@ def test_success_and_exact_request(name, server):
     assert (res.prompt_tokens, res.completion_tokens) == (11, 5)
     body = server.bodies(path)[0]
     if name == "openai":
-        assert body == {"model": "m", "messages": MESSAGES, "temperature": 0.7, "top_p": 0.9,
-                        "max_tokens": 128, "seed": 3, "top_k": 40}
+        assert body == {
+            "model": "m",
+            "messages": MESSAGES,
+            "temperature": 0.7,
+            "top_p": 0.9,
+            "max_tokens": 128,
+            "seed": 3,
+            "top_k": 40,
+        }
         assert server.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"
     elif name == "cohere":
-        assert body == {"model": "command-r-plus-08-2024", "messages": MESSAGES, "temperature": 0.7, "p": 0.9,
-                        "k": 40, "max_tokens": 128, "seed": 3, "stream": False}
+        assert body == {
+            "model": "command-r-plus-08-2024",
+            "messages": MESSAGES,
+            "temperature": 0.7,
+            "p": 0.9,
+            "k": 40,
+            "max_tokens": 128,
+            "seed": 3,
+            "stream": False,
+        }
         assert server.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"
     else:
         assert body["model"] == "llama3.2" and body["messages"] == MESSAGES and body["stream"] is False
@@ -75,17 +127,36 @@ def test_success_and_exact_request(name, server):
 
 
 def test_completion_modes_send_the_raw_prefix(server):
-    server.script("/v1/completions", Reply({"id": "c", "object": "text_completion", "created": 1, "model": "m",
-                                            "choices": [{"index": 0, "text": "5,6\n", "finish_reason": "length",
-                                                         "logprobs": None}],
-                                            "usage": {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7}}))
+    server.script(
+        "/v1/completions",
+        Reply(
+            {
+                "id": "c",
+                "object": "text_completion",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "text": "5,6\n", "finish_reason": "length", "logprobs": None}],
+                "usage": {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7},
+            }
+        ),
+    )
     b = create_backend("openai", "m", base_url=server.url + "/v1", mode="completion", **FAST)
     assert b.kind == "completion"
     res = b.generate([PROMPT])[0]
     assert res.text == "5,6\n" and res.finish_reason == "length"
     assert server.bodies("/v1/completions")[0]["prompt"] == "a,b\n1,2\n"
-    server.script("/api/generate", Reply({"model": "llama3.2", "created_at": "2026-01-01T00:00:00Z",
-                                          "response": "7,8\n", "done": True, "done_reason": "stop"}))
+    server.script(
+        "/api/generate",
+        Reply(
+            {
+                "model": "llama3.2",
+                "created_at": "2026-01-01T00:00:00Z",
+                "response": "7,8\n",
+                "done": True,
+                "done_reason": "stop",
+            }
+        ),
+    )
     o = create_backend("ollama", "llama3.2", base_url=server.url, mode="completion", **FAST)
     assert o.generate([PROMPT])[0].text == "7,8\n"
     body = server.bodies("/api/generate")[0]
@@ -96,6 +167,7 @@ def test_completion_modes_send_the_raw_prefix(server):
 def test_refused_connection_is_retried_then_reported(name):
     class Dead:
         url = f"http://127.0.0.1:{dead_port()}"
+
     res = make(name, Dead, max_retries=2).generate([PROMPT])[0]
     assert res.text == "" and "connect" in res.error and "after 3 attempts" in res.error
     assert res.meta["attempts"] == 3
@@ -154,7 +226,9 @@ def test_empty_and_truncated_completions(name, server):
 @pytest.mark.parametrize("name", ["openai", "cohere"])
 def test_rejected_key_names_the_variable_and_never_echoes_it(name, server):
     path, _, _ = SERVICES[name]
-    server.script(path, Reply({"error": {"message": f"Incorrect API key provided: {KEY}"}, "message": f"bad key {KEY}"}, 401))
+    server.script(
+        path, Reply({"error": {"message": f"Incorrect API key provided: {KEY}"}, "message": f"bad key {KEY}"}, 401)
+    )
     b = make(name, server)
     res = b.generate([PROMPT])[0]
     env = {"openai": "OPENAI_API_KEY", "cohere": "COHERE_API_KEY"}[name]
@@ -181,9 +255,23 @@ def test_missing_keys_and_models_say_what_to_do(server, monkeypatch):
 
 
 def test_ollama_lists_installed_models(server):
-    server.script("/api/tags", Reply({"models": [
-        {"name": "llama3.2:latest", "model": "llama3.2:latest", "modified_at": "2026-01-01T00:00:00Z",
-         "size": 1, "digest": "abc", "details": {"format": "gguf", "family": "llama"}}]}))
+    server.script(
+        "/api/tags",
+        Reply(
+            {
+                "models": [
+                    {
+                        "name": "llama3.2:latest",
+                        "model": "llama3.2:latest",
+                        "modified_at": "2026-01-01T00:00:00Z",
+                        "size": 1,
+                        "digest": "abc",
+                        "details": {"format": "gguf", "family": "llama"},
+                    }
+                ]
+            }
+        ),
+    )
     assert create_backend("ollama", base_url=server.url).list_models() == ["llama3.2:latest"]
 
 
@@ -192,13 +280,26 @@ def test_concurrent_requests_overlap_and_all_complete(name, server):
     path, ok, _ = SERVICES[name]
 
     def slow(body):
-        r = ok(text=f"a,b\n{body['messages'][-1]['content']},x\n" if name != "cohere" else
-               f"a,b\n{body['messages'][-1]['content']},x\n")
+        r = ok(
+            text=f"a,b\n{body['messages'][-1]['content']},x\n"
+            if name != "cohere"
+            else f"a,b\n{body['messages'][-1]['content']},x\n"
+        )
         r.delay = 0.3
         return r
+
     server.default = lambda path, body: slow(body)
-    prompts = [Prompt(messages=[{"role": "user", "content": f"p{i}"}], completion="", prefill="",
-                      columns=["a", "b"], exemplars=[], rows=1) for i in range(8)]
+    prompts = [
+        Prompt(
+            messages=[{"role": "user", "content": f"p{i}"}],
+            completion="",
+            prefill="",
+            columns=["a", "b"],
+            exemplars=[],
+            rows=1,
+        )
+        for i in range(8)
+    ]
     b = make(name, server, concurrency=4)
     order = [i for i, _ in b.generate_iter(prompts)]
     results = b.generate(prompts)
@@ -209,8 +310,9 @@ def test_concurrent_requests_overlap_and_all_complete(name, server):
 
 
 def test_circuit_opens_after_repeated_failures():
-    b = create_backend("openai", "m", base_url=f"http://127.0.0.1:{dead_port()}/v1", max_retries=0,
-                       circuit_after=2, concurrency=1)
+    b = create_backend(
+        "openai", "m", base_url=f"http://127.0.0.1:{dead_port()}/v1", max_retries=0, circuit_after=2, concurrency=1
+    )
     errors = [r.error for r in b.generate([PROMPT] * 4)]
     assert all("connect" in e for e in errors[:2])
     assert all("circuit open" in e for e in errors[2:])

@@ -3,6 +3,7 @@
 Each test scripts the replies (status, JSON or raw body, headers, delay) per request path and
 asserts the exact JSON the official client sent.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from helpers import free_port
 
 @dataclass
 class Reply:
-    body: object = None              # dict/list -> JSON; str/bytes -> raw
+    body: object = None  # dict/list -> JSON; str/bytes -> raw
     status: int = 200
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
@@ -27,7 +28,7 @@ class WireServer:
     def __init__(self, default=None):
         self.requests: list[dict] = []
         self.scripts: dict[str, deque] = {}
-        self.default = default           # callable(path, body) -> Reply
+        self.default = default  # callable(path, body) -> Reply
         self.lock = threading.Lock()
         server = self
 
@@ -45,8 +46,15 @@ class WireServer:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 with server.lock:
-                    server.requests.append({"method": self.command, "path": self.path,
-                                            "headers": {k.lower(): v for k, v in self.headers.items()}, "json": body, "t": time.monotonic()})
+                    server.requests.append(
+                        {
+                            "method": self.command,
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "json": body,
+                            "t": time.monotonic(),
+                        }
+                    )
                     queue = server.scripts.get(self.path.split("?")[0])
                     reply = queue.popleft() if queue else None
                 if reply is None:

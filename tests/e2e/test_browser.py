@@ -1,6 +1,7 @@
 """End to end in a real headless Chromium (Debian's, driven by Playwright): upload the bundled
 CSV, generate rows with the embedded model, open the quality page, download the CSV and read it.
 Screenshots of each page go to artifacts/screenshots/ for a person to look at."""
+
 import csv
 import io
 import os
@@ -11,7 +12,6 @@ import time
 import urllib.request
 
 import pytest
-
 from helpers import DRUG_TRAIN, ROOT, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,10 +31,25 @@ def app_url(tmp_path_factory):
     port = free_port()
     home = tmp_path_factory.mktemp("app")
     env = os.environ | {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=open(home / "streamlit.log", "w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(home / "streamlit.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -54,9 +69,19 @@ def app_url(tmp_path_factory):
 def test_upload_generate_quality_download(app_url, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         t0 = time.monotonic()
         page.goto(app_url)

@@ -1,12 +1,13 @@
 """The real embedded model (Gemma 3 270M GGUF from PyPI), end to end. Slow: about 3-5 minutes."""
+
 import threading
 import time
 from collections import Counter
 
 import pytest
-
 from helpers import DRUG_TRAIN
-from syngen.backends.hf import HFBackend, _LOADED, cache_root
+
+from syngen.backends.hf import _LOADED, HFBackend, cache_root
 from syngen.config import RunConfig
 from syngen.pipeline import prepare_seed, run
 
@@ -21,8 +22,9 @@ def backend():
 
 
 def test_real_generation_gives_exactly_n_valid_rows(backend):
-    cfg = RunConfig(data=str(DRUG_TRAIN), num_samples=2, k=2, batch_size=4, seed=7, rows_per_prompt=2,
-                    max_prompts=40, plan="rows")
+    cfg = RunConfig(
+        data=str(DRUG_TRAIN), num_samples=2, k=2, batch_size=4, seed=7, rows_per_prompt=2, max_prompts=40, plan="rows"
+    )
     seed = prepare_seed(cfg)
     res = run(cfg, backend, seed)
     assert res.status == "complete", res.account.summary()
@@ -40,8 +42,15 @@ def test_dequantised_cache_gives_the_same_model(backend):
     cached = [p for p in (cache_root() / "models").glob("gemma-3-270m*") if (p / "config.json").exists()]
     assert cached, "the first load must leave a dequantised copy in the cache"
     from syngen.prompts import Prompt
-    p = Prompt(messages=[], completion="review_id,drugName,condition,review,rating\n48134,Nubain,Pain,\"",
-               prefill="", columns=[], exemplars=[], rows=1)
+
+    p = Prompt(
+        messages=[],
+        completion="review_id,drugName,condition,review,rating\n48134,Nubain,Pain,\"",
+        prefill="",
+        columns=[],
+        exemplars=[],
+        rows=1,
+    )
     from_gguf = HFBackend(temperature=0.0, max_new_tokens=24, cache=False)
     from_gguf.load()
     assert from_gguf.load_source == "gguf"
@@ -56,8 +65,15 @@ def test_dequantised_cache_gives_the_same_model(backend):
 
 def test_conditional_plan_real_rows_keep_the_sampled_fields(backend):
     """The model writes only the review; label mix exact, IDs fresh, pairs from the seed."""
-    cfg = RunConfig(data=str(DRUG_TRAIN), num_samples=3, k=2, batch_size=3, seed=3, max_prompts=30,
-                    label_mix={"negative": 2, "positive": 1})
+    cfg = RunConfig(
+        data=str(DRUG_TRAIN),
+        num_samples=3,
+        k=2,
+        batch_size=3,
+        seed=3,
+        max_prompts=30,
+        label_mix={"negative": 2, "positive": 1},
+    )
     seed = prepare_seed(cfg)
     events = []
     res = run(cfg, backend, seed, on_event=events.append)
@@ -87,6 +103,7 @@ def test_cancel_during_a_real_batch_returns_within_two_seconds_and_keeps_rows(ba
         elif ev.kind == "heartbeat" and state.get("second") and "cancel_at" not in state and ev.heartbeat.tokens > 0:
             state["cancel_at"] = time.perf_counter()
             cancel.set()
+
     ckpt = tmp_path / "c.jsonl"
     res = run(cfg, backend, seed, on_event=on, cancel=cancel, checkpoint=ckpt)
     stopped = time.perf_counter() - state["cancel_at"]

@@ -1,11 +1,12 @@
 """The bad-input corpus (tests/fixtures/make_bad_inputs.py): each file loads correctly or gives
 one clear line naming the problem, from `syngen inspect`, never a traceback."""
+
 import subprocess
 import sys
 
 import pytest
-
 from helpers import FIXTURES, ROOT
+
 from syngen.cli import main
 
 BAD = FIXTURES / "bad_inputs"
@@ -63,11 +64,16 @@ def test_short_rows_are_reported_too(capsys):
 def test_latin1_text_survives(capsys):
     main(["inspect", "--data", str(BAD / "latin1.csv")])
     from syngen.data import load_table
+
     assert load_table(BAD / "latin1.csv").loc[0, "review"] == "Café au lait made me jittery"
 
 
 def test_real_subprocess_exit_code_and_no_traceback():
-    r = subprocess.run([sys.executable, "-m", "syngen", "inspect", "--data", str(BAD / "binary_junk.csv")],
-                       capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "syngen", "inspect", "--data", str(BAD / "binary_junk.csv")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0 and "binary" in r.stderr

@@ -1,5 +1,6 @@
 """The conditional plan: who produces each column, the seed's structure model, prompts that end
 inside the row, answers parsed from base and chat models, the label gate, exact label mixes."""
+
 import random
 from collections import Counter
 from datetime import datetime
@@ -17,16 +18,20 @@ from syngen.row_sources import row_source
 from syngen.structure import StructureModel
 from syngen.textclf import LabelGate
 
-REVIEWS = {"positive": "it worked really well and I feel great, highly recommend it to anyone",
-           "negative": "awful side effects, it did not work at all and I had to stop taking it",
-           "neutral": "it was okay I guess, some benefit but also some side effects"}
+REVIEWS = {
+    "positive": "it worked really well and I feel great, highly recommend it to anyone",
+    "negative": "awful side effects, it did not work at all and I had to stop taking it",
+    "neutral": "it was okay I guess, some benefit but also some side effects",
+}
 
 
 def writer(prompt):
     """A scripted base model: continues `review:` with a review that fits the row's label."""
     f = prompt.fields
-    return f" I used {f.get('drugName')} for {f.get('condition')} since {f.get('date')} and " \
-           f"{REVIEWS[f['rating']]} ({random.random():.6f}).\n"
+    return (
+        f" I used {f.get('drugName')} for {f.get('condition')} since {f.get('date')} and "
+        f"{REVIEWS[f['rating']]} ({random.random():.6f}).\n"
+    )
 
 
 def test_plan_for_the_bundled_seed(drug_seed):
@@ -48,8 +53,9 @@ def test_plan_for_the_bundled_seed(drug_seed):
 
 def test_structure_model_keeps_pairs_formats_and_ranges(drug_seed):
     sch = drug_seed.schema
-    sm = StructureModel(drug_seed.df, sch, ["drugName", "condition", "date", "usefulCount"], seed=1,
-                        fixed=["drugName", "condition"])
+    sm = StructureModel(
+        drug_seed.df, sch, ["drugName", "condition", "date", "usefulCount"], seed=1, fixed=["drugName", "condition"]
+    )
     rows = [sm.sample(lab) for lab in ["positive"] * 120 + ["negative"] * 60 + ["neutral"] * 20]
     pairs = set(zip(drug_seed.df["drugName"], drug_seed.df["condition"]))
     unseen = sum((r["drugName"], r["condition"]) not in pairs for r in rows) / len(rows)
@@ -61,14 +67,20 @@ def test_structure_model_keeps_pairs_formats_and_ranges(drug_seed):
     years = Counter(r["date"][-4:] for r in rows)
     assert len(years) >= 5 and len({r["date"] for r in rows}) > 100
     # vote counts follow the label as in the seed: negatives get fewer helpful votes than positives
-    mean = lambda lab: pd.Series([int(r["usefulCount"]) for r, x in zip(rows, ["positive"] * 120 + ["negative"] * 60
-                                                                         + ["neutral"] * 20) if x == lab]).mean()
+    mean = lambda lab: pd.Series(
+        [
+            int(r["usefulCount"])
+            for r, x in zip(rows, ["positive"] * 120 + ["negative"] * 60 + ["neutral"] * 20)
+            if x == lab
+        ]
+    ).mean()
     assert mean("negative") < mean("positive")
 
 
 def test_conditional_run_meets_the_label_mix_exactly_with_fresh_ids(drug_seed):
-    cfg = RunConfig(num_samples=10, k=3, batch_size=4, seed=2, label_mix={"negative": 0.5, "neutral": 0.5},
-                    label_gate=False)  # the gate has its own tests; here every answer is usable
+    cfg = RunConfig(
+        num_samples=10, k=3, batch_size=4, seed=2, label_mix={"negative": 0.5, "neutral": 0.5}, label_gate=False
+    )  # the gate has its own tests; here every answer is usable
     backend = ScriptedBackend(outputs=[writer])
     res = run(cfg, backend, drug_seed)
     assert res.status == "complete" and res.plan.mode == "conditional"
@@ -76,7 +88,7 @@ def test_conditional_run_meets_the_label_mix_exactly_with_fresh_ids(drug_seed):
     assert not any("quota" in k for k in res.account.rejected)
     seed_ids = set(drug_seed.df["review_id"])
     assert res.rows["review_id"].is_unique and not set(res.rows["review_id"]) & seed_ids
-    for row, prompt in zip(res.rows.to_dict("records"), backend.calls):
+    for row in res.rows.to_dict("records"):
         assert drug_seed.schema.validate(row)[1] == []
     # each prompt ends inside its row: the fields, then `review:` for the model to continue
     p = backend.calls[0]
@@ -84,8 +96,10 @@ def test_conditional_run_meets_the_label_mix_exactly_with_fresh_ids(drug_seed):
     assert f"rating: {p.fields['rating']}\ndrugName: {p.fields['drugName']}\n" in p.completion
     # exemplars: same label, and where the seed has one, the same drug or condition
     assert {e["rating"] for e in p.exemplars} == {p.fields["rating"]}
-    shares = [any(e["drugName"] == q.fields["drugName"] or e["condition"] == q.fields["condition"]
-                  for e in q.exemplars) for q in backend.calls]
+    shares = [
+        any(e["drugName"] == q.fields["drugName"] or e["condition"] == q.fields["condition"] for e in q.exemplars)
+        for q in backend.calls
+    ]
     assert sum(shares) >= 0.8 * len(shares)
     # no rejects, and no batch asked for more rows than were still needed: exactly 10 prompts
     assert len(backend.calls) == 10 and not res.account.rejected
@@ -93,10 +107,17 @@ def test_conditional_run_meets_the_label_mix_exactly_with_fresh_ids(drug_seed):
 
 def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(tmp_path):
     rng = random.Random(0)
-    rows = [{"sku": f"X{rng.randrange(10**5, 10**6)}", "region": rng.choice(["north", "south", "east"]),
-             "channel": rng.choice(["web", "store"]), "units": str(rng.randrange(1, 50)),
-             "price": f"{rng.uniform(1, 20):.2f}", "sold_on": f"2024-0{rng.randrange(1, 10)}-1{rng.randrange(10)}"}
-            for _ in range(60)]
+    rows = [
+        {
+            "sku": f"X{rng.randrange(10**5, 10**6)}",
+            "region": rng.choice(["north", "south", "east"]),
+            "channel": rng.choice(["web", "store"]),
+            "units": str(rng.randrange(1, 50)),
+            "price": f"{rng.uniform(1, 20):.2f}",
+            "sold_on": f"2024-0{rng.randrange(1, 10)}-1{rng.randrange(10)}",
+        }
+        for _ in range(60)
+    ]
     path = tmp_path / "sales.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     cfg = RunConfig(data=str(path), num_samples=6, k=3, batch_size=3, seed=1, rows_per_prompt=2)
@@ -104,9 +125,15 @@ def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(t
     assert plan_for(seed, cfg).mode == "rows"
 
     def whole_rows(prompt):  # a model that writes plausible records
-        return "\n".join(f"{c}: {v}" for r in prompt.exemplars[:2]
-                         for c, v in {**r, "units": str(rng.randrange(1, 50)),
-                                      "price": f"{rng.uniform(1, 20):.2f}"}.items()) + "\n"
+        return (
+            "\n".join(
+                f"{c}: {v}"
+                for r in prompt.exemplars[:2]
+                for c, v in {**r, "units": str(rng.randrange(1, 50)), "price": f"{rng.uniform(1, 20):.2f}"}.items()
+            )
+            + "\n"
+        )
+
     res = run(cfg, ScriptedBackend(outputs=[whole_rows]), seed)
     assert res.status == "complete" and len(res.rows) == 6 and res.plan.mode == "rows"
     # forced conditional with nothing for a model to write: every row from the structure model
@@ -121,8 +148,7 @@ def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(t
 
 def _prompt(drug_seed, written=("review",), label="negative"):
     cfg = RunConfig(k=2, seed=1, novelty=0.0)
-    plan = resolve_plan(drug_seed.schema, drug_seed.df, "auto",
-                        {c: "model" for c in written if c != "review"})
+    plan = resolve_plan(drug_seed.schema, drug_seed.df, "auto", {c: "model" for c in written if c != "review"})
     src = row_source(drug_seed, cfg, plan, random.Random(1), lambda c: "123456")
     return src.prompts([label])[0]
 
@@ -138,13 +164,14 @@ def test_parse_answer_from_base_and_chat_models(drug_seed):
     assert not empty.rows and empty.rejects[0].reason == "empty output"
     other = parse_answer(" \ndrugName: Advil\n", p, chat=False, truncated=False)
     assert not other.rows and other.rejects[0].reason == "no review in the answer"
-    chat = parse_answer("Sure! Here is the review:\n```\nreview: \"Awful. Stopped after 3 days.\"\n```", p,
-                        chat=True, truncated=False)
+    chat = parse_answer(
+        "Sure! Here is the review:\n```\nreview: \"Awful. Stopped after 3 days.\"\n```", p, chat=True, truncated=False
+    )
     assert chat.rows[0]["review"] == "Awful. Stopped after 3 days."
     bare = parse_answer("Awful stuff, I stopped after 3 days.", p, chat=True, truncated=False)
     assert bare.rows[0]["review"] == "Awful stuff, I stopped after 3 days."
     # a chat model that repeats the given fields back: those are ignored, the row's fields stand
-    echo = parse_answer(f"rating: positive\nreview: Bad.", p, chat=True, truncated=False)
+    echo = parse_answer("rating: positive\nreview: Bad.", p, chat=True, truncated=False)
     assert echo.rows[0]["rating"] == "negative" and echo.rows[0]["review"] == "Bad."
     # two written columns (a name the model invents, then the text)
     p2 = _prompt(drug_seed, written=("drugName", "review"))
@@ -156,8 +183,13 @@ def test_parse_answer_from_base_and_chat_models(drug_seed):
 def test_novelty_lets_the_model_write_names(drug_seed):
     cfg = RunConfig(num_samples=6, k=2, batch_size=6, seed=4, novelty=1.0, label_mix={"negative": 1})
     words = "pain dizzy awful week nausea stopped worse doctor sleep headache rash tired".split()
-    backend = ScriptedBackend(outputs=[lambda p: " Novadrex\ncondition: Back Pain\nreview: It did not help, "
-                                                 + " ".join(random.sample(words, 8)) + ".\n"])
+    backend = ScriptedBackend(
+        outputs=[
+            lambda p: (
+                " Novadrex\ncondition: Back Pain\nreview: It did not help, " + " ".join(random.sample(words, 8)) + ".\n"
+            )
+        ]
+    )
     res = run(cfg, backend, drug_seed)
     assert res.status == "complete", res.account.summary()
     assert all(p.written == ["drugName", "condition", "review"] for p in backend.calls)
@@ -174,8 +206,11 @@ def test_novelty_lets_the_model_write_names(drug_seed):
 def test_label_gate_rejects_text_that_reads_as_another_label(drug_seed):
     gate = LabelGate(drug_seed.df, "review", "rating")
     assert gate.active and 0.5 <= gate.threshold < 1.0
-    wrong = {"rating": "negative", "review": "It worked great, best medicine ever, I recommend it. Amazing "
-                                             "results, no side effects, life changing."}
+    wrong = {
+        "rating": "negative",
+        "review": "It worked great, best medicine ever, I recommend it. Amazing "
+        "results, no side effects, life changing.",
+    }
     right = dict(wrong, rating="positive")
     assert "reads as rating=positive" in gate.check(wrong)
     assert gate.check(right) is None
@@ -185,10 +220,16 @@ def test_label_gate_rejects_text_that_reads_as_another_label(drug_seed):
 def test_label_gate_counts_rejects_and_can_be_switched_off(drug_seed):
     good = "great amazing wonderful recommend effective relief happy best excellent life changing fantastic".split()
     liar = lambda p: " It worked great, best medicine ever, I recommend it. " + " ".join(random.sample(good, 9)) + ".\n"
-    on = run(RunConfig(num_samples=2, k=2, seed=1, max_prompts=8, label_mix={"negative": 1}),
-             ScriptedBackend(outputs=[liar]), drug_seed)
+    on = run(
+        RunConfig(num_samples=2, k=2, seed=1, max_prompts=8, label_mix={"negative": 1}),
+        ScriptedBackend(outputs=[liar]),
+        drug_seed,
+    )
     assert on.status == "exhausted" and len(on.rows) == 0
     assert any("reads as rating=positive" in k for k in on.account.rejected)
-    off = run(RunConfig(num_samples=2, k=2, seed=1, max_prompts=8, label_mix={"negative": 1}, label_gate=False),
-              ScriptedBackend(outputs=[liar]), drug_seed)
+    off = run(
+        RunConfig(num_samples=2, k=2, seed=1, max_prompts=8, label_mix={"negative": 1}, label_gate=False),
+        ScriptedBackend(outputs=[liar]),
+        drug_seed,
+    )
     assert off.status == "complete" and len(off.rows) == 2

@@ -6,8 +6,7 @@ import pytest
 from syngen.data import CleanOptions, clean_table, clean_value, dataset_name, load_table, load_upload
 from syngen.errors import DataError
 
-ROWS = [{"id": "1", "text": "good stuff here", "label": "pos"},
-        {"id": "2", "text": "bad stuff there", "label": "neg"}]
+ROWS = [{"id": "1", "text": "good stuff here", "label": "pos"}, {"id": "2", "text": "bad stuff there", "label": "neg"}]
 
 
 @pytest.mark.parametrize("ext", ["csv", "tsv", "json", "jsonl", "parquet", "xlsx"])
@@ -45,11 +44,14 @@ def test_latin1_file_is_decoded(tmp_path):
     assert load_table(p).loc[0, "text"] == "café crème"
 
 
-@pytest.mark.parametrize("content,needle", [
-    (b"", "empty"),
-    (b"a,b,c\n", "no data rows"),
-    (b"\x00\x01\x02binary\x00junk" * 10, "binary"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        (b"", "empty"),
+        (b"a,b,c\n", "no data rows"),
+        (b"\x00\x01\x02binary\x00junk" * 10, "binary"),
+    ],
+)
 def test_bad_files_give_one_line_messages(tmp_path, content, needle):
     p = tmp_path / "bad.csv"
     p.write_bytes(content)
@@ -94,9 +96,19 @@ def test_clean_value_fixes_the_drug_review_artefacts():
 
 
 def test_clean_table_counts_every_fix():
-    df = pd.DataFrame({"text": ["good &amp; fine words here and now", "good &amp; fine words here and now",
-                                None, "   ", "another long enough review text here"],
-                       "label": ["a", "a", None, "b", "b"]}, dtype=object)
+    df = pd.DataFrame(
+        {
+            "text": [
+                "good &amp; fine words here and now",
+                "good &amp; fine words here and now",
+                None,
+                "   ",
+                "another long enough review text here",
+            ],
+            "label": ["a", "a", None, "b", "b"],
+        },
+        dtype=object,
+    )
     out, rep = clean_table(df)
     assert rep.rows_before == 5 and rep.rows_after == 2
     assert rep.changes["html_entities"] == 2

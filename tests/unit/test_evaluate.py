@@ -1,14 +1,15 @@
 """Utility and discriminator on data where the answer is known."""
+
 import random
 
 import numpy as np
 import pytest
-
 from helpers import ROOT
+
+from syngen.config import RunConfig
 from syngen.errors import ConfigError
 from syngen.evaluate import discriminate, utility
 from syngen.pipeline import prepare_seed
-from syngen.config import RunConfig
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +25,14 @@ def test_a_copy_of_real_trains_as_well_as_real(splits):
     trtr, tstr = t.loc["TRTR (real only)"], t.loc["TSTR (synthetic only)"]
     assert tstr["accuracy"] == pytest.approx(trtr["accuracy"], abs=0.01)
     assert trtr["accuracy"] > trtr["majority_baseline"] + 0.03  # the classifier learns something real
-    assert set(t.index) == {"TRTR (real only)", "mix 25% synthetic", "mix 50% synthetic", "mix 75% synthetic",
-                            "TSTR (synthetic only)", "real + synthetic"}
+    assert set(t.index) == {
+        "TRTR (real only)",
+        "mix 25% synthetic",
+        "mix 50% synthetic",
+        "mix 75% synthetic",
+        "TSTR (synthetic only)",
+        "real + synthetic",
+    }
 
 
 def test_wrong_labels_train_a_useless_model(splits):
@@ -63,4 +70,5 @@ def test_bad_utility_inputs_name_the_problem(splits):
     one_class = seed.df[seed.df["rating"] == "positive"].head(50)
     t = utility(seed.df, one_class, test, seed.schema, repeats=1).set_index("setting")
     assert t.loc["TSTR (synthetic only)", "accuracy"] == pytest.approx(
-        (test["rating"] == "positive").mean())  # it can only ever say "positive"
+        (test["rating"] == "positive").mean()
+    )  # it can only ever say "positive"

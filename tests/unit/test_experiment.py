@@ -1,12 +1,13 @@
 """The k x mix experiment (with its cache) and discriminator-filtered generation, orchestrated
 with a scripted backend that replays real held-out rows and obvious junk."""
+
 import itertools
 import random
 
 import pandas as pd
 import pytest
-
 from helpers import ROOT
+
 from syngen.backends.scripted import ScriptedBackend
 from syngen.config import RunConfig
 from syngen.experiment import filtered_generation, run_experiment, write_experiment
@@ -40,6 +41,7 @@ def replay(test: pd.DataFrame, junk_every: int = 0):
                 r["review"] = " ".join(rng.choice(["zorp", "blix", "quan", "vex"]) for _ in range(15))
             rows.append(r)
         return rows_to_csv(rows, COLS)
+
     return answer
 
 
@@ -72,5 +74,4 @@ def test_filtering_keeps_realistic_rows_and_learns_negatives(data):
         assert r["candidates"] >= 30 and r["auc_kept"] < r["auc_candidates"]
         assert 0 < r["acceptance"] <= 1 and "tstr_accuracy" in r
     # the most detectable candidates (junk) became negative examples of round 2's prompts
-    assert any("zorp" in p.messages[-1]["content"] or "blix" in p.messages[-1]["content"]
-               for p in backend.calls[-8:])
+    assert any("zorp" in p.messages[-1]["content"] or "blix" in p.messages[-1]["content"] for p in backend.calls[-8:])

@@ -9,13 +9,14 @@ from syngen.config import RunConfig, parse_mix
 from syngen.errors import ConfigError
 from syngen.export import default_stem, safe_cell, write_rows
 
-OWASP = ["=1+2", "+1+2", "-1+2", "@SUM(1,2)", "\tcmd", "\rcmd", "=HYPERLINK(\"http://x\")",
-         "-2+3+cmd|' /C calc'!A0"]
+OWASP = ["=1+2", "+1+2", "-1+2", "@SUM(1,2)", "\tcmd", "\rcmd", "=HYPERLINK(\"http://x\")", "-2+3+cmd|' /C calc'!A0"]
 
 
 def test_default_name_follows_the_seed_convention():
-    assert default_stem("drug_reviews", "diversity", "hf", "gemma3-270m", 20) == \
-        "drug_reviews_diversity_hf_gemma3-270m_20_output"
+    assert (
+        default_stem("drug_reviews", "diversity", "hf", "gemma3-270m", 20)
+        == "drug_reviews_diversity_hf_gemma3-270m_20_output"
+    )
     # model ids and odd names cannot put the file elsewhere
     assert default_stem("../../etc", "base", "hf", "Qwen/Qwen2.5-1.5B", 5) == "etc_base_hf_Qwen2.5-1.5B_5_output"
 
@@ -45,8 +46,9 @@ def test_formats_round_trip(tmp_path, fmt):
 
 
 def test_run_config_round_trip_without_secrets(tmp_path):
-    cfg = RunConfig(num_samples=7, backend_options={"temperature": 0.5, "api_key": "sk-SECRET"},
-                    label_mix={"negative": 1.0})
+    cfg = RunConfig(
+        num_samples=7, backend_options={"temperature": 0.5, "api_key": "sk-SECRET"}, label_mix={"negative": 1.0}
+    )
     p = tmp_path / "c.json"
     cfg.save(p)
     assert "sk-SECRET" not in p.read_text()
@@ -72,15 +74,18 @@ def test_inspect_prints_roles_and_contracts(capsys):
     assert "rating       label" in out and "%B %d, %Y" in out
 
 
-@pytest.mark.parametrize("content,args,needle", [
-    (None, [], "file not found"),
-    (b"", [], "the file is empty"),
-    (b"a;b\n", [], "no data rows"),
-    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--k", "9"], "--k 2 or less"),
-    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--backend", "nope"], "unknown backend 'nope'"),
-    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--k", "1", "--label-mix", "great"], "not in column 'rating'"),
-    (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--role", "nosuch=text"], "unknown column"),
-])
+@pytest.mark.parametrize(
+    "content,args,needle",
+    [
+        (None, [], "file not found"),
+        (b"", [], "the file is empty"),
+        (b"a;b\n", [], "no data rows"),
+        (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--k", "9"], "--k 2 or less"),
+        (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--backend", "nope"], "unknown backend 'nope'"),
+        (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--k", "1", "--label-mix", "great"], "not in column 'rating'"),
+        (b"id,review,rating\n1,fine,pos\n2,bad,neg\n", ["--role", "nosuch=text"], "unknown column"),
+    ],
+)
 def test_generate_bad_input_is_one_line(tmp_path, capsys, content, args, needle):
     path = tmp_path / "seed.csv"
     if content is not None:

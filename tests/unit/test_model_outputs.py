@@ -1,25 +1,37 @@
 """What models and users really write, through `syngen report` and the one synthetic reader:
 no tracebacks, the rows a careful reader would count, one line when nothing can be read; the
 report's copy counts equal the pipeline gate's on the same rows."""
+
 import json
 import random
 import re
 
 import pandas as pd
 import pytest
-
 from helpers import FIXTURES
+
 from syngen.cli import main
 from syngen.config import RunConfig
 from syngen.errors import DataError
-from syngen.pipeline import _Gate, RunAccount, prepare_seed
+from syngen.pipeline import RunAccount, _Gate, prepare_seed
 from syngen.quality import build_report
 from syngen.synthetic_reader import read_synthetic
 
 CORPUS = FIXTURES / "model_outputs"
 SEED = FIXTURES / "llm_outputs" / "prompt_seed_rows.csv"
-COLS = ["rating", "title", "text", "asin", "parent_asin", "user_id", "timestamp", "helpful_vote",
-        "verified_purchase", "data", "time"]
+COLS = [
+    "rating",
+    "title",
+    "text",
+    "asin",
+    "parent_asin",
+    "user_id",
+    "timestamp",
+    "helpful_vote",
+    "verified_purchase",
+    "data",
+    "time",
+]
 
 # rows read (counted by hand from each file), or the start of the one-line error
 EXPECTED = {
@@ -29,24 +41,24 @@ EXPECTED = {
     "fenced_trailing_chatter.csv": 2,
     "header_only.csv": "no data rows could be read",
     "json_array.json": 3,
-    "json_wrapper.json": 2,                 # {"reviews": [...]} after "Here you go:"
-    "jsonl_one_bad_line.jsonl": 3,          # the broken line is skipped with a note
+    "json_wrapper.json": 2,  # {"reviews": [...]} after "Here you go:"
+    "jsonl_one_bad_line.jsonl": 3,  # the broken line is skipped with a note
     "markdown_table_with_intro.md": 3,
-    "missing_columns.csv": 3,               # rating, title, text only
+    "missing_columns.csv": 3,  # rating, title, text only
     "no_shared_columns.csv": "shares no column with the seed",
-    "numbered_header.csv": 3,               # "1. rating, title, ..." then "2. 4, ..."
-    "numbered_rows.csv": 3,                 # "1) 4,Works well,..."
+    "numbered_header.csv": 3,  # "1. rating, title, ..." then "2. 4, ..."
+    "numbered_rows.csv": 3,  # "1) 4,Works well,..."
     "preamble_and_epilogue.csv": 2,
-    "preamble_blank_line.csv": 4,           # "Here are 4 synthetic examples ...", blank line, CSV
+    "preamble_blank_line.csv": 4,  # "Here are 4 synthetic examples ...", blank line, CSV
     "quoted_multiline.csv": 2,
-    "ragged_rows.csv": 2,                   # a long row and a 2-field line skipped, both counted
+    "ragged_rows.csv": 2,  # a long row and a 2-field line skipped, both counted
     "refusal.txt": "no table with the seed's columns found",
-    "renamed_columns.csv": 2,               # helpful_votes / date for helpful_vote / data
+    "renamed_columns.csv": 2,  # helpful_votes / date for helpful_vote / data
     "semicolons.csv": 2,
     "suppl_base_cohere_command-r-plus_10_output.csv": 10,
     "suppl_base_hf_qwen_10_output.csv": 10,
     "suppl_base_ollama_llama3.2_10_output.csv": 10,
-    "suppl_diversity_cohere_command-r-plus_10_output.csv": 10,   # 4 commas inside sentences re-joined
+    "suppl_diversity_cohere_command-r-plus_10_output.csv": 10,  # 4 commas inside sentences re-joined
     # 10 cells for 11 columns (date and time merged) in every row: nothing fits, said in one line
     "suppl_diversity_hf_qwen_10_output.csv": "none of its 9 row(s) fit the seed's columns",
     # an extra 1234567890 in every row shifts all of them: nothing usable, said in one line
@@ -96,6 +108,7 @@ def test_a_report_on_degenerate_input_is_nan_with_a_reason():
 
 # ------------------------------------------------------------------ property-style mixtures
 
+
 def _doc(rng: random.Random, rows: list[dict]) -> tuple[str, str]:
     """A random way a model might have written these rows; returns (text, file suffix)."""
     cols = list(COLS)
@@ -106,7 +119,9 @@ def _doc(rng: random.Random, rows: list[dict]) -> tuple[str, str]:
     pre = rng.choice(["", "Here are some rows:\n\n", "Sure! Below is the data.\n", "```csv\n"])
     post = rng.choice(["", "\n\nLet me know if you need more.", "\n```\n", "\nThese are synthetic."])
     if shape == "json":
-        return pre * (pre.startswith("Here")) + json.dumps([{n: r[c] for n, c in zip(names, cols)} for r in rows]), ".json"
+        return pre * (pre.startswith("Here")) + json.dumps(
+            [{n: r[c] for n, c in zip(names, cols)} for r in rows]
+        ), ".json"
     if shape == "jsonl":
         return "\n".join(json.dumps({n: r[c] for n, c in zip(names, cols)}) for r in rows) + "\n", ".jsonl"
     if shape == "markdown":
@@ -143,6 +158,7 @@ def test_random_mixtures_never_crash_and_account_for_every_row(tmp_path):
 
 
 # ------------------------------------------------------------------ one notion of "near copy"
+
 
 def test_report_copy_counts_equal_the_pipeline_gate(drug_seed):
     rng = random.Random(3)

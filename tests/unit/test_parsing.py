@@ -3,12 +3,23 @@ import random
 from collections import Counter
 
 import pytest
-
 from helpers import FIXTURES
+
 from syngen.parsing import _parse, parse_output
 
-COLS = ["rating", "title", "text", "asin", "parent_asin", "user_id", "timestamp", "helpful_vote",
-        "verified_purchase", "data", "time"]
+COLS = [
+    "rating",
+    "title",
+    "text",
+    "asin",
+    "parent_asin",
+    "user_id",
+    "timestamp",
+    "helpful_vote",
+    "verified_purchase",
+    "data",
+    "time",
+]
 TEXT = ["text"]
 
 # rows recovered, exemplar copies flagged, other rejects by reason — counted by hand from the files
@@ -18,11 +29,17 @@ EXPECTED = {
     "suppl_base_ollama_llama3.2_10_output.csv": (10, 0, {}),
     "suppl_diversity_cohere_command-r-plus_10_output.csv": (10, 0, {}),
     # markdown with 10 cells for 11 columns (date and time merged), the last row cut off
-    "suppl_diversity_hf_qwen_10_output.csv": (0, 0, {"ragged row: 10 fields, expected 11": 8,
-                                                     "incomplete last row (7 of 11 fields; output was cut off)": 1}),
+    "suppl_diversity_hf_qwen_10_output.csv": (
+        0,
+        0,
+        {"ragged row: 10 fields, expected 11": 8, "incomplete last row (7 of 11 fields; output was cut off)": 1},
+    ),
     # an extra value (1234567890) shifted every row; no comma there is inside a sentence
-    "suppl_diversity_ollama_llama3.2_10_output.csv": (0, 0, {"ragged row: 13 fields, expected 11": 9,
-                                                         "ragged row: 12 fields, expected 11": 1}),
+    "suppl_diversity_ollama_llama3.2_10_output.csv": (
+        0,
+        0,
+        {"ragged row: 13 fields, expected 11": 9, "ragged row: 12 fields, expected 11": 1},
+    ),
 }
 
 
@@ -50,10 +67,19 @@ def test_cohere_diversity_commas_inside_text_are_rejoined(amazon_rows):
 def test_qwen_spaced_csv_values_are_trimmed(amazon_rows):
     text = (FIXTURES / "llm_outputs" / "suppl_base_hf_qwen_10_output.csv").read_text()
     row = parse_output(text, COLS, TEXT, amazon_rows).rows[0]
-    assert row == {"rating": "4", "title": "Vitamin D3", "text": "Helps maintain healthy bones",
-                   "asin": "B00012ND5G", "parent_asin": "B00012ND5G", "user_id": "AGDVFFLJWAQ3ULNNKF4LXID2RVSQ",
-                   "timestamp": "2009-12-11 00:37:33", "helpful_vote": "1", "verified_purchase": "True",
-                   "data": "2009-12-11", "time": "00:37"}
+    assert row == {
+        "rating": "4",
+        "title": "Vitamin D3",
+        "text": "Helps maintain healthy bones",
+        "asin": "B00012ND5G",
+        "parent_asin": "B00012ND5G",
+        "user_id": "AGDVFFLJWAQ3ULNNKF4LXID2RVSQ",
+        "timestamp": "2009-12-11 00:37:33",
+        "helpful_vote": "1",
+        "verified_purchase": "True",
+        "data": "2009-12-11",
+        "time": "00:37",
+    }
 
 
 C3 = ["id", "review", "label"]
@@ -74,17 +100,23 @@ def test_json_forms():
 
 
 def test_chatty_csv_with_fence_preamble_and_epilogue():
-    out = ("Here are 3 synthetic rows:\n```csv\nid,review,label\n7,\"Good, really good\",pos\n"
-           "8,Awful,neg\n```\nLet me know if you need more!")
+    out = (
+        "Here are 3 synthetic rows:\n```csv\nid,review,label\n7,\"Good, really good\",pos\n"
+        "8,Awful,neg\n```\nLet me know if you need more!"
+    )
     res = parse_output(out, C3)
-    assert res.rows == [{"id": "7", "review": "Good, really good", "label": "pos"},
-                        {"id": "8", "review": "Awful", "label": "neg"}]
+    assert res.rows == [
+        {"id": "7", "review": "Good, really good", "label": "pos"},
+        {"id": "8", "review": "Awful", "label": "neg"},
+    ]
     assert [r.reason for r in res.rejects] == ["not a data row (prose or commentary)"] * 2
 
 
 def test_headerless_numbered_and_markdown():
     assert parse_output("1. 5,fine,pos\n2. 6,meh,neu", C3).rows == [
-        {"id": "5", "review": "fine", "label": "pos"}, {"id": "6", "review": "meh", "label": "neu"}]
+        {"id": "5", "review": "fine", "label": "pos"},
+        {"id": "6", "review": "meh", "label": "neu"},
+    ]
     md = "| id | review | label |\n|---|---|---|\n| 9 | nice one | pos |\n| 10 | poor | neg |"
     res = parse_output(md, C3)
     assert res.fmt == "markdown" and [r["id"] for r in res.rows] == ["9", "10"]
@@ -106,8 +138,20 @@ def test_ragged_repair_only_when_unambiguous():
     assert res.rows == [{"id": "1", "review": "fine", "label": "pos"}]
 
 
-@pytest.mark.parametrize("garbage", [None, "", "   \n\n", b"\xff\xfe\x00bad bytes\x80", "{{{{", "[1, 2",
-                                     "a" * 10000, "\"unterminated,quote\n1,2,3", "|||\n|---|"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        None,
+        "",
+        "   \n\n",
+        b"\xff\xfe\x00bad bytes\x80",
+        "{{{{",
+        "[1, 2",
+        "a" * 10000,
+        "\"unterminated,quote\n1,2,3",
+        "|||\n|---|",
+    ],
+)
 def test_never_raises_on_garbage(garbage):
     # _parse is the parser without parse_output's safety net: it must not raise by itself
     res = _parse(garbage, C3, [], [], None)
@@ -128,14 +172,18 @@ def test_random_text_never_raises_and_every_line_is_accounted_for():
 
 
 def test_records_format():
-    out = ("id: 1\nreview: A long review that the model\nwrapped onto a second line\nlabel: pos\n\n"
-           "id: 2\nreview: second\nlabel: neg\n"
-           "id: 3\nreview: no blank line before me\nlabel: pos\n\nid: 4\nreview: cut off here")
+    out = (
+        "id: 1\nreview: A long review that the model\nwrapped onto a second line\nlabel: pos\n\n"
+        "id: 2\nreview: second\nlabel: neg\n"
+        "id: 3\nreview: no blank line before me\nlabel: pos\n\nid: 4\nreview: cut off here"
+    )
     res = parse_output(out, C3)
     assert res.fmt == "records"
-    assert res.rows == [{"id": "1", "review": "A long review that the model wrapped onto a second line", "label": "pos"},
-                        {"id": "2", "review": "second", "label": "neg"},
-                        {"id": "3", "review": "no blank line before me", "label": "pos"}]
+    assert res.rows == [
+        {"id": "1", "review": "A long review that the model wrapped onto a second line", "label": "pos"},
+        {"id": "2", "review": "second", "label": "neg"},
+        {"id": "3", "review": "no blank line before me", "label": "pos"},
+    ]
     assert res.rejects[0].reason == "incomplete last row (2 of 3 fields; output was cut off)"
     res = parse_output(out, C3, truncated=False)
     assert res.rejects[0].reason == "missing column(s) label"

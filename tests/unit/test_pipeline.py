@@ -8,19 +8,25 @@ from syngen.config import RunConfig
 from syngen.errors import ConfigError
 from syngen.pipeline import FIRST_BATCH, PROVENANCE, label_targets, run
 
+
 def writer(counter=[0]):
     """A scripted model that continues the row it was given with a fresh, valid review."""
+
     def answer(prompt):
         counter[0] += 1
         i = counter[0]
-        return (f'{1000 + i * 7},"Entry {i}: a distinct story about a drug and how it went, number {i}",'
-                f'"March {1 + i % 28}, 2015",{i % 30}\n')
+        return (
+            f'{1000 + i * 7},"Entry {i}: a distinct story about a drug and how it went, number {i}",'
+            f'"March {1 + i % 28}, 2015",{i % 30}\n'
+        )
+
     return answer
 
 
 def cfg(path, **kw):
-    base = dict(data=str(path), num_samples=6, k=2, batch_size=3, seed=1, label="rating", plan="rows",
-                completion_format="csv")
+    base = dict(
+        data=str(path), num_samples=6, k=2, batch_size=3, seed=1, label="rating", plan="rows", completion_format="csv"
+    )
     base.update(kw)
     return RunConfig(**base)
 
@@ -56,11 +62,11 @@ def test_label_targets_largest_remainder(drug_seed):
 
 def test_every_reject_is_counted_with_its_reason(small_seed):
     outputs = [
-        "1300,Fine text about the drug that worked well for me,\"March 9, 2015\",999\n",   # count out of range
-        "1301,Fine text about the drug that worked well for me,\"Mar 9th\",3\n",            # bad date
-        "Sure! Here are the rows you asked for:\n",                                     # prose
-        "1302,Worked wonders for my back pain within a week!,\"March 1, 2015\",5\n",        # near copy of seed
-        "",                                                                              # empty output
+        "1300,Fine text about the drug that worked well for me,\"March 9, 2015\",999\n",  # count out of range
+        "1301,Fine text about the drug that worked well for me,\"Mar 9th\",3\n",  # bad date
+        "Sure! Here are the rows you asked for:\n",  # prose
+        "1302,Worked wonders for my back pain within a week!,\"March 1, 2015\",5\n",  # near copy of seed
+        "",  # empty output
     ]
     res = run(cfg(small_seed, num_samples=2, max_prompts=5), ScriptedBackend(outputs=outputs))
     assert res.status == "exhausted" and len(res.rows) == 0
@@ -76,9 +82,15 @@ def test_every_reject_is_counted_with_its_reason(small_seed):
 def test_duplicates_and_negatives_are_rejected(small_seed):
     same = "1400,A brand new text about a brand new drug experience here,\"March 2, 2015\",1\n"
     neg = [{"review": "Everything about this pill was simply perfect and wonderful for me"}]
-    outputs = [same, same, "1401,Everything about this pill was simply perfect and wonderful for me,\"March 2, 2015\",1\n"]
-    res = run(cfg(small_seed, num_samples=2, max_prompts=3, negatives=neg, label_mix={"positive": 1}),
-              ScriptedBackend(outputs=outputs))
+    outputs = [
+        same,
+        same,
+        "1401,Everything about this pill was simply perfect and wonderful for me,\"March 2, 2015\",1\n",
+    ]
+    res = run(
+        cfg(small_seed, num_samples=2, max_prompts=3, negatives=neg, label_mix={"positive": 1}),
+        ScriptedBackend(outputs=outputs),
+    )
     assert len(res.rows) == 1
     reasons = res.account.rejected
     assert reasons["duplicate of an accepted synthetic row"] == 1
@@ -86,8 +98,10 @@ def test_duplicates_and_negatives_are_rejected(small_seed):
 
 
 def test_invalid_and_seed_ids_are_repaired(small_seed):
-    outputs = ["1000,An entirely new account of taking this medicine daily,\"March 2, 2015\",1\n",  # seed ID
-               "B0XYZ,Another new account of a different medicine taken,\"March 2, 2015\",1\n"]   # wrong shape
+    outputs = [
+        "1000,An entirely new account of taking this medicine daily,\"March 2, 2015\",1\n",  # seed ID
+        "B0XYZ,Another new account of a different medicine taken,\"March 2, 2015\",1\n",
+    ]  # wrong shape
     res = run(cfg(small_seed, num_samples=2, label_mix={"positive": 1}), ScriptedBackend(outputs=outputs))
     ids = res.rows["review_id"].tolist()
     pat = res.seed.schema.col("review_id").id_pattern
@@ -136,6 +150,7 @@ def test_cancel_stops_between_batches(small_seed):
     def answer(prompt):
         cancel.set()
         return w(prompt)
+
     res = run(cfg(small_seed, num_samples=6), ScriptedBackend(outputs=[answer]), cancel=cancel)
     # the first batch is small (FIRST_BATCH prompts, one row each here): those rows are kept
     assert res.status == "cancelled" and len(res.rows) == FIRST_BATCH and res.account.batches == 1
@@ -157,8 +172,11 @@ def test_records_format_for_completion_models(small_seed):
     def answer(prompt):
         assert prompt.completion.endswith("\n\nrating: " + prompt.target_label)
         i = len(b.calls)
-        return (f"\nreview_id: {4000 + i}\nreview: Record style story {i} about a new pill and its effects\n"
-                f"date: March {i}, 2015\nusefulCount: {i}\n\nrating: positive\nreview_id: 9\nreview: cut")
+        return (
+            f"\nreview_id: {4000 + i}\nreview: Record style story {i} about a new pill and its effects\n"
+            f"date: March {i}, 2015\nusefulCount: {i}\n\nrating: positive\nreview_id: 9\nreview: cut"
+        )
+
     b = ScriptedBackend(outputs=[answer])
     res = run(cfg(small_seed, num_samples=4, completion_format="records"), b)
     assert res.status == "complete" and len(res.rows) == 4
@@ -169,17 +187,25 @@ def test_records_format_for_completion_models(small_seed):
 def test_model_output_faults_are_counted_and_the_run_ends_with_an_account(small_seed):
     def echo(prompt):
         return prompt.messages[-1]["content"]  # the prompt echoed back, exemplars and all
-    outputs = ["", "Sure! Here are some rows for you:", "review_id,review,rating\n1601,only three fields,positive\n",
-               '{"answer": "I cannot help with that"}', echo,
-               b"\xff\xfe\x80 broken bytes \xc3\x28\n".decode("utf-8", errors="replace")]
-    res = run(cfg(small_seed, num_samples=3, max_prompts=6, batch_size=6), ScriptedBackend(outputs=outputs, kind="chat"))
+
+    outputs = [
+        "",
+        "Sure! Here are some rows for you:",
+        "review_id,review,rating\n1601,only three fields,positive\n",
+        '{"answer": "I cannot help with that"}',
+        echo,
+        b"\xff\xfe\x80 broken bytes \xc3\x28\n".decode("utf-8", errors="replace"),
+    ]
+    res = run(
+        cfg(small_seed, num_samples=3, max_prompts=6, batch_size=6), ScriptedBackend(outputs=outputs, kind="chat")
+    )
     assert res.status == "exhausted" and len(res.rows) == 0
     r = res.account.rejected
     assert r["empty output"] == 1
-    assert r["not a data row (prose or commentary)"] >= 3       # preamble, prose of the echo, broken bytes
-    assert r["missing column(s) date, usefulCount"] == 1         # a header with three of five columns
+    assert r["not a data row (prose or commentary)"] >= 3  # preamble, prose of the echo, broken bytes
+    assert r["missing column(s) date, usefulCount"] == 1  # a header with three of five columns
     assert r["JSON object has none of the expected columns"] == 1
-    assert r["copies a prompt exemplar"] == 2                    # the echoed exemplars
+    assert r["copies a prompt exemplar"] == 2  # the echoed exemplars
     assert "attempt budget" in res.message
 
 
@@ -187,8 +213,11 @@ def test_a_looping_model_is_rejected(drug_seed):
     loop = ("I took it and I felt fine " * 12).strip()
     row = drug_seed.df.iloc[0].to_dict() | {"review": loop, "review_id": "999999"}
     out = "\n".join(f"{k}: {v}" for k, v in row.items()) + "\n\n"
-    res = run(RunConfig(data="unused", num_samples=1, max_prompts=1, batch_size=1, k=2, plan="rows"),
-              ScriptedBackend(outputs=[out], kind="chat"), seed=drug_seed)
+    res = run(
+        RunConfig(data="unused", num_samples=1, max_prompts=1, batch_size=1, k=2, plan="rows"),
+        ScriptedBackend(outputs=[out], kind="chat"),
+        seed=drug_seed,
+    )
     assert list(res.account.rejected) == ["repetitive text (#% repeated #-grams; the model looped)"]
 
 

@@ -27,8 +27,13 @@ def test_stratified_selection_follows_the_seed_mix(drug_seed):
 
 
 def test_target_label_forces_the_row_for_completion_models(drug_seed):
-    p = build_prompt(drug_seed.df, drug_seed.schema, PromptSpec(k=3, completion_format="csv"), random.Random(1),
-                     target_label="neutral")
+    p = build_prompt(
+        drug_seed.df,
+        drug_seed.schema,
+        PromptSpec(k=3, completion_format="csv"),
+        random.Random(1),
+        target_label="neutral",
+    )
     assert p.columns[0] == "rating" and p.completion.startswith("rating,review_id,")
     assert p.completion.endswith("\nneutral,") and p.prefill == "neutral,"
     assert {e["rating"] for e in p.exemplars} == {"neutral"}
@@ -45,8 +50,17 @@ def test_styles_choose_exemplars_differently(drug_seed):
 
 
 def test_chat_prompt_carries_contracts_negatives_and_context(drug_seed):
-    neg = [{"review_id": "1", "drugName": "X", "condition": "Y", "review": "Too generic to be real.",
-            "rating": "positive", "date": "May 1, 2010", "usefulCount": "1"}]
+    neg = [
+        {
+            "review_id": "1",
+            "drugName": "X",
+            "condition": "Y",
+            "review": "Too generic to be real.",
+            "rating": "positive",
+            "date": "May 1, 2010",
+            "usefulCount": "1",
+        }
+    ]
     spec = PromptSpec(k=2, style="diversity", context="patient reviews of drugs", negatives=neg, rows_per_prompt=7)
     p = build_prompt(drug_seed.df, drug_seed.schema, spec, random.Random(0))
     user = p.messages[1]["content"]
@@ -78,12 +92,20 @@ def test_bad_prompt_settings_name_the_fix():
 
 
 def test_records_rendering_for_completion_models(drug_seed):
-    p = build_prompt(drug_seed.df, drug_seed.schema, PromptSpec(k=2, rows_per_prompt=3), random.Random(1),
-                     target_label="negative")
+    p = build_prompt(
+        drug_seed.df, drug_seed.schema, PromptSpec(k=2, rows_per_prompt=3), random.Random(1), target_label="negative"
+    )
     blocks = p.completion.split("\n\n")
     assert len(blocks) == 3 and blocks[-1] == "rating: negative" and p.prefill == "rating: negative"
     first = blocks[0].splitlines()
-    assert [ln.split(":")[0] for ln in first] == ["rating", "review_id", "drugName", "condition", "review",
-                                                  "date", "usefulCount"]
+    assert [ln.split(":")[0] for ln in first] == [
+        "rating",
+        "review_id",
+        "drugName",
+        "condition",
+        "review",
+        "date",
+        "usefulCount",
+    ]
     assert first[0] == "rating: negative"
     assert p.rows == 3 and p.lines_per_row == 8

@@ -1,12 +1,13 @@
 """Quality metrics with hand-computed expectations, degenerate inputs, and the seed SynGen's
 own by-hand findings on its published outputs."""
+
 import json
 import math
 
 import pandas as pd
 import pytest
-
 from helpers import FIXTURES
+
 from syngen.cli import main
 from syngen.data import load_table
 from syngen.quality import build_report
@@ -37,8 +38,15 @@ def test_text_statistics_by_hand():
 
 def test_id_metrics_by_hand():
     pat = learn_id_pattern(["B00012ND5G", "B00013Z0ZQ", "B0C1XYZ999"])
-    got = {x.name: x for x in m.id_metrics("asin", ["B00012ND5G", "B00013Z0ZQ", "B0C1XYZ999"],
-                                          ["1234567890", "B0EXAMPLE1", "B00012ND5G", "B0ZZZZZZZZ"], pat)}
+    got = {
+        x.name: x
+        for x in m.id_metrics(
+            "asin",
+            ["B00012ND5G", "B00013Z0ZQ", "B0C1XYZ999"],
+            ["1234567890", "B0EXAMPLE1", "B00012ND5G", "B0ZZZZZZZZ"],
+            pat,
+        )
+    }
     assert got["pattern conformity"].value == 0.75
     assert got["uniqueness (distinct / rows)"].value == 1.0
     assert got["collisions with seed values"].value == 0.25
@@ -46,18 +54,23 @@ def test_id_metrics_by_hand():
 
 
 def test_timestamp_consistency_by_hand():
-    rows = [{"ts": "2020-01-01 10:30:00", "d": "2020-01-01", "t": "10:30"},
-            {"ts": "2020-01-02 11:00:00", "d": "2020-01-03", "t": "11:00"}]
+    rows = [
+        {"ts": "2020-01-01 10:30:00", "d": "2020-01-01", "t": "10:30"},
+        {"ts": "2020-01-02 11:00:00", "d": "2020-01-03", "t": "11:00"},
+    ]
     assert m.timestamp_consistency("ts", "%Y-%m-%d %H:%M:%S", "d", "%Y-%m-%d", rows).value == 0.5
     assert m.timestamp_consistency("ts", "%Y-%m-%d %H:%M:%S", "t", "%H:%M", rows).value == 1.0
 
 
-@pytest.mark.parametrize("seed,synth", [
-    ({"x": ["1", "2"], "k": ["a", "b"]}, {"x": ["1"], "k": ["a"]}),                       # no text column
-    ({"t": ["a long text about things here", "another long text about stuff"]}, {"t": ["one more text"]}),
-    ({"t": ["only one seed row of words here"], "n": ["3"]}, {"t": [None], "n": [None]}),  # 1 row, missing
-    ({"t": ["some words in a row"], "n": ["1"]}, {"t": [], "n": []}),                     # empty synthetic
-])
+@pytest.mark.parametrize(
+    "seed,synth",
+    [
+        ({"x": ["1", "2"], "k": ["a", "b"]}, {"x": ["1"], "k": ["a"]}),  # no text column
+        ({"t": ["a long text about things here", "another long text about stuff"]}, {"t": ["one more text"]}),
+        ({"t": ["only one seed row of words here"], "n": ["3"]}, {"t": [None], "n": [None]}),  # 1 row, missing
+        ({"t": ["some words in a row"], "n": ["1"]}, {"t": [], "n": []}),  # empty synthetic
+    ],
+)
 def test_any_table_gives_a_report_never_a_crash(seed, synth):
     r = build_report(pd.DataFrame(seed, dtype=object), pd.DataFrame(synth, dtype=object))
     t = r.table()
@@ -117,8 +130,17 @@ def test_cohere_base_has_no_copies_and_valid_timestamps():
 
 def test_report_cli_writes_html_and_json(tmp_path, capsys):
     out = tmp_path / "r.html"
-    code = main(["report", "--seed", str(OUT / "prompt_seed_rows.csv"), "--synthetic",
-                 str(OUT / "suppl_diversity_cohere_command-r-plus_10_output.csv"), "--out", str(out)])
+    code = main(
+        [
+            "report",
+            "--seed",
+            str(OUT / "prompt_seed_rows.csv"),
+            "--synthetic",
+            str(OUT / "suppl_diversity_cohere_command-r-plus_10_output.csv"),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     html = out.read_text()
     assert "syngen quality report" in html and "plotly" in html.lower()
@@ -137,17 +159,19 @@ def test_figures_cover_every_column(drug_seed):
 def test_near_copy_search_finds_what_the_exact_index_finds(drug_seed):
     """MinHash/LSH candidates + exact Jaccard agree with the exhaustive per-row index."""
     import random
+
     from syngen.copycheck import CopyIndex
     from syngen.quality.nearcopy import near_copies
+
     rng = random.Random(3)
     seed_texts = drug_seed.df["review"].tolist()
     synth = []
     for i in range(300):
         w = rng.choice(seed_texts).split()
         if i % 3 == 0:
-            w = w + ["really"]                 # near copy
+            w = w + ["really"]  # near copy
         elif i % 3 == 1:
-            rng.shuffle(w)                     # same words, new order: not a copy
+            rng.shuffle(w)  # same words, new order: not a copy
         synth.append(" ".join(w))
     best, sim, _ = near_copies(seed_texts, synth, 0.8)
     idx = CopyIndex()
@@ -177,8 +201,9 @@ def test_text_label_and_field_consistency(drug_seed):
 
 def test_large_tables_estimate_near_copies_from_a_sample(drug_seed, monkeypatch):
     from syngen.quality import report as rep_mod
+
     monkeypatch.setattr(rep_mod, "NEAR_SAMPLE", 50)
     synth = drug_seed.df.sample(200, random_state=5).reset_index(drop=True)  # all exact copies
     r = build_report(drug_seed.df, synth, drug_seed.schema)
-    assert r.find("exact copies of seed rows").value == 1.0           # every row checked
+    assert r.find("exact copies of seed rows").value == 1.0  # every row checked
     assert "estimated from a 50-row sample" in r.find("near copies of seed rows").detail

@@ -10,9 +10,15 @@ from syngen.schema import IdPattern, Role, infer_schema, learn_id_pattern
 def test_drug_review_roles_and_contracts(drug_seed):
     s = drug_seed.schema
     roles = {c.name: c.role for c in s.columns}
-    assert roles == {"review_id": Role.ID, "drugName": Role.SHORT_TEXT, "condition": Role.SHORT_TEXT,
-                     "review": Role.TEXT, "rating": Role.LABEL, "date": Role.TIMESTAMP,
-                     "usefulCount": Role.COUNT}
+    assert roles == {
+        "review_id": Role.ID,
+        "drugName": Role.SHORT_TEXT,
+        "condition": Role.SHORT_TEXT,
+        "review": Role.TEXT,
+        "rating": Role.LABEL,
+        "date": Role.TIMESTAMP,
+        "usefulCount": Role.COUNT,
+    }
     assert s.label == "rating"
     assert sorted(s.col("rating").allowed) == ["negative", "neutral", "positive"]
     assert s.col("date").fmt == "%B %d, %Y"
@@ -47,10 +53,15 @@ def test_id_pattern_learning_and_sampling():
 
 
 def test_contract_checks():
-    df = pd.DataFrame({"rating": ["pos", "neg", "pos"], "votes": ["0", "5", "10"],
-                       "day": ["2020-01-01", "2020-06-01", "2021-01-01"],
-                       "comment": ["a fine long comment of words", "another long comment of words", "x y z w v u"]},
-                      dtype=object)
+    df = pd.DataFrame(
+        {
+            "rating": ["pos", "neg", "pos"],
+            "votes": ["0", "5", "10"],
+            "day": ["2020-01-01", "2020-06-01", "2021-01-01"],
+            "comment": ["a fine long comment of words", "another long comment of words", "x y z w v u"],
+        },
+        dtype=object,
+    )
     s = infer_schema(df)
     assert s.col("rating").check("POS") == ("pos", None)  # case folded to the seed's label
     assert "not one of" in s.col("rating").check("great")[1]
@@ -84,6 +95,7 @@ def test_table_without_text_gets_a_note():
 
 def test_id_prefix_keeps_its_separator():
     from syngen.schema import learn_id_pattern
+
     p = learn_id_pattern([f"CU-{n}" for n in (12345, 23456, 98765, 55555)])
     assert p.regex == r"^CU\-[0-9]{5}$"
     assert learn_id_pattern(["B0001ABCDE", "B0047XYZ12", "B00Q9RRT55"]).prefix == "B0"  # ASIN unchanged
