@@ -263,7 +263,9 @@ def _pick_labels(targets, counts, n_prompts) -> list[str | None]:
     picks = []
     for _ in range(n_prompts):
         need = {k: targets[k] - counts[k] - planned[k] for k in targets}
-        k = max(need, key=lambda k: (need[k], targets[k]))
+        # Largest share still missing first, so labels interleave in proportion: a run that
+        # stops early (cancel, budget) still has the target mix, not only the majority label.
+        k = max(need, key=lambda k: (need[k] / targets[k] if targets[k] else -1, targets[k]))
         planned[k] += 1
         picks.append(k)
     return picks

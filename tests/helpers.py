@@ -15,3 +15,19 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# the columns of the Amazon-review rows the SynGen models were shown (tests/fixtures/llm_outputs)
+AMAZON_COLS = [
+    "rating",
+    "title",
+    "text",
+    "asin",
+    "parent_asin",
+    "user_id",
+    "timestamp",
+    "helpful_vote",
+    "verified_purchase",
+    "data",
+    "time",
+]

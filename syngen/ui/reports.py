@@ -42,19 +42,8 @@ def report_for(state: AppState, run: RunRecord):
 
 def summary_row(state: AppState, run: RunRecord) -> dict:
     """One line of the Compare table, from the run folder's saved scores (no recomputation)."""
-    cfg = run.config
-    row = {
-        "name": run.name,
-        "run": run.run_id,
-        "style": cfg.style,
-        "plan": cfg.plan,
-        "backend": display_name(cfg.backend, cfg.model),
-        "k": cfg.k,
-        "rows": run.info.rows,
-        "requested": cfg.num_samples,
-        "status": run.status,
-        "seconds": round(run.seconds, 1),
-    }
+    info = about(run)
+    row = {"name": info.pop("name"), "run": info.pop("run_id"), **info, "seconds": round(run.seconds, 1)}
     scores = dict(run.info.scores)
     if not scores and run.info.rows:
         rep = report_for(state, run)

@@ -3,6 +3,7 @@ the run folders on disk (syngen.runs), so a reload or a restart shows every run 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -14,7 +15,7 @@ from ..runs import RunInfo, list_runs, load_rows
 
 KEY = "syngen_state"
 BUNDLED = "data/drug_reviews/train.csv"
-OUT_DIR = "output"
+OUT_DIR = os.environ.get("SYNGEN_OUT_DIR", "output")  # where run folders live (the run history)
 
 
 @dataclass(eq=False)  # identity: rows are DataFrames, which have no truth value

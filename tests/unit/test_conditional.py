@@ -233,3 +233,11 @@ def test_label_gate_counts_rejects_and_can_be_switched_off(drug_seed):
         drug_seed,
     )
     assert off.status == "complete" and len(off.rows) == 2
+
+
+def test_labels_interleave_so_a_partial_run_keeps_the_mix():
+    from syngen.pipeline import _pick_labels
+
+    picks = _pick_labels({"positive": 128, "negative": 54, "neutral": 18}, Counter(), 20)
+    assert Counter(picks) == {"positive": 12, "negative": 6, "neutral": 2}  # 64% / 27% / 9%, as targeted
+    assert len(set(picks[:3])) == 3  # every label early, not the majority first

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from helpers import FIXTURES
+from helpers import AMAZON_COLS, FIXTURES
 
 from syngen.cli import main
 from syngen.config import RunConfig
@@ -19,19 +19,7 @@ from syngen.synthetic_reader import read_synthetic
 
 CORPUS = FIXTURES / "model_outputs"
 SEED = FIXTURES / "llm_outputs" / "prompt_seed_rows.csv"
-COLS = [
-    "rating",
-    "title",
-    "text",
-    "asin",
-    "parent_asin",
-    "user_id",
-    "timestamp",
-    "helpful_vote",
-    "verified_purchase",
-    "data",
-    "time",
-]
+COLS = AMAZON_COLS
 
 # rows read (counted by hand from each file), or the start of the one-line error
 EXPECTED = {

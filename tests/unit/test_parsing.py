@@ -3,23 +3,11 @@ import random
 from collections import Counter
 
 import pytest
-from helpers import FIXTURES
+from helpers import AMAZON_COLS, FIXTURES
 
 from syngen.parsing import _parse, parse_output
 
-COLS = [
-    "rating",
-    "title",
-    "text",
-    "asin",
-    "parent_asin",
-    "user_id",
-    "timestamp",
-    "helpful_vote",
-    "verified_purchase",
-    "data",
-    "time",
-]
+COLS = AMAZON_COLS
 TEXT = ["text"]
 
 # rows recovered, exemplar copies flagged, other rejects by reason — counted by hand from the files
