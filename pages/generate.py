@@ -6,7 +6,16 @@ import streamlit as st
 
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
-from syngen.ui.run import CHOICES, FEEDBACK, apply_feedback, attach_running, finish_job, preview_row, start_job
+from syngen.ui.run import (
+    CHOICES,
+    FEEDBACK,
+    apply_feedback,
+    attach_running,
+    finish_job,
+    open_latest_for_review,
+    preview_row,
+    start_job,
+)
 
 state = start("Generate")
 cfg = state.config
@@ -95,6 +104,8 @@ if job is not None and job.done:
         st.success(job.message)
     else:
         st.warning(f"{job.status}: {job.message}")  # shown once, here
+open_latest_for_review(state)
+if state.job is None or state.job.done:
     if state.feedback is not None and len(state.feedback):
         st.subheader("Review")
         st.caption(
@@ -110,7 +121,7 @@ if job is not None and job.done:
             disabled=locked,
             column_config={
                 FEEDBACK: st.column_config.SelectboxColumn(
-                    FEEDBACK, options=CHOICES, help="like or dislike (one or the other)"
+                    FEEDBACK, options=CHOICES, required=True, help="keep, like or dislike (one of them)"
                 )
             },
         )

@@ -52,6 +52,13 @@ def attach_running(state: AppState) -> None:
             state.job = running[-1]
 
 
+def open_latest_for_review(state: AppState) -> None:
+    """With no job in this session (a reload, a new tab), the newest run is open for review."""
+    if state.job is None and state.feedback is None and state.current is not None and state.current.info.rows:
+        state.feedback_run = state.current.info.folder
+        state.feedback = feedback_frame(state.current.rows)
+
+
 def finish_job(state: AppState) -> None:
     """Show a finished job's run (read back from its folder) and open it for review."""
     job = state.job
@@ -67,7 +74,7 @@ def finish_job(state: AppState) -> None:
 
 
 def feedback_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.assign(**{FEEDBACK: ""})[[FEEDBACK] + list(rows.columns)]
+    return rows.assign(**{FEEDBACK: "keep"})[[FEEDBACK] + list(rows.columns)]
 
 
 def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
@@ -78,7 +85,7 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
         if state.feedback_run is None
         else next((r for r in state.runs if str(r.info.folder) == str(state.feedback_run)), state.current)
     )
-    marks = edited[FEEDBACK].fillna("")
+    marks = edited[FEEDBACK].fillna("keep")
     content = [c for c in edited.columns if c != FEEDBACK]
     names = state.seed.schema.names if state.seed is not None else content
     disliked = [
