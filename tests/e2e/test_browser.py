@@ -88,6 +88,7 @@ def _generate(page, n, seed):
     page.get_by_role("button", name="Generate", exact=True).click()
 
 
+@pytest.mark.timeout(3000)  # two embedded runs and a cancel: ~6 min alone, much longer on a busy machine
 def test_the_whole_loop_in_a_browser(app_url, tmp_path):
     """Upload, plan, a dead backend refused in seconds, two embedded runs, review (dislike),
     quality, a report that belongs to its run, a reload that keeps every run, a cancel that
