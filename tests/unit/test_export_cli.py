@@ -105,3 +105,22 @@ def test_no_text_column_and_wrong_delimiter_are_explained(tmp_path, capsys):
     p.write_text("x:kind\n1:a\n2:b\n")
     assert main(["inspect", "--data", str(p)]) == 0
     assert "only one column found" in capsys.readouterr().out
+
+
+def test_jsonl_and_parquet_keep_the_types_a_csv_reader_sees(drug_seed, tmp_path):
+    rows = drug_seed.df.head(5)
+    from_csv = pd.read_csv(write_rows(rows, tmp_path / "r.csv", "csv", schema=drug_seed.schema))
+    from_jsonl = pd.DataFrame(
+        [
+            json.loads(line)
+            for line in write_rows(rows, tmp_path / "r.jsonl", "jsonl", schema=drug_seed.schema)
+            .read_text()
+            .splitlines()
+        ]
+    )
+    from_parquet = pd.read_parquet(write_rows(rows, tmp_path / "r.parquet", "parquet", schema=drug_seed.schema))
+    for col in ("review_id", "usefulCount"):  # integers in all three, equal values
+        assert from_csv[col].tolist() == from_jsonl[col].tolist() == from_parquet[col].tolist()
+        assert all(isinstance(v, int) for v in from_jsonl[col])
+        assert str(from_parquet[col].dtype) == "Int64"
+    assert from_jsonl["rating"].tolist() == rows["rating"].tolist()  # text stays text
