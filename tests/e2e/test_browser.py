@@ -133,7 +133,7 @@ def test_the_whole_loop_in_a_browser(app_url, tmp_path):
         page.screenshot(path=str(SHOTS / "3_dead_backend.png"), full_page=True)
         page.get_by_role("link", name="Backend").click()
         page.get_by_text("Embedded (Gemma 3 270M, offline)").click()
-        time.sleep(0.8)
+        page.get_by_text("Server address (optional)").wait_for(state="detached", timeout=30_000)
         page.screenshot(path=str(SHOTS / "4_backend.png"), full_page=True)
 
         # run 1, then review: dislike the first row in the grid and apply
