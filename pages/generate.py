@@ -115,7 +115,7 @@ if state.job is None or state.job.done:
         locked = [c for c in state.feedback.columns if c in ("is_synthetic", "run_id", "backend", "model")]
         edited = st.data_editor(
             state.feedback,
-            key=f"gen_editor_{state.feedback_run}",
+            key=f"gen_editor_{state.feedback_run}_{len(state.feedback)}",  # a new grid after Apply
             width="stretch",
             hide_index=True,
             disabled=locked,
