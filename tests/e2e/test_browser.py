@@ -167,7 +167,9 @@ def test_the_whole_loop_in_a_browser(app_url, tmp_path):
 
         page.get_by_role("link", name="Utility").click()
         # the seed is an upload, so the page asks for held-out real rows of the same table
-        page.get_by_text("Held-out real rows").first.wait_for(timeout=30_000)
+        page.get_by_text("Held-out real rows (same columns as the seed)").wait_for(timeout=120_000)
+        page.locator("input[type=file]").wait_for(state="attached", timeout=120_000)
+        page.screenshot(path=str(SHOTS / "9_utility_upload.png"), full_page=True)
         page.locator("input[type=file]").set_input_files(str(DRUG_TRAIN.parent / "test.csv"))
         page.get_by_role("button", name="Evaluate").click()
         page.get_by_text("Accuracy on held-out real rows, by training set").wait_for(timeout=120_000)
