@@ -144,9 +144,10 @@ def test_the_whole_loop_in_a_browser(app_url, tmp_path):
         page.get_by_text("Review").first.wait_for(timeout=30_000)
         grid = page.locator("[data-testid='stDataFrameResizable']").last
         grid.wait_for(timeout=30_000)
-        box = grid.bounding_box()
+        page.wait_for_timeout(3000)  # the finished job redraws the page once more; let it settle
         option = page.get_by_text("dislike", exact=True)
-        for dy in (54, 88, 20, 120):  # the grid is a canvas: find a feedback cell whose dropdown opens
+        for dy in (54, 88, 20, 120, 54, 88):  # the grid is a canvas: find a feedback cell whose dropdown opens
+            box = page.locator("[data-testid='stDataFrameResizable']").last.bounding_box()
             page.mouse.click(box["x"] + 50, box["y"] + dy)
             time.sleep(0.5)
             page.keyboard.press("Enter")
