@@ -90,7 +90,7 @@ def _generate(page, n, seed):
 
 @pytest.mark.timeout(3000)  # two embedded runs and a cancel: ~6 min alone, much longer on a busy machine
 def test_the_whole_loop_in_a_browser(app_url, tmp_path):
-    """Upload, plan, a dead backend refused in seconds, two embedded runs, review (dislike in the
+    """Upload, plan, a dead backend refused in seconds, an embedded run, review (dislike in the
     grid), quality, the CSV of the newest run. Screenshots of each page."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     console_errors = []
@@ -160,10 +160,6 @@ def test_the_whole_loop_in_a_browser(app_url, tmp_path):
         page.get_by_role("button", name="Apply review").click()
         page.get_by_text("Removed 1 disliked row(s)").wait_for(timeout=30_000)
         page.screenshot(path=str(SHOTS / "7_reviewed.png"), full_page=True)
-
-        # run 2
-        _generate(page, 2, 2)
-        page.get_by_text("2 rows generated").first.wait_for(timeout=900_000)
 
         page.get_by_role("link", name="Quality").click()
         page.get_by_text("What to look at").wait_for(timeout=120_000)
