@@ -18,21 +18,14 @@ schema = state.seed.schema
 safe = st.toggle("Neutralise spreadsheet formulas in CSV (recommended)", True, key="download_safe")
 c = st.columns(3)
 key = run.run_id
-c[0].download_button("CSV", rows_bytes(run.rows, "csv", safe), f"{stem}.csv", "text/csv", key=f"download_csv_{key}")
-c[1].download_button(
-    "JSONL",
-    rows_bytes(run.rows, "jsonl", schema=schema),
-    f"{stem}.jsonl",
-    "application/jsonl",
-    key=f"download_jsonl_{key}",
-)
-c[2].download_button(
-    "Parquet",
-    rows_bytes(run.rows, "parquet", schema=schema),
-    f"{stem}.parquet",
-    "application/octet-stream",
-    key=f"download_parquet_{key}",
-)
+FORMATS = [
+    ("CSV", "csv", "text/csv"),
+    ("JSONL", "jsonl", "application/jsonl"),
+    ("Parquet", "parquet", "application/octet-stream"),
+]
+for col, (label, fmt, mime) in zip(c, FORMATS):
+    data = rows_bytes(run.rows, fmt, safe, schema=schema)  # CSV ignores the schema, the others type by it
+    col.download_button(label, data, f"{stem}.{fmt}", mime, key=f"download_{fmt}_{key}")
 c = st.columns(2)
 reports = st.session_state.setdefault("download_html", {})  # (run, rows version) -> HTML, never stale
 version = (run.run_id, run.info.rows_file.stat().st_mtime if run.info.rows_file else 0)

@@ -45,23 +45,9 @@ def _hist(title: str, seed_vals, synth_vals, xlabel: str) -> go.Figure:
     fig = go.Figure(
         [
             go.Histogram(
-                x=list(seed_vals),
-                name="seed",
-                histnorm="probability",
-                opacity=0.6,
-                marker_color=SEED,
-                bingroup=1,
-                nbinsx=30,
-            ),
-            go.Histogram(
-                x=list(synth_vals),
-                name="synthetic",
-                histnorm="probability",
-                opacity=0.6,
-                marker_color=SYNTH,
-                bingroup=1,
-                nbinsx=30,
-            ),
+                x=list(vals), name=name, histnorm="probability", opacity=0.6, marker_color=color, bingroup=1, nbinsx=30
+            )
+            for vals, name, color in ((seed_vals, "seed", SEED), (synth_vals, "synthetic", SYNTH))
         ]
     )
     fig.update_layout(
