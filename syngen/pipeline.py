@@ -363,7 +363,7 @@ def run(
         new_rows = []
         errors = 0
         chat = backend.kind != "completion"
-        needs_model = [i for i, p in enumerate(prompts) if not (plan.mode == "conditional" and not p.written)]
+        needs_model = [i for i, p in enumerate(prompts) if p.needs_model]
         answers = (
             _timed(
                 backend.generate_iter(
@@ -479,3 +479,30 @@ def run(
     frame = pd.DataFrame([{c: r.get(c) for c in cols} for r in accepted], columns=cols)
     emit(Event("finished", len(accepted), n, message=message))
     return RunResult(frame, account, status, message, run_id, seed, plan)
+
+
+def preview(config: RunConfig, seed: Seed, backend: Backend) -> tuple[dict | None, str]:
+    """One prompt, one answer, the run's gate, nothing saved: what a run would write (seconds)."""
+    config.check()
+    config.check_prompt(len(seed.df))
+    rng = random.Random(config.seed + int(time.time()))  # a new row on every click
+    gate = _Gate(seed, config, rng)
+    source = row_source(seed, config, plan_for(seed, config), rng, gate.fresh_id)
+    targets = label_targets(seed, max(1, config.num_samples), config.label_mix) or {None: 1}
+    prompt = source.prompts([rng.choice([k for k, v in targets.items() if v] or [None])])[0]
+    t = time.perf_counter()
+    if prompt.needs_model:
+        res = next(iter(dict(backend.generate_iter([prompt], seed=rng.randrange(10**6))).values()))
+        if res.error:
+            return None, res.error
+        parsed = source.parse(prompt, res, backend.kind != "completion")
+    else:
+        parsed = source.parse(prompt, None, False)
+    took = time.perf_counter() - t
+    if not parsed.rows:
+        why = parsed.rejects[0].reason if parsed.rejects else "no row in the answer"
+        return None, f"the model's answer was not usable ({why}); a run would retry. {took:.1f}s"
+    row, why = gate.check(parsed.rows[0], RunAccount())
+    if row is None:
+        return parsed.rows[0], f"a run would reject this row: {why}. {took:.1f}s"
+    return row, f"generated in {took:.1f}s (not saved)"

@@ -84,6 +84,7 @@ class Prompt:
     lines_per_row: int = 1  # completion backends stop after rows * lines_per_row line breaks
     fields: dict = field(default_factory=dict)  # conditional plan: the row's given values
     written: list = field(default_factory=list)  # conditional plan: the columns the model writes
+    needs_model: bool = True  # False: the row is complete already (every column sampled)
 
 
 def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> str:

@@ -71,14 +71,14 @@ class ConditionalRows:
                     fields.pop(c, None)
                 written = self.novel + written
             if not written:  # nothing for a model to write: the row is complete already
-                out.append(Prompt([], "", "", sch.names, [], lab, rows=1, fields=fields, written=[]))
+                out.append(Prompt([], "", "", sch.names, [], lab, fields=fields, needs_model=False))
                 continue
             match = [c for c in self.names if c in fields]
             out.append(build_row_prompt(self.seed.df, sch, self.config, fields, written, match, self.rng))
         return out
 
     def parse(self, prompt: Prompt, result, chat: bool) -> ParseResult:
-        if not prompt.written:
+        if not prompt.needs_model:
             return ParseResult(rows=[dict(prompt.fields)], fmt="sampled")
         return parse_answer(result.text, prompt, chat, truncated=result.finish_reason == "length")
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import random
-import time
-
 import pandas as pd
 
 from ..config import RunConfig
 from ..errors import SyngenError
 from ..jobs import GenerationJob, active
-from ..pipeline import label_targets, plan_for
+from ..pipeline import preview
 from ..runs import backend_for, key_env, normalise_negatives, precheck_message, save_rows
 from .backend_form import secret_key
 from .state import AppState
@@ -122,43 +119,12 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
 
 def preview_row(state: AppState) -> tuple[dict | None, str]:
     """One prompt, one answer, nothing saved: what the next run would write (seconds)."""
-    from ..pipeline import _Gate
-    from ..row_sources import row_source
-
     cfg = RunConfig.from_dict(state.config.to_dict())
     try:
         cfg.check()
-        cfg.check_prompt(len(state.seed.df))
-        seed = state.seed
-        normalise_negatives(cfg, seed)
+        normalise_negatives(cfg, state.seed)
         backend = _backend(state, cfg)
         problem = precheck_message(backend)
-        if problem:
-            return None, problem
-        rng = random.Random(cfg.seed + int(time.time()))
-        gate = _Gate(seed, cfg, rng)
-        plan = plan_for(seed, cfg)
-        source = row_source(seed, cfg, plan, rng, gate.fresh_id)
-        targets = label_targets(seed, max(1, cfg.num_samples), cfg.label_mix) or {None: 1}
-        label = rng.choice([k for k, v in targets.items() if v] or [None])
-        prompt = source.prompts([label])[0]
-        t = time.perf_counter()
-        if plan.mode == "conditional" and not prompt.written:
-            parsed = source.parse(prompt, None, False)
-        else:
-            res = next(iter(dict(backend.generate_iter([prompt], seed=rng.randrange(10**6))).values()))
-            if res.error:
-                return None, res.error
-            parsed = source.parse(prompt, res, backend.kind != "completion")
-        took = time.perf_counter() - t
-        if not parsed.rows:
-            why = parsed.rejects[0].reason if parsed.rejects else "no row in the answer"
-            return None, f"the model's answer was not usable ({why}); a run would retry. {took:.1f}s"
-        from ..pipeline import RunAccount
-
-        row, why = gate.check(parsed.rows[0], RunAccount())
-        if row is None:
-            return parsed.rows[0], f"a run would reject this row: {why}. {took:.1f}s"
-        return row, f"generated in {took:.1f}s (not saved)"
+        return (None, problem) if problem else preview(cfg, state.seed, backend)
     except SyngenError as exc:
         return None, str(exc)

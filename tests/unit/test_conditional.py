@@ -12,7 +12,7 @@ from syngen.backends.scripted import ScriptedBackend
 from syngen.conditional import parse_answer
 from syngen.config import RunConfig
 from syngen.errors import ConfigError
-from syngen.pipeline import plan_for, prepare_seed, run
+from syngen.pipeline import plan_for, prepare_seed, preview, run
 from syngen.plan import resolve_plan
 from syngen.row_sources import row_source
 from syngen.structure import StructureModel
@@ -144,6 +144,21 @@ def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(t
     for r in res2.rows.to_dict("records"):
         assert seed.schema.validate(r)[1] == []
     assert not set(res2.rows["sku"]) & {r["sku"] for r in rows}
+    # the app's "Preview 1 row" goes through the same source and gate, and asks no model here
+    row, note = preview(cfg2, seed, backend)
+    assert row is not None and seed.schema.validate(row)[1] == [] and backend.calls == [], note
+    assert "not saved" in note
+
+
+def test_preview_shows_a_row_or_says_why_not(drug_seed):
+    cfg = RunConfig(k=2, seed=1, novelty=0.0)
+    ok = ScriptedBackend(outputs=[writer])
+    row, note = preview(cfg, drug_seed, ok)
+    assert len(ok.calls) == 1 and row["review"].startswith("I used") and "not saved" in note
+    row, note = preview(cfg, drug_seed, ScriptedBackend(outputs=["\n"]))
+    assert row is None and "not usable" in note and "a run would retry" in note
+    row, note = preview(cfg, drug_seed, ScriptedBackend(outputs=[ConnectionError("refused")]))
+    assert row is None and "refused" in note
 
 
 def _prompt(drug_seed, written=("review",), label="negative"):
