@@ -6,14 +6,13 @@ import json
 import streamlit as st
 
 from syngen.export import rows_bytes
-from syngen.runs import run_stem_for
 from syngen.ui.page import pick_run, start
 from syngen.ui.reports import report_for
 
 state = start("Download")
 run = pick_run(state, "download_run", "Nothing to download yet: generate rows first.")
 cfg = run.config
-stem = run_stem_for(run.info, state.seed.name)
+stem = run.info.folder.name  # <stem>-<run id>: two runs never share a file name
 schema = state.seed.schema
 safe = st.toggle("Neutralise spreadsheet formulas in CSV (recommended)", True, key="download_safe")
 c = st.columns(3)

@@ -63,7 +63,7 @@ if state.job is None:
             st.error(problem) if problem else st.rerun()
 
 
-@st.fragment(run_every=1.0 if running else None)
+@st.fragment(run_every=(0.4 if state.job.cancel.is_set() else 1.0) if running else None)
 def progress():
     job = state.job
     if job is None:
@@ -103,7 +103,7 @@ if job is not None and job.done:
     if job.status == "complete":
         st.success(job.message)
     else:
-        st.warning(f"{job.status}: {job.message}")  # shown once, here
+        st.warning(job.message if job.message.startswith(job.status) else f"{job.status}: {job.message}")
 open_latest_for_review(state)
 if state.job is None or state.job.done:
     if state.feedback is not None and len(state.feedback):

@@ -91,6 +91,8 @@ class GenerationJob:
                 self.heartbeat = ev.heartbeat
             elif ev.kind == "started":
                 self.message = ev.message
+            elif ev.kind == "finished":  # generation ended; the run is written and scored next
+                self.message = f"{ev.message}; saving the run and scoring it…"
 
     def _run(self) -> None:
         from .runs import execute

@@ -282,6 +282,12 @@ def _label_gate(seed: Seed, config: RunConfig) -> LabelGate | None:
     return LabelGate(seed.df, text[0].name if text else None, seed.schema.label)
 
 
+def domain_texts(seed: Seed) -> list[str]:
+    """Every distinct cell of the seed and its column names: the text a run writes more of."""
+    values = {str(v) for c in seed.df.columns for v in seed.df[c].dropna().unique()}
+    return sorted(values | set(seed.df.columns))
+
+
 def run(
     config: RunConfig,
     backend: Backend | None = None,
@@ -303,6 +309,7 @@ def run(
     if backend is None:
         backend = backend_from_config(config)
     emit = on_event or (lambda e: None)
+    backend.use_domain(domain_texts(seed))
     rng = random.Random(config.seed)
     gate = _Gate(seed, config, rng)
     plan = plan_for(seed, config)
@@ -491,6 +498,7 @@ def preview(config: RunConfig, seed: Seed, backend: Backend) -> tuple[dict | Non
     targets = label_targets(seed, max(1, config.num_samples), config.label_mix) or {None: 1}
     prompt = source.prompts([rng.choice([k for k, v in targets.items() if v] or [None])])[0]
     t = time.perf_counter()
+    backend.use_domain(domain_texts(seed))
     if prompt.needs_model:
         res = next(iter(dict(backend.generate_iter([prompt], seed=rng.randrange(10**6))).values()))
         if res.error:

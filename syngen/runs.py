@@ -340,8 +340,3 @@ def precheck_message(backend: Backend) -> str | None:
     except BackendError as exc:
         return str(exc)
     return None
-
-
-def run_stem_for(info: RunInfo, seed_name: str) -> str:
-    """The file stem a run's exports carry (the seed SynGen's naming)."""
-    return _state(info.folder).get("stem") or f"{seed_name}_{info.run_id}"

@@ -6,6 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 DRUG_TRAIN = ROOT / "data" / "drug_reviews" / "train.csv"
+DRUG_TEST = ROOT / "data" / "drug_reviews" / "test.csv"
 
 
 def free_port() -> int:

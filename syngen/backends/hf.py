@@ -22,7 +22,8 @@ from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Heartbeat, Option
 
 EMBEDDED = "gemma3-270m"
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
-_NEWLINES: dict[str, object] = {}  # per loaded model: line breaks in each vocabulary entry
+_NEWLINES: dict[str, list] = {}  # per loaded model: line breaks in each vocabulary entry
+_DOMAINS: dict[tuple, object] = {}  # (model, domain text) -> the domain's token ids
 _LOCK = threading.Lock()
 HEARTBEAT_S = 1.0  # seconds between progress reports during a batch
 
@@ -74,6 +75,20 @@ class HFBackend(Backend):
             "weights in bfloat16 or float32 (auto: bfloat16 where the CPU has native bf16 instructions)",
             choices=("auto", "bfloat16", "float32"),
         ),
+        Option(
+            "vocab",
+            str,
+            "domain",
+            "score only the tokens the seed and prompts use (domain) or the whole vocabulary (full)",
+            choices=("domain", "full"),
+        ),
+        Option(
+            "loop",
+            str,
+            "plain",
+            "syngen's lean decode loop (plain) or transformers' model.generate (generate)",
+            choices=("plain", "generate"),
+        ),
     ]
 
     def __init__(self, model: str | None = None, **options):
@@ -83,6 +98,7 @@ class HFBackend(Backend):
         self._key = f"{self.model}|cache={self.settings['cache']}|dtype={self.settings['dtype']}"
         self.load_seconds: float | None = None
         self.load_source = ""
+        self._domain: list[str] = []  # the seed's text, for the domain vocabulary
 
     # ------------------------------------------------------------ loading
     def load(self):
@@ -179,6 +195,33 @@ class HFBackend(Backend):
             raise BackendError(f"{self.model}: GGUF file not found")
 
     # ------------------------------------------------------------ generation
+    def use_domain(self, texts) -> None:
+        self._domain = list(texts)
+
+    def _head(self, prompt_ids):
+        """The output head for this batch: the domain's ids plus the prompts' own, or all of them."""
+        from .decode import DomainHead, domain_ids
+
+        weight = self._model.get_output_embeddings().weight
+        if self.settings["vocab"] == "full":
+            return DomainHead(weight)
+        key = (self._key, hash(tuple(self._domain)))
+        if key not in _DOMAINS:  # once per (model, seed): tokenising the seed takes a moment
+            _DOMAINS[key] = domain_ids(self._tok, self._domain)
+        import torch
+
+        ids = torch.unique(torch.cat([_DOMAINS[key], prompt_ids.flatten()]))  # sorted
+        return DomainHead(weight, ids[ids < weight.shape[0]])
+
+    def _newlines(self) -> list[int]:
+        """Line breaks in each vocabulary entry (once per loaded model)."""
+        if self._key not in _NEWLINES:
+            vocab = self._tok.convert_ids_to_tokens(list(range(len(self._tok))))
+            counts = [(t or "").count("\n") for t in vocab]
+            size = max(len(counts), int(getattr(self._model.config, "vocab_size", 0) or 0))
+            _NEWLINES[self._key] = counts + [0] * (size - len(counts))
+        return _NEWLINES[self._key]
+
     def _render(self, prompt) -> str:
         if self.kind == "chat":
             return self._tok.apply_chat_template(prompt.messages, tokenize=False, add_generation_prompt=True)
@@ -191,12 +234,7 @@ class HFBackend(Backend):
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
 
-        if self._key not in _NEWLINES:  # once per loaded model, not per backend or call
-            vocab = self._tok.convert_ids_to_tokens(list(range(len(self._tok))))
-            counts = [(t or "").count("\n") for t in vocab]
-            size = max(len(counts), int(getattr(self._model.config, "vocab_size", 0) or 0))
-            _NEWLINES[self._key] = torch.tensor(counts + [0] * (size - len(counts)))
-        per_token, need = _NEWLINES[self._key], torch.tensor(lines)
+        per_token, need = torch.tensor(self._newlines()), torch.tensor(lines)
         last, reported = [t0], set()
 
         class RowsDone(StoppingCriteria):
@@ -259,27 +297,72 @@ class HFBackend(Backend):
                 meta={"batch": len(prompts)},
             )
 
+        reported: set[int] = set()
+
         def on_done(i, new, reason):
-            if not (cancel is not None and cancel.is_set()):
+            if i not in reported and not (cancel is not None and cancel.is_set()):
+                reported.add(i)
                 results.put((i, result(i, new, reason)))
+
+        need = [p.rows * p.lines_per_row for p in prompts]
+        stopped = lambda: abandon.is_set() or (cancel is not None and cancel.is_set())  # noqa: E731
+        run_seed = seed if seed is not None else s["seed"]
+
+        def with_generate():
+            torch.manual_seed(run_seed)
+            sample = s["temperature"] > 0
+            kwargs = dict(
+                do_sample=sample,
+                max_new_tokens=s["max_new_tokens"],
+                pad_token_id=tok.pad_token_id,
+                stopping_criteria=self._stopping(n_prompt, need, cancel, abandon, on_progress, on_done, t),
+            )
+            if sample:
+                kwargs.update(temperature=s["temperature"], top_p=s["top_p"], top_k=s["top_k"] or None)
+            gen = model.generate(**enc, **kwargs)
+            return {i: gen[i, n_prompt:].tolist() for i in range(len(prompts))}
+
+        def with_plain_loop():
+            from .decode import decode
+
+            newlines, lines, last = self._newlines(), [0] * len(prompts), [t]
+
+            def done(i, new):
+                if new[-1] in stop_ids:
+                    return True
+                lines[i] += newlines[new[-1]] if new[-1] < len(newlines) else 0
+                return lines[i] >= need[i]
+
+            def on_step(tokens, sequences):
+                now = time.perf_counter()
+                if on_progress is not None and now - last[0] >= HEARTBEAT_S:
+                    last[0] = now
+                    on_progress(Heartbeat(tokens, now - t, sequences))
+
+            decode(
+                model,
+                self._head(enc["input_ids"]),
+                enc["input_ids"],
+                enc["attention_mask"],
+                max_new_tokens=s["max_new_tokens"],
+                done=done,
+                on_done=on_done,
+                should_stop=stopped,
+                on_step=on_step,
+                temperature=s["temperature"],
+                top_k=s["top_k"],
+                top_p=s["top_p"],
+                seed=run_seed,
+            )
+            return {}
 
         def work():
             try:
-                torch.manual_seed(seed if seed is not None else s["seed"])
-                sample = s["temperature"] > 0
-                kwargs = dict(
-                    do_sample=sample,
-                    max_new_tokens=s["max_new_tokens"],
-                    pad_token_id=tok.pad_token_id,
-                    stopping_criteria=self._stopping(
-                        n_prompt, [p.rows * p.lines_per_row for p in prompts], cancel, abandon, on_progress, on_done, t
-                    ),
-                )
-                if sample:
-                    kwargs.update(temperature=s["temperature"], top_p=s["top_p"], top_k=s["top_k"] or None)
                 with torch.inference_mode():
-                    gen = model.generate(**enc, **kwargs)
-                results.put(("end", gen))
+                    left = (with_plain_loop if s["loop"] == "plain" else with_generate)()
+                for i, new in left.items():  # generate: sequences that ran out of tokens
+                    on_done(i, new, "end")
+                results.put(("end", None))
             except Exception as exc:  # OOM, bad options...: the run records it and goes on
                 results.put(("error", f"generation failed: {type(exc).__name__}: {exc}"))
 
@@ -289,33 +372,22 @@ class HFBackend(Backend):
         worker = threading.Thread(target=work, name="syngen-hf-generate", daemon=True)
         worker.start()
         try:
-            yield from self._collect(results, len(prompts), cancel, t, result, n_prompt)
+            yield from self._collect(results, len(prompts), cancel, t)
         finally:
             abandon.set()
             worker.join()
 
     @staticmethod
-    def _collect(results, n, cancel, t, result, n_prompt):
+    def _collect(results, n, cancel, t):
         sent = set()
         while True:
             kind, value = results.get()
-            if kind == "end":
+            if kind in ("end", "error"):
                 cancelled = cancel is not None and cancel.is_set()
-                for i in range(n):  # sequences that ran out of tokens, or a cancel
+                for i in range(n):  # a cancel, an error, or a batch the consumer left early
                     if i not in sent:
-                        yield (
-                            i,
-                            (
-                                GenerationResult(error="cancelled", latency_s=time.perf_counter() - t)
-                                if cancelled
-                                else result(i, value[i, n_prompt:].tolist(), "end")
-                            ),
-                        )
-                return
-            if kind == "error":
-                for i in range(n):
-                    if i not in sent:
-                        yield i, GenerationResult(error=value)
+                        error = value if kind == "error" else "cancelled" if cancelled else "no output"
+                        yield i, GenerationResult(error=error, latency_s=time.perf_counter() - t)
                 return
             sent.add(kind)
             yield kind, value

@@ -1,10 +1,12 @@
 """End to end in a real headless Chromium (Debian's, driven by Playwright): upload the bundled
-CSV, generate rows with the embedded model, open the quality page, download the CSV and read it.
-Screenshots of each page go to artifacts/screenshots/ for a person to look at."""
+CSV, generate rows with the embedded model, review them, cancel a second run, reload the browser,
+download each run's report and rows. Screenshots of each page go to artifacts/screenshots/ for a
+person to look at."""
 
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +14,9 @@ import time
 import urllib.request
 
 import pytest
-from helpers import DRUG_TRAIN, ROOT, free_port
+from helpers import DRUG_TEST, DRUG_TRAIN, ROOT, free_port
+
+from syngen.runs import list_runs
 
 sys.path.insert(0, str(ROOT / "bench"))
 from app_first_paint import FLAGS  # noqa: E402  (the flags this machine's closed network needs)
@@ -30,10 +34,12 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app(tmp_path_factory):
+    """The app's URL and its output folder (where run folders go)."""
     port = free_port()
     home = tmp_path_factory.mktemp("app")
-    env = os.environ | {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "SYNGEN_OUT_DIR": str(home / "output")}
+    out = home / "output"
+    env = os.environ | {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "SYNGEN_OUT_DIR": str(out)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -64,7 +70,7 @@ def app_url(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("streamlit did not start: " + (home / "streamlit.log").read_text()[-2000:])
-    yield url
+    yield url, out
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -81,6 +87,21 @@ def _set_number(page, label, value):
     time.sleep(0.8)
 
 
+def _pick_run(page, run_id):
+    """Choose a run in the page's Run selectbox (options end with the run id)."""
+    page.locator("[data-testid='stSelectbox']").first.click()
+    page.get_by_role("option", name=re.compile(run_id)).click()
+    time.sleep(1.0)
+
+
+def _download(page, name, tmp_path):
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name=name, exact=True).click()
+    target = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(target)
+    return target
+
+
 def _generate(page, n, seed):
     page.get_by_role("link", name="Generate").click()
     _set_number(page, "Rows to generate", n)
@@ -88,10 +109,12 @@ def _generate(page, n, seed):
     page.get_by_role("button", name="Generate", exact=True).click()
 
 
-@pytest.mark.timeout(3000)  # two embedded runs and a cancel: ~6 min alone, much longer on a busy machine
-def test_the_whole_loop_in_a_browser(app_url, tmp_path):
+@pytest.mark.timeout(3000)  # two embedded runs: ~6 min alone, much longer on a busy machine
+def test_the_whole_loop_in_a_browser(app, tmp_path):
     """Upload, plan, a dead backend refused in seconds, an embedded run, review (dislike in the
-    grid), quality, the CSV of the newest run. Screenshots of each page."""
+    grid), quality, a second run cancelled mid-batch, a browser reload that keeps both runs, each
+    run's own HTML report and CSV, utility. Screenshots of each page."""
+    app_url, out = app
     SHOTS.mkdir(parents=True, exist_ok=True)
     console_errors = []
     with playwright.sync_playwright() as p:
@@ -107,13 +130,13 @@ def test_the_whole_loop_in_a_browser(app_url, tmp_path):
         # the bundled sample is on screen already: wait until the page says it uses the upload
         page.get_by_text("Seed in use: train.csv").wait_for(timeout=60_000)
         page.get_by_text("Columns and what generated values must satisfy").wait_for(timeout=60_000)
-        page.screenshot(path=str(SHOTS / "1_data.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "01_data.png"), full_page=True)
 
         page.get_by_role("link", name="Prompt").click()
         page.get_by_text("Generation plan").wait_for(timeout=30_000)
         page.get_by_text("Who produces each column").wait_for(timeout=60_000)
         page.get_by_text("review:").first.wait_for(timeout=60_000)  # the prompt ends at the row's text
-        page.screenshot(path=str(SHOTS / "2_prompt.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "02_prompt.png"), full_page=True)
 
         # a dead server is refused before the run starts, in seconds, with one red line
         page.get_by_role("link", name="Backend").click()
@@ -129,16 +152,18 @@ def test_the_whole_loop_in_a_browser(app_url, tmp_path):
         page.get_by_role("button", name="Generate", exact=True).click()
         page.get_by_text("cannot reach").wait_for(timeout=10_000)
         dead_seconds = time.monotonic() - t
-        page.screenshot(path=str(SHOTS / "3_dead_backend.png"), full_page=True)
+        dead_lines = page.get_by_text("cannot reach").count()
+        page.screenshot(path=str(SHOTS / "03_dead_backend.png"), full_page=True)
+        assert not list_runs(out), "a refused run must leave no folder"
         page.get_by_role("link", name="Backend").click()
         page.get_by_text("Embedded (Gemma 3 270M, offline)").click()
         page.get_by_text("Server address (optional)").wait_for(state="detached", timeout=30_000)
-        page.screenshot(path=str(SHOTS / "4_backend.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "04_backend.png"), full_page=True)
 
         # run 1, then review: dislike the first row in the grid and apply
         _generate(page, 2, 1)
         page.get_by_text("rows accepted").first.wait_for(timeout=60_000)
-        page.screenshot(path=str(SHOTS / "5_generating.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "05_generating.png"), full_page=True)
         page.get_by_text("2 rows generated").first.wait_for(timeout=900_000)
         page.get_by_text("Review").first.wait_for(timeout=30_000)
         grid = page.locator("[data-testid='stDataFrameResizable']").last
@@ -156,31 +181,79 @@ def test_the_whole_loop_in_a_browser(app_url, tmp_path):
             page.keyboard.press("Escape")
         option.last.click()
         time.sleep(1.0)
-        page.screenshot(path=str(SHOTS / "6_review.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "06_review.png"), full_page=True)
         page.get_by_role("button", name="Apply review").click()
         page.get_by_text("Removed 1 disliked row(s)").wait_for(timeout=30_000)
-        page.screenshot(path=str(SHOTS / "7_reviewed.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "07_reviewed.png"), full_page=True)
+        (run1,) = list_runs(out)
+        assert run1.rows == 1 and run1.status == "complete", run1
 
         page.get_by_role("link", name="Quality").click()
         page.get_by_text("What to look at").wait_for(timeout=120_000)
         page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
         page.wait_for_timeout(1500)  # let the remaining charts draw before the screenshot
-        page.screenshot(path=str(SHOTS / "8_quality.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "08_quality.png"), full_page=True)
 
+        # run 2: cancel in the middle of a batch, once it has rows; it must stop within 2 s
+        _generate(page, 8, 2)
+        page.get_by_text(re.compile(r"\b[2-7]/8 rows accepted")).first.wait_for(timeout=900_000)
+        page.get_by_text("Working on a batch").first.wait_for(timeout=120_000)
+        t = time.monotonic()
+        page.get_by_role("button", name="Cancel").click()
+        page.get_by_text("Cancelling…").wait_for(timeout=10_000)
+        page.screenshot(path=str(SHOTS / "09_cancelling.png"), full_page=True)
+        page.get_by_text(re.compile(r"cancelled by the user, kept \d+ rows")).first.wait_for(timeout=30_000)
+        cancel_seconds = time.monotonic() - t
+        page.get_by_text(re.compile(r"^cancelled by the user, kept \d+ rows$")).wait_for(timeout=120_000)
+        page.screenshot(path=str(SHOTS / "10_cancelled.png"), full_page=True)
+
+        # a reload (a new session) still has both runs, read from their folders
+        page.reload()
+        page.get_by_role("link", name="Compare").wait_for(timeout=60_000)
+        page.get_by_role("link", name="Compare").click()
+        page.get_by_text("Manage runs").wait_for(timeout=120_000)
+        page.screenshot(path=str(SHOTS / "11_compare_after_reload.png"), full_page=True)
+        run2 = next(r for r in list_runs(out) if r.run_id != run1.run_id)
+        assert run2.status == "cancelled" and 2 <= run2.rows < 8, run2
+
+        # each run downloads its own report and rows (the stale-report case)
         page.get_by_role("link", name="Download").click()
         page.get_by_role("button", name="CSV").wait_for(timeout=60_000)
-        page.screenshot(path=str(SHOTS / "9_download.png"), full_page=True)
-        with page.expect_download(timeout=60_000) as dl:
-            page.get_by_role("button", name="CSV").click()
-        target = tmp_path / dl.value.suggested_filename
-        dl.value.save_as(target)
+        page.locator("[data-testid='stSelectbox']").first.click()
+        listed = page.get_by_role("option").all_inner_texts()
+        page.keyboard.press("Escape")
+        reports = {}
+        for run in (run1, run2):
+            _pick_run(page, run.run_id)
+            page.get_by_role("button", name="Prepare the HTML report").click()
+            page.get_by_role("button", name="HTML report", exact=True).wait_for(timeout=120_000)
+            reports[run.run_id] = _download(page, "HTML report", tmp_path)
+        page.screenshot(path=str(SHOTS / "12_download.png"), full_page=True)
+        csv_path = _download(page, "CSV", tmp_path)
+
+        page.get_by_role("link", name="Utility").click()
+        page.get_by_text("Held-out real rows").first.wait_for(timeout=60_000)
+        page.locator("input[type=file]").set_input_files(str(DRUG_TEST))
+        page.get_by_role("button", name="Evaluate").click()
+        page.get_by_text("Accuracy on held-out real rows, by training set").wait_for(timeout=300_000)
+        small_warning = page.get_by_text(re.compile(r"Only \d+ synthetic rows")).count()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(SHOTS / "13_utility.png"), full_page=True)
         browser.close()
-    assert dead_seconds < 5, dead_seconds
-    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert len(rows) in (1, 2) and all(r["is_synthetic"] == "True" for r in rows)
+    assert dead_seconds < 5 and dead_lines == 1, (dead_seconds, dead_lines)
+    assert cancel_seconds < 2.0, cancel_seconds
+    assert all(any(r.run_id in o for o in listed) for r in (run1, run2)), listed
+    for run in (run1, run2):
+        other = run2 if run is run1 else run1
+        html = reports[run.run_id].read_text(encoding="utf-8")
+        assert run.run_id in reports[run.run_id].name and run.run_id in html and other.run_id not in html
+    rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+    assert run2.run_id in csv_path.name and len(rows) == run2.rows
+    assert all(r["is_synthetic"] == "True" and r["run_id"] == run2.run_id for r in rows)
     assert list(rows[0])[:7] == ["review_id", "drugName", "condition", "review", "rating", "date", "usefulCount"]
+    assert small_warning == 1
     assert not [e for e in console_errors if "favicon" in e.lower()], console_errors
     print(
         f"first paint {first_paint:.1f}s; dead backend refused in {dead_seconds:.1f}s; "
-        f"console errors: {len(console_errors)}"
+        f"cancel shown as done in {cancel_seconds:.1f}s; console errors: {len(console_errors)}"
     )

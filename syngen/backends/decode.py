@@ -1,0 +1,156 @@
+"""A lean decode loop for the embedded model.
+
+Decoding on a CPU is memory-bound, and for a small model most of each step is the output head:
+Gemma 3 270M scores 262,144 tokens per step with a 262k x 640 matrix (168M of its 268M weights).
+A seed table's text uses a few thousand of them. So the loop below:
+- scores only a domain vocabulary (the seed's tokens, the prompts' tokens, a general core and the
+  special tokens), a row slice of the head taken once per (model, domain), and maps sampled
+  positions back to token ids (`DomainHead`);
+- samples (temperature, top-k, top-p, in transformers' order) over those logits only;
+- lets a finished sequence leave the batch (its KV cache rows are dropped), so the batch gets
+  cheaper as rows finish instead of idling until the longest one ends;
+- reads the prompts in chunks, so a cancel is seen within about a second even during prefill.
+bench/embedded.py measures each of these against `model.generate`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+CORE_IDS = 8000  # SentencePiece ids are ordered roughly by frequency: the first ones are common English
+PREFILL_TOKENS = 512  # tokens (all sequences together) per prefill chunk: ~1 s on 2 cores
+
+
+def domain_ids(tok, texts: Iterable[str], prompt_ids=None):
+    """Sorted token ids a domain's text can need: the texts' tokens (with and without a leading
+    space), every id below CORE_IDS (common words, punctuation, digits, byte fallbacks) and the
+    special tokens."""
+    import torch
+
+    keep = set(range(min(CORE_IDS, len(tok))))
+    keep.update(tok.all_special_ids)
+    texts = [t for t in {str(x) for x in texts} if t.strip()]
+    for i in range(0, len(texts), 512):
+        chunk = texts[i : i + 512]
+        for enc in (tok(chunk, add_special_tokens=False), tok([" " + t for t in chunk], add_special_tokens=False)):
+            for ids in enc["input_ids"]:
+                keep.update(ids)
+    if prompt_ids is not None:
+        keep.update(prompt_ids)
+    return torch.tensor(sorted(keep), dtype=torch.long)
+
+
+class DomainHead:
+    """The output head restricted to `ids` (None: the whole vocabulary)."""
+
+    def __init__(self, weight, ids=None):
+        self.ids = ids
+        self.weight = weight if ids is None else weight.index_select(0, ids).contiguous()
+
+    @property
+    def size(self) -> int:
+        return self.weight.shape[0]
+
+    def logits(self, hidden):
+        return hidden @ self.weight.T
+
+    def token_ids(self, positions):
+        return positions if self.ids is None else self.ids[positions]
+
+
+def sample(logits, temperature: float, top_k: int, top_p: float, generator):
+    """Positions drawn from `logits` (batch x vocab) the way transformers' sampling does it:
+    temperature, then top-k, then top-p; greedy at temperature 0."""
+    import torch
+
+    if temperature <= 0:
+        return logits.argmax(-1)
+    logits = logits.float() / temperature
+    if top_k and top_k < logits.shape[-1]:
+        values, index = logits.topk(top_k, dim=-1)  # sorted, largest first
+    else:
+        values, index = logits.sort(dim=-1, descending=True)
+    probs = values.softmax(-1)
+    if top_p < 1.0:
+        drop = probs.cumsum(-1) - probs > top_p  # keep the smallest prefix whose mass reaches top_p
+        probs = probs.masked_fill(drop, 0.0)
+    choice = torch.multinomial(probs, 1, generator=generator)
+    return index.gather(-1, choice).squeeze(-1)
+
+
+def decode(
+    model,
+    head: DomainHead,
+    input_ids,
+    attention_mask,
+    *,
+    max_new_tokens: int,
+    done: Callable[[int, list[int]], bool],
+    on_done: Callable[[int, list[int], str], None],
+    should_stop: Callable[[], bool],
+    on_step: Callable[[int, int], None] = lambda tokens, sequences: None,
+    temperature: float = 0.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    seed: int = 0,
+) -> None:
+    """Generate for a left-padded batch. `done(i, new_ids)` says when sequence i has what it
+    needs; `on_done(i, new_ids, reason)` gets each sequence once ("stop" or "length"), unless
+    `should_stop()` ends the batch first (cancel, or the caller has all it needs)."""
+    import torch
+    from transformers import DynamicCache
+
+    body = model.base_model  # the decoder without its head
+    gen = torch.Generator().manual_seed(seed)
+    mask = attention_mask
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    cache = DynamicCache(config=model.config)
+    b, n = input_ids.shape
+    step = max(1, PREFILL_TOKENS // b)
+    for a in range(0, n, step):  # chunked prefill: a cancel waits for one chunk, not the whole prompt
+        if should_stop():
+            return
+        out = body(
+            input_ids=input_ids[:, a : a + step],
+            attention_mask=mask[:, : a + step],
+            position_ids=positions[:, a : a + step],
+            past_key_values=cache,
+            use_cache=True,
+        )
+    hidden = out.last_hidden_state[:, -1]
+    alive = list(range(b))  # original index of each row still in the batch
+    new: list[list[int]] = [[] for _ in range(b)]
+    next_pos = positions[:, -1] + 1
+    total = 0
+    for _ in range(max_new_tokens):
+        if should_stop():
+            return
+        tokens = head.token_ids(sample(head.logits(hidden), temperature, top_k, top_p, gen))
+        keep = []
+        for j, (i, t) in enumerate(zip(alive, tokens.tolist())):
+            new[i].append(t)
+            if done(i, new[i]):
+                on_done(i, new[i], "stop")
+            else:
+                keep.append(j)
+        total += len(alive)
+        on_step(total, len(alive))
+        if not keep:
+            return
+        if len(keep) < len(alive):  # finished rows leave the batch and its cache
+            index = torch.tensor(keep)
+            cache.batch_select_indices(index)
+            mask, next_pos, tokens = mask[index], next_pos[index], tokens[index]
+            alive = [alive[j] for j in keep]
+        mask = torch.cat([mask, mask.new_ones(len(alive), 1)], dim=1)
+        out = body(
+            input_ids=tokens[:, None],
+            attention_mask=mask,
+            position_ids=next_pos[:, None],
+            past_key_values=cache,
+            use_cache=True,
+        )
+        hidden = out.last_hidden_state[:, -1]
+        next_pos = next_pos + 1
+    for i in alive:
+        on_done(i, new[i], "length")
