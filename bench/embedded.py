@@ -1,9 +1,16 @@
-"""Embedded backend figures: cold vs warm load, tok/s and rows/min per batch size, peak RSS.
+"""Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
+rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--batches 1,4,8] [--prompts 8]
+    python bench/embedded.py [--only steps|runs] [--batches 1,4,8] [--prompts 8]
+
+"steps" measures the decode changes one at a time on the same conditional prompts: transformers'
+`generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
+head, the plain loop with the domain head; at batch 1 and 8, greedy and sampled; decode tok/s is
+(tokens of 49 steps - tokens of 1 step) / (time of 49 - time of 1), so prefill cancels out. It also
+counts how many tokens sampled with the whole head fall outside the domain head (goal < 0.5%).
 
 Every figure comes from this one run (the machine is shared: compare ratios, not absolutes).
-Writes bench/results/embedded.json.
+Writes bench/results/embedded.json (embedded-steps.json, embedded-quality.json with --only).
 """
 
 from __future__ import annotations
@@ -20,7 +27,84 @@ sys.path.insert(0, str(ROOT))
 
 from syngen.backends import hf  # noqa: E402
 from syngen.config import RunConfig  # noqa: E402
-from syngen.pipeline import prepare_seed, run  # noqa: E402
+from syngen.pipeline import domain_texts, plan_for, prepare_seed, run  # noqa: E402
+from syngen.row_sources import row_source  # noqa: E402
+
+OLD = {"loop": "generate", "vocab": "full", "quantize": "none"}  # the embedded backend before issue 14
+STEPS = [  # (label, backend options), each adding one change to the one before
+    ("generate, whole head", OLD),
+    ("plain loop, whole head", {"loop": "plain", "vocab": "full", "quantize": "none"}),
+    ("plain loop, domain head", {"loop": "plain", "vocab": "domain", "quantize": "none"}),
+    ("+ int8 decoder", {"loop": "plain", "vocab": "domain", "quantize": "int8"}),
+]
+
+
+def conditional_prompts(seed, n):
+    import random
+
+    cfg = RunConfig(data=seed.name, seed=3)
+    src = row_source(seed, cfg, plan_for(seed, cfg), random.Random(1), lambda c: "123456")
+    labels = sorted(seed.df[seed.schema.label].unique())
+    return src.prompts([labels[i % len(labels)] for i in range(n)])
+
+
+def timed_batch(opts, prompts, new_tokens, temperature):
+    """Seconds for one batch that writes exactly `new_tokens` per prompt (no stop rule)."""
+    b = hf.HFBackend(max_new_tokens=new_tokens, temperature=temperature, **opts)
+    for p in prompts:
+        p.lines_per_row = 10**6  # never "done": every sequence writes all its tokens
+    b.use_domain(STATE["domain"])
+    b.load()  # once per setting: loading is not decoding
+    t = time.perf_counter()
+    res = b.generate(prompts, seed=1)
+    assert all(r.error is None for r in res), res
+    return time.perf_counter() - t
+
+
+STATE: dict = {}
+
+
+def decode_steps(seed, batches=(1, 8), new_tokens=48) -> list[dict]:
+    STATE["domain"] = domain_texts(seed)
+    out = []
+    for b in batches:
+        prompts = conditional_prompts(seed, b)
+        for temperature in (0.0, 0.8):
+            row = {"batch": b, "sampling": "greedy" if temperature == 0 else "top-k/top-p t=0.8"}
+            for label, opts in STEPS:
+                t1 = timed_batch(opts, prompts, 1, temperature)
+                tn = timed_batch(opts, prompts, new_tokens + 1, temperature)
+                row[label] = round(new_tokens * b / max(1e-9, tn - t1), 1)
+                row[f"prefill s ({label})"] = round(t1, 1)
+            base = row[STEPS[0][0]]
+            print(
+                f"batch {b} {row['sampling']:>17}: "
+                + " | ".join(f"{lab} {row[lab]:.1f} tok/s ({row[lab] / base:.2f}x)" for lab, _ in STEPS),
+                flush=True,
+            )
+            out.append(row)
+    return out
+
+
+def outside_domain_share(seed, n_prompts=16, new_tokens=128) -> float:
+    """Share of tokens sampled with the whole head that the domain head could not have drawn."""
+    b = hf.HFBackend(max_new_tokens=new_tokens, temperature=0.8, vocab="full")
+    model, tok = b.load()
+    b.use_domain(domain_texts(seed))
+    prompts = conditional_prompts(seed, n_prompts)
+    enc = tok([p.completion for p in prompts], return_tensors="pt", padding=True)
+    from syngen.backends.decode import domain_ids
+
+    kept = set(domain_ids(tok, domain_texts(seed), enc["input_ids"].flatten().tolist()).tolist())
+    res = b.generate(prompts, seed=2)
+    ids = [i for r in res for i in r.meta["token_ids"]]
+    share = sum(i not in kept for i in ids) / max(1, len(ids))
+    print(
+        f"domain head: {len(kept):,} of {len(tok):,} ids kept; {share:.2%} of {len(ids)} tokens sampled "
+        f"with the whole head fall outside it (goal < 0.5%)",
+        flush=True,
+    )
+    return share
 
 
 def load_time(**opts) -> tuple[float, str]:
@@ -31,26 +115,78 @@ def load_time(**opts) -> tuple[float, str]:
     return time.perf_counter() - t, b.load_source
 
 
+def text_figures(texts: list[str]) -> dict:
+    import numpy as np
+
+    from syngen.quality.metrics import distinct_n, readability
+    from syngen.text import words
+
+    return {
+        "median words": float(np.median([len(words(t)) for t in texts])),
+        "Flesch reading ease": round(readability(texts)[0], 1),
+        "distinct-1": round(distinct_n(texts, 1), 3),
+        "distinct-2": round(distinct_n(texts, 2), 3),
+    }
+
+
+def old_vs_new(seed, n=16) -> dict:
+    """The same conditional run (n rows) with the old and the new backend settings: rows/min,
+    seconds to the first accepted row, and the review texts' figures beside the seed's."""
+    out = {"seed": text_figures(seed.df["review"].tolist())}
+    for label, opts in (("old: generate, whole head, fp32", OLD), ("new defaults", {})):
+        cfg = RunConfig(data=seed.name, num_samples=n, seed=21, max_prompts=4 * n)
+        backend = hf.HFBackend(**opts)
+        backend.load()  # load time is not run time
+        first = []
+        t = time.perf_counter()
+        res = run(
+            cfg,
+            backend,
+            seed,
+            on_event=lambda e: first.append(time.perf_counter() - t) if e.kind == "row_accepted" else None,
+        )
+        acc = res.account
+        out[label] = {
+            "rows": acc.accepted,
+            "rows_per_min": round(acc.accepted / (acc.wall_seconds / 60), 2),
+            "first_row_s": round(first[0], 1) if first else None,
+            "tok_per_s": round(acc.completion_tokens / acc.generate_seconds, 1),
+            **text_figures(res.rows["review"].tolist()),
+        }
+        print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in out[label].items()), flush=True)
+    print("seed: " + ", ".join(f"{k} {v}" for k, v in out["seed"].items()))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", default="1,4,8")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch-size setting (at least one batch)")
     ap.add_argument("--max-new-tokens", type=int, default=512)
+    ap.add_argument("--only", choices=("steps", "quality", "runs"), default=None)
     a = ap.parse_args()
 
-    cold, src_cold = load_time(cache=False)  # GGUF -> dequantise, what transformers does alone
-    warm, src_warm = load_time()  # dequantised copy from the syngen cache
-    if src_warm != "cache":  # first ever run: the cache was just written
-        warm, src_warm = load_time()
-    print(
-        f"load: cold (GGUF, dequantise) {cold:.1f}s | warm (cached safetensors) {warm:.1f}s "
-        f"| speed-up {cold / warm:.1f}x"
-    )
+    cold = warm = None
+    if a.only in (None, "runs"):
+        cold, src_cold = load_time(cache=False)  # GGUF -> dequantise, what transformers does alone
+        warm, src_warm = load_time()  # dequantised copy from the syngen cache
+        if src_warm != "cache":  # first ever run: the cache was just written
+            warm, src_warm = load_time()
+        print(
+            f"load: cold (GGUF, dequantise) {cold:.1f}s | warm (cached safetensors) {warm:.1f}s "
+            f"| speed-up {cold / warm:.1f}x"
+        )
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
+    steps, share, compared = [], None, None
+    if a.only in (None, "steps"):
+        steps = decode_steps(seed)
+        share = outside_domain_share(seed)
+    if a.only in (None, "quality"):
+        compared = old_vs_new(seed)
     rows = []
-    for b in [int(x) for x in a.batches.split(",")]:
+    for b in [int(x) for x in a.batches.split(",")] if a.only in (None, "runs") else []:
         cfg = RunConfig(
             data=cfg0.data,
             num_samples=10_000,
@@ -82,20 +218,23 @@ def main() -> None:
             f"= {rows_min:5.2f} rows/min | pipeline overhead {rows[-1]['overhead_pct']:.2f}%",
             flush=True,
         )
-    base = rows[0]
     for r in rows:
-        r["tok_speedup_vs_first"] = round(r["tok_per_s"] / base["tok_per_s"], 2)
+        r["tok_speedup_vs_first"] = round(r["tok_per_s"] / rows[0]["tok_per_s"], 2)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MB")
     out = {
         "date": time.strftime("%Y-%m-%d"),
-        "cold_load_s": round(cold, 1),
-        "warm_load_s": round(warm, 1),
+        "cold_load_s": cold and round(cold, 1),
+        "warm_load_s": warm and round(warm, 1),
+        "decode_steps": steps,
+        "outside_domain_share": share,
+        "old_vs_new": compared,
         "batches": rows,
         "peak_rss_mb": round(peak),
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "embedded.json").write_text(json.dumps(out, indent=2))
+    name = "embedded.json" if a.only in (None, "runs") else f"embedded-{a.only}.json"
+    (ROOT / "bench" / "results" / name).write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

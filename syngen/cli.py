@@ -153,6 +153,12 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--data", required=True)
     i.add_argument("--label")
     i.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE")
+
+    sub.add_parser(
+        "model-path",
+        help="print the embedded model's folder (transformers format), to serve it to a team: "
+        'transformers serve "$(syngen model-path)"',
+    )
     return p
 
 
@@ -458,6 +464,13 @@ def cmd_report(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_model_path(a: argparse.Namespace) -> int:
+    from .backends.hf import embedded_folder
+
+    print(embedded_folder())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -467,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             "report": cmd_report,
             "utility": cmd_utility,
             "experiment": cmd_experiment,
+            "model-path": cmd_model_path,
         }
         return commands[args.command](args)
     except SyngenError as exc:

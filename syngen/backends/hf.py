@@ -43,6 +43,15 @@ def _embedded_gguf() -> Path:
     return Path(assemble())
 
 
+def embedded_folder() -> Path:
+    """The embedded model as a plain transformers folder (built from the GGUF on first use): what
+    `transformers serve` or vLLM can serve to a team."""
+    folder = _cache_folder(_embedded_gguf())
+    if not (folder / "config.json").exists():
+        HFBackend().load()  # dequantises and writes the folder
+    return folder
+
+
 def cpu_has_bf16() -> bool:
     """AVX512-BF16 or AMX: bfloat16 matmuls run ~1.7x faster than float32 here (bench/)."""
     try:
@@ -62,6 +71,25 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def _int8_decoder(model) -> None:
+    """The decoder's linear layers to int8 weights with dynamic int8 activations (torch's own
+    fbgemm kernels), in place; the embedding and the output head stay as they are. On 2 AVX2
+    cores this nearly doubles decode and speeds prefill (bench/embedded.py)."""
+    import warnings
+
+    import torch
+
+    if next(model.parameters()).dtype != torch.float32:  # bf16 hosts: bf16 kernels instead
+        return
+    with warnings.catch_warnings():  # deprecated in favour of torchao, which is not a requirement
+        warnings.simplefilter("ignore")
+        torch.ao.quantization.quantize_dynamic(model.base_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+def _cache_folder(gguf: Path) -> Path:
+    return cache_root() / "models" / f"{gguf.stem}-{_fingerprint(gguf)}"
+
+
 class HFBackend(Backend):
     name = "hf"
     kind = "completion"
@@ -74,6 +102,13 @@ class HFBackend(Backend):
             "auto",
             "weights in bfloat16 or float32 (auto: bfloat16 where the CPU has native bf16 instructions)",
             choices=("auto", "bfloat16", "float32"),
+        ),
+        Option(
+            "quantize",
+            str,
+            "int8",
+            "int8: the decoder's linear layers in int8 (about 2x faster decode on a CPU); none: as loaded",
+            choices=("int8", "none"),
         ),
         Option(
             "vocab",
@@ -95,7 +130,8 @@ class HFBackend(Backend):
         super().__init__(model=model or EMBEDDED, **options)
         self._model = None
         self._tok = None
-        self._key = f"{self.model}|cache={self.settings['cache']}|dtype={self.settings['dtype']}"
+        s = self.settings
+        self._key = f"{self.model}|cache={s['cache']}|dtype={s['dtype']}|quantize={s['quantize']}"
         self.load_seconds: float | None = None
         self.load_source = ""
         self._domain: list[str] = []  # the seed's text, for the domain vocabulary
@@ -116,6 +152,8 @@ class HFBackend(Backend):
                     import torch
 
                     model.to(torch.bfloat16)  # the on-disk cache stays float32: exact either way
+                if self.settings["quantize"] == "int8":
+                    _int8_decoder(model)
                 _LOADED[key] = (model, tok, source, time.perf_counter() - t)
             self._model, self._tok, self.load_source, self.load_seconds = _LOADED[key]
         mode = self.settings["mode"]
@@ -147,7 +185,7 @@ class HFBackend(Backend):
             gguf = None
         try:
             if gguf is not None:
-                cached = cache_root() / "models" / f"{gguf.stem}-{_fingerprint(gguf)}"
+                cached = _cache_folder(gguf)
                 if self.settings["cache"] and (cached / "config.json").exists():
                     return (
                         AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32),
@@ -294,7 +332,7 @@ class HFBackend(Backend):
                 completion_tokens=used,
                 latency_s=time.perf_counter() - t,
                 finish_reason="length" if reason != "stop" and used >= s["max_new_tokens"] else "stop",
-                meta={"batch": len(prompts)},
+                meta={"batch": len(prompts), "token_ids": new[:used]},
             )
 
         reported: set[int] = set()

@@ -11,10 +11,9 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
-from helpers import DRUG_TEST, DRUG_TRAIN, ROOT, free_port
+from helpers import DRUG_TEST, DRUG_TRAIN, ROOT, free_port, wait_until_up
 
 from syngen.runs import list_runs
 
@@ -60,16 +59,7 @@ def app(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + (home / "streamlit.log").read_text()[-2000:])
+    wait_until_up(proc, url + "/_stcore/health", home / "streamlit.log", "streamlit", 60)
     yield url, out
     proc.terminate()
     proc.wait(timeout=20)
