@@ -133,7 +133,11 @@ def old_vs_new(seed, n=16) -> dict:
     """The same conditional run (n rows) with the old and the new backend settings: rows/min,
     seconds to the first accepted row, and the review texts' figures beside the seed's."""
     out = {"seed": text_figures(seed.df["review"].tolist())}
-    for label, opts in (("old: generate, whole head, fp32", OLD), ("new defaults", {})):
+    for label, opts in (
+        ("old: generate, whole head, fp32", OLD),
+        ("new defaults: plain loop, domain head, fp32", {}),
+        ("new defaults + int8 decoder", {"quantize": "int8"}),
+    ):
         cfg = RunConfig(data=seed.name, num_samples=n, seed=21, max_prompts=4 * n)
         backend = hf.HFBackend(**opts)
         backend.load()  # load time is not run time
