@@ -63,7 +63,7 @@ if state.job is None:
             st.error(problem) if problem else st.rerun()
 
 
-@st.fragment(run_every=(0.4 if state.job.cancel.is_set() else 1.0) if running else None)
+@st.fragment(run_every=(0.25 if state.job.cancel.is_set() else 1.0) if running else None)
 def progress():
     job = state.job
     if job is None:
@@ -128,10 +128,14 @@ if state.job is None or state.job.done:
         if st.button("Apply review", key="gen_apply"):
             n = apply_feedback(state, edited)
             st.session_state["gen_review_note"] = (
-                f"Removed {n['removed']} disliked row(s) ({n['new_negatives']} new negative examples, "
-                f"{n['negatives']} in total); {n['liked']} liked row(s) will be preferred as examples; "
-                f"{n['kept']} rows kept."
+                state.feedback_run,
+                (
+                    f"Removed {n['removed']} disliked row(s) ({n['new_negatives']} new negative examples, "
+                    f"{n['negatives']} in total); {n['liked']} liked row(s) will be preferred as examples; "
+                    f"{n['kept']} rows kept."
+                ),
             )
             st.rerun()
-        if "gen_review_note" in st.session_state:
-            st.success(st.session_state["gen_review_note"])
+        reviewed, note = st.session_state.get("gen_review_note", (None, None))
+        if note and reviewed == state.feedback_run:  # the note of this run's review, not an earlier one's
+            st.success(note)

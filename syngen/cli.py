@@ -233,7 +233,11 @@ class Progress:
             self.rejected += 1
         if ev.kind == "heartbeat":
             hb = ev.heartbeat
-            self.working = f" | batch: {hb.tokens} tok, {hb.tokens_per_second:.0f} tok/s"
+            self.working = (
+                f" | reading prompts {hb.reading:.0%}"
+                if hb.reading is not None
+                else f" | batch: {hb.tokens} tok, {hb.tokens_per_second:.0f} tok/s"
+            )
         elif ev.kind == "batch_finished":
             self.working = ""
         if self.quiet or ev.kind not in ("row_accepted", "batch_finished", "started", "finished", "heartbeat"):

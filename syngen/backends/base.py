@@ -67,14 +67,22 @@ class Heartbeat:
 
     tokens: int  # tokens generated so far in this batch (all sequences)
     seconds: float  # since the batch started
-    sequences: int  # sequences in the batch
+    sequences: int  # sequences in the batch (still writing)
+    reading: float | None = None  # share of the prompts read, while they are being read
+    writing_seconds: float | None = None  # of `seconds`, those spent writing (after the prompts were read)
 
     @property
     def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+        s = self.seconds if self.writing_seconds is None else self.writing_seconds
+        return self.tokens / s if s > 0 else 0.0
 
     def describe(self) -> str:
-        return f"{self.tokens} tokens in {self.seconds:.0f}s ({self.tokens_per_second:.1f} tok/s, {self.sequences} sequences)"
+        if self.reading is not None:
+            return f"reading {self.sequences} prompts: {self.reading:.0%} after {self.seconds:.0f}s"
+        return (
+            f"{self.tokens} tokens in {self.seconds:.0f}s ({self.tokens_per_second:.1f} tok/s while writing, "
+            f"{self.sequences} sequences)"
+        )
 
 
 class Backend:

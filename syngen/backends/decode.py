@@ -89,6 +89,7 @@ def decode(
     on_done: Callable[[int, list[int], str], None],
     should_stop: Callable[[], bool],
     on_step: Callable[[int, int], None] = lambda tokens, sequences: None,
+    on_read: Callable[[float], None] = lambda share: None,
     temperature: float = 0.0,
     top_k: int = 0,
     top_p: float = 1.0,
@@ -96,7 +97,8 @@ def decode(
 ) -> None:
     """Generate for a left-padded batch. `done(i, new_ids)` says when sequence i has what it
     needs; `on_done(i, new_ids, reason)` gets each sequence once ("stop" or "length"), unless
-    `should_stop()` ends the batch first (cancel, or the caller has all it needs)."""
+    `should_stop()` ends the batch first (cancel, or the caller has all it needs). `on_read(share)`
+    after each prefill chunk, `on_step(tokens, sequences)` after each decode step."""
     import torch
     from transformers import DynamicCache
 
@@ -117,6 +119,7 @@ def decode(
             past_key_values=cache,
             use_cache=True,
         )
+        on_read(min(1.0, (a + step) / n))
     hidden = out.last_hidden_state[:, -1]
     alive = list(range(b))  # original index of each row still in the batch
     new: list[list[int]] = [[] for _ in range(b)]

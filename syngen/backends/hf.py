@@ -365,7 +365,7 @@ class HFBackend(Backend):
         def with_plain_loop():
             from .decode import decode
 
-            newlines, lines, last = self._newlines(), [0] * len(prompts), [t]
+            newlines, lines, last, read_at = self._newlines(), [0] * len(prompts), [t], [t]
 
             def done(i, new):
                 if new[-1] in stop_ids:
@@ -373,11 +373,18 @@ class HFBackend(Backend):
                 lines[i] += newlines[new[-1]] if new[-1] < len(newlines) else 0
                 return lines[i] >= need[i]
 
-            def on_step(tokens, sequences):
+            def beat(**fields):
                 now = time.perf_counter()
                 if on_progress is not None and now - last[0] >= HEARTBEAT_S:
                     last[0] = now
-                    on_progress(Heartbeat(tokens, now - t, sequences))
+                    on_progress(Heartbeat(seconds=now - t, **fields))
+
+            def on_read(share):
+                read_at[0] = time.perf_counter()
+                beat(tokens=0, sequences=len(prompts), reading=share)
+
+            def on_step(tokens, sequences):
+                beat(tokens=tokens, sequences=sequences, writing_seconds=time.perf_counter() - read_at[0])
 
             decode(
                 model,
@@ -389,6 +396,7 @@ class HFBackend(Backend):
                 on_done=on_done,
                 should_stop=stopped,
                 on_step=on_step,
+                on_read=on_read,
                 temperature=s["temperature"],
                 top_k=s["top_k"],
                 top_p=s["top_p"],

@@ -12,8 +12,8 @@ from ..runs import backend_for, key_env, normalise_negatives, precheck_message, 
 from .backend_form import secret_key
 from .state import AppState
 
-FEEDBACK = "feedback"  # one column: "", "like" or "dislike" (exclusive by construction)
-CHOICES = ["", "like", "dislike"]
+FEEDBACK = "feedback"  # one column: "keep", "like" or "dislike" (exclusive by construction)
+CHOICES = ["keep", "like", "dislike"]
 
 
 def _backend(state: AppState, cfg: RunConfig):

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from helpers import DRUG_TEST, DRUG_TRAIN, ROOT, free_port, wait_until_up
+from helpers import DRUG_TRAIN, ROOT, free_port, wait_until_up
 
 from syngen.runs import list_runs
 
@@ -160,15 +160,17 @@ def test_the_whole_loop_in_a_browser(app, tmp_path):
         grid.wait_for(timeout=30_000)
         page.wait_for_timeout(3000)  # the finished job redraws the page once more; let it settle
         option = page.get_by_text("dislike", exact=True)
-        for dy in (54, 88, 20, 120, 54, 88):  # the grid is a canvas: find a feedback cell whose dropdown opens
+        for attempt in range(8):  # the grid is a canvas: open a feedback cell's dropdown (rows 1-2, never the header)
             box = page.locator("[data-testid='stDataFrameResizable']").last.bounding_box()
-            page.mouse.click(box["x"] + 50, box["y"] + dy)
-            time.sleep(0.5)
+            page.mouse.click(box["x"] + 50, box["y"] + (54 if attempt % 2 == 0 else 88))
+            time.sleep(0.6)
             page.keyboard.press("Enter")
-            time.sleep(0.8)
-            if option.count():
+            try:
+                option.last.wait_for(timeout=2_000)
                 break
-            page.keyboard.press("Escape")
+            except playwright.TimeoutError:
+                page.keyboard.press("Escape")
+                time.sleep(0.5)
         option.last.click()
         time.sleep(1.0)
         page.screenshot(path=str(SHOTS / "06_review.png"), full_page=True)
@@ -191,18 +193,17 @@ def test_the_whole_loop_in_a_browser(app, tmp_path):
         t = time.monotonic()
         page.get_by_role("button", name="Cancel").click()
         page.get_by_text("Cancelling…").wait_for(timeout=10_000)
-        page.screenshot(path=str(SHOTS / "09_cancelling.png"), full_page=True)
         page.get_by_text(re.compile(r"cancelled by the user, kept \d+ rows")).first.wait_for(timeout=30_000)
-        cancel_seconds = time.monotonic() - t
+        cancel_seconds = time.monotonic() - t  # no screenshot in between: it would be timed too
         page.get_by_text(re.compile(r"^cancelled by the user, kept \d+ rows$")).wait_for(timeout=120_000)
-        page.screenshot(path=str(SHOTS / "10_cancelled.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "09_cancelled.png"), full_page=True)
 
         # a reload (a new session) still has both runs, read from their folders
         page.reload()
         page.get_by_role("link", name="Compare").wait_for(timeout=60_000)
         page.get_by_role("link", name="Compare").click()
         page.get_by_text("Manage runs").wait_for(timeout=120_000)
-        page.screenshot(path=str(SHOTS / "11_compare_after_reload.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "10_compare_after_reload.png"), full_page=True)
         run2 = next(r for r in list_runs(out) if r.run_id != run1.run_id)
         assert run2.status == "cancelled" and 2 <= run2.rows < 8, run2
 
@@ -218,17 +219,17 @@ def test_the_whole_loop_in_a_browser(app, tmp_path):
             page.get_by_role("button", name="Prepare the HTML report").click()
             page.get_by_role("button", name="HTML report", exact=True).wait_for(timeout=120_000)
             reports[run.run_id] = _download(page, "HTML report", tmp_path)
-        page.screenshot(path=str(SHOTS / "12_download.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "11_download.png"), full_page=True)
         csv_path = _download(page, "CSV", tmp_path)
 
         page.get_by_role("link", name="Utility").click()
-        page.get_by_text("Held-out real rows").first.wait_for(timeout=60_000)
-        page.locator("input[type=file]").set_input_files(str(DRUG_TEST))
+        # after the reload the session's seed is the bundled sample, whose held-out rows ship with it
+        page.get_by_text("Held-out real rows: data/drug_reviews/test.csv").wait_for(timeout=60_000)
         page.get_by_role("button", name="Evaluate").click()
         page.get_by_text("Accuracy on held-out real rows, by training set").wait_for(timeout=300_000)
         small_warning = page.get_by_text(re.compile(r"Only \d+ synthetic rows")).count()
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(SHOTS / "13_utility.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "12_utility.png"), full_page=True)
         browser.close()
     assert dead_seconds < 5 and dead_lines == 1, (dead_seconds, dead_lines)
     assert cancel_seconds < 2.0, cancel_seconds
