@@ -63,7 +63,7 @@ if state.job is None:
             st.error(problem) if problem else st.rerun()
 
 
-@st.fragment(run_every=(0.25 if state.job.cancel.is_set() else 1.0) if running else None)
+@st.fragment(run_every=(0.5 if state.job.cancel.is_set() else 1.0) if running else None)
 def progress():
     job = state.job
     if job is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 CORE_IDS = 8000  # SentencePiece ids are ordered roughly by frequency: the first ones are common English
-PREFILL_TOKENS = 512  # tokens (all sequences together) per prefill chunk: ~1 s on 2 cores
+PREFILL_TOKENS = 256  # tokens (all sequences together) per prefill chunk: ~0.5 s on 2 cores, no slower overall
 
 
 def domain_ids(tok, texts: Iterable[str], prompt_ids=None):
