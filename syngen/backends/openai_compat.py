@@ -52,11 +52,24 @@ class OpenAIBackend(RemoteBackend):
             max_tokens=s["max_new_tokens"],
             seed=s["seed"],
         )
-        if self.base_url and s["top_k"]:
+        if self.base_url and s["top_k"] and not self._no_top_k:
             p["extra_body"] = {"top_k": s["top_k"]}  # vLLM / llama.cpp accept it; api.openai.com does not
         return p
 
+    _no_top_k = False  # set when the server refused top_k (transformers serve validates strictly)
+
     def _call(self, prompt) -> GenerationResult:
+        import openai
+
+        try:
+            return self._request(prompt)
+        except openai.UnprocessableEntityError as exc:
+            if self._no_top_k or "top_k" not in f"{exc} {exc.body} {exc.response.text}":
+                raise
+            self._no_top_k = True  # this server samples without it; ask again, once
+            return self._request(prompt)
+
+    def _request(self, prompt) -> GenerationResult:
         if self.kind == "completion":
             r = self.client.completions.create(prompt=prompt.completion, **self._params())
             choice = r.choices[0] if r.choices else None
