@@ -25,9 +25,9 @@ import pandas as pd
 from .backends import Backend, backend_from_config
 from .checkpoint import Checkpoint, config_hash
 from .config import RunConfig
-from .copycheck import CopyIndex, repetition_ratio, row_key, word_count
 from .data import CleanOptions, CleanReport, clean_table, dataset_name, load_table
 from .errors import ConfigError, DataError
+from .gate import RowGate
 from .plan import Plan, resolve_plan
 from .row_sources import row_source
 from .schema import Role, Schema, infer_schema
@@ -35,7 +35,6 @@ from .textclf import LabelGate
 
 PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
 FAIL_STREAK = 3  # batches in a row where every request failed: stop instead of spinning
-MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams
 FIRST_BATCH = 2  # prompts in a run's first batch: rows on screen early
 
 
@@ -164,85 +163,6 @@ def label_targets(seed: Seed, n: int, mix: dict[str, float] | None) -> dict[str,
     return out
 
 
-class _Gate:
-    """All per-row checks after parsing, with the indexes they need."""
-
-    def __init__(self, seed: Seed, config: RunConfig, rng: random.Random):
-        self.schema, self.config, self.rng = seed.schema, config, rng
-        sch = seed.schema
-        self.ids = sch.by_role(Role.ID)
-        self.content_cols = [c.name for c in sch.columns if c.role != Role.ID]
-        self.text_cols = [c.name for c in sch.by_role(Role.TEXT)] or self.content_cols
-        records = seed.df.to_dict("records")
-        self.seed_keys = {row_key(r, self.content_cols): i for i, r in enumerate(records)}
-        self.seed_text = CopyIndex()
-        for i, r in enumerate(records):
-            self.seed_text.add(i, self._text(r))
-        self.used_ids = {c.name: set(seed.df[c.name].dropna()) for c in self.ids}
-        self.synth_keys: set = set()
-        self.synth_text = CopyIndex()
-        self.neg_text = CopyIndex()
-        for j, r in enumerate(config.negatives):
-            self.neg_text.add(j, self._text(r))
-
-    def _text(self, r: dict) -> str:
-        return " ".join(str(r.get(c) or "") for c in self.text_cols)
-
-    def check(self, row: dict, account: RunAccount) -> tuple[dict | None, str | None]:
-        row = dict(row)
-        if self.config.id_policy == "repair":
-            for c in self.ids:
-                v = str(row.get(c.name) or "").strip()
-                bad = (
-                    not v or (c.id_pattern and not c.id_pattern.matches(v)) or (c.unique and v in self.used_ids[c.name])
-                )
-                if bad:
-                    row[c.name] = self.fresh_id(c)
-                    account.repaired[f"{c.name}: invalid, duplicate or seed ID replaced"] += 1
-        row, problems = self.schema.validate(row)
-        if problems:
-            return None, problems[0]
-        key = row_key(row, self.content_cols)
-        if key in self.seed_keys:
-            return None, f"exact copy of seed row {self.seed_keys[key]}"
-        if key in self.synth_keys:
-            return None, "duplicate of an accepted synthetic row"
-        text = self._text(row)
-        words = word_count(text)
-        if words >= 30:
-            looped = repetition_ratio(text)
-            if looped > MAX_REPETITION:
-                return None, f"repetitive text ({looped:.0%} repeated 3-grams; the model looped)"
-        if words >= 4:
-            thr = self.config.near_duplicate
-            i, s = self.seed_text.nearest(text)
-            if s >= thr:
-                return None, f"near copy of seed row {i} (similarity {s:.2f})"
-            j, s = self.synth_text.nearest(text)
-            if s >= thr:
-                return None, f"near duplicate of synthetic row {j} (similarity {s:.2f})"
-            j, s = self.neg_text.nearest(text)
-            if s >= thr:
-                return None, f"resembles negative example {j} (similarity {s:.2f})"
-        return row, None
-
-    def fresh_id(self, c) -> str:
-        for _ in range(1000):
-            v = c.id_pattern.sample(self.rng)
-            if v not in self.used_ids[c.name]:
-                return v
-        raise ConfigError(
-            f"column '{c.name}': cannot draw a new unique ID from {c.id_pattern.regex}; "
-            "set its role to short_text with --role"
-        )
-
-    def accept(self, row: dict, n: int) -> None:
-        self.synth_keys.add(row_key(row, self.content_cols))
-        self.synth_text.add(n, self._text(row))
-        for c in self.ids:
-            self.used_ids[c.name].add(row.get(c.name))
-
-
 def _timed(it, account: RunAccount):
     """Yield from a backend's results, adding only the time spent waiting on the backend."""
     while True:
@@ -311,7 +231,7 @@ def run(
     emit = on_event or (lambda e: None)
     backend.use_domain(domain_texts(seed))
     rng = random.Random(config.seed)
-    gate = _Gate(seed, config, rng)
+    gate = RowGate(seed, config, rng)
     plan = plan_for(seed, config)
     source = row_source(seed, config, plan, rng, gate.fresh_id)
     label_gate = _label_gate(seed, config)
@@ -493,7 +413,7 @@ def preview(config: RunConfig, seed: Seed, backend: Backend) -> tuple[dict | Non
     config.check()
     config.check_prompt(len(seed.df))
     rng = random.Random(config.seed + int(time.time()))  # a new row on every click
-    gate = _Gate(seed, config, rng)
+    gate = RowGate(seed, config, rng)
     source = row_source(seed, config, plan_for(seed, config), rng, gate.fresh_id)
     targets = label_targets(seed, max(1, config.num_samples), config.label_mix) or {None: 1}
     prompt = source.prompts([rng.choice([k for k, v in targets.items() if v] or [None])])[0]

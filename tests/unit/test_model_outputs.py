@@ -13,7 +13,8 @@ from helpers import AMAZON_COLS, FIXTURES
 from syngen.cli import main
 from syngen.config import RunConfig
 from syngen.errors import DataError
-from syngen.pipeline import RunAccount, _Gate, prepare_seed
+from syngen.gate import RowGate
+from syngen.pipeline import RunAccount, prepare_seed
 from syngen.quality import build_report
 from syngen.synthetic_reader import read_synthetic
 
@@ -163,7 +164,7 @@ def test_report_copy_counts_equal_the_pipeline_gate(drug_seed):
         rows.append(r)
     synth = pd.DataFrame(rows)
     report = build_report(drug_seed.df, synth, drug_seed.schema)
-    gate = _Gate(drug_seed, RunConfig(), random.Random(0))
+    gate = RowGate(drug_seed, RunConfig(), random.Random(0))
     verdicts = []
     for r in rows:  # each row against the seed, as the gate sees a new row
         _, why = gate.check(r, RunAccount())
