@@ -3,6 +3,7 @@
 import streamlit as st
 
 from syngen.backends import backend_class
+from syngen.ui.adapt import adapt_section
 from syngen.ui.backend_form import CHOICES, DEFAULT_MODELS, option_widgets, secret_key, test_connection
 from syngen.ui.state import get_state
 
@@ -68,6 +69,9 @@ if cls.key_env:
 
 st.subheader("Options")
 cfg.backend_options = option_widgets(name, cfg.backend_options)
+
+if name == "hf":
+    adapt_section(state)
 
 if st.button("Test connection", key="backend_test"):
     with st.spinner("Asking the backend for a few tokens…"):

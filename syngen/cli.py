@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cli_tune
 from .config import RunConfig, parse_mix
 from .data import load_table
 from .errors import ConfigError, SyngenError
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--base-url", help="server address for ollama / openai-compatible / cohere")
     g.add_argument("--model", help="model id, local folder or .gguf (hf default: gemma3-270m)")
     g.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="backend option")
+    g.add_argument("--adapter", help="hf: a LoRA adapter folder from `syngen tune`, or auto (tune or reuse)")
     for name, typ in (("temperature", float), ("top_p", float), ("top_k", int), ("max_new_tokens", int)):
         g.add_argument("--" + name.replace("_", "-"), type=typ)
     g.add_argument("--k", type=int, help="seed rows shown per prompt (k-shot)")
@@ -154,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--label")
     i.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE")
 
+    cli_tune.add_parser(sub)
     sub.add_parser(
         "model-path",
         help="print the embedded model's folder (transformers format), to serve it to a team: "
@@ -183,6 +185,8 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
     opts.update(_pairs(a.option, "--option"))
     if a.seed is not None:
         opts["seed"] = a.seed
+    if a.adapter:
+        opts["adapter"] = a.adapter
     cfg.backend_options = opts
     if a.template:
         cfg.template = _read_text(a.template)
@@ -265,6 +269,9 @@ def cmd_generate(a: argparse.Namespace) -> int:
     cfg = config_from_args(a)
     cfg.check()
     seed = prepare_seed(cfg)
+    if cfg.adapter == "auto":
+        result = cli_tune.run_tuning(cfg, seed, a.quiet)
+        print(f"adapter: {result.folder} ({result.message})", file=sys.stderr)
     backend = backend_for(cfg)
     if not a.quiet:
         print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}", file=sys.stderr)
@@ -485,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
             "utility": cmd_utility,
             "experiment": cmd_experiment,
             "model-path": cmd_model_path,
+            "tune": cli_tune.cmd_tune,
         }
         return commands[args.command](args)
     except SyngenError as exc:

@@ -35,6 +35,8 @@ def choose_exemplars(
     seed: pd.DataFrame, schema: Schema, spec: PromptSpec, fields: dict, match_cols: list[str], rng: random.Random
 ) -> list[dict]:
     """k exemplars of the row's label: up to half share its fields, the rest follow the style."""
+    if spec.k <= 0:  # a tuned model writes rows without exemplars
+        return []
     label = schema.label
     target = fields.get(label) if label else None
     records = seed.to_dict("records")
@@ -124,7 +126,7 @@ def build_row_prompt(
     if spec.template:  # the user's text is the whole prefix; the row follows it
         body = _fill(spec.template, {**values, "row": ""}).rstrip() + "\n\n"
     else:
-        body = (f"# {spec.context}\n\n" if spec.context else "") + examples + "\n\n"
+        body = (f"# {spec.context}\n\n" if spec.context else "") + (examples + "\n\n" if examples else "")
     prefill = row_lines + f"{written[0]}:"
     completion = body + prefill
     return Prompt(

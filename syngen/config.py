@@ -68,6 +68,14 @@ class RunConfig(PromptSpec):
             raise ConfigError(f"generator(s) {bad}: each column is 'seed' (sampled) or 'model' (written)")
 
     @property
+    def adapter(self) -> str:
+        """The embedded model's LoRA adapter: a folder, "auto" (tune or reuse one) or ""."""
+        return str(self.backend_options.get("adapter") or "") if self.backend == "hf" else ""
+
+    def check_prompt(self, n_seed: int, tuned: bool | None = None) -> None:
+        super().check_prompt(n_seed, bool(self.adapter) if tuned is None else tuned)
+
+    @property
     def prompt_budget(self) -> int:
         return self.max_prompts or max(16, 6 * self.num_samples)
 

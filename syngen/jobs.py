@@ -120,3 +120,64 @@ class GenerationJob:
             self.finished = time.time()
             with _LOCK:
                 _ACTIVE.pop(self.key, None)
+
+
+_TUNES: dict[str, "TuneJob"] = {}
+
+
+def active_tune() -> "TuneJob | None":
+    """The tuning job of this process that is still going (a reload attaches to it)."""
+    with _LOCK:
+        return next((j for j in _TUNES.values() if not j.done), None)
+
+
+class TuneJob:
+    """`tune.tune_for_seed` in a background thread, for the Backend page: progress, cancel
+    (which keeps the best adapter so far) and the result."""
+
+    def __init__(self, config: RunConfig, seed: Seed, settings=None, retrain: bool = False):
+        import dataclasses
+
+        self.config, self.seed, self.settings = dataclasses.replace(config), seed, settings
+        self.retrain = retrain
+        self.cancel = threading.Event()
+        self.progress = None  # the last tune.TuneProgress
+        self.result = None  # tune.TuneResult when it ended
+        self.status = "running"  # running | complete | early-stop | time-budget | cancelled | reused | failed
+        self.message = "starting…"
+        self.key = f"tune-{id(self)}"
+        self.thread = threading.Thread(target=self._run, name="syngen-tune", daemon=True)
+
+    @property
+    def done(self) -> bool:
+        return self.status != "running"
+
+    def start(self) -> "TuneJob":
+        with _LOCK:
+            _TUNES[self.key] = self
+        self.thread.start()
+        return self
+
+    def _on_progress(self, p) -> None:
+        self.progress, self.message = p, p.describe()
+
+    def _run(self) -> None:
+        from .tune import tune_for_seed
+
+        try:
+            self.result = tune_for_seed(
+                self.config,
+                self.seed,
+                settings=self.settings,
+                on_progress=self._on_progress,
+                cancel=self.cancel,
+                retrain=self.retrain,
+            )
+            self.status, self.message = self.result.status, self.result.message
+        except SyngenError as exc:
+            self.status, self.message = "failed", str(exc)
+        except Exception as exc:  # a bug reaches the page as a message
+            self.status, self.message = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
+        finally:
+            with _LOCK:
+                _TUNES.pop(self.key, None)

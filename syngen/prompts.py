@@ -57,7 +57,8 @@ class PromptSpec:
     rows_per_prompt: int = 2
     completion_format: str = "records"  # what base models continue: "records" or "csv"
 
-    def check_prompt(self, n_seed: int) -> None:
+    def check_prompt(self, n_seed: int, tuned: bool = False) -> None:
+        """`tuned`: the model was adapted to the seed (`syngen tune`), so k=0 (no exemplars) works."""
         if self.style not in STYLES:
             raise ConfigError(f"unknown prompt style '{self.style}'; use one of {list(STYLES)}")
         if self.style == "custom" and not self.template:
@@ -66,8 +67,11 @@ class PromptSpec:
             raise ConfigError(f"unknown completion format '{self.completion_format}'; use records or csv")
         if self.selection not in SELECTIONS:
             raise ConfigError(f"unknown exemplar selection '{self.selection}'; use one of {SELECTIONS}")
-        if self.k < 1:
-            raise ConfigError("k must be at least 1 (the number of seed rows shown to the model)")
+        if self.k < (0 if tuned else 1):
+            raise ConfigError(
+                "k must be at least 1 (the number of seed rows shown to the model); "
+                "k=0 needs an adapter tuned on the seed (syngen tune)"
+            )
         if self.k > n_seed:
             raise ConfigError(f"k={self.k} is larger than the seed ({n_seed} rows); use --k {n_seed} or less")
 
@@ -127,6 +131,8 @@ def select_exemplars(
 ) -> list[dict]:
     """Pick k seed rows. 'auto' follows the style: diversity -> diverse, text_length and
     lang_complexity -> spread over length / word-length quantiles, base -> stratified."""
+    if k <= 0:  # a tuned model writes rows without exemplars
+        return []
     records = seed.to_dict("records")
     label = schema.label
     pool = list(range(len(records)))
@@ -158,7 +164,7 @@ def prefer_liked(
 ) -> list[dict]:
     """Up to half of the k exemplars are rows the user liked (of the target label, if any)."""
     pool = [r for r in liked if target is None or not label or r.get(label) == target]
-    if not pool:
+    if not pool or k <= 0:
         return exemplars
     take = rng.sample(pool, min(len(pool), max(1, k // 2)))
     return take + exemplars[: max(0, k - len(take))]

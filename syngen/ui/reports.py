@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from ..quality import build_report
+from ..tune import holdout_rows
 from .backend_form import display_name
 from .state import AppState, RunRecord
 
@@ -36,6 +37,7 @@ def report_for(state: AppState, run: RunRecord):
             requested=run.config.num_samples,
             delivered=run.delivered,
             about=about(run),
+            holdout=holdout_rows(run.config),
         )
     return run.report
 

@@ -1,0 +1,397 @@
+"""Adapt the embedded model to a seed table: LoRA fine-tuning on the CPU (GReaT-style).
+
+Each seed row becomes a text in the shape the generation prompts use (`column: value` lines, the
+label first, the other given fields in a random order, the text the model writes last), and a
+LoRA adapter (peft) learns to continue such rows. The loss is scored over the domain head
+(backends/decode.py), the token ids the seed uses: the whole 262k-token head would make each step
+~6x slower on a CPU. 10% of the rows are held out for the validation loss, which picks the best
+adapter and stops training when it stops improving; a time budget and a cancel keep the best so far.
+
+Adapters are cached under <cache>/adapters/<key>/ by (seed, model, settings) and reused; the
+folder also keeps `tune.json` (what the tuning measured) and `holdout.csv` (the rows it never saw,
+which the quality report uses for its distance-to-closest-record comparison).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+import threading
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .backends.hf import EMBEDDED, HFBackend, cache_root
+from .errors import BackendError, ConfigError
+from .plan import Plan
+from .prompts import _one_line
+from .schema import Role, Schema
+
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+INFO, HOLDOUT = "tune.json", "holdout.csv"
+PAD_TO = 32  # batch lengths are rounded up to this
+
+
+@dataclass
+class TuneSettings:
+    max_minutes: float = 10.0  # time budget; the best adapter so far is kept when it runs out
+    epochs: int = 3
+    rank: int = 16
+    alpha: int = 32
+    learning_rate: float = 5e-4
+    batch_size: int = 8
+    max_tokens: int = 256  # a row's text is cut here (long reviews)
+    holdout: float = 0.1
+    evals_per_epoch: int = 4
+    patience: int = 3  # evaluations without a better validation loss before stopping
+    seed: int = 0
+    max_steps: int = 0  # 0: no limit (tests use a few)
+
+    def check(self) -> None:
+        if self.max_minutes <= 0:
+            raise ConfigError("--max-minutes must be positive")
+        if not 0 < self.holdout < 0.5:
+            raise ConfigError("--holdout must be a share in (0, 0.5)")
+        if self.rank < 1 or self.epochs < 1 or self.batch_size < 1:
+            raise ConfigError("rank, epochs and batch size must be at least 1")
+
+    def key_fields(self) -> dict:
+        """What changes the adapter (the budget does too: a shorter one may stop earlier)."""
+        return asdict(self)
+
+
+@dataclass
+class TuneProgress:
+    phase: str  # loading | training | saving
+    step: int = 0
+    steps: int = 0  # planned (epochs x steps per epoch)
+    epoch: float = 0.0
+    train_loss: float | None = None
+    val_loss: float | None = None
+    best_val: float | None = None
+    seconds: float = 0.0
+    eta_seconds: float | None = None
+    tokens_per_second: float = 0.0
+
+    def describe(self) -> str:
+        if self.phase != "training":
+            return {"loading": "loading the model…", "saving": "saving the adapter…"}.get(self.phase, self.phase)
+        parts = [f"step {self.step}/{self.steps} (epoch {self.epoch:.1f})"]
+        if self.train_loss is not None:
+            parts.append(f"loss {self.train_loss:.3f}")
+        if self.best_val is not None:
+            parts.append(f"best validation loss {self.best_val:.3f}")
+        parts.append(f"{self.tokens_per_second:.0f} tok/s")
+        if self.eta_seconds is not None:
+            parts.append(f"ETA {self.eta_seconds:.0f}s")
+        return ", ".join(parts)
+
+
+@dataclass
+class TuneResult:
+    folder: Path
+    status: str  # complete | early-stop | time-budget | cancelled | reused
+    message: str
+    info: dict = field(default_factory=dict)
+
+
+def training_columns(schema: Schema, plan: Plan, rng: random.Random) -> list[str]:
+    """One row's field order: label first, the other given fields shuffled (so no order is
+    learnt as the only one), then what the model writes, text last. IDs are left out where the
+    plan makes them itself (conditional)."""
+    label = schema.label
+    written = [c for c in plan.model_columns if c != label]
+    skip_ids = plan.mode == "conditional"
+    given = [
+        c.name
+        for c in schema.columns
+        if c.name != label and c.name not in written and not (skip_ids and c.role == Role.ID)
+    ]
+    if plan.mode != "conditional":  # the model writes every field: all of them are shuffled
+        given, written = given + written, []
+    rng.shuffle(given)
+    written = sorted(written, key=lambda c: schema.col(c).role == Role.TEXT)
+    return ([label] if label else []) + given + written
+
+
+def render_row(row: dict, columns: list[str]) -> str:
+    """The row the way `prompts.rows_to_records` renders one: what generation prompts continue."""
+    return "".join(f"{c}: {_one_line(row.get(c))}\n" for c in columns) + "\n"
+
+
+def training_texts(df: pd.DataFrame, schema: Schema, plan: Plan, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return [render_row(r, training_columns(schema, plan, rng)) for r in df.to_dict("records")]
+
+
+def adapter_key(df: pd.DataFrame, schema: Schema, plan: Plan, model: str, settings: TuneSettings) -> str:
+    h = hashlib.sha256(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
+    meta = {"model": model, "plan": plan.mode, "generators": plan.generators, "label": schema.label}
+    h.update(json.dumps([meta, settings.key_fields()], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def adapter_folder(key: str) -> Path:
+    return cache_root() / "adapters" / key
+
+
+def find_adapter(config, seed, settings: TuneSettings | None = None) -> Path | None:
+    """The cached adapter for this run config's seed, plan and model, if one was tuned."""
+    from .pipeline import plan_for
+
+    key = adapter_key(
+        seed.df, seed.schema, plan_for(seed, config), config.model or EMBEDDED, settings or TuneSettings()
+    )
+    folder = adapter_folder(key)
+    return folder if (folder / "adapter_config.json").exists() else None
+
+
+def holdout_rows(config) -> pd.DataFrame | None:
+    """The seed rows the run's adapter never saw (its holdout.csv), or None without an adapter."""
+    adapter = config.adapter if hasattr(config, "adapter") else ""
+    path = Path(adapter) / HOLDOUT if adapter and adapter != "auto" else None
+    if path is None or not path.exists():
+        return None
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+
+
+def read_info(folder: Path) -> dict:
+    try:
+        return json.loads((Path(folder) / INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def check_adapter(path: str | Path, model: str) -> dict:
+    """The adapter at `path` exists and was tuned for `model`; returns its tune.json."""
+    folder = Path(path)
+    if not (folder / "adapter_config.json").exists():
+        raise BackendError(f"adapter '{path}' not found (no adapter_config.json): run `syngen tune --data SEED` first")
+    info = read_info(folder)
+    if info.get("model") and info["model"] != model:
+        raise BackendError(f"adapter '{path}' was tuned for model {info['model']}, not {model}")
+    return info
+
+
+def _split(n: int, share: float, seed: int) -> tuple[list[int], list[int]]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    held = max(1, round(n * share)) if n >= 4 else 0
+    return sorted(order[held:]), sorted(order[:held])
+
+
+def _batches(lengths: list[int], size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar length (less padding), in a shuffled order."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = size * 16
+    batches = []
+    for a in range(0, len(order), pool):
+        chunk = sorted(order[a : a + pool], key=lengths.__getitem__)
+        batches += [chunk[b : b + size] for b in range(0, len(chunk), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+class _Trainer:
+    """The training state: LoRA-wrapped model, domain head, tokenised rows."""
+
+    def __init__(self, model, tok, texts: list[str], domain: list[str], s: TuneSettings):
+        import torch
+        from peft import LoraConfig, get_peft_model
+
+        from .backends.decode import domain_ids
+
+        torch.manual_seed(s.seed)
+        self.ids = [tok(t, truncation=True, max_length=s.max_tokens)["input_ids"] for t in texts]
+        used = {i for ids in self.ids for i in ids}
+        keep = domain_ids(tok, domain, prompt_ids=used)  # every training target is in the head
+        weight = model.get_output_embeddings().weight.detach()
+        self.head = weight.index_select(0, keep).contiguous()
+        self.lookup = torch.full((weight.shape[0],), -100, dtype=torch.long)
+        self.lookup[keep] = torch.arange(len(keep))
+        config = LoraConfig(r=s.rank, lora_alpha=s.alpha, lora_dropout=0.05, target_modules=TARGETS)
+        with warnings.catch_warnings():  # peft asks transformers about a renamed attribute
+            warnings.simplefilter("ignore", FutureWarning)
+            self.peft = get_peft_model(model, config)
+        self.body = self.peft.get_base_model().model  # the decoder without its head
+        self.params = [p for p in self.peft.parameters() if p.requires_grad]
+        self.pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+
+    def loss(self, rows: list[int]):
+        """Mean next-token loss over the rows' real tokens, scored on the domain head."""
+        import torch
+
+        seqs = [self.ids[i] for i in rows]
+        n = -(-max(len(x) for x in seqs) // PAD_TO) * PAD_TO  # few distinct shapes: memory is reused
+        ids = torch.tensor([x + [self.pad] * (n - len(x)) for x in seqs])
+        mask = torch.tensor([[1] * len(x) + [0] * (n - len(x)) for x in seqs])
+        hidden = self.body(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+        valid = mask[:, 1:].bool()
+        logits = hidden[valid] @ self.head.T
+        return torch.nn.functional.cross_entropy(logits.float(), self.lookup[ids[:, 1:][valid]]), int(valid.sum())
+
+    def state(self) -> dict:
+        return {n: p.detach().clone() for n, p in self.peft.named_parameters() if p.requires_grad}
+
+    def evaluate(self, rows: list[int], size: int) -> float:
+        import torch
+
+        total = count = 0.0
+        with torch.no_grad():
+            for a in range(0, len(rows), size):
+                loss, n = self.loss(rows[a : a + size])
+                total, count = total + float(loss) * n, count + n
+        return total / max(1.0, count)
+
+
+def tune(
+    df: pd.DataFrame,
+    schema: Schema,
+    plan: Plan,
+    domain: list[str],
+    *,
+    model: str = EMBEDDED,
+    settings: TuneSettings | None = None,
+    on_progress: Callable[[TuneProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    retrain: bool = False,
+) -> TuneResult:
+    """Tune (or reuse) the adapter for this seed; the folder holds the best adapter found."""
+    import torch
+
+    s = settings or TuneSettings()
+    s.check()
+    key = adapter_key(df, schema, plan, model, s)
+    folder = adapter_folder(key)
+    if not retrain and (folder / "adapter_config.json").exists():
+        info = read_info(folder)
+        return TuneResult(folder, "reused", f"reused the adapter tuned earlier ({info.get('message', '')})", info)
+    if len(df) < 4:
+        raise ConfigError(f"tuning needs at least 4 seed rows (this seed has {len(df)})")
+    report = on_progress or (lambda p: None)
+    t0 = time.perf_counter()
+    report(TuneProgress("loading"))
+    net, tok, _ = HFBackend(model, dtype="float32")._load_uncached()  # a private copy: LoRA edits it
+    train_rows, held_rows = _split(len(df), s.holdout, s.seed)
+    texts = training_texts(df, schema, plan, s.seed)
+    tr = _Trainer(net, tok, texts, domain, s)
+    opt = torch.optim.AdamW(tr.params, lr=s.learning_rate, weight_decay=0.0)
+    rng = random.Random(s.seed)
+    per_epoch = math.ceil(len(train_rows) / s.batch_size)
+    planned = per_epoch * s.epochs if not s.max_steps else min(s.max_steps, per_epoch * s.epochs)
+    horizon = [planned]  # the cosine decays over the steps the budget allows (re-estimated below)
+    warmup = max(1, planned // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt,
+        lambda i: min(1.0, (i + 1) / warmup) * (0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, i / horizon[0])))),
+    )
+    every = max(1, per_epoch // max(1, s.evals_per_epoch))
+    budget = s.max_minutes * 60
+    best, best_state, since_best, step, tokens, status = math.inf, None, 0, 0, 0, None
+    train_started = time.perf_counter()
+    progress = TuneProgress("training", steps=planned)
+    lengths = [len(tr.ids[i]) for i in train_rows]
+    tr.peft.train()
+    while status is None:  # epochs, until the plan, the budget, a cancel or early stopping ends it
+        for batch in _batches(lengths, s.batch_size, rng):
+            if cancel is not None and cancel.is_set():
+                status = "cancelled"
+            elif time.perf_counter() - t0 > budget:
+                status = "time-budget"
+            elif step >= planned:
+                status = "complete"
+            if status:
+                break
+            loss, n = tr.loss([train_rows[i] for i in batch])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(tr.params, 1.0)
+            opt.step()
+            sched.step()
+            step, tokens = step + 1, tokens + n
+            el = time.perf_counter() - train_started
+            if step == 3:  # the pace is known: plan for the steps that fit in the budget
+                fits = step + int(max(0.0, budget - (time.perf_counter() - t0)) / (el / step) * 0.9)
+                planned = progress.steps = max(step, min(planned, fits))
+                horizon[0] = planned
+            progress.step, progress.epoch, progress.seconds = step, step / per_epoch, time.perf_counter() - t0
+            progress.train_loss, progress.tokens_per_second = loss.item(), tokens / el
+            progress.eta_seconds = min((planned - step) * el / step, max(0.0, budget - progress.seconds))
+            if held_rows and (step % every == 0 or step == planned):
+                tr.peft.eval()
+                progress.val_loss = tr.evaluate(held_rows, s.batch_size)
+                tr.peft.train()
+                if progress.val_loss < best:
+                    best, best_state, since_best = progress.val_loss, tr.state(), 0
+                else:
+                    since_best += 1
+                progress.best_val = best
+            report(progress)
+            if since_best >= s.patience:
+                status = "early-stop"
+                break
+    if step == 0:
+        return TuneResult(folder, "cancelled", "cancelled before the first training step: no adapter saved")
+    if best_state is None or not held_rows:  # no evaluation yet: the current weights are the best
+        best = tr.evaluate(held_rows, s.batch_size) if held_rows else float("nan")
+        best_state = tr.state()
+    report(TuneProgress("saving", step=step, steps=planned, best_val=best, seconds=time.perf_counter() - t0))
+    with torch.no_grad():
+        for n, p in tr.peft.named_parameters():
+            if n in best_state:
+                p.copy_(best_state[n])
+    seconds = time.perf_counter() - t0
+    why = {
+        "complete": f"{step / per_epoch:.1f} epoch(s) (what the budget allows)",
+        "early-stop": "stopped early: the validation loss stopped improving",
+        "time-budget": f"stopped at the {s.max_minutes:g}-minute budget",
+        "cancelled": "cancelled; the best adapter so far is kept",
+    }[status]
+    info = {
+        "status": status,
+        "message": f"{step} steps in {seconds:.0f}s, {why}; best validation loss {best:.3f}",
+        "model": model,
+        "key": key,
+        "steps": step,
+        "epochs": round(step / per_epoch, 2),
+        "seconds": round(seconds, 1),
+        "train_tokens": tokens,
+        "tokens_per_second": round(tokens / max(1e-9, time.perf_counter() - train_started), 1),
+        "best_val_loss": round(best, 4),
+        "train_rows": len(train_rows),
+        "holdout_rows": len(held_rows),
+        "head_size": int(tr.head.shape[0]),
+        "plan": plan.mode,
+        "settings": asdict(s),
+    }
+    tmp = folder.with_name(folder.name + ".part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tr.peft.save_pretrained(tmp)
+    df.iloc[held_rows].to_csv(tmp / HOLDOUT, index=False)
+    (tmp / INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)  # a half-written adapter is never picked up
+    return TuneResult(folder, status, info["message"], info)
+
+
+def tune_for_seed(config, seed, *, settings: TuneSettings | None = None, **kwargs) -> TuneResult:
+    """`tune` for a run config's seed, plan and model (what `adapter=auto` and `syngen tune` use)."""
+    from .pipeline import domain_texts, plan_for
+
+    if config.backend != "hf":
+        raise ConfigError(f"only the embedded backend (hf) can be tuned, not {config.backend}")
+    plan = plan_for(seed, config)
+    return tune(
+        seed.df, seed.schema, plan, domain_texts(seed), model=config.model or EMBEDDED, settings=settings, **kwargs
+    )
