@@ -48,6 +48,7 @@ class TuneSettings:
     learning_rate: float = 5e-4
     batch_size: int = 8
     max_tokens: int = 256  # a row's text is cut here (long reviews)
+    layers: int = 9  # adapt only the top N decoder layers (0: all): backward stops there, 1.5x faster
     holdout: float = 0.1
     evals_per_epoch: int = 4
     patience: int = 3  # evaluations without a better validation loss before stopping
@@ -142,14 +143,17 @@ def adapter_folder(key: str) -> Path:
     return cache_root() / "adapters" / key
 
 
-def find_adapter(config, seed, settings: TuneSettings | None = None) -> Path | None:
-    """The cached adapter for this run config's seed, plan and model, if one was tuned."""
+def adapter_folder_for(config, seed, settings: TuneSettings | None = None) -> Path:
+    """Where the adapter for this run config's seed, plan and model is (or would be) kept."""
     from .pipeline import plan_for
 
-    key = adapter_key(
-        seed.df, seed.schema, plan_for(seed, config), config.model or EMBEDDED, settings or TuneSettings()
-    )
-    folder = adapter_folder(key)
+    plan = plan_for(seed, config)
+    return adapter_folder(adapter_key(seed.df, seed.schema, plan, config.model or EMBEDDED, settings or TuneSettings()))
+
+
+def find_adapter(config, seed, settings: TuneSettings | None = None) -> Path | None:
+    """The cached adapter for this run config's seed, plan and model, if one was tuned."""
+    folder = adapter_folder_for(config, seed, settings)
     return folder if (folder / "adapter_config.json").exists() else None
 
 
@@ -220,7 +224,11 @@ class _Trainer:
         self.head = weight.index_select(0, keep).contiguous()
         self.lookup = torch.full((weight.shape[0],), -100, dtype=torch.long)
         self.lookup[keep] = torch.arange(len(keep))
-        config = LoraConfig(r=s.rank, lora_alpha=s.alpha, lora_dropout=0.05, target_modules=TARGETS)
+        n_layers = model.config.num_hidden_layers
+        top = list(range(n_layers - s.layers, n_layers)) if 0 < s.layers < n_layers else None
+        config = LoraConfig(
+            r=s.rank, lora_alpha=s.alpha, lora_dropout=0.05, target_modules=TARGETS, layers_to_transform=top
+        )
         with warnings.catch_warnings():  # peft asks transformers about a renamed attribute
             warnings.simplefilter("ignore", FutureWarning)
             self.peft = get_peft_model(model, config)

@@ -83,6 +83,7 @@ def dcr_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, holdout
     from sdmetrics.single_table import DCRBaselineProtection, DCROverfittingProtection
 
     sub = SUBSAMPLE if len(fake) > SUBSAMPLE else None
+
     class Baseline(DCRBaselineProtection):
         _seed = 0  # SDMetrics' own hook for a reproducible random baseline
 

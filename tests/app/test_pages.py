@@ -99,6 +99,42 @@ def test_backend_page_keys_never_shown(app_in, monkeypatch):
     assert any("cannot reach" in e.value and "connection refused" in e.value for e in at.error) and not at.exception
 
 
+def test_backend_page_adapts_the_embedded_model(app_in, monkeypatch, tmp_path):
+    """The "Adapt" switch: auto until tuned, the cached adapter once there is one, a failed
+    tuning as one message; off removes the adapter (no model is loaded here)."""
+    import json
+
+    import syngen.tune as tune_mod
+    from syngen.errors import BackendError
+
+    monkeypatch.setattr(tune_mod, "cache_root", lambda: tmp_path / "cache")
+    at = app_in("backend")
+    state = at.session_state["syngen_state"]
+    at.toggle(key="adapt_on").set_value(True).run()
+    assert state.config.backend_options["adapter"] == "auto"
+    assert any("Not tuned for this seed yet" in i.value for i in at.info)
+
+    def broken(*args, **kwargs):
+        raise BackendError("the embedded model package is missing")
+
+    monkeypatch.setattr(tune_mod, "tune_for_seed", broken)
+    at.button(key="adapt_go").click().run()
+    at.session_state["adapt_job"].thread.join(10)
+    at.run()
+    assert any("Tuning failed: the embedded model package is missing" in e.value for e in at.error)
+    assert not at.exception
+
+    folder = tune_mod.adapter_folder_for(state.config, state.seed)
+    folder.mkdir(parents=True)
+    (folder / "adapter_config.json").write_text("{}")
+    (folder / "tune.json").write_text(json.dumps({"model": "gemma3-270m", "message": "36 steps in 605s"}))
+    at.run()
+    assert state.config.backend_options["adapter"] == str(folder)
+    assert any("Adapter ready for this seed: 36 steps in 605s" in s.value for s in at.success)
+    at.toggle(key="adapt_on").set_value(False).run()
+    assert "adapter" not in state.config.backend_options
+
+
 def _csv_server(delay: float = 0.0):
     """An OpenAI-compatible server answering with two valid drug-review rows per request."""
     counter = itertools.count(1)

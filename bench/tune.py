@@ -1,0 +1,214 @@
+"""Tuned adapter vs k-shot prompting vs a peer (GReaT), on the bundled drug reviews.
+
+    python bench/tune.py [--rows 200] [--parts kshot,tuned,great] [--minutes 10]
+
+For each setting, N generated rows are measured the same way:
+  training time, rows/min of generation, discriminator ROC AUC (real seed vs synthetic, 5-fold,
+  syngen.evaluate.discriminate: 0.5 = indistinguishable), TSTR accuracy and macro-F1 against
+  TRTR (the same classifier trained on N real seed rows; both tested on N real rows of
+  data/drug_reviews/test.csv), near-copy share and the distance-to-closest-record scores of the
+  quality report (DCROverfittingProtection needs rows held out of training: the tuned adapter's).
+
+  kshot: syngen's conditional plan, k-shot prompts, no adapter (the default run).
+  tuned: `syngen tune` (LoRA, --minutes budget), then the conditional plan with k=0.
+  great: be-great (Borisov et al., ICLR 2023) fine-tuning the same base weights (the embedded
+         model's transformers folder) for the same time budget, then sampling N rows. be-great is
+         installed here (pip) and never a project requirement.
+
+Every figure comes from this one run (the machine is shared: compare settings within a run).
+Writes bench/results/tune.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from syngen.config import RunConfig  # noqa: E402
+from syngen.data import load_table  # noqa: E402
+from syngen.evaluate import discriminate, utility  # noqa: E402
+from syngen.pipeline import prepare_seed  # noqa: E402
+from syngen.quality import build_report  # noqa: E402
+from syngen.runs import execute  # noqa: E402
+from syngen.tune import TuneSettings, holdout_rows, tune_for_seed  # noqa: E402
+
+SEED_FILE = ROOT / "data" / "drug_reviews" / "train.csv"
+TEST_FILE = ROOT / "data" / "drug_reviews" / "test.csv"
+
+
+def measure(name: str, seed, synth, test, holdout=None, **extra) -> dict:
+    n = len(synth)
+    schema = seed.schema
+    out = {"setting": name, "rows": n, **extra}
+    if n < 10:
+        return out | {"note": "too few rows to measure"}
+    real = seed.df.sample(min(n, len(seed.df)), random_state=0)
+    table = utility(real, synth, test, schema, mixes=(), repeats=3).set_index("setting")
+    trtr, tstr = table.loc["TRTR (real only)"], table.loc["TSTR (synthetic only)"]
+    disc = discriminate(seed.df, synth, schema)
+    report = build_report(seed.df, synth, schema, holdout=holdout)
+    metric = {(m.name, m.column): m for m in report.metrics}
+
+    def value(prefix):
+        got = [m.value for (name, _), m in metric.items() if name.startswith(prefix)]
+        return round(float(got[0]), 4) if got else None
+
+    return out | {
+        "discriminator_auc": round(disc.auc, 3),
+        "trtr_accuracy": round(float(trtr["accuracy"]), 3),
+        "tstr_accuracy": round(float(tstr["accuracy"]), 3),
+        "tstr_vs_trtr": round(float(tstr["accuracy"] / trtr["accuracy"]), 3),
+        "trtr_macro_f1": round(float(trtr["macro_f1"]), 3),
+        "tstr_macro_f1": round(float(tstr["macro_f1"]), 3),
+        "near_copy_share": value("near copies of seed rows"),
+        "exact_copy_share": value("exact copies of seed rows"),
+        "dcr_baseline_protection": value("distance to closest record"),
+        "dcr_overfitting_protection": value("closer to held-out"),
+        "median_words": float(
+            synth[seed.schema.by_role(*_text_roles())[0].name].astype(str).str.split().str.len().median()
+        ),
+    }
+
+
+def _text_roles():
+    from syngen.schema import Role
+
+    return (Role.TEXT,)
+
+
+def run_syngen(cfg: RunConfig, seed) -> tuple:
+    t = time.perf_counter()
+    out = execute(cfg, seed=seed, report=False)
+    minutes = (time.perf_counter() - t) / 60
+    rows = out.result.rows.drop(columns=["_provenance"], errors="ignore")
+    return rows, round(len(rows) / minutes, 2), out.result.status
+
+
+def part_kshot(seed, test, n, minutes, out_dir):
+    cfg = RunConfig(data=str(SEED_FILE), num_samples=n, out=str(out_dir), seed=1)
+    rows, rate, status = run_syngen(cfg, seed)
+    return measure(
+        "k-shot conditional (k=4, no adapter)", seed, rows, test, training_s=0.0, rows_per_min=rate, status=status
+    )
+
+
+def part_tuned(seed, test, n, minutes, out_dir):
+    cfg = RunConfig(data=str(SEED_FILE), num_samples=n, out=str(out_dir), seed=1, k=0)
+    t = time.perf_counter()
+    tuned = tune_for_seed(cfg, seed, settings=TuneSettings(max_minutes=minutes), retrain=True)
+    training = time.perf_counter() - t
+    print(f"tuned: {tuned.message}", file=sys.stderr)
+    cfg.backend_options = {"adapter": str(tuned.folder)}
+    rows, rate, status = run_syngen(cfg, seed)
+    return measure(
+        "tuned adapter (LoRA, k=0)",
+        seed,
+        rows,
+        test,
+        holdout=holdout_rows(cfg),
+        training_s=round(training, 1),
+        rows_per_min=rate,
+        status=status,
+        tune=tuned.info,
+    )
+
+
+def part_great(seed, test, n, minutes, out_dir):
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "be-great[lora]==0.0.14"], check=True)
+    import be_great.great as great_module
+    import torch
+    from be_great import GReaT
+    from transformers import TrainerCallback
+
+    from syngen.backends.hf import embedded_folder
+
+    torch.set_num_threads(2)
+    t = time.perf_counter()
+
+    class Budget(TrainerCallback):  # the same time budget as `syngen tune`
+        def on_step_end(self, args, state, control, **kwargs):
+            if time.perf_counter() - t > minutes * 60:
+                control.should_training_stop = True
+
+    class Timed(great_module.GReaTTrainer):
+        def __init__(self, *args, callbacks=None, **kwargs):
+            super().__init__(*args, callbacks=list(callbacks or []) + [Budget()], **kwargs)
+
+    great_module.GReaTTrainer = Timed
+    df = seed.df.drop(columns=[c.name for c in seed.schema.columns if c.role.value == "id"])
+    great = GReaT(
+        str(embedded_folder()),
+        experiment_dir=str(out_dir / "great"),
+        epochs=3,
+        batch_size=8,
+        efficient_finetuning="lora",
+        save_strategy="no",
+        logging_steps=5,
+    )
+    great.fit(df)
+    training = time.perf_counter() - t
+    t = time.perf_counter()
+    chunks = []
+    while sum(len(c) for c in chunks) < n and time.perf_counter() - t < SAMPLE_LIMIT_S:
+        chunks.append(great.sample(min(16, n - sum(len(c) for c in chunks)), k=16, max_length=320, device="cpu"))
+    rows = pd.concat(chunks, ignore_index=True).astype(str) if chunks else pd.DataFrame()
+    rate = len(rows) / ((time.perf_counter() - t) / 60)
+    return measure(
+        "be-great (LoRA, same base weights)",
+        seed,
+        rows,
+        test,
+        training_s=round(training, 1),
+        rows_per_min=round(rate, 2),
+    )
+
+
+SAMPLE_LIMIT_S = 45 * 60  # GReaT samples until it has n valid rows: stop waiting after this
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=200)
+    ap.add_argument("--parts", default="kshot,tuned,great")
+    ap.add_argument("--minutes", type=float, default=10.0, help="tuning budget")
+    a = ap.parse_args()
+    seed = prepare_seed(RunConfig(data=str(SEED_FILE)))
+    test = load_table(TEST_FILE).sample(a.rows, random_state=0)
+    out_dir = ROOT / "bench" / "results" / "tune-runs"
+    parts = {"kshot": part_kshot, "tuned": part_tuned, "great": part_great}
+    results = []
+    for name in a.parts.split(","):
+        t = time.perf_counter()
+        got = parts[name](seed, test, a.rows, a.minutes, out_dir)
+        got["wall_s"] = round(time.perf_counter() - t, 1)
+        results.append(got)
+        print(json.dumps({k: v for k, v in got.items() if k != "tune"}), flush=True)
+    path = ROOT / "bench" / "results" / "tune.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    keys = ["training_s", "rows_per_min", "discriminator_auc", "tstr_accuracy", "trtr_accuracy", "tstr_vs_trtr"]
+    keys += [
+        "tstr_macro_f1",
+        "trtr_macro_f1",
+        "near_copy_share",
+        "dcr_baseline_protection",
+        "dcr_overfitting_protection",
+    ]
+    print("| setting | " + " | ".join(keys) + " |")
+    print("|" + " --- |" * (len(keys) + 1))
+    for r in results:
+        print(f"| {r['setting']} | " + " | ".join(str(r.get(k, "")) for k in keys) + " |")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
