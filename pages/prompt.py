@@ -81,11 +81,12 @@ st.subheader("Prompt")
 c = st.columns(3)
 cfg.k = c[0].number_input(
     "Examples per prompt (k)",
-    1,
+    0 if cfg.adapter else 1,  # an adapted model writes rows without examples
     min(50, len(seed.df)),
-    min(cfg.k, len(seed.df)),
+    max(0 if cfg.adapter else 1, min(cfg.k, len(seed.df))),
     key="prompt_k",
-    help="how many real rows the model sees in each prompt",
+    help="how many real rows the model sees in each prompt"
+    + ("; 0 works with the adapted model (Backend page)" if cfg.adapter else ""),
 )
 cfg.selection = c[1].selectbox(
     "Exemplar selection",

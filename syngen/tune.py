@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import random
 import shutil
 import threading
@@ -140,7 +141,8 @@ def adapter_key(df: pd.DataFrame, schema: Schema, plan: Plan, model: str, settin
 
 
 def adapter_folder(key: str) -> Path:
-    return cache_root() / "adapters" / key
+    root = os.environ.get("SYNGEN_ADAPTER_DIR") or cache_root() / "adapters"
+    return Path(root) / key
 
 
 def adapter_folder_for(config, seed, settings: TuneSettings | None = None) -> Path:

@@ -79,3 +79,17 @@ def test_the_cli_tunes_and_generates_with_the_adapter(small_seed, adapters, tmp_
     assert code == 0, capsys.readouterr().err
     assert main(["generate", "--data", str(small_seed), "--adapter", str(tmp_path / "nope"), "-n", "1"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_a_cancel_during_training_keeps_the_best_adapter_so_far(small_seed, adapters):
+    cfg = RunConfig(data=str(small_seed))
+    cancel = threading.Event()
+
+    def progress(p):
+        if p.phase == "training" and p.step == 2:
+            cancel.set()
+
+    settings = TuneSettings(max_steps=6, batch_size=4, max_tokens=64, evals_per_epoch=3)
+    result = tune_for_seed(cfg, prepare_seed(cfg), settings=settings, cancel=cancel, on_progress=progress)
+    assert result.status == "cancelled" and result.info["steps"] == 2, result.message
+    assert (result.folder / "adapter_model.safetensors").exists() and "best adapter so far" in result.message
