@@ -8,6 +8,7 @@ import sys
 import threading
 
 from .config import RunConfig
+from .progress_bar import TuneBar
 
 
 def add_parser(sub) -> None:
@@ -38,18 +39,6 @@ def settings_from_args(a: argparse.Namespace):
         learning_rate=a.learning_rate,
         max_steps=a.max_steps,
     )
-
-
-class TuneBar:
-    """One progress line on stderr."""
-
-    def __init__(self, quiet: bool = False):
-        self.quiet = quiet
-
-    def __call__(self, p) -> None:
-        if not self.quiet:
-            sys.stderr.write(f"\rtuning: {p.describe()}    ")
-            sys.stderr.flush()
 
 
 def run_tuning(config: RunConfig, seed, quiet: bool = False, settings=None, retrain: bool = False):

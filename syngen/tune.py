@@ -30,7 +30,7 @@ from typing import Callable
 import pandas as pd
 
 from .backends.hf import EMBEDDED, HFBackend, cache_root
-from .errors import BackendError, ConfigError
+from .errors import BackendError, ConfigError, first_line
 from .plan import Plan
 from .prompts import _one_line
 from .schema import Role, Schema
@@ -187,6 +187,20 @@ def check_adapter(path: str | Path, model: str) -> dict:
     if info.get("model") and info["model"] != model:
         raise BackendError(f"adapter '{path}' was tuned for model {info['model']}, not {model}")
     return info
+
+
+def merge_adapter(model, path: str, name: str):
+    """`model` with the LoRA adapter at `path` merged into its weights: decoding then costs what
+    it did without one."""
+    check_adapter(path, name)
+    from peft import PeftModel
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return PeftModel.from_pretrained(model, path).merge_and_unload()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise BackendError(f"adapter '{path}' does not fit {name}: {first_line(exc)}") from None
 
 
 def _split(n: int, share: float, seed: int) -> tuple[list[int], list[int]]:

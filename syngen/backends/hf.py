@@ -153,7 +153,9 @@ class HFBackend(Backend):
                 with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
                     model, tok, source = self._load_uncached()
                     if self.settings["adapter"]:
-                        model = self._with_adapter(model)
+                        from ..tune import merge_adapter
+
+                        model = merge_adapter(model, self.settings["adapter"], self.model)
                 dtype = self.settings["dtype"]
                 if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
                     import torch
@@ -211,26 +213,6 @@ class HFBackend(Backend):
             raise BackendError(
                 f"could not load model '{name}' ({first_line(exc)}); give a local folder, a .gguf "
                 f"file, or a model id reachable from this machine (default: {EMBEDDED})"
-            ) from None
-
-    def _with_adapter(self, model):
-        """The base weights with the LoRA adapter merged in: decoding then costs what it did."""
-        import warnings
-
-        from ..tune import check_adapter
-
-        check_adapter(self.settings["adapter"], self.model)
-        try:
-            from peft import PeftModel
-        except ImportError:
-            raise BackendError("adapters need peft: pip install -r requirements.txt") from None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                return PeftModel.from_pretrained(model, self.settings["adapter"]).merge_and_unload()
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise BackendError(
-                f"adapter '{self.settings['adapter']}' does not fit {self.model}: {first_line(exc)}"
             ) from None
 
     @staticmethod
