@@ -38,6 +38,7 @@ from .schema import Role, Schema
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 INFO, HOLDOUT = "tune.json", "holdout.csv"
 PAD_TO = 32  # batch lengths are rounded up to this
+SAVE_SECONDS = 10.0  # kept free at the end of the budget for the last evaluation and saving
 
 
 @dataclass
@@ -323,6 +324,7 @@ def tune(
     every = max(1, per_epoch // max(1, s.evals_per_epoch))
     budget = s.max_minutes * 60
     best, best_state, since_best, step, tokens, status = math.inf, None, 0, 0, 0, None
+    pace = 0.0
     train_started = time.perf_counter()
     progress = TuneProgress("training", steps=planned)
     lengths = [len(tr.ids[i]) for i in train_rows]
@@ -331,7 +333,7 @@ def tune(
         for batch in _batches(lengths, s.batch_size, rng):
             if cancel is not None and cancel.is_set():
                 status = "cancelled"
-            elif time.perf_counter() - t0 > budget:
+            elif time.perf_counter() - t0 + pace + SAVE_SECONDS > budget:  # the next step would end past it
                 status = "time-budget"
             elif step >= planned:
                 status = "complete"
@@ -345,8 +347,9 @@ def tune(
             sched.step()
             step, tokens = step + 1, tokens + n
             el = time.perf_counter() - train_started
+            pace = el / step  # seconds per step, evaluations included
             if step == 3:  # the pace is known: plan for the steps that fit in the budget
-                fits = step + int(max(0.0, budget - (time.perf_counter() - t0)) / (el / step) * 0.9)
+                fits = step + int(max(0.0, budget - SAVE_SECONDS - (time.perf_counter() - t0)) / pace * 0.9)
                 planned = progress.steps = max(step, min(planned, fits))
                 horizon[0] = planned
             progress.step, progress.epoch, progress.seconds = step, step / per_epoch, time.perf_counter() - t0
@@ -366,7 +369,8 @@ def tune(
                 status = "early-stop"
                 break
     if step == 0:
-        return TuneResult(folder, "cancelled", "cancelled before the first training step: no adapter saved")
+        why = "cancelled" if status == "cancelled" else "the time budget ran out"
+        return TuneResult(folder, status, f"{why} before the first training step: no adapter saved")
     if best_state is None or not held_rows:  # no evaluation yet: the current weights are the best
         best = tr.evaluate(held_rows, s.batch_size) if held_rows else float("nan")
         best_state = tr.state()

@@ -36,7 +36,7 @@ def adapt_section(state) -> None:
     if state.seed is None:
         st.info("Load a seed on the Data page first: the adapter is tuned on its rows.")
         return
-    minutes = st.number_input("Time budget (minutes)", 1.0, 120.0, 10.0, step=1.0, key="adapt_minutes")
+    minutes = st.number_input("Time budget (minutes)", 1.0, 120.0, 10.0, step=1.0, format="%.0f", key="adapt_minutes")
     settings = TuneSettings(max_minutes=float(minutes))
     cached = find_adapter(cfg, state.seed, settings)
     if running:
