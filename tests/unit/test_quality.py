@@ -91,7 +91,9 @@ def test_copies_name_the_closest_seed_row(drug_seed):
     assert r.find("near copies of seed rows").value == pytest.approx(1 / 3)
     assert r.find("exact duplicates within synthetic").value == pytest.approx(1 / 3)
     assert r.copies.to_dict("records")[1]["seed_row"] == 10 and r.copies.iloc[1]["kind"] == "near copy"
-    assert r.parts["privacy and novelty"] == pytest.approx(0.5)
+    dcr = r.find("distance to closest record vs random (SDMetrics DCRBaselineProtection)")
+    assert dcr.value == 0.0  # every synthetic row sits on a seed row
+    assert r.parts["privacy and novelty"] == pytest.approx((1 / 3 + 2 / 3 + 0.0) / 3)  # copies, near copies, DCR
 
 
 def _fixture_report(name):
