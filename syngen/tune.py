@@ -38,6 +38,7 @@ from .schema import Role, Schema
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 INFO, HOLDOUT = "tune.json", "holdout.csv"
 PAD_TO = 32  # batch lengths are rounded up to this
+ROWS = 2  # how training rows are rendered: a change makes cached adapters stale
 SAVE_SECONDS = 10.0  # kept free at the end of the budget for the last evaluation and saving
 
 
@@ -106,9 +107,11 @@ class TuneResult:
 
 
 def training_columns(schema: Schema, plan: Plan, rng: random.Random) -> list[str]:
-    """One row's field order: label first, the other given fields shuffled (so no order is
-    learnt as the only one), then what the model writes, text last. IDs are left out where the
-    plan makes them itself (conditional)."""
+    """One row's field order. Conditional plan: label first, the other given fields shuffled (the
+    prompt gives them, so no order is learnt as the only one), the text the model writes last, no
+    IDs (the plan makes them). Whole rows: the label, then the seed's column order, as the prompts
+    ask for them (a small model that must also track which shuffled fields it still owes leaves
+    some out: 0 of 4 rows on a sales table after a 1-minute tuning)."""
     label = schema.label
     written = [c for c in plan.model_columns if c != label]
     skip_ids = plan.mode == "conditional"
@@ -117,8 +120,8 @@ def training_columns(schema: Schema, plan: Plan, rng: random.Random) -> list[str
         for c in schema.columns
         if c.name != label and c.name not in written and not (skip_ids and c.role == Role.ID)
     ]
-    if plan.mode != "conditional":  # the model writes every field: all of them are shuffled
-        given, written = given + written, []
+    if plan.mode != "conditional":  # the model writes every field, in the order the prompts show
+        return ([label] if label else []) + [c for c in schema.names if c != label]
     rng.shuffle(given)
     written = sorted(written, key=lambda c: schema.col(c).role == Role.TEXT)
     return ([label] if label else []) + given + written
@@ -136,7 +139,7 @@ def training_texts(df: pd.DataFrame, schema: Schema, plan: Plan, seed: int = 0) 
 
 def adapter_key(df: pd.DataFrame, schema: Schema, plan: Plan, model: str, settings: TuneSettings) -> str:
     h = hashlib.sha256(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
-    meta = {"model": model, "plan": plan.mode, "generators": plan.generators, "label": schema.label}
+    meta = {"model": model, "plan": plan.mode, "generators": plan.generators, "label": schema.label, "rows": ROWS}
     h.update(json.dumps([meta, settings.key_fields()], sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 

@@ -36,8 +36,9 @@ def test_training_rows_put_the_label_first_the_text_last_and_shuffle_the_rest(dr
     assert all("review_id" not in o for o in orders)  # the conditional plan makes IDs itself
     assert len({tuple(o) for o in orders}) > 3  # the given fields come in several orders
     rows_plan = resolve_plan(drug_seed.schema, drug_seed.df, "rows")
-    whole = training_columns(drug_seed.schema, rows_plan, rng)
-    assert whole[0] == "rating" and set(whole) == set(drug_seed.schema.names)
+    whole = [training_columns(drug_seed.schema, rows_plan, rng) for _ in range(5)]
+    assert whole[0][0] == "rating" and set(whole[0]) == set(drug_seed.schema.names)
+    assert all(o == whole[0] for o in whole)  # whole rows: the prompts' order, every time
 
 
 def test_a_training_row_is_rendered_the_way_prompts_render_rows(drug_seed):
