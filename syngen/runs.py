@@ -92,7 +92,7 @@ def resolve_adapter(config: RunConfig, seed: Seed, on_progress=None, cancel=None
     from .tune import tune_for_seed
 
     result = tune_for_seed(config, seed, on_progress=on_progress, cancel=cancel, settings=settings, retrain=retrain)
-    if result.status == "cancelled" and not (result.folder / "adapter_config.json").exists():
+    if not (result.folder / "adapter_config.json").exists():  # stopped before the first step
         raise BackendError(result.message)
     config.backend_options = {**config.backend_options, "adapter": str(result.folder)}
     return result

@@ -165,8 +165,7 @@ def find_adapter(config, seed, settings: TuneSettings | None = None) -> Path | N
 
 def holdout_rows(config) -> pd.DataFrame | None:
     """The seed rows the run's adapter never saw (its holdout.csv), or None without an adapter."""
-    adapter = config.adapter if hasattr(config, "adapter") else ""
-    path = Path(adapter) / HOLDOUT if adapter and adapter != "auto" else None
+    path = Path(config.adapter) / HOLDOUT if config.adapter not in ("", "auto") else None
     if path is None or not path.exists():
         return None
     try:
