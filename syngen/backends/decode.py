@@ -41,11 +41,17 @@ def domain_ids(tok, texts: Iterable[str], prompt_ids=None):
 
 
 class DomainHead:
-    """The output head restricted to `ids` (None: the whole vocabulary)."""
+    """The output head restricted to `ids` (None: the whole vocabulary). `weight`: the head's
+    matrix, or a table with `rows(ids)` (the Q8 embedding)."""
 
     def __init__(self, weight, ids=None):
         self.ids = ids
-        self.weight = weight if ids is None else weight.index_select(0, ids).contiguous()
+        if ids is None:
+            self.weight = weight
+        elif hasattr(weight, "rows"):
+            self.weight = weight.rows(ids)
+        else:
+            self.weight = weight.index_select(0, ids).contiguous()
 
     @property
     def size(self) -> int:

@@ -40,9 +40,23 @@ def test_plain_loop_and_domain_head_write_what_generate_writes(seed_and_prompts)
     reference = _texts(seed, prompts, temperature=0, loop="generate", vocab="full")
     assert _texts(seed, prompts, temperature=0, loop="plain", vocab="full") == reference
     assert _texts(seed, prompts, temperature=0, loop="plain", vocab="domain") == reference
+    # the token table read from the GGUF (the default) against the dequantised one: same text
+    assert _texts(seed, prompts, temperature=0, loop="plain", vocab="domain", embedding="float") == reference
     sampled = [_texts(seed, prompts, temperature=0.8, loop="plain") for _ in range(2)]
     assert sampled[0] == sampled[1]  # a fixed seed reproduces a sampled batch
     assert sampled[0] != reference
+
+
+def test_the_gguf_token_table_holds_only_the_rows_a_run_uses(seed_and_prompts):
+    import torch
+
+    seed, prompts = seed_and_prompts
+    model, _ = HFBackend(embedding="float").load()
+    table = HFBackend().load()[0].get_input_embeddings()
+    ids = torch.randint(0, table.num_embeddings, (2000,), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(table.rows(ids), model.get_input_embeddings().weight[ids])  # exact
+    _texts(seed, prompts, temperature=0)
+    assert len(table.table) < 20_000  # of 262,144: the domain head's rows and the prompts'
 
 
 def test_a_cancel_during_prefill_ends_the_batch_within_a_second(seed_and_prompts):

@@ -1,0 +1,105 @@
+"""The embedded model's token table, read from the GGUF one row at a time as rows are needed.
+
+Gemma 3 270M's tied embedding is 262,144 x 640: 671 MB dequantised to float32. A run needs a few
+thousand rows of it (the prompts' tokens and the domain head's), but the decode loop touched them
+scattered over a mapped file, so the kernel mapped in far more than those rows. The GGUF stores
+the table as Q8_0 (per block of 32 values: a float16 scale and 32 int8s; 680 bytes a row), so a
+row is one small file read and its dequantised values are exactly the float32 transformers loads.
+A run keeps only its rows, ~13,000 for the drug reviews (33 MB). Imported when the model loads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import torch
+
+BLOCK = 32  # values per Q8_0 block
+RECORD = 2 + BLOCK  # bytes per block: a float16 scale, then 32 int8 values
+
+
+class Q8Embedding(torch.nn.Module):
+    """A drop-in for the model's input embedding (`embed_tokens`) over a Q8_0 tensor in a GGUF;
+    `rows(ids)` also gives the domain head its rows (the head is tied to this table)."""
+
+    def __init__(self, gguf: Path, offset: int, shape: tuple[int, int], multiplier=1.0, dtype=torch.float32):
+        super().__init__()
+        self.gguf, self.offset = Path(gguf), offset
+        self.num_embeddings, self.embedding_dim = shape
+        self.multiplier = multiplier  # Gemma scales its embeddings by sqrt(hidden size)
+        self.dtype = dtype  # the model's: bfloat16 on hosts with native bf16
+        self.slot = torch.full((self.num_embeddings,), -1, dtype=torch.long)  # token id -> row of `table`
+        self.table = torch.empty(0, self.embedding_dim, dtype=dtype)
+        self._lock = threading.Lock()  # the app may run two generations on one loaded model
+
+    def _read(self, ids: list[int]):
+        """Dequantised rows for sorted, distinct token ids, one file read per run of neighbours."""
+        import numpy as np
+
+        row = self.embedding_dim // BLOCK * RECORD
+        raw = bytearray()
+        with open(self.gguf, "rb") as f:
+            start = 0
+            for i in range(1, len(ids) + 1):
+                if i == len(ids) or ids[i] != ids[i - 1] + 1:
+                    n = i - start
+                    got = os.pread(f.fileno(), n * row, self.offset + ids[start] * row)
+                    if len(got) != n * row:
+                        raise OSError(f"{self.gguf}: the file is cut short (its token table ends early); get the model file again")
+                    raw += got
+                    start = i
+        blocks = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, RECORD)
+        values = torch.from_numpy(blocks[:, 2:].copy().view(np.int8)).float()
+        scales = torch.from_numpy(blocks[:, :2].copy().view(np.float16).astype(np.float32))
+        return (values * scales).view(len(ids), self.embedding_dim).to(self.dtype)
+
+    def rows(self, ids):
+        """Rows of the table for a tensor of token ids (any shape), read on first use."""
+        flat = ids.reshape(-1)
+        if bool((self.slot[flat] < 0).any()):
+            with self._lock:
+                missing = torch.unique(flat[self.slot[flat] < 0])
+                if len(missing):  # the table grows before the slots point into it: readers need no lock
+                    at = len(self.table)
+                    self.table = torch.cat([self.table, self._read(missing.tolist())])
+                    self.slot[missing] = torch.arange(len(missing)) + at
+        return self.table[self.slot[ids]]
+
+    def forward(self, input_ids):
+        return self.rows(input_ids) * torch.tensor(self.multiplier, dtype=self.dtype)
+
+
+def q8_table(gguf: Path, note: Path | None = None, name: str = "token_embd.weight"):
+    """(data offset, (rows, width)) of a Q8_0 tensor in a GGUF; None if it has none (or another
+    format). gguf's reader takes ~20 s and ~500 MB here (it makes an array per vocabulary entry),
+    so the answer is kept in `note` (a JSON file next to the dequantised weights) and read once."""
+    import json
+
+    if note is not None and note.exists():
+        found = json.loads(note.read_text())
+        return None if found is None else (found["offset"], tuple(found["shape"]))
+    from gguf import GGMLQuantizationType, GGUFReader
+
+    info = next((t for t in GGUFReader(str(gguf)).tensors if t.name == name), None)
+    found = None
+    if info is not None and info.tensor_type == GGMLQuantizationType.Q8_0:
+        width, rows = (int(x) for x in info.shape[:2])  # GGUF lists the contiguous axis first
+        found = (int(info.data_offset), (rows, width))
+    if note is not None and note.parent.exists():
+        note.write_text(json.dumps(None if found is None else {"offset": found[0], "shape": found[1]}))
+    return found
+
+
+def use_q8_embedding(model, gguf: Path, note: Path | None = None) -> bool:
+    """Swap the model's dequantised input embedding for rows read from the GGUF as needed. The
+    output head keeps its tied float32 weight (a mapped file: pages load only if a caller scores
+    the whole vocabulary). True if swapped."""
+    embedding = model.get_input_embeddings()
+    found = q8_table(gguf, note)
+    if found is None or found[1] != tuple(embedding.weight.shape):
+        return False
+    multiplier = float(getattr(embedding, "embed_scale", 1.0))
+    model.set_input_embeddings(Q8Embedding(gguf, *found, multiplier=multiplier, dtype=embedding.weight.dtype))
+    return True
