@@ -1,7 +1,13 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|runs] [--batches 1,4,8] [--prompts 8]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads] [--batches 1,4,8] [--prompts 8]
+
+"threads" decodes the same batch with the model's work split over threads as generation did
+before (the load in one thread, each batch in a fresh one) and on syngen's one torch thread.
+
+"rss" runs `syngen generate -n 4` in a fresh process with the token table read from the GGUF row by
+row (the default) and dequantised whole, and prints each peak RSS (goal <= 1.5 GB).
 
 "steps" measures the decode changes one at a time on the same conditional prompts: transformers'
 `generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
@@ -162,12 +168,100 @@ def old_vs_new(seed, n=16) -> dict:
     return out
 
 
+def run_rss(n=4) -> dict:
+    """Peak RSS of `syngen generate -n N` in a fresh process (model load, run, report), with the
+    GGUF token table read row by row (the default) and dequantised whole (before)."""
+    import os
+    import subprocess
+    import tempfile
+
+    out = {}
+    for label, extra in (
+        ("token table read row by row (default)", []),
+        ("dequantised table", ["--option", "embedding=float"]),
+    ):
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]
+            t = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            err = proc.stderr.read().decode()[-300:]
+            if proc.returncode != 0:
+                raise SystemExit(f"{' '.join(cmd)} failed: {err}")
+        out[label] = {"peak_rss_mb": round(usage.ru_maxrss / 1024), "wall_s": round(time.perf_counter() - t, 1)}
+        print(
+            f"syngen generate -n {n}, {label}: peak RSS {out[label]['peak_rss_mb']} MB (goal <= 1500), "
+            f"{out[label]['wall_s']} s",
+            flush=True,
+        )
+    return out
+
+
+LAYOUT_CHILD = """
+import sys, threading, time
+sys.path.insert(0, {bench!r})
+import torch, embedded as E
+from syngen.backends import hf
+from syngen.backends.decode import decode
+from syngen.config import RunConfig
+from syngen.pipeline import domain_texts, prepare_seed
+
+seed = prepare_seed(RunConfig(data={data!r}))
+prompts = E.conditional_prompts(seed, 4)
+b = hf.HFBackend(temperature=0.8)
+b.use_domain(domain_texts(seed))
+model, tok = b.load()  # on syngen's torch thread
+enc = tok([p.completion for p in prompts], return_tensors="pt", padding=True)
+
+def timed(n):
+    head = b._head(enc["input_ids"])
+    t = time.perf_counter()
+    with torch.inference_mode():
+        decode(model, head, enc["input_ids"], enc["attention_mask"], max_new_tokens=n, done=lambda i, x: False,
+               on_done=lambda *a: None, should_stop=lambda: False, temperature=0.8, top_k=50, top_p=0.95)
+    return time.perf_counter() - t
+
+def both():
+    return [timed(1), timed(65)]
+
+if {old!r}:  # before: torch ops in the main thread too, each batch decoded in a fresh thread
+    timed(1)
+    out = []
+    th = threading.Thread(target=lambda: out.extend(both()))
+    th.start(); th.join()
+else:
+    from syngen import torch_thread
+    out = torch_thread.call(both)
+print(out[0], out[1])
+"""
+
+
+def thread_layout() -> dict:
+    """Decode seconds (4 prompts, 64 tokens) with the model's work split over threads the way
+    generation ran before (the load and some ops in one thread, each batch in a fresh one) and
+    on syngen's one torch thread; each in a fresh process, since OpenMP's thread pools live for
+    the whole process."""
+    import subprocess
+
+    out = {}
+    for label, old in (("before: fresh thread per batch", True), ("one torch thread (default)", False)):
+        code = LAYOUT_CHILD.format(bench=str(ROOT / "bench"), data=str(ROOT / "data/drug_reviews/train.csv"), old=old)
+        got = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+        if got.returncode != 0:
+            raise SystemExit(f"thread layout probe failed: {got.stderr[-400:]}")
+        prefill, total = (float(x) for x in got.stdout.split()[-2:])
+        out[label] = {"prefill_s": round(prefill, 1), "decode_tok_s": round(64 * 4 / (total - prefill), 1)}
+        print(f"{label}: prefill {prefill:.1f} s, decode {out[label]['decode_tok_s']} tok/s", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", default="1,4,8")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch-size setting (at least one batch)")
     ap.add_argument("--max-new-tokens", type=int, default=512)
-    ap.add_argument("--only", choices=("steps", "quality", "runs"), default=None)
+    ap.add_argument("--only", choices=("steps", "quality", "runs", "rss", "threads"), default=None)
     a = ap.parse_args()
 
     cold = warm = None
@@ -183,7 +277,11 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared = [], None, None
+    steps, share, compared, rss, layout = [], None, None, None, None
+    if a.only in (None, "threads"):
+        layout = thread_layout()
+    if a.only in (None, "rss"):
+        rss = run_rss()
     if a.only in (None, "steps"):
         steps = decode_steps(seed)
         share = outside_domain_share(seed)
@@ -235,6 +333,8 @@ def main() -> None:
         "old_vs_new": compared,
         "batches": rows,
         "peak_rss_mb": round(peak),
+        "generate_run_rss": rss,
+        "thread_layout": layout,
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     name = "embedded.json" if a.only in (None, "runs") else f"embedded-{a.only}.json"

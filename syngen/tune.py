@@ -294,7 +294,14 @@ def tune(
     cancel: threading.Event | None = None,
     retrain: bool = False,
 ) -> TuneResult:
-    """Tune (or reuse) the adapter for this seed; the folder holds the best adapter found."""
+    """Tune (or reuse) the adapter for this seed; the folder holds the best adapter found. Runs on
+    the torch thread, where the model's other work runs (torch_thread explains why)."""
+    from . import torch_thread
+
+    return torch_thread.call(lambda: _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrain))
+
+
+def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrain) -> TuneResult:
     import torch
 
     s = settings or TuneSettings()

@@ -14,8 +14,10 @@ import queue
 import shutil
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
+from .. import torch_thread
 from ..errors import BackendError, first_line
 from ..quiet import quiet_libraries
 from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Heartbeat, Option
@@ -170,27 +172,7 @@ class HFBackend(Backend):
         with _LOCK:
             key = self._key
             if key not in _LOADED:
-                t = time.perf_counter()
-                with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
-                    model, tok, source = self._load_uncached()
-                    if self.settings["adapter"]:
-                        from ..tune import merge_adapter
-
-                        model = merge_adapter(model, self.settings["adapter"], self.model)
-                dtype = self.settings["dtype"]
-                if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
-                    import torch
-
-                    model.to(torch.bfloat16)  # the on-disk cache stays float32: exact either way
-                if self.settings["quantize"] == "int8":
-                    _int8_decoder(model)
-                if self.settings["embedding"] == "q8" and self._gguf() is not None:
-                    from .q8_embedding import use_q8_embedding
-
-                    gguf = self._gguf()
-                    use_q8_embedding(model, gguf, _cache_folder(gguf) / "q8_table.json")
-                _release_freed_memory()
-                _LOADED[key] = (model, tok, source, time.perf_counter() - t)
+                _LOADED[key] = torch_thread.call(self._load_prepared)  # the thread that will run it
             self._model, self._tok, self.load_source, self.load_seconds = _LOADED[key]
         mode = self.settings["mode"]
         has_template = bool(getattr(self._tok, "chat_template", None))
@@ -198,6 +180,30 @@ class HFBackend(Backend):
             raise BackendError(f"model {self.model} has no chat template; use --option mode=completion")
         self.kind = "chat" if (mode == "chat" or (mode == "auto" and has_template)) else "completion"
         return self._model, self._tok
+
+    def _load_prepared(self):
+        """(model, tokenizer, source, seconds): loaded, adapter merged, dtype and tables set."""
+        t = time.perf_counter()
+        with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
+            model, tok, source = self._load_uncached()
+            if self.settings["adapter"]:
+                from ..tune import merge_adapter
+
+                model = merge_adapter(model, self.settings["adapter"], self.model)
+        dtype = self.settings["dtype"]
+        if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
+            import torch
+
+            model.to(torch.bfloat16)  # the on-disk cache stays float32: exact either way
+        if self.settings["quantize"] == "int8":
+            _int8_decoder(model)
+        gguf = self._gguf()
+        if self.settings["embedding"] == "q8" and gguf is not None:
+            from .q8_embedding import use_q8_embedding
+
+            use_q8_embedding(model, gguf, _cache_folder(gguf) / "q8_table.json")
+        _release_freed_memory()
+        return model, tok, source, time.perf_counter() - t
 
     def _load_uncached(self):
         try:
@@ -342,7 +348,7 @@ class HFBackend(Backend):
         return out
 
     def generate_iter(self, prompts, seed=None, cancel=None, on_progress=None):
-        """Run one batched generate call in a worker thread and yield each sequence's result
+        """Run one batched generate call on the torch thread and yield each sequence's result
         as soon as it has finished its rows (the first row arrives long before the batch ends)."""
         if not prompts:
             return
@@ -457,19 +463,30 @@ class HFBackend(Backend):
         # Set when the consumer stops early (it has all the rows it needs): the batch ends at the
         # next step instead of generating on in the background.
         abandon = threading.Event()
-        worker = threading.Thread(target=work, name="syngen-hf-generate", daemon=True)
-        worker.start()
+        if torch_thread.on_torch_thread():  # called from model work already there: run in place
+            job = Future()
+            work()
+            job.set_result(None)
+        else:
+            job = torch_thread.submit(work)
         try:
-            yield from self._collect(results, len(prompts), cancel, t)
+            yield from self._collect(results, len(prompts), cancel, t, job)
         finally:
             abandon.set()
-            worker.join()
+            if not job.cancel():  # not started: dropped; started: wait for its next step
+                job.result()
 
     @staticmethod
-    def _collect(results, n, cancel, t):
+    def _collect(results, n, cancel, t, job):
         sent = set()
         while True:
-            kind, value = results.get()
+            try:
+                kind, value = results.get(timeout=0.2)
+            except queue.Empty:  # a batch still queued behind other model work can be cancelled
+                if cancel is not None and cancel.is_set() and job.cancel():
+                    kind, value = "end", None
+                else:
+                    continue
             if kind in ("end", "error"):
                 cancelled = cancel is not None and cancel.is_set()
                 for i in range(n):  # a cancel, an error, or a batch the consumer left early

@@ -47,7 +47,9 @@ class Q8Embedding(torch.nn.Module):
                     n = i - start
                     got = os.pread(f.fileno(), n * row, self.offset + ids[start] * row)
                     if len(got) != n * row:
-                        raise OSError(f"{self.gguf}: the file is cut short (its token table ends early); get the model file again")
+                        raise OSError(
+                            f"{self.gguf}: the file is cut short (its token table ends early); get the model file again"
+                        )
                     raw += got
                     start = i
         blocks = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, RECORD)

@@ -71,3 +71,23 @@ def test_a_cancel_during_prefill_ends_the_batch_within_a_second(seed_and_prompts
     took = time.perf_counter() - t - 0.5
     assert all(r.error == "cancelled" for r in res.values()) and len(res) == 9
     assert took < 3.0, took  # one prefill chunk (PREFILL_TOKENS), not the ~10 s of the whole prefill
+
+
+def test_a_batch_waiting_behind_other_model_work_is_cancelled_at_once(seed_and_prompts):
+    from syngen import torch_thread
+
+    seed, prompts = seed_and_prompts
+    b = HFBackend(max_new_tokens=24)
+    b.load()
+    release, cancel = threading.Event(), threading.Event()
+    busy = torch_thread.submit(lambda: release.wait(60))  # e.g. a tuning job holds the model thread
+    try:
+        threading.Timer(0.5, cancel.set).start()
+        t = time.perf_counter()
+        res = dict(b.generate_iter(prompts, seed=1, cancel=cancel))
+        took = time.perf_counter() - t
+    finally:
+        release.set()
+    busy.result(timeout=10)
+    assert all(r.error == "cancelled" for r in res.values()) and len(res) == len(prompts)
+    assert took < 2.0, took
