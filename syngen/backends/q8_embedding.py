@@ -90,7 +90,10 @@ def q8_table(gguf: Path, note: Path | None = None, name: str = "token_embd.weigh
         width, rows = (int(x) for x in info.shape[:2])  # GGUF lists the contiguous axis first
         found = (int(info.data_offset), (rows, width))
     if note is not None and note.parent.exists():
-        note.write_text(json.dumps(None if found is None else {"offset": found[0], "shape": found[1]}))
+        try:
+            note.write_text(json.dumps(None if found is None else {"offset": found[0], "shape": found[1]}))
+        except OSError:  # a read-only cache: the next load asks gguf again, nothing worse
+            pass
     return found
 
 
