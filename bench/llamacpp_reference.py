@@ -94,7 +94,7 @@ def main() -> None:
 
     from llama_cpp import Llama
 
-    from syngen.backends.hf import _embedded_gguf
+    from syngen.backends.hf_loading import embedded_gguf as _embedded_gguf
     from syngen.config import RunConfig
     from syngen.pipeline import prepare_seed
     from syngen.prompts import build_prompt

@@ -29,7 +29,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .backends.hf import EMBEDDED, HFBackend, cache_root
+from .backends.hf_loading import EMBEDDED, cache_root, gguf_for, load_weights
 from .errors import BackendError, ConfigError, first_line
 from .plan import Plan
 from .prompts import _one_line
@@ -316,7 +316,7 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     report = on_progress or (lambda p: None)
     t0 = time.perf_counter()
     report(TuneProgress("loading"))
-    net, tok, _ = HFBackend(model, dtype="float32")._load_uncached()  # a private copy: LoRA edits it
+    net, tok, _ = load_weights(model, gguf_for(model))  # a private float32 copy: LoRA edits it
     train_rows, held_rows = _split(len(df), s.holdout, s.seed)
     texts = training_texts(df, schema, plan, s.seed)
     tr = _Trainer(net, tok, texts, domain, s)

