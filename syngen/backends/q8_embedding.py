@@ -28,7 +28,8 @@ class Q8Embedding(torch.nn.Module):
         super().__init__()
         self.gguf, self.offset = Path(gguf), offset
         self.num_embeddings, self.embedding_dim = shape
-        self.multiplier = multiplier  # Gemma scales its embeddings by sqrt(hidden size)
+        # Gemma scales its embeddings by sqrt(hidden size), in the weights' dtype; made once, not per step
+        self.multiplier = torch.tensor(multiplier, dtype=dtype)
         self.dtype = dtype  # the model's: bfloat16 on hosts with native bf16
         self.slot = torch.full((self.num_embeddings,), -1, dtype=torch.long)  # token id -> row of `table`
         self.table = torch.empty(0, self.embedding_dim, dtype=dtype)
@@ -70,7 +71,7 @@ class Q8Embedding(torch.nn.Module):
         return self.table[self.slot[ids]]
 
     def forward(self, input_ids):
-        return self.rows(input_ids) * torch.tensor(self.multiplier, dtype=self.dtype)
+        return self.rows(input_ids) * self.multiplier
 
 
 def q8_table(gguf: Path, note: Path | None = None, name: str = "token_embd.weight"):
