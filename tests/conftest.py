@@ -63,3 +63,11 @@ def small_seed(tmp_path):
     path = tmp_path / "seed.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so a fixture can tell that its test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

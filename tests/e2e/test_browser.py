@@ -64,13 +64,65 @@ def app(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     wait_until_up(proc, url + "/_stcore/health", home / "streamlit.log", "streamlit", 60)
+    APP_LOGS.append(home / "streamlit.log")
     yield url, out
     proc.terminate()
     proc.wait(timeout=20)
 
 
+APP_LOGS = []  # the app's log, printed when a browser test fails
+
+
 def _launch(p):
     return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+
+
+@pytest.fixture
+def new_page(request):
+    """A factory of pages in one headless Chromium. If the test fails, each page is kept as a
+    screenshot and its text is printed with the end of the app's log: CI keeps only the output,
+    so the text is what explains a failure there."""
+    pages = []
+    with playwright.sync_playwright() as p:
+        browser = _launch(p)
+
+        def make(**options):
+            pages.append(browser.new_page(viewport={"width": 1400, "height": 1000}, **options))
+            return pages[-1]
+
+        yield make
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            _explain_failure(request.node.name, pages)
+        browser.close()
+
+
+def _explain_failure(name, pages):
+    for i, page in enumerate(pages):
+        try:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"FAILED_{name}_{i}.png"), full_page=True)
+            print(f"--- the page's text when {name} failed ---\n" + page.inner_text("body")[-4000:])
+        except Exception as exc:  # a crashed page: the log below still says something
+            print(f"(no screenshot of page {i}: {exc})")
+    for log in APP_LOGS:
+        print(f"--- the end of {log} ---\n" + log.read_text(errors="replace")[-4000:])
+
+
+def _switch_on(page, name):
+    """Turn a Streamlit toggle on and wait until it is on. The label's text shows up before the
+    switch is drawn (a subheader with the same words, a rerun), so find the switch by its role."""
+    switch = page.get_by_role("switch", name=name)
+    switch.wait_for(state="attached", timeout=30_000)
+    for _ in range(3):
+        if switch.is_checked():
+            return
+        page.locator("label").filter(has=switch).click()
+        try:
+            page.wait_for_function("el => el.checked", arg=switch.element_handle(), timeout=5_000)
+        except playwright.TimeoutError:
+            continue
+    assert switch.is_checked(), f"the switch {name!r} did not turn on"
 
 
 def _set_number(page, label, value):
@@ -104,137 +156,134 @@ def _generate(page, n, seed):
 
 
 @pytest.mark.timeout(3000)  # two embedded runs: ~6 min alone, much longer on a busy machine
-def test_the_whole_loop_in_a_browser(app, tmp_path):
+def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     """Upload, plan, a dead backend refused in seconds, an embedded run, review (dislike in the
     grid), quality, a second run cancelled mid-batch, a browser reload that keeps both runs, each
     run's own HTML report and CSV, utility. Screenshots of each page."""
     app_url, out = app
     SHOTS.mkdir(parents=True, exist_ok=True)
     console_errors = []
-    with playwright.sync_playwright() as p:
-        browser = _launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-        t0 = time.monotonic()
-        page.goto(app_url)
-        page.get_by_text("Synthetic rows that look and behave").wait_for(timeout=60_000)
-        first_paint = time.monotonic() - t0
-        page.get_by_text("Upload a file").click()
-        page.locator("input[type=file]").set_input_files(str(DRUG_TRAIN))
-        # the bundled sample is on screen already: wait until the page says it uses the upload
-        page.get_by_text("Seed in use: train.csv").wait_for(timeout=60_000)
-        page.get_by_text("Columns and what generated values must satisfy").wait_for(timeout=60_000)
-        page.screenshot(path=str(SHOTS / "01_data.png"), full_page=True)
+    page = new_page(accept_downloads=True)
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    t0 = time.monotonic()
+    page.goto(app_url)
+    page.get_by_text("Synthetic rows that look and behave").wait_for(timeout=60_000)
+    first_paint = time.monotonic() - t0
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type=file]").set_input_files(str(DRUG_TRAIN))
+    # the bundled sample is on screen already: wait until the page says it uses the upload
+    page.get_by_text("Seed in use: train.csv").wait_for(timeout=60_000)
+    page.get_by_text("Columns and what generated values must satisfy").wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "01_data.png"), full_page=True)
 
-        page.get_by_role("link", name="Prompt").click()
-        page.get_by_text("Generation plan").wait_for(timeout=30_000)
-        page.get_by_text("Who produces each column").wait_for(timeout=60_000)
-        page.get_by_text("review:").first.wait_for(timeout=60_000)  # the prompt ends at the row's text
-        page.screenshot(path=str(SHOTS / "02_prompt.png"), full_page=True)
+    page.get_by_role("link", name="Prompt").click()
+    page.get_by_text("Generation plan").wait_for(timeout=30_000)
+    page.get_by_text("Who produces each column").wait_for(timeout=60_000)
+    page.get_by_text("review:").first.wait_for(timeout=60_000)  # the prompt ends at the row's text
+    page.screenshot(path=str(SHOTS / "02_prompt.png"), full_page=True)
 
-        # a dead server is refused before the run starts, in seconds, with one red line
-        page.get_by_role("link", name="Backend").click()
-        page.get_by_text("Where the rows are written").wait_for(timeout=30_000)
-        page.get_by_text("Ollama", exact=True).click()
-        url = page.get_by_label("Server address (optional)")
-        url.fill(f"http://127.0.0.1:{free_port()}")
-        url.press("Enter")
-        time.sleep(0.8)
-        page.get_by_role("link", name="Generate").click()
-        page.get_by_role("button", name="Generate", exact=True).wait_for(timeout=30_000)
-        t = time.monotonic()
-        page.get_by_role("button", name="Generate", exact=True).click()
-        page.get_by_text("cannot reach").wait_for(timeout=10_000)
-        dead_seconds = time.monotonic() - t
-        dead_lines = page.get_by_text("cannot reach").count()
-        page.screenshot(path=str(SHOTS / "03_dead_backend.png"), full_page=True)
-        assert not list_runs(out), "a refused run must leave no folder"
-        page.get_by_role("link", name="Backend").click()
-        page.get_by_text("Embedded (Gemma 3 270M, offline)").click()
-        page.get_by_text("Server address (optional)").wait_for(state="detached", timeout=30_000)
-        page.screenshot(path=str(SHOTS / "04_backend.png"), full_page=True)
+    # a dead server is refused before the run starts, in seconds, with one red line
+    page.get_by_role("link", name="Backend").click()
+    page.get_by_text("Where the rows are written").wait_for(timeout=30_000)
+    page.get_by_text("Ollama", exact=True).click()
+    url = page.get_by_label("Server address (optional)")
+    url.fill(f"http://127.0.0.1:{free_port()}")
+    url.press("Enter")
+    time.sleep(0.8)
+    page.get_by_role("link", name="Generate").click()
+    page.get_by_role("button", name="Generate", exact=True).wait_for(timeout=30_000)
+    t = time.monotonic()
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text("cannot reach").wait_for(timeout=10_000)
+    dead_seconds = time.monotonic() - t
+    dead_lines = page.get_by_text("cannot reach").count()
+    page.screenshot(path=str(SHOTS / "03_dead_backend.png"), full_page=True)
+    assert not list_runs(out), "a refused run must leave no folder"
+    page.get_by_role("link", name="Backend").click()
+    page.get_by_text("Embedded (Gemma 3 270M, offline)").click()
+    page.get_by_text("Server address (optional)").wait_for(state="detached", timeout=30_000)
+    page.screenshot(path=str(SHOTS / "04_backend.png"), full_page=True)
 
-        # run 1, then review: dislike the first row in the grid and apply
-        _generate(page, 2, 1)
-        page.get_by_text("rows accepted").first.wait_for(timeout=60_000)
-        page.screenshot(path=str(SHOTS / "05_generating.png"), full_page=True)
-        page.get_by_text("2 rows generated").first.wait_for(timeout=900_000)
-        page.get_by_text("Review").first.wait_for(timeout=30_000)
-        grid = page.locator("[data-testid='stDataFrameResizable']").last
-        grid.wait_for(timeout=30_000)
-        page.wait_for_timeout(3000)  # the finished job redraws the page once more; let it settle
-        option = page.get_by_text("dislike", exact=True)
-        for attempt in range(8):  # the grid is a canvas: open a feedback cell's dropdown (rows 1-2, never the header)
-            box = page.locator("[data-testid='stDataFrameResizable']").last.bounding_box()
-            page.mouse.click(box["x"] + 50, box["y"] + (54 if attempt % 2 == 0 else 88))
-            time.sleep(0.6)
-            page.keyboard.press("Enter")
-            try:
-                option.last.wait_for(timeout=2_000)
-                break
-            except playwright.TimeoutError:
-                page.keyboard.press("Escape")
-                time.sleep(0.5)
-        option.last.click()
-        time.sleep(1.0)
-        page.screenshot(path=str(SHOTS / "06_review.png"), full_page=True)
-        page.get_by_role("button", name="Apply review").click()
-        page.get_by_text("Removed 1 disliked row(s)").wait_for(timeout=30_000)
-        page.screenshot(path=str(SHOTS / "07_reviewed.png"), full_page=True)
-        (run1,) = list_runs(out)
-        assert run1.rows == 1 and run1.status == "complete", run1
+    # run 1, then review: dislike the first row in the grid and apply
+    _generate(page, 2, 1)
+    page.get_by_text("rows accepted").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "05_generating.png"), full_page=True)
+    page.get_by_text("2 rows generated").first.wait_for(timeout=900_000)
+    page.get_by_text("Review").first.wait_for(timeout=30_000)
+    grid = page.locator("[data-testid='stDataFrameResizable']").last
+    grid.wait_for(timeout=30_000)
+    page.wait_for_timeout(3000)  # the finished job redraws the page once more; let it settle
+    option = page.get_by_text("dislike", exact=True)
+    for attempt in range(8):  # the grid is a canvas: open a feedback cell's dropdown (rows 1-2, never the header)
+        box = page.locator("[data-testid='stDataFrameResizable']").last.bounding_box()
+        page.mouse.click(box["x"] + 50, box["y"] + (54 if attempt % 2 == 0 else 88))
+        time.sleep(0.6)
+        page.keyboard.press("Enter")
+        try:
+            option.last.wait_for(timeout=2_000)
+            break
+        except playwright.TimeoutError:
+            page.keyboard.press("Escape")
+            time.sleep(0.5)
+    option.last.click()
+    time.sleep(1.0)
+    page.screenshot(path=str(SHOTS / "06_review.png"), full_page=True)
+    page.get_by_role("button", name="Apply review").click()
+    page.get_by_text("Removed 1 disliked row(s)").wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "07_reviewed.png"), full_page=True)
+    (run1,) = list_runs(out)
+    assert run1.rows == 1 and run1.status == "complete", run1
 
-        page.get_by_role("link", name="Quality").click()
-        page.get_by_text("What to look at").wait_for(timeout=120_000)
-        page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
-        page.wait_for_timeout(1500)  # let the remaining charts draw before the screenshot
-        page.screenshot(path=str(SHOTS / "08_quality.png"), full_page=True)
+    page.get_by_role("link", name="Quality").click()
+    page.get_by_text("What to look at").wait_for(timeout=120_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)  # let the remaining charts draw before the screenshot
+    page.screenshot(path=str(SHOTS / "08_quality.png"), full_page=True)
 
-        # run 2: cancel in the middle of a batch, once it has rows; it must stop within 2 s
-        _generate(page, 8, 2)
-        page.get_by_text(re.compile(r"\b[2-7]/8 rows accepted")).first.wait_for(timeout=900_000)
-        page.get_by_text("Working on a batch").first.wait_for(timeout=120_000)
-        t = time.monotonic()
-        page.get_by_role("button", name="Cancel").click()
-        page.get_by_text("Cancelling…").wait_for(timeout=10_000)
-        page.get_by_text(re.compile(r"cancelled by the user, kept \d+ rows")).first.wait_for(timeout=30_000)
-        cancel_seconds = time.monotonic() - t  # no screenshot in between: it would be timed too
-        page.get_by_text(re.compile(r"^cancelled by the user, kept \d+ rows$")).wait_for(timeout=120_000)
-        page.screenshot(path=str(SHOTS / "09_cancelled.png"), full_page=True)
+    # run 2: cancel in the middle of a batch, once it has rows; it must stop within 2 s
+    _generate(page, 8, 2)
+    page.get_by_text(re.compile(r"\b[2-7]/8 rows accepted")).first.wait_for(timeout=900_000)
+    page.get_by_text("Working on a batch").first.wait_for(timeout=120_000)
+    t = time.monotonic()
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Cancelling…").wait_for(timeout=10_000)
+    page.get_by_text(re.compile(r"cancelled by the user, kept \d+ rows")).first.wait_for(timeout=30_000)
+    cancel_seconds = time.monotonic() - t  # no screenshot in between: it would be timed too
+    page.get_by_text(re.compile(r"^cancelled by the user, kept \d+ rows$")).wait_for(timeout=120_000)
+    page.screenshot(path=str(SHOTS / "09_cancelled.png"), full_page=True)
 
-        # a reload (a new session) still has both runs, read from their folders
-        page.reload()
-        page.get_by_role("link", name="Compare").wait_for(timeout=60_000)
-        page.get_by_role("link", name="Compare").click()
-        page.get_by_text("Manage runs").wait_for(timeout=120_000)
-        page.screenshot(path=str(SHOTS / "10_compare_after_reload.png"), full_page=True)
-        run2 = next(r for r in list_runs(out) if r.run_id != run1.run_id)
-        assert run2.status == "cancelled" and 2 <= run2.rows < 8, run2
+    # a reload (a new session) still has both runs, read from their folders
+    page.reload()
+    page.get_by_role("link", name="Compare").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Compare").click()
+    page.get_by_text("Manage runs").wait_for(timeout=120_000)
+    page.screenshot(path=str(SHOTS / "10_compare_after_reload.png"), full_page=True)
+    run2 = next(r for r in list_runs(out) if r.run_id != run1.run_id)
+    assert run2.status == "cancelled" and 2 <= run2.rows < 8, run2
 
-        # each run downloads its own report and rows (the stale-report case)
-        page.get_by_role("link", name="Download").click()
-        page.get_by_role("button", name="CSV").wait_for(timeout=60_000)
-        page.locator("[data-testid='stSelectbox']").first.click()
-        listed = page.get_by_role("option").all_inner_texts()
-        page.keyboard.press("Escape")
-        reports = {}
-        for run in (run1, run2):
-            _pick_run(page, run.run_id)
-            page.get_by_role("button", name="Prepare the HTML report").click()
-            page.get_by_role("button", name="HTML report", exact=True).wait_for(timeout=120_000)
-            reports[run.run_id] = _download(page, "HTML report", tmp_path)
-        page.screenshot(path=str(SHOTS / "11_download.png"), full_page=True)
-        csv_path = _download(page, "CSV", tmp_path)
+    # each run downloads its own report and rows (the stale-report case)
+    page.get_by_role("link", name="Download").click()
+    page.get_by_role("button", name="CSV").wait_for(timeout=60_000)
+    page.locator("[data-testid='stSelectbox']").first.click()
+    listed = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    reports = {}
+    for run in (run1, run2):
+        _pick_run(page, run.run_id)
+        page.get_by_role("button", name="Prepare the HTML report").click()
+        page.get_by_role("button", name="HTML report", exact=True).wait_for(timeout=120_000)
+        reports[run.run_id] = _download(page, "HTML report", tmp_path)
+    page.screenshot(path=str(SHOTS / "11_download.png"), full_page=True)
+    csv_path = _download(page, "CSV", tmp_path)
 
-        page.get_by_role("link", name="Utility").click()
-        # after the reload the session's seed is the bundled sample, whose held-out rows ship with it
-        page.get_by_text("Held-out real rows: data/drug_reviews/test.csv").wait_for(timeout=60_000)
-        page.get_by_role("button", name="Evaluate").click()
-        page.get_by_text("Accuracy on held-out real rows, by training set").wait_for(timeout=300_000)
-        small_warning = page.get_by_text(re.compile(r"Only \d+ synthetic rows")).count()
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(SHOTS / "12_utility.png"), full_page=True)
-        browser.close()
+    page.get_by_role("link", name="Utility").click()
+    # after the reload the session's seed is the bundled sample, whose held-out rows ship with it
+    page.get_by_text("Held-out real rows: data/drug_reviews/test.csv").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Evaluate").click()
+    page.get_by_text("Accuracy on held-out real rows, by training set").wait_for(timeout=300_000)
+    small_warning = page.get_by_text(re.compile(r"Only \d+ synthetic rows")).count()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "12_utility.png"), full_page=True)
     assert dead_seconds < 5 and dead_lines == 1, (dead_seconds, dead_lines)
     assert cancel_seconds < 2.0, cancel_seconds
     assert all(any(r.run_id in o for o in listed) for r in (run1, run2)), listed
@@ -255,36 +304,33 @@ def test_the_whole_loop_in_a_browser(app, tmp_path):
 
 
 @pytest.mark.timeout(1800)
-def test_adapt_the_model_to_a_table_in_a_browser(app, small_seed):
+def test_adapt_the_model_to_a_table_in_a_browser(app, small_seed, new_page):
     """Backend page: switch "Adapt" on, tune on an uploaded 12-row seed with a 1-minute budget
     (progress on screen), then generate a row with k=0 from the adapted model."""
     app_url, out = app
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = _launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
-        page.get_by_text("Upload a file").click()
-        page.locator("input[type=file]").set_input_files(str(small_seed))
-        page.get_by_text("Seed in use: seed.csv").wait_for(timeout=60_000)
-        page.get_by_role("link", name="Backend").click()
-        page.get_by_text("Adapt the embedded model to this table").last.click()
-        page.get_by_text("Not tuned for this seed yet").wait_for(timeout=30_000)
-        _set_number(page, "Time budget (minutes)", 1)
-        page.screenshot(path=str(SHOTS / "13_adapt_off.png"), full_page=True)
-        page.get_by_role("button", name="Tune now").click()
-        page.get_by_text(re.compile(r"Tuning: (loading|step)")).first.wait_for(timeout=60_000)
-        page.get_by_text(re.compile(r"Tuning: step \d+/\d+")).first.wait_for(timeout=300_000)
-        page.screenshot(path=str(SHOTS / "14_tuning.png"), full_page=True)
-        page.get_by_text("Adapter ready for this seed").wait_for(timeout=600_000)
-        page.screenshot(path=str(SHOTS / "15_adapted.png"), full_page=True)
-        page.get_by_role("link", name="Prompt").click()
-        _set_number(page, "Examples per prompt (k)", 0)
-        _generate(page, 1, 3)
-        page.get_by_text("1 rows generated").first.wait_for(timeout=900_000)
-        page.wait_for_timeout(2000)
-        page.screenshot(path=str(SHOTS / "16_generated_with_adapter.png"), full_page=True)
-        browser.close()
+    page = new_page()
+    page.goto(app_url)
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type=file]").set_input_files(str(small_seed))
+    page.get_by_text("Seed in use: seed.csv").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Backend").click()
+    _switch_on(page, "Adapt the embedded model to this table")
+    page.get_by_text("Not tuned for this seed yet").wait_for(timeout=30_000)
+    _set_number(page, "Time budget (minutes)", 1)
+    page.screenshot(path=str(SHOTS / "13_adapt_off.png"), full_page=True)
+    page.get_by_role("button", name="Tune now").click()
+    page.get_by_text(re.compile(r"Tuning: (loading|step)")).first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Tuning: step \d+/\d+")).first.wait_for(timeout=300_000)
+    page.screenshot(path=str(SHOTS / "14_tuning.png"), full_page=True)
+    page.get_by_text("Adapter ready for this seed").wait_for(timeout=600_000)
+    page.screenshot(path=str(SHOTS / "15_adapted.png"), full_page=True)
+    page.get_by_role("link", name="Prompt").click()
+    _set_number(page, "Examples per prompt (k)", 0)
+    _generate(page, 1, 3)
+    page.get_by_text("1 rows generated").first.wait_for(timeout=900_000)
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(SHOTS / "16_generated_with_adapter.png"), full_page=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # the page shows the rows before the folder is written and scored
         run = next(r for r in list_runs(out) if r.config.get("k") == 0)
