@@ -11,9 +11,11 @@ row (the default) and dequantised whole, and prints each peak RSS (goal <= 1.5 G
 
 "steps" measures the decode changes one at a time on the same conditional prompts: transformers'
 `generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
-head, the plain loop with the domain head; at batch 1 and 8, greedy and sampled; decode tok/s is
-(tokens of 49 steps - tokens of 1 step) / (time of 49 - time of 1), so prefill cancels out. It also
-counts how many tokens sampled with the whole head fall outside the domain head (goal < 0.5%).
+head, the plain loop with the domain head, the KV cache appended in place, the int8 decoder; at
+batch 1 and 8, greedy and sampled. Decode tok/s leaves the prompts' reading out (see
+`decode_rate`). llama.cpp's one stream on the first of the same prompts is measured in the same
+run (bench/llamacpp_reference.py), and the defaults' sampled tok/s is printed as a ratio of it.
+It also counts how many tokens sampled with the whole head fall outside the domain head (goal < 0.5%).
 
 Every figure comes from this one run (the machine is shared: compare ratios, not absolutes).
 Writes bench/results/embedded.json (embedded-steps.json, embedded-quality.json with --only).
@@ -30,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from syngen.backends import hf  # noqa: E402
 from syngen.config import RunConfig  # noqa: E402
@@ -39,10 +42,12 @@ from syngen.row_sources import row_source  # noqa: E402
 OLD = {"loop": "generate", "vocab": "full", "quantize": "none"}  # the embedded backend before issue 14
 STEPS = [  # (label, backend options), each adding one change to the one before
     ("generate, whole head", OLD),
-    ("plain loop, whole head", {"loop": "plain", "vocab": "full", "quantize": "none"}),
-    ("plain loop, domain head", {"loop": "plain", "vocab": "domain", "quantize": "none"}),
-    ("+ int8 decoder", {"loop": "plain", "vocab": "domain", "quantize": "int8"}),
+    ("plain loop, whole head", {"loop": "plain", "vocab": "full", "kv": "dynamic", "quantize": "none"}),
+    ("plain loop, domain head", {"loop": "plain", "vocab": "domain", "kv": "dynamic", "quantize": "none"}),
+    ("+ in-place KV cache", {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "none"}),
+    ("+ int8 decoder", {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "int8"}),
 ]
+DEFAULT_STEP = "+ in-place KV cache"  # today's defaults
 
 
 def conditional_prompts(seed, n):
@@ -54,8 +59,9 @@ def conditional_prompts(seed, n):
     return src.prompts([labels[i % len(labels)] for i in range(n)])
 
 
-def timed_batch(opts, prompts, new_tokens, temperature):
-    """Seconds for one batch that writes exactly `new_tokens` per prompt (no stop rule)."""
+def batch_run(opts, prompts, new_tokens, temperature):
+    """One batch that writes exactly `new_tokens` per prompt (no stop rule): (seconds, seconds
+    spent reading the prompts or None when the loop does not say)."""
     b = hf.HFBackend(max_new_tokens=new_tokens, temperature=temperature, **opts)
     for p in prompts:
         p.lines_per_row = 10**6  # never "done": every sequence writes all its tokens
@@ -63,33 +69,58 @@ def timed_batch(opts, prompts, new_tokens, temperature):
     b.load()  # once per setting: loading is not decoding
     t = time.perf_counter()
     res = b.generate(prompts, seed=1)
-    assert all(r.error is None for r in res), res
-    return time.perf_counter() - t
+    took = time.perf_counter() - t
+    assert all(r.error is None and r.completion_tokens == new_tokens for r in res), res
+    return took, res[0].meta.get("prefill_s")
+
+
+def decode_rate(opts, prompts, new_tokens, temperature) -> tuple[float, float]:
+    """(decode tok/s, prefill seconds). The plain loop says when it finished reading the prompts;
+    for model.generate, (tokens of N+1 steps - tokens of 1) / (time of N+1 - time of 1). With
+    800-token prompts the prefill is most of a batch's time, so the subtraction is the noisier one."""
+    n = len(prompts)
+    took, prefill = batch_run(opts, prompts, new_tokens + 1, temperature)
+    if prefill is not None:  # the first token comes with the prefill
+        return new_tokens * n / (took - prefill), prefill
+    t1, _ = batch_run(opts, prompts, 1, temperature)
+    return new_tokens * n / max(1e-9, took - t1), t1
 
 
 STATE: dict = {}
 
 
-def decode_steps(seed, batches=(1, 8), new_tokens=48) -> list[dict]:
+def decode_steps(seed, batches=(1, 8), new_tokens=48) -> dict:
+    """Each step's decode tok/s at batch 1 and 8, greedy and sampled, and llama.cpp's one stream
+    on the first of the same prompts, all in this run."""
+    from llamacpp_reference import decode_rate as llamacpp_rate
+
     STATE["domain"] = domain_texts(seed)
-    out = []
+    rows = []
     for b in batches:
         prompts = conditional_prompts(seed, b)
         for temperature in (0.0, 0.8):
             row = {"batch": b, "sampling": "greedy" if temperature == 0 else "top-k/top-p t=0.8"}
             for label, opts in STEPS:
-                t1 = timed_batch(opts, prompts, 1, temperature)
-                tn = timed_batch(opts, prompts, new_tokens + 1, temperature)
-                row[label] = round(new_tokens * b / max(1e-9, tn - t1), 1)
-                row[f"prefill s ({label})"] = round(t1, 1)
+                rate, prefill = decode_rate(opts, prompts, new_tokens, temperature)
+                row[label] = round(rate, 1)
+                row[f"prefill s ({label})"] = round(prefill, 1)
             base = row[STEPS[0][0]]
             print(
                 f"batch {b} {row['sampling']:>17}: "
                 + " | ".join(f"{lab} {row[lab]:.1f} tok/s ({row[lab] / base:.2f}x)" for lab, _ in STEPS),
                 flush=True,
             )
-            out.append(row)
-    return out
+            rows.append(row)
+    ref = llamacpp_rate(conditional_prompts(seed, 1)[0].completion, 4 * new_tokens)
+    if ref is not None:
+        r = ref["decode_tok_per_s"]
+        print(f"llama.cpp, one stream, same first prompt, sampled: decode {r} tok/s (prefill {ref['prefill_s']} s)")
+        for row in rows:
+            if row["sampling"] != "greedy":
+                x = row[DEFAULT_STEP] / r
+                print(f"  syngen defaults at batch {row['batch']}: {row[DEFAULT_STEP]} tok/s = {x:.2f}x llama.cpp")
+                row["x llama.cpp (defaults)"] = round(x, 2)
+    return {"steps": rows, "llamacpp": ref}
 
 
 def outside_domain_share(seed, n_prompts=16, new_tokens=128) -> float:

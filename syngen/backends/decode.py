@@ -9,7 +9,8 @@ A seed table's text uses a few thousand of them. So the loop below:
 - samples (temperature, top-k, top-p, in transformers' order) over those logits only;
 - lets a finished sequence leave the batch (its KV cache rows are dropped), so the batch gets
   cheaper as rows finish instead of idling until the longest one ends;
-- reads the prompts in chunks, so a cancel is seen within about a second even during prefill.
+- reads the prompts in chunks, so a cancel is seen within about a second even during prefill;
+- appends each token to the KV cache in place instead of copying the cache (`kv_cache.py`).
 bench/embedded.py measures each of these against `model.generate`.
 """
 
@@ -100,19 +101,23 @@ def decode(
     top_k: int = 0,
     top_p: float = 1.0,
     seed: int = 0,
+    kv: str = "inplace",
 ) -> None:
     """Generate for a left-padded batch. `done(i, new_ids)` says when sequence i has what it
     needs; `on_done(i, new_ids, reason)` gets each sequence once ("stop" or "length"), unless
-    `should_stop()` ends the batch first (cancel, or the caller has all it needs). `on_read(share)`
+    `should_stop()` ends the batch first (cancel, or the caller has all it needs). `kv`: "inplace"
+    (syngen/backends/kv_cache.py) or "dynamic" (transformers' DynamicCache). `on_read(share)`
     after each prefill chunk, `on_step(tokens, sequences)` after each decode step."""
     import torch
     from transformers import DynamicCache
+
+    from .kv_cache import in_place_cache
 
     body = model.base_model  # the decoder without its head
     gen = torch.Generator().manual_seed(seed)
     mask = attention_mask
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    cache = DynamicCache(config=model.config)
+    cache = in_place_cache(model.config) if kv == "inplace" else DynamicCache(config=model.config)
     b, n = input_ids.shape
     step = max(1, PREFILL_TOKENS // b)
     for a in range(0, n, step):  # chunked prefill: a cancel waits for one chunk, not the whole prompt

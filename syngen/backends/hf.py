@@ -80,6 +80,14 @@ class HFBackend(Backend):
             "syngen's lean decode loop (plain) or transformers' model.generate (generate)",
             choices=("plain", "generate"),
         ),
+        Option(
+            "kv",
+            str,
+            "inplace",
+            "the KV cache of the plain loop: appended in place (inplace) or transformers' DynamicCache, "
+            "which copies the whole cache each step (dynamic)",
+            choices=("inplace", "dynamic"),
+        ),
         Option("adapter", str, "", "a LoRA adapter folder from `syngen tune` (merged into the weights on load)"),
         Option(
             "embedding",
@@ -251,6 +259,7 @@ class HFBackend(Backend):
             )
             return
         n_prompt = enc["input_ids"].shape[1]
+        read_at = [None]  # when the plain loop finished reading the prompts
 
         def result(i: int, new: list[int], reason: str) -> GenerationResult:
             used = next((j for j, x in enumerate(new) if x in stop_ids), len(new))
@@ -260,7 +269,11 @@ class HFBackend(Backend):
                 completion_tokens=used,
                 latency_s=time.perf_counter() - t,
                 finish_reason="length" if reason != "stop" and used >= s["max_new_tokens"] else "stop",
-                meta={"batch": len(prompts), "token_ids": new[:used]},
+                meta={
+                    "batch": len(prompts),
+                    "token_ids": new[:used],
+                    "prefill_s": read_at[0] and read_at[0] - t,  # bench: decode time = latency - prefill
+                },
             )
 
         reported: set[int] = set()
@@ -291,7 +304,8 @@ class HFBackend(Backend):
         def with_plain_loop():
             from .decode import decode
 
-            newlines, lines, last, read_at = self._newlines(), [0] * len(prompts), [t], [t]
+            newlines, lines, last = self._newlines(), [0] * len(prompts), [t]
+            read_at[0] = t
 
             def done(i, new):
                 if new[-1] in stop_ids:
@@ -321,6 +335,7 @@ class HFBackend(Backend):
                 done=done,
                 on_done=on_done,
                 should_stop=stopped,
+                kv=s["kv"],
                 on_step=on_step,
                 on_read=on_read,
                 temperature=s["temperature"],

@@ -23,7 +23,7 @@ DEFAULT_MODELS = {
     "openai": "gpt-4o-mini",
 }
 # Options that the Generate page sets (batch) or that only tests need.
-HIDDEN = {"seed", "cache", "dtype", "adapter", "embedding"}  # adapter: the "Adapt" section sets it
+HIDDEN = {"seed", "cache", "dtype", "adapter", "embedding", "kv"}  # adapter: the "Adapt" section sets it
 
 
 def secret_key(env: str | None) -> str | None:

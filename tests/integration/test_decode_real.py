@@ -38,7 +38,9 @@ def test_plain_loop_and_domain_head_write_what_generate_writes(seed_and_prompts)
     lengths = [len(p.completion) for p in prompts]
     assert max(lengths) != min(lengths)  # a padded batch
     reference = _texts(seed, prompts, temperature=0, loop="generate", vocab="full")
+    # the plain loop appends to its KV cache in place (the default); generate uses DynamicCache
     assert _texts(seed, prompts, temperature=0, loop="plain", vocab="full") == reference
+    assert _texts(seed, prompts, temperature=0, loop="plain", vocab="full", kv="dynamic") == reference
     assert _texts(seed, prompts, temperature=0, loop="plain", vocab="domain") == reference
     # the token table read from the GGUF (the default) against the dequantised one: same text
     assert _texts(seed, prompts, temperature=0, loop="plain", vocab="domain", embedding="float") == reference
