@@ -156,6 +156,7 @@ class ColumnSpec:
     id_pattern: IdPattern | None = None
     unique: bool = False  # IDs that are unique in the seed must stay unique
     max_chars: int | None = None  # text: 2x the longest seed value
+    needs_letters: bool = False  # free text: every seed value has a letter (so "11" is not a review)
     nullable: bool = False  # the seed itself has missing values here
     seed_min: str | None = None  # display form of the range
     seed_max: str | None = None
@@ -202,6 +203,8 @@ class ColumnSpec:
             return v, "contains a line break"
         if self.max_chars and len(v) > self.max_chars:
             return v, f"{len(v)} characters, over the limit of {self.max_chars}"
+        if self.needs_letters and not any(ch.isalpha() for ch in v):
+            return v, f"'{_short(v)}' has no letters (every seed value has some)"
         return v, None
 
     def describe(self) -> str:
@@ -367,6 +370,7 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
         spec.seed_min, spec.seed_max = lo.strftime(spec.fmt), hi.strftime(spec.fmt)
     else:
         spec.max_chars = 2 * max(len(v) for v in values)
+        spec.needs_letters = role == Role.TEXT and all(any(ch.isalpha() for ch in v) for v in values)
     return spec
 
 

@@ -25,6 +25,10 @@ def test_drug_review_roles_and_contracts(drug_seed):
     assert (s.col("date").seed_min, s.col("date").seed_max) == ("March 12, 2008", "December 11, 2017")
     assert (s.col("usefulCount").minimum, s.col("usefulCount").maximum) == (0, 239)
     assert s.col("review_id").id_pattern.regex == "^[0-9]{3,6}$" and s.col("review_id").unique
+    # every seed review has letters: a number alone (a tuned model once wrote "11") is not a review
+    review = s.col("review")
+    assert review.check("11") == ("11", "'11' has no letters (every seed value has some)")
+    assert review.check("5 stars")[1] is None and review.check("Works.")[1] is None
 
 
 def test_amazon_seed_roles(amazon_rows):
