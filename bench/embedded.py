@@ -1,7 +1,10 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads] [--batches 1,4,8] [--prompts 8]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv] [--batches 1,4,8] [--prompts 8]
+
+"kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
+cache in alternating pairs and prints the median ratio.
 
 "threads" decodes the same batch with the model's work split over threads as generation did
 before (the load in one thread, each batch in a fresh one) and on syngen's one torch thread.
@@ -287,12 +290,76 @@ def thread_layout() -> dict:
     return out
 
 
+def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
+    """Decode tok/s with transformers' DynamicCache and with the in-place cache, alternating, on one
+    prefill of `batch` conditional prompts (copied into a fresh cache of each kind per trial): the
+    median of the per-pair ratios, which a noisy host disturbs less than one run of each."""
+    import statistics
+
+    import torch
+    from transformers import DynamicCache
+
+    from syngen import torch_thread
+    from syngen.backends.kv_cache import in_place_cache
+
+    b = hf.HFBackend()
+    b.use_domain(domain_texts(seed))
+    model, tok = b.load()
+    enc = tok([p.completion for p in conditional_prompts(seed, batch)], return_tensors="pt", padding=True)
+    head, body = b._head(enc["input_ids"]), model.base_model
+    kinds = {"dynamic": lambda: DynamicCache(config=model.config), "inplace": lambda: in_place_cache(model.config)}
+
+    def job():
+        ids, mask = enc["input_ids"], enc["attention_mask"]
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        with torch.inference_mode():
+            filled = DynamicCache(config=model.config)
+            body(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=filled, use_cache=True)
+            prefix = [
+                (la.keys.clone(), la.values.clone(), getattr(la, "cumulative_length", None)) for la in filled.layers
+            ]
+
+            def trial(kind):
+                cache = kinds[kind]()
+                for layer, (k, v, seen) in zip(cache.layers, prefix):
+                    layer.update(k, v)
+                    if seen is not None:
+                        layer.cumulative_length = seen
+                m, at, nxt = mask, pos[:, -1:] + 1, ids[:, -1:]
+                t = time.perf_counter()
+                for _ in range(steps):
+                    m = torch.cat([m, m.new_ones(batch, 1)], 1)
+                    h = body(input_ids=nxt, attention_mask=m, position_ids=at, past_key_values=cache, use_cache=True)
+                    nxt = head.token_ids(head.logits(h.last_hidden_state[:, -1]).argmax(-1))[:, None]
+                    at = at + 1
+                return steps * batch / (time.perf_counter() - t)
+
+            got = {k: [] for k in kinds}
+            for i in range(pairs):
+                for kind in ("dynamic", "inplace") if i % 2 else ("inplace", "dynamic"):
+                    got[kind].append(trial(kind))
+        return got
+
+    got = torch_thread.call(job)
+    ratios = [a / b for a, b in zip(got["inplace"], got["dynamic"])]
+    out = {k: round(statistics.median(v), 1) for k, v in got.items()}
+    out["inplace_x_median"] = round(statistics.median(ratios), 2)
+    out["pairs_faster"] = sum(r > 1 for r in ratios)
+    print(
+        f"KV cache at batch {batch}, {enc['input_ids'].shape[1]} prompt tokens, {steps} greedy steps, {pairs} alternating pairs: "
+        f"DynamicCache {out['dynamic']} tok/s, in place {out['inplace']} tok/s (medians); per-pair ratio "
+        f"median {out['inplace_x_median']}x, in place faster in {out['pairs_faster']} of {pairs}",
+        flush=True,
+    )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", default="1,4,8")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch-size setting (at least one batch)")
     ap.add_argument("--max-new-tokens", type=int, default=512)
-    ap.add_argument("--only", choices=("steps", "quality", "runs", "rss", "threads"), default=None)
+    ap.add_argument("--only", choices=("steps", "quality", "runs", "rss", "threads", "kv"), default=None)
     a = ap.parse_args()
 
     cold = warm = None
@@ -308,7 +375,9 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout = [], None, None, None, None
+    steps, share, compared, rss, layout, kv = [], None, None, None, None, None
+    if a.only in (None, "kv"):
+        kv = kv_pairs(seed)
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
@@ -366,6 +435,7 @@ def main() -> None:
         "peak_rss_mb": round(peak),
         "generate_run_rss": rss,
         "thread_layout": layout,
+        "kv_cache": kv,
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     name = "embedded.json" if a.only in (None, "runs") else f"embedded-{a.only}.json"
