@@ -111,18 +111,10 @@ def _explain_failure(name, pages):
 
 def _switch_on(page, name):
     """Turn a Streamlit toggle on and wait until it is on. The label's text shows up before the
-    switch is drawn (a subheader with the same words, a rerun), so find the switch by its role."""
+    switch is drawn (a subheader with the same words), so find the switch by its role."""
     switch = page.get_by_role("switch", name=name)
-    switch.wait_for(state="attached", timeout=30_000)
-    for _ in range(3):
-        if switch.is_checked():
-            return
-        page.locator("label").filter(has=switch).click()
-        try:
-            page.wait_for_function("el => el.checked", arg=switch.element_handle(), timeout=5_000)
-        except playwright.TimeoutError:
-            continue
-    assert switch.is_checked(), f"the switch {name!r} did not turn on"
+    page.locator("label").filter(has=switch).click()
+    playwright.expect(switch).to_be_checked(timeout=10_000)
 
 
 def _set_number(page, label, value):
