@@ -1,7 +1,9 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv] [--batches 1,4,8] [--prompts 8]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|first-row] [--batches 1,4,8] [--prompts 8]
+
+"first-row" starts `syngen generate -n 8` twice and times each to its first accepted row.
 
 "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
@@ -36,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from cli_process import cli_first_row, run_rss  # noqa: E402
 
 from syngen.backends import hf  # noqa: E402
 from syngen.config import RunConfig  # noqa: E402
@@ -202,36 +206,6 @@ def old_vs_new(seed, n=16) -> dict:
     return out
 
 
-def run_rss(n=4) -> dict:
-    """Peak RSS of `syngen generate -n N` in a fresh process (model load, run, report), with the
-    GGUF token table read row by row (the default) and dequantised whole (before)."""
-    import os
-    import subprocess
-    import tempfile
-
-    out = {}
-    for label, extra in (
-        ("token table read row by row (default)", []),
-        ("dequantised table", ["--option", "embedding=float"]),
-    ):
-        with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]
-            t = time.perf_counter()
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            err = proc.stderr.read().decode()[-300:]
-            if proc.returncode != 0:
-                raise SystemExit(f"{' '.join(cmd)} failed: {err}")
-        out[label] = {"peak_rss_mb": round(usage.ru_maxrss / 1024), "wall_s": round(time.perf_counter() - t, 1)}
-        print(
-            f"syngen generate -n {n}, {label}: peak RSS {out[label]['peak_rss_mb']} MB (goal <= 1500), "
-            f"{out[label]['wall_s']} s",
-            flush=True,
-        )
-    return out
-
-
 LAYOUT_CHILD = """
 import sys, threading, time
 sys.path.insert(0, {bench!r})
@@ -359,7 +333,7 @@ def main() -> None:
     ap.add_argument("--batches", default="1,4,8")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch-size setting (at least one batch)")
     ap.add_argument("--max-new-tokens", type=int, default=512)
-    ap.add_argument("--only", choices=("steps", "quality", "runs", "rss", "threads", "kv"), default=None)
+    ap.add_argument("--only", choices=("steps", "quality", "runs", "rss", "threads", "kv", "first-row"), default=None)
     a = ap.parse_args()
 
     cold = warm = None
@@ -375,7 +349,9 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout, kv = [], None, None, None, None, None
+    steps, share, compared, rss, layout, kv, first = [], None, None, None, None, None, None
+    if a.only in (None, "first-row"):
+        first = cli_first_row()
     if a.only in (None, "kv"):
         kv = kv_pairs(seed)
     if a.only in (None, "threads"):
@@ -436,6 +412,7 @@ def main() -> None:
         "generate_run_rss": rss,
         "thread_layout": layout,
         "kv_cache": kv,
+        "cli_first_row": first,
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     name = "embedded.json" if a.only in (None, "runs") else f"embedded-{a.only}.json"

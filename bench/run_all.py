@@ -1,6 +1,8 @@
-"""Every benchmark in one go (about 12-15 minutes on 2 cores; llama.cpp's build adds ~7 the
+"""The shorter benchmarks in one go (about 12-15 minutes on 2 cores; llama.cpp's build adds ~7 the
 first time unless --skip-llamacpp). Each script prints its own table and writes JSON to
-bench/results/; figures are ratios measured in one run on a shared machine.
+bench/results/; figures are ratios measured in one run on a shared machine. The long ones run on
+their own: conditional.py (plans, ~45 min), tune.py (adapter vs k-shot vs GReaT, ~1 h), serve.py
+(`transformers serve`, ~10 min), decode_alternatives.py (continuous batching, torch.compile, ~15 min).
 
     python bench/run_all.py [--skip-llamacpp]
 """

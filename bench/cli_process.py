@@ -1,0 +1,66 @@
+"""Whole `syngen generate` processes, measured from outside: peak RSS and time to the first row.
+Called by bench/embedded.py (--only rss, --only first-row)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_rss(n=4) -> dict:
+    """Peak RSS of `syngen generate -n N` in a fresh process (model load, run, report), with the
+    GGUF token table read row by row (the default) and dequantised whole (before)."""
+    import os
+    import subprocess
+    import tempfile
+
+    out = {}
+    for label, extra in (
+        ("token table read row by row (default)", []),
+        ("dequantised table", ["--option", "embedding=float"]),
+    ):
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]
+            t = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            err = proc.stderr.read().decode()[-300:]
+            if proc.returncode != 0:
+                raise SystemExit(f"{' '.join(cmd)} failed: {err}")
+        out[label] = {"peak_rss_mb": round(usage.ru_maxrss / 1024), "wall_s": round(time.perf_counter() - t, 1)}
+        print(
+            f"syngen generate -n {n}, {label}: peak RSS {out[label]['peak_rss_mb']} MB (goal <= 1500), "
+            f"{out[label]['wall_s']} s",
+            flush=True,
+        )
+    return out
+
+
+def cli_first_row(n=8, runs=2) -> dict:
+    """Seconds from starting `syngen generate -n N` (a fresh process; the model's converted weights
+    already cached) to its progress line's first accepted row; then the process is stopped."""
+    import re
+    import subprocess
+    import tempfile
+
+    got = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp]
+            t = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            seen = b""
+            while not re.search(rb"\] [1-9]\d*/%d rows" % n, seen):
+                chunk = proc.stderr.read1(4096)
+                if not chunk:
+                    raise SystemExit(f"{' '.join(cmd)} ended before a row: {seen.decode()[-400:]}")
+                seen += chunk
+            got.append(time.perf_counter() - t)
+            proc.terminate()
+            proc.wait()
+    print(f"syngen generate -n {n}: first accepted row after " + ", ".join(f"{x:.1f}s" for x in got), flush=True)
+    return {"n": n, "first_row_s": [round(x, 1) for x in got]}
