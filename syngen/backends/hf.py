@@ -45,6 +45,10 @@ def embedded_folder() -> Path:
     return folder
 
 
+# Sampling with an adapter, unless set otherwise: the whole distribution, less its long tail.
+ADAPTER_SAMPLING = {"temperature": 1.0, "top_k": 0, "top_p": 0.95}
+
+
 class HFBackend(Backend):
     name = "hf"
     kind = "completion"
@@ -104,6 +108,8 @@ class HFBackend(Backend):
         self._model = None
         self._tok = None
         s = self.settings
+        if s["adapter"]:
+            self._sample_as_tuned()
         self._key = (
             f"{self.model}|cache={s['cache']}|dtype={s['dtype']}|quantize={s['quantize']}|adapter={s['adapter']}"
             f"|embedding={s['embedding']}"
@@ -111,6 +117,15 @@ class HFBackend(Backend):
         self.load_seconds: float | None = None
         self.load_source = ""
         self._domain: list[str] = []  # the seed's text, for the domain vocabulary
+
+    def _sample_as_tuned(self) -> None:
+        """A tuned model is sampled from its own distribution: sampling options left at their
+        prompting defaults become ADAPTER_SAMPLING. Truncated sampling (t 0.8, top-k 50) made the
+        adapter's reviews loop and repeat, which a discriminator spots at once (bench/tune.py)."""
+        defaults = {o.name: o.default for o in self.options}
+        for name, value in ADAPTER_SAMPLING.items():
+            if self.settings[name] == defaults[name]:
+                self.settings[name] = value
 
     # ------------------------------------------------------------ loading
     def load(self):

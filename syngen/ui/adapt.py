@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..backends.hf import ADAPTER_SAMPLING
 from ..jobs import TuneJob, active_tune
 from ..tune import TuneSettings, find_adapter, read_info
 
@@ -36,6 +37,11 @@ def adapt_section(state) -> None:
     if state.seed is None:
         st.info("Load a seed on the Data page first: the adapter is tuned on its rows.")
         return
+    st.caption(
+        "Rows from an adapted model are sampled from its whole learned distribution: temperature "
+        f"{ADAPTER_SAMPLING['temperature']:g}, top-k off, top-p {ADAPTER_SAMPLING['top_p']:g}, unless you change "
+        "these from their defaults in the options above."
+    )
     minutes = st.number_input("Time budget (minutes)", 1.0, 120.0, 10.0, step=1.0, format="%.0f", key="adapt_minutes")
     settings = TuneSettings(max_minutes=float(minutes))
     cached = find_adapter(cfg, state.seed, settings)

@@ -70,6 +70,17 @@ def test_generate_with_k_zero_and_no_adapter_says_what_to_do(capsys):
     assert "syngen tune" in capsys.readouterr().err
 
 
+def test_an_adapter_is_sampled_from_its_whole_distribution_unless_told_otherwise():
+    from syngen.backends.hf import ADAPTER_SAMPLING, HFBackend
+
+    prompting = HFBackend().settings
+    tuned = HFBackend(adapter="/some/adapter").settings
+    assert {k: tuned[k] for k in ADAPTER_SAMPLING} == ADAPTER_SAMPLING
+    assert {k: prompting[k] for k in ADAPTER_SAMPLING} == {"temperature": 0.8, "top_k": 50, "top_p": 0.95}
+    chosen = HFBackend(adapter="/some/adapter", temperature=0.5, top_k=20).settings  # what a user set stays
+    assert (chosen["temperature"], chosen["top_k"], chosen["top_p"]) == (0.5, 20, ADAPTER_SAMPLING["top_p"])
+
+
 def test_adapter_checks_name_the_problem(tmp_path):
     with pytest.raises(BackendError, match="syngen tune"):
         check_adapter(tmp_path / "none", "gemma3-270m")
