@@ -230,6 +230,7 @@ def run(
         backend = backend_from_config(config)
     emit = on_event or (lambda e: None)
     backend.use_domain(domain_texts(seed))
+    backend.preload()  # the weights load while the plan below fits its models
     rng = random.Random(config.seed)
     gate = RowGate(seed, config, rng)
     plan = plan_for(seed, config)

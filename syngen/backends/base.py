@@ -120,6 +120,10 @@ class Backend:
         """Raise BackendError when the backend clearly cannot work (a server that does not
         answer, a missing package), in seconds and before a run starts. No generation here."""
 
+    def preload(self) -> None:
+        """Start slow set-up (loading weights) in the background and return at once; the first
+        generate waits for it. Default: nothing to start."""
+
     def use_domain(self, texts: list[str]) -> None:
         """The text of the table being extended (seed cells, column names), once per run; a
         backend may use it (the embedded one scores only the tokens it needs). Default: ignored."""
