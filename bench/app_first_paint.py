@@ -36,16 +36,21 @@ FLAGS = [
 ]
 
 
+def set_number(page, label: str, value) -> None:
+    """Type into a Streamlit number box and let the app take it (it reruns on Enter)."""
+    box = page.get_by_label(label, exact=True)
+    box.wait_for(timeout=30_000)
+    box.fill(str(value))
+    box.press("Enter")
+    time.sleep(0.8)
+
+
 def first_row(page, n: int, seed: int) -> float:
     """Seconds from clicking Generate to the page showing the first accepted row; then the run is
     cancelled (the figure is taken)."""
     page.get_by_role("link", name="Generate").click()
-    for label, value in (("Rows to generate", n), ("Random seed", seed)):
-        box = page.get_by_label(label, exact=True)
-        box.wait_for(timeout=30_000)
-        box.fill(str(value))
-        box.press("Enter")
-        time.sleep(0.8)
+    set_number(page, "Rows to generate", n)
+    set_number(page, "Random seed", seed)
     t = time.perf_counter()
     page.get_by_role("button", name="Generate", exact=True).click()
     page.get_by_text(re.compile(rf"\b[1-9]\d*/{n} rows accepted")).first.wait_for(timeout=900_000)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,24 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from embedded import conditional_prompts  # noqa: E402
+from embedded import alternating, conditional_prompts, prepared_batch  # noqa: E402
 
 from syngen.backends.hf import HFBackend  # noqa: E402
 from syngen.config import RunConfig  # noqa: E402
 from syngen.pipeline import domain_texts, prepare_seed  # noqa: E402
 
 TOKENS = 48
-
-
-def _medians(got: dict, a: str, b: str) -> dict:
-    ratios = [x / y for x, y in zip(got[a], got[b])]
-    return {
-        a: round(statistics.median(got[a]), 1),
-        b: round(statistics.median(got[b]), 1),
-        f"{a}_x_median": round(statistics.median(ratios), 2),
-        "pairs_faster": sum(r > 1 for r in ratios),
-        "pairs": len(ratios),
-    }
 
 
 def continuous_batching(backend: HFBackend, prompts, pairs: int) -> dict:
@@ -54,22 +42,23 @@ def continuous_batching(backend: HFBackend, prompts, pairs: int) -> dict:
     # eos -1: every request writes all its tokens, as the prompts below never stop either
     config = GenerationConfig(max_new_tokens=TOKENS, do_sample=False, eos_token_id=-1, pad_token_id=tok.pad_token_id)
     paged = ContinuousBatchingConfig(num_blocks=64, max_batch_tokens=512, page_size=256)
-    got = {"syngen": [], "transformers_cb": []}
     texts = {}
-    for i in range(pairs):
-        for kind in ("syngen", "transformers_cb") if i % 2 == 0 else ("transformers_cb", "syngen"):
-            t = time.perf_counter()
-            if kind == "syngen":
-                res = backend.generate(prompts, seed=1)
-                n, texts[kind] = sum(r.completion_tokens for r in res), [r.text for r in res]
-            else:  # not under inference_mode: the manager's own thread updates its tensors in place
-                out = model.generate_batch(inputs=ids, generation_config=config, continuous_batching_config=paged)
-                order = sorted(out, key=lambda k: int(k.rsplit("_", 1)[-1]))
-                n = sum(len(out[k].generated_tokens) for k in order)
-                texts[kind] = [tok.decode(out[k].generated_tokens) for k in order]
-            got[kind].append(n / (time.perf_counter() - t))
+
+    def trial(kind):
+        t = time.perf_counter()
+        if kind == "syngen":
+            res = backend.generate(prompts, seed=1)
+            n, texts[kind] = sum(r.completion_tokens for r in res), [r.text for r in res]
+        else:  # not under inference_mode: the manager's own thread updates its tensors in place
+            out = model.generate_batch(inputs=ids, generation_config=config, continuous_batching_config=paged)
+            order = sorted(out, key=lambda k: int(k.rsplit("_", 1)[-1]))
+            n = sum(len(out[k].generated_tokens) for k in order)
+            texts[kind] = [tok.decode(out[k].generated_tokens) for k in order]
+        return n / (time.perf_counter() - t)
+
+    res = alternating(trial, "transformers_cb", "syngen", pairs)
     same = sum(a == b for a, b in zip(texts["syngen"], texts["transformers_cb"]))
-    res = _medians(got, "transformers_cb", "syngen") | {"same_text": f"{same} of {len(prompts)}"}
+    res["same_text"] = f"{same} of {len(prompts)}"
     print(
         f"continuous batching, {len(prompts)} prompts x {TOKENS} tokens, whole requests: transformers "
         f"{res['transformers_cb']} tok/s, syngen {res['syngen']} tok/s (medians); transformers/syngen "
@@ -86,11 +75,9 @@ def static_compile(backend: HFBackend, prompts, pairs: int, steps: int = 24) -> 
     from syngen import torch_thread
     from syngen.backends.kv_cache import in_place_cache
 
-    model, tok = backend.load()
-    enc = tok([p.completion for p in prompts], return_tensors="pt", padding=True)
+    model, enc, head, body = prepared_batch(backend, prompts)
     ids, mask = enc["input_ids"], enc["attention_mask"]
     b, n = ids.shape
-    head, body = backend._head(ids), model.base_model
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     length = n + steps + 8
     compiled = torch.compile(body, dynamic=False)
@@ -124,14 +111,11 @@ def static_compile(backend: HFBackend, prompts, pairs: int, steps: int = 24) -> 
             t = time.perf_counter()
             _, mine = trial("static_compile")
             warm = time.perf_counter() - t
-            got = {"static_compile": [], "eager_inplace": []}
-            for i in range(pairs):
-                for kind in ("eager_inplace", "static_compile") if i % 2 == 0 else ("static_compile", "eager_inplace"):
-                    got[kind].append(trial(kind)[0])
-        return got, warm, ref == mine
+            got = alternating(lambda kind: trial(kind)[0], "static_compile", "eager_inplace", pairs)
+        return got | {"compile_warmup_s": round(warm, 1), "same_tokens": ref == mine}
 
-    got, warm, same = torch_thread.call(job)
-    res = _medians(got, "static_compile", "eager_inplace") | {"compile_warmup_s": round(warm, 1), "same_tokens": same}
+    res = torch_thread.call(job)
+    warm, same = res["compile_warmup_s"], res["same_tokens"]
     print(
         f"static cache + torch.compile, batch {b}, {n} prompt tokens: first trial (compiling) {warm:.0f}s; "
         f"then {res['static_compile']} tok/s against eager in place {res['eager_inplace']} (medians), "

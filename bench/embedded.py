@@ -264,12 +264,36 @@ def thread_layout() -> dict:
     return out
 
 
-def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
-    """Decode tok/s with transformers' DynamicCache and with the in-place cache, alternating, on one
-    prefill of `batch` conditional prompts (copied into a fresh cache of each kind per trial): the
-    median of the per-pair ratios, which a noisy host disturbs less than one run of each."""
+def prepared_batch(backend, prompts):
+    """(model, the prompts tokenised as one left-padded batch, domain head, decoder body)."""
+    model, tok = backend.load()
+    enc = tok([p.completion for p in prompts], return_tensors="pt", padding=True)
+    return model, enc, backend._head(enc["input_ids"]), model.base_model
+
+
+def alternating(trial, new: str, old: str, pairs: int) -> dict:
+    """`trial(kind)` (tok/s) for both kinds, `pairs` times each in alternating order: the medians
+    and the median of the per-pair ratios new/old, which a noisy host disturbs less than one run
+    of each."""
     import statistics
 
+    got = {new: [], old: []}
+    for i in range(pairs):
+        for kind in (new, old) if i % 2 == 0 else (old, new):
+            got[kind].append(trial(kind))
+    ratios = [a / b for a, b in zip(got[new], got[old])]
+    return {
+        new: round(statistics.median(got[new]), 1),
+        old: round(statistics.median(got[old]), 1),
+        f"{new}_x_median": round(statistics.median(ratios), 2),
+        "pairs_faster": sum(r > 1 for r in ratios),
+        "pairs": pairs,
+    }
+
+
+def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
+    """Decode tok/s with transformers' DynamicCache and with the in-place cache, alternating, on one
+    prefill of `batch` conditional prompts (copied into a fresh cache of each kind per trial)."""
     import torch
     from transformers import DynamicCache
 
@@ -278,9 +302,7 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
 
     b = hf.HFBackend()
     b.use_domain(domain_texts(seed))
-    model, tok = b.load()
-    enc = tok([p.completion for p in conditional_prompts(seed, batch)], return_tensors="pt", padding=True)
-    head, body = b._head(enc["input_ids"]), model.base_model
+    model, enc, head, body = prepared_batch(b, conditional_prompts(seed, batch))
     kinds = {"dynamic": lambda: DynamicCache(config=model.config), "inplace": lambda: in_place_cache(model.config)}
 
     def job():
@@ -308,17 +330,9 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
                     at = at + 1
                 return steps * batch / (time.perf_counter() - t)
 
-            got = {k: [] for k in kinds}
-            for i in range(pairs):
-                for kind in ("dynamic", "inplace") if i % 2 else ("inplace", "dynamic"):
-                    got[kind].append(trial(kind))
-        return got
+            return alternating(trial, "inplace", "dynamic", pairs)
 
-    got = torch_thread.call(job)
-    ratios = [a / b for a, b in zip(got["inplace"], got["dynamic"])]
-    out = {k: round(statistics.median(v), 1) for k, v in got.items()}
-    out["inplace_x_median"] = round(statistics.median(ratios), 2)
-    out["pairs_faster"] = sum(r > 1 for r in ratios)
+    out = torch_thread.call(job)
     print(
         f"KV cache at batch {batch}, {enc['input_ids'].shape[1]} prompt tokens, {steps} greedy steps, {pairs} alternating pairs: "
         f"DynamicCache {out['dynamic']} tok/s, in place {out['inplace']} tok/s (medians); per-pair ratio "

@@ -18,7 +18,7 @@ from helpers import DRUG_TRAIN, ROOT, free_port, wait_until_up
 from syngen.runs import list_runs
 
 sys.path.insert(0, str(ROOT / "bench"))
-from app_first_paint import FLAGS  # noqa: E402  (the flags this machine's closed network needs)
+from app_first_paint import FLAGS, set_number  # noqa: E402  (FLAGS: what this machine's closed network needs)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -117,14 +117,6 @@ def _switch_on(page, name):
     playwright.expect(switch).to_be_checked(timeout=10_000)
 
 
-def _set_number(page, label, value):
-    box = page.get_by_label(label, exact=True)
-    box.wait_for(timeout=30_000)
-    box.fill(str(value))
-    box.press("Enter")
-    time.sleep(0.8)
-
-
 def _pick_run(page, run_id):
     """Choose a run in the page's Run selectbox (options end with the run id)."""
     page.locator("[data-testid='stSelectbox']").first.click()
@@ -142,8 +134,8 @@ def _download(page, name, tmp_path):
 
 def _generate(page, n, seed):
     page.get_by_role("link", name="Generate").click()
-    _set_number(page, "Rows to generate", n)
-    _set_number(page, "Random seed", seed)
+    set_number(page, "Rows to generate", n)
+    set_number(page, "Random seed", seed)
     page.get_by_role("button", name="Generate", exact=True).click()
 
 
@@ -309,7 +301,7 @@ def test_adapt_the_model_to_a_table_in_a_browser(app, small_seed, new_page):
     page.get_by_role("link", name="Backend").click()
     _switch_on(page, "Adapt the embedded model to this table")
     page.get_by_text("Not tuned for this seed yet").wait_for(timeout=30_000)
-    _set_number(page, "Time budget (minutes)", 1)
+    set_number(page, "Time budget (minutes)", 1)
     page.screenshot(path=str(SHOTS / "13_adapt_off.png"), full_page=True)
     page.get_by_role("button", name="Tune now").click()
     page.get_by_text(re.compile(r"Tuning: (loading|step)")).first.wait_for(timeout=60_000)
@@ -318,7 +310,7 @@ def test_adapt_the_model_to_a_table_in_a_browser(app, small_seed, new_page):
     page.get_by_text("Adapter ready for this seed").wait_for(timeout=600_000)
     page.screenshot(path=str(SHOTS / "15_adapted.png"), full_page=True)
     page.get_by_role("link", name="Prompt").click()
-    _set_number(page, "Examples per prompt (k)", 0)
+    set_number(page, "Examples per prompt (k)", 0)
     _generate(page, 1, 3)
     page.get_by_text("1 rows generated").first.wait_for(timeout=900_000)
     page.wait_for_timeout(2000)
