@@ -95,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--no-label-gate", action="store_true", help="keep text that the seed's classifier reads as another label"
     )
+    p.add_argument(
+        "--no-length-hint",
+        action="store_true",
+        help="let the model choose each text's length (default: a length drawn from the seed's texts of the row's label)",
+    )
     g.add_argument("--batch-size", type=int, help="prompts per backend call")
     g.add_argument("--max-prompts", type=int, help="attempt budget in prompts")
     g.add_argument("--seed", type=int)
@@ -200,6 +205,8 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
         cfg.generators = {**cfg.generators, **_pairs(a.generator, "--generator")}
     if a.no_label_gate:
         cfg.label_gate = False
+    if a.no_length_hint:
+        cfg.length_hint = False
     if a.no_clean:
         cfg.clean = False
     if a.no_provenance:

@@ -14,6 +14,7 @@ import re
 
 import pandas as pd
 
+from .length_hint import hint_name, with_hints
 from .parsing import ParseResult, Reject
 from .prompts import STYLES, Prompt, PromptSpec, _fill, _one_line, prefer_liked, rows_to_records, select_exemplars
 from .schema import Role, Schema
@@ -53,12 +54,13 @@ def choose_exemplars(
 
 
 def row_columns(schema: Schema, given: list[str], written: list[str]) -> list[str]:
-    """Order of a rendered row: label, given fields, then what the model writes (text last).
-    ID columns are left out: they carry nothing the text depends on and cost tokens."""
+    """Order of a rendered row: label, given fields, length hints, then what the model writes
+    (text last). ID columns are left out: they carry nothing the text depends on and cost tokens."""
     label = schema.label
     shown = [c for c in schema.names if c in given and schema.col(c).role != Role.ID and c != label]
+    hints = [hint_name(c) for c in written if hint_name(c) in given]
     ordered = sorted(written, key=lambda c: schema.col(c).role == Role.TEXT)
-    return ([label] if label else []) + shown + ordered
+    return ([label] if label else []) + shown + hints + ordered
 
 
 def build_row_prompt(
@@ -77,7 +79,8 @@ def build_row_prompt(
     )
     cols = row_columns(schema, list(fields), written)
     given = [c for c in cols if c not in written]
-    examples = rows_to_records(exemplars, cols).strip()
+    hinted = [c for c in written if hint_name(c) in fields]
+    examples = rows_to_records([with_hints(r, hinted) for r in exemplars], cols).strip()
     row_lines = "".join(f"{c}: {_one_line(fields.get(c))}\n" for c in given)
     negatives = (
         rows_to_records(spec.negatives, [c for c in cols if any(c in r for r in spec.negatives)]).strip()

@@ -192,7 +192,7 @@ def _pick_labels(targets, counts, n_prompts) -> list[str | None]:
 
 
 def plan_for(seed: Seed, config: RunConfig) -> Plan:
-    return resolve_plan(seed.schema, seed.df, config.plan, config.generators)
+    return resolve_plan(seed.schema, seed.df, config.plan, config.generators, config.length_hint)
 
 
 def _label_gate(seed: Seed, config: RunConfig) -> LabelGate | None:

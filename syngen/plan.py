@@ -29,6 +29,7 @@ class Plan:
     mode: str  # conditional | rows
     generators: dict[str, str]  # every column -> seed | model
     notes: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # texts given a length (syngen.length_hint)
 
     @property
     def model_columns(self) -> list[str]:
@@ -49,6 +50,8 @@ class Plan:
                 if g == SEED
                 else ("the row's text, given its other fields" if self.mode == "conditional" else "the whole row")
             )
+            if c.name in self.hints:
+                detail += " and a length in words drawn from the seed's texts of its label"
             rows.append({"column": c.name, "role": c.role.value, "generator": LABELS[g], "how": detail})
         return pd.DataFrame(rows)
 
@@ -70,8 +73,15 @@ def default_generator(spec, values: pd.Series) -> str:
     return SEED
 
 
-def resolve_plan(schema: Schema, df: pd.DataFrame, mode: str = "auto", overrides: dict[str, str] | None = None) -> Plan:
-    """The plan for this seed: `mode` auto/conditional/rows plus per-column overrides."""
+def resolve_plan(
+    schema: Schema,
+    df: pd.DataFrame,
+    mode: str = "auto",
+    overrides: dict[str, str] | None = None,
+    length_hint: bool = True,
+) -> Plan:
+    """The plan for this seed: `mode` auto/conditional/rows plus per-column overrides; with
+    `length_hint`, the free texts the model writes are given a length (conditional plan)."""
     overrides = dict(overrides or {})
     unknown = [c for c in overrides if c not in schema.names]
     if unknown:
@@ -98,7 +108,8 @@ def resolve_plan(schema: Schema, df: pd.DataFrame, mode: str = "auto", overrides
             "no column is written by the model: rows come from the seed model alone "
             "(mark a column as written by the model, or use the rows plan)"
         )
-    return Plan("conditional", gens, notes)
+    hints = [c.name for c in schema.by_role(Role.TEXT) if gens[c.name] == MODEL] if length_hint else []
+    return Plan("conditional", gens, notes, hints)
 
 
 def novelty_columns(schema: Schema, plan: Plan) -> list[str]:

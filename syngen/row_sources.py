@@ -12,6 +12,7 @@ import math
 import random
 
 from .conditional import build_row_prompt, parse_answer
+from .length_hint import LengthSampler, hint_name
 from .parsing import ParseResult, parse_output
 from .plan import Plan, novelty_columns
 from .prompts import Prompt, build_prompt
@@ -51,6 +52,7 @@ class ConditionalRows:
         fixed = self.names if plan.model_columns else []  # all-sampled rows would copy seed tuples
         self.structure = StructureModel(seed.df, sch, sampled, seed=config.seed, fixed=fixed)
         self.novel = novelty_columns(sch, plan)
+        self.lengths = LengthSampler(seed.df, sch.label, plan.hints)
         self.notes = list(self.structure.notes)
 
     def prompts_for(self, rows_needed: int) -> int:
@@ -74,13 +76,17 @@ class ConditionalRows:
                 out.append(Prompt([], "", "", sch.names, [], lab, fields=fields, needs_model=False))
                 continue
             match = [c for c in self.names if c in fields]
+            fields |= self.lengths.sample(lab, self.rng)
             out.append(build_row_prompt(self.seed.df, sch, self.config, fields, written, match, self.rng))
         return out
 
     def parse(self, prompt: Prompt, result, chat: bool) -> ParseResult:
         if not prompt.needs_model:
             return ParseResult(rows=[dict(prompt.fields)], fmt="sampled")
-        return parse_answer(result.text, prompt, chat, truncated=result.finish_reason == "length")
+        res = parse_answer(result.text, prompt, chat, truncated=result.finish_reason == "length")
+        hints = {hint_name(c) for c in self.plan.hints}
+        res.rows = [{k: v for k, v in r.items() if k not in hints} for r in res.rows]  # not columns
+        return res
 
 
 def row_source(seed, config, plan: Plan, rng: random.Random, fresh_id):

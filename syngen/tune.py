@@ -31,6 +31,7 @@ import pandas as pd
 
 from .backends.hf_loading import EMBEDDED, cache_root, gguf_for, load_weights
 from .errors import BackendError, ConfigError, first_line
+from .length_hint import hint_name, with_hints
 from .plan import Plan
 from .prompts import _one_line
 from .schema import Role, Schema
@@ -124,7 +125,8 @@ def training_columns(schema: Schema, plan: Plan, rng: random.Random) -> list[str
         return ([label] if label else []) + [c for c in schema.names if c != label]
     rng.shuffle(given)
     written = sorted(written, key=lambda c: schema.col(c).role == Role.TEXT)
-    return ([label] if label else []) + given + written
+    hints = [hint_name(c) for c in written if c in plan.hints]  # right before the texts, as prompts put them
+    return ([label] if label else []) + given + hints + written
 
 
 def render_row(row: dict, columns: list[str]) -> str:
@@ -134,12 +136,13 @@ def render_row(row: dict, columns: list[str]) -> str:
 
 def training_texts(df: pd.DataFrame, schema: Schema, plan: Plan, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
-    return [render_row(r, training_columns(schema, plan, rng)) for r in df.to_dict("records")]
+    return [render_row(with_hints(r, plan.hints), training_columns(schema, plan, rng)) for r in df.to_dict("records")]
 
 
 def adapter_key(df: pd.DataFrame, schema: Schema, plan: Plan, model: str, settings: TuneSettings) -> str:
     h = hashlib.sha256(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
     meta = {"model": model, "plan": plan.mode, "generators": plan.generators, "label": schema.label, "rows": ROWS}
+    meta["hints"] = plan.hints  # given lengths change what the rows say
     h.update(json.dumps([meta, settings.key_fields()], sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 

@@ -12,6 +12,7 @@ from syngen.backends.scripted import ScriptedBackend
 from syngen.conditional import parse_answer
 from syngen.config import RunConfig
 from syngen.errors import ConfigError
+from syngen.length_hint import hint_value
 from syngen.pipeline import plan_for, prepare_seed, preview, run
 from syngen.plan import resolve_plan
 from syngen.row_sources import row_source
@@ -103,6 +104,37 @@ def test_conditional_run_meets_the_label_mix_exactly_with_fresh_ids(drug_seed):
     assert sum(shares) >= 0.8 * len(shares)
     # no rejects, and no batch asked for more rows than were still needed: exactly 10 prompts
     assert len(backend.calls) == 10 and not res.account.rejected
+
+
+def test_each_text_is_given_a_length_from_its_label_s_seed_texts_and_rows_do_not_keep_it(drug_seed):
+    df = drug_seed.df
+    lengths = {lab: {hint_value(t) for t in df[df["rating"] == lab]["review"]} for lab in df["rating"].unique()}
+    cfg = RunConfig(num_samples=12, k=2, batch_size=4, seed=2, label_gate=False)
+    backend = ScriptedBackend(outputs=[writer])
+    res = run(cfg, backend, drug_seed)
+    assert res.status == "complete" and "review words" not in res.rows.columns
+    assert set(drug_seed.schema.names) <= set(res.rows.columns)
+    given = [p.fields["review words"] for p in backend.calls]
+    for p, n in zip(backend.calls, given):
+        assert p.completion.endswith(f"usefulCount: {p.fields['usefulCount']}\nreview words: {n}\nreview:")
+        assert n in lengths[p.fields["rating"]]
+        for e in p.exemplars:  # each exemplar shows its own text's length on the same line
+            assert f"review words: {hint_value(e['review'])}\nreview: {' '.join(e['review'].split())}" in p.completion
+    assert len(set(given)) > 3  # drawn, not one length for all
+    off = ScriptedBackend(outputs=[writer])
+    run(RunConfig(num_samples=2, k=2, seed=2, label_gate=False, length_hint=False), off, drug_seed)
+    assert all("words" not in p.completion and "review words" not in p.fields for p in off.calls)
+
+
+def test_a_length_is_a_count_of_words_to_the_nearest_ten_from_twenty():
+    assert [hint_value(t) for t in ["", None, "one two", " ".join(["w"] * 19), " ".join(["w"] * 24)]] == [
+        0,
+        0,
+        2,
+        19,
+        20,
+    ]
+    assert hint_value(" ".join(["w"] * 87)) == 90
 
 
 def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(tmp_path):

@@ -12,6 +12,7 @@ from syngen.cli import main
 from syngen.conditional import build_row_prompt
 from syngen.config import RunConfig
 from syngen.errors import BackendError, ConfigError
+from syngen.length_hint import hint_value
 from syngen.pipeline import plan_for
 from syngen.plan import resolve_plan
 from syngen.prompts import rows_to_records, select_exemplars
@@ -49,6 +50,15 @@ def test_a_training_row_is_rendered_the_way_prompts_render_rows(drug_seed):
     texts = training_texts(drug_seed.df.head(5), drug_seed.schema, plan)
     assert len(texts) == 5 and all(t.startswith("rating: ") and t.endswith("\n\n") for t in texts)
     assert training_texts(drug_seed.df.head(5), drug_seed.schema, plan) == texts  # seeded
+    # the text's own length in words comes right before it, as generation prompts give it
+    for t, review in zip(texts, drug_seed.df.head(5)["review"]):
+        assert f"review words: {hint_value(review)}\nreview: {' '.join(review.split())}\n\n" in t
+    unhinted = plan_for(drug_seed, RunConfig(length_hint=False))
+    assert not any("words:" in t for t in training_texts(drug_seed.df.head(5), drug_seed.schema, unhinted))
+    settings = TuneSettings()
+    assert adapter_key(drug_seed.df, drug_seed.schema, plan, "m", settings) != adapter_key(
+        drug_seed.df, drug_seed.schema, unhinted, "m", settings
+    )
 
 
 def test_k_zero_needs_an_adapter(drug_seed):
