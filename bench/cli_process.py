@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_rss(n=4) -> dict:
     """Peak RSS of `syngen generate -n N` in a fresh process (model load, run, report), with the
-    GGUF token table read row by row (the default) and dequantised whole (before)."""
+    GGUF token table read row by row (the default), dequantised whole (before), and int8 weights."""
     import os
     import subprocess
     import tempfile
@@ -21,6 +21,7 @@ def run_rss(n=4) -> dict:
     for label, extra in (
         ("token table read row by row (default)", []),
         ("dequantised table", ["--option", "embedding=float"]),
+        ("int8 weights", ["--option", "quantize=int8"]),
     ):
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]

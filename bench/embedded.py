@@ -1,9 +1,13 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|first-row] [--batches 1,4,8] [--prompts 8]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|first-row] [--batches 1,4,8] [--prompts 8]
 
 "first-row" starts `syngen generate -n 8` twice and times each to its first accepted row.
+
+"int8" decodes the same prompts with weight-only int8 and with float32 weights in alternating
+pairs (batch 1 and 8, sampled) and counts how often both pick the same next token along the
+prompts' seed text.
 
 "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
@@ -12,11 +16,11 @@ cache in alternating pairs and prints the median ratio.
 before (the load in one thread, each batch in a fresh one) and on syngen's one torch thread.
 
 "rss" runs `syngen generate -n 4` in a fresh process with the token table read from the GGUF row by
-row (the default) and dequantised whole, and prints each peak RSS (goal <= 1.5 GB).
+row (the default), dequantised whole, and with int8 weights, and prints each peak RSS (goal <= 1.5 GB).
 
 "steps" measures the decode changes one at a time on the same conditional prompts: transformers'
 `generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
-head, the plain loop with the domain head, the KV cache appended in place, the int8 decoder; at
+head, the plain loop with the domain head, the KV cache appended in place, int8 weights, dynamic int8; at
 batch 1 and 8, greedy and sampled. Decode tok/s leaves the prompts' reading out (see
 `decode_rate`). llama.cpp's one stream on the first of the same prompts is measured in the same
 run (bench/llamacpp_reference.py), and the defaults' sampled tok/s is printed as a ratio of it.
@@ -52,7 +56,11 @@ STEPS = [  # (label, backend options), each adding one change to the one before
     ("plain loop, whole head", {"loop": "plain", "vocab": "full", "kv": "dynamic", "quantize": "none"}),
     ("plain loop, domain head", {"loop": "plain", "vocab": "domain", "kv": "dynamic", "quantize": "none"}),
     ("+ in-place KV cache", {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "none"}),
-    ("+ int8 decoder", {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "int8"}),
+    ("+ int8 weights", {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "int8"}),
+    (
+        "+ int8 dynamic (weights and activations)",
+        {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "int8-dynamic"},
+    ),
 ]
 DEFAULT_STEP = "+ in-place KV cache"  # today's defaults
 
@@ -180,7 +188,8 @@ def old_vs_new(seed, n=16) -> dict:
     for label, opts in (
         ("old: generate, whole head, fp32", OLD),
         ("new defaults: plain loop, domain head, fp32", {}),
-        ("new defaults + int8 decoder", {"quantize": "int8"}),
+        ("new defaults + int8 weights", {"quantize": "int8"}),
+        ("new defaults + int8 dynamic", {"quantize": "int8-dynamic"}),
     ):
         cfg = RunConfig(data=seed.name, num_samples=n, seed=21, max_prompts=4 * n)
         backend = hf.HFBackend(**opts)
@@ -291,6 +300,47 @@ def alternating(trial, new: str, old: str, pairs: int) -> dict:
     }
 
 
+def int8_pairs(seed, pairs=4, new_tokens=48) -> dict:
+    """Weight-only int8 against float32 weights: decode tok/s at batch 1 and 8 (sampled) in
+    alternating pairs, and how often the two pick the same next token along the prompts' real
+    seed text (teacher-forced, greedy over the domain head)."""
+    import torch
+
+    from syngen import torch_thread
+
+    STATE["domain"] = domain_texts(seed)
+    out = {}
+    for batch in (1, 8):
+        prompts = conditional_prompts(seed, batch)
+        kinds = {"int8": {"quantize": "int8"}, "float32": {}}
+        out[f"batch {batch}"] = got = alternating(
+            lambda kind: decode_rate(kinds[kind], prompts, new_tokens, 0.8)[0], "int8", "float32", pairs
+        )
+        print(
+            f"int8 weights at batch {batch}, sampled: {got['int8']} against {got['float32']} tok/s (medians), "
+            f"per-pair ratio median {got['int8_x_median']}x, int8 faster in {got['pairs_faster']} of {pairs}",
+            flush=True,
+        )
+    prompts = conditional_prompts(seed, 8)
+    picks = {}
+    for kind, opts in (("int8", {"quantize": "int8"}), ("float32", {})):
+        b = hf.HFBackend(**opts)
+        b.use_domain(STATE["domain"])
+        model, enc, head, body = prepared_batch(b, prompts)
+
+        def job():
+            with torch.inference_mode():
+                hidden = body(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
+                return head.logits(hidden[enc["attention_mask"].bool()]).argmax(-1)
+
+        picks[kind] = torch_thread.call(job)
+    same = float((picks["int8"] == picks["float32"]).float().mean())
+    out["same_next_token_share"] = round(same, 4)
+    out["positions"] = len(picks["int8"])
+    print(f"int8 and float32 pick the same next token at {same:.1%} of {len(picks['int8'])} prompt positions")
+    return out
+
+
 def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     """Decode tok/s with transformers' DynamicCache and with the in-place cache, alternating, on one
     prefill of `batch` conditional prompts (copied into a fresh cache of each kind per trial)."""
@@ -347,7 +397,9 @@ def main() -> None:
     ap.add_argument("--batches", default="1,4,8")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch-size setting (at least one batch)")
     ap.add_argument("--max-new-tokens", type=int, default=512)
-    ap.add_argument("--only", choices=("steps", "quality", "runs", "rss", "threads", "kv", "first-row"), default=None)
+    ap.add_argument(
+        "--only", choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "first-row"), default=None
+    )
     a = ap.parse_args()
 
     cold = warm = None
@@ -363,11 +415,13 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout, kv, first = [], None, None, None, None, None, None
+    steps, share, compared, rss, layout, kv, first, int8 = [], None, None, None, None, None, None, None
     if a.only in (None, "first-row"):
         first = cli_first_row()
     if a.only in (None, "kv"):
         kv = kv_pairs(seed)
+    if a.only in (None, "int8"):
+        int8 = int8_pairs(seed)
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
@@ -426,6 +480,7 @@ def main() -> None:
         "generate_run_rss": rss,
         "thread_layout": layout,
         "kv_cache": kv,
+        "int8_weights": int8,
         "cli_first_row": first,
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)

@@ -9,6 +9,7 @@ from syngen.pipeline import label_targets, plan_for
 from syngen.plan import LABELS, MODEL, SEED, novelty_columns, resolve_plan
 from syngen.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
 from syngen.row_sources import preview_prompt
+from syngen.schema import Role
 from syngen.ui.page import start
 from syngen.ui.widgets import token_estimate
 
@@ -71,6 +72,18 @@ if plan.mode == "conditional":
         help="the seed-trained text classifier; threshold from the seed's own "
         "out-of-fold scores (only 5% of real texts would fail it)",
     )
+    texts = [c.name for c in seed.schema.by_role(Role.TEXT) if c.name in plan.model_columns]
+    if texts:
+        hint = st.toggle(
+            f"Give each {', '.join(texts)} a length drawn from the seed",
+            cfg.length_hint,
+            key="prompt_length_hint",
+            help="a `words` line before the text, drawn from the seed's texts of the row's label; "
+            "exemplars and tuning rows show their own. Off: the model chooses the length",
+        )
+        if hint != cfg.length_hint:
+            cfg.length_hint = hint
+            st.rerun()  # the plan table and the preview follow
 else:
     st.dataframe(table, hide_index=True, width="stretch")
 for note in plan.notes:

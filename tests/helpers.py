@@ -1,4 +1,5 @@
-"""Paths shared by the tests (imported as `helpers`; conftest modules are not importable by name)."""
+"""Paths and small builders shared by the tests (imported as `helpers`; conftest modules are not
+importable by name)."""
 
 import socket
 import time
@@ -47,3 +48,21 @@ AMAZON_COLS = [
     "data",
     "time",
 ]
+
+
+def tiny_gemma(seed: int = 0, **config):
+    """A tiny random Gemma 3 (real transformers code, a few kB of weights) for decode tests."""
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    torch.manual_seed(seed)
+    base = dict(
+        vocab_size=50,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=1,
+        head_dim=8,
+    )
+    return Gemma3ForCausalLM(Gemma3TextConfig(**{**base, **config})).eval()

@@ -24,8 +24,8 @@ from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's pu
     cpu_has_bf16,
     embedded_gguf,
     gguf_for,
-    int8_decoder,
     load_weights,
+    quantize,
     release_freed_memory,
 )
 
@@ -67,9 +67,8 @@ class HFBackend(Backend):
             "quantize",
             str,
             "none",
-            "int8: the decoder's linear layers keep int8 weights (~1.3x faster decode); int8-dynamic: "
-            "activations in int8 too (faster still, but this small model then ends or loops rows early: "
-            "bench/embedded.py); none: as loaded",
+            "int8: int8 weights in the decoder's linear layers (~1.2-1.3x decode); int8-dynamic: "
+            "int8 activations too (faster, but rows end or loop early); none: as loaded",
             choices=("int8", "int8-dynamic", "none"),
         ),
         Option(
@@ -167,14 +166,9 @@ class HFBackend(Backend):
                 from ..tune import merge_adapter
 
                 model = merge_adapter(model, self.settings["adapter"], self.model)
-        if self.settings["quantize"] == "int8":
-            from .int8_weights import int8_weights
-
-            # the converted weights' folder keeps the rounded ones (not with an adapter merged in)
-            keep = gguf is not None and self.settings["cache"] and not self.settings["adapter"]
-            int8_weights(model.base_model, cache_folder(gguf) / "int8_decoder.safetensors" if keep else None)
-        elif self.settings["quantize"] == "int8-dynamic":
-            int8_decoder(model)
+        # the converted weights' folder keeps rounded weights (not with an adapter merged in)
+        keep = gguf is not None and self.settings["cache"] and not self.settings["adapter"]
+        quantize(model, self.settings["quantize"], cache_folder(gguf) / "int8_decoder.safetensors" if keep else None)
         dtype = self.settings["dtype"]
         if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
             import torch

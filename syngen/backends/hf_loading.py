@@ -49,6 +49,17 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def quantize(model, how: str, store: Path | None = None) -> None:
+    """The decoder's linear layers as `how` says: "int8" (weight-only, stored in `store`),
+    "int8-dynamic" or "none"."""
+    if how == "int8":
+        from .int8_weights import int8_weights
+
+        int8_weights(model.base_model, store)
+    elif how == "int8-dynamic":
+        int8_decoder(model)
+
+
 def int8_decoder(model) -> None:
     """The decoder's linear layers to int8 weights with dynamic int8 activations (torch's own
     fbgemm kernels), in place; the embedding and the output head stay as they are. Opt-in: on 2

@@ -78,6 +78,9 @@ def test_prompt_page_edits_the_generation_plan(app_in):
     assert state.config.novelty == 0.25
     at.toggle(key="prompt_label_gate").set_value(False).run()
     assert state.config.label_gate is False
+    assert "\nreview words: " in at.code[0].value  # the preview gives the text a length
+    at.toggle(key="prompt_length_hint").set_value(False).run()
+    assert state.config.length_hint is False and "review words" not in at.code[0].value
     at.selectbox(key="prompt_plan").set_value("rows").run()
     assert not at.exception and state.config.plan == "rows"
     plan = at.dataframe[0].value.set_index("column")["generator"]

@@ -93,3 +93,33 @@ def test_a_batch_waiting_behind_other_model_work_is_cancelled_at_once(seed_and_p
     busy.result(timeout=10)
     assert all(r.error == "cancelled" for r in res.values()) and len(res) == len(prompts)
     assert took < 2.0, took
+
+
+def test_int8_weights_pick_the_float_model_s_next_token_and_write_text(seed_and_prompts):
+    """Teacher-forced along the prompts' seed text, int8 weights choose the float32 model's next
+    token almost everywhere (bench/embedded.py --only int8 measures it on 8 prompts), and the
+    backend writes text with them."""
+    import torch
+
+    from syngen import torch_thread
+
+    seed, prompts = seed_and_prompts
+
+    def picks(**opts):
+        b = HFBackend(**opts)
+        b.use_domain(domain_texts(seed))
+        model, tok = b.load()
+        enc = tok([p.completion for p in prompts], return_tensors="pt", padding=True)
+        head = b._head(enc["input_ids"])
+
+        def job():
+            with torch.inference_mode():
+                h = model.base_model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
+                return head.logits(h[enc["attention_mask"].bool()]).argmax(-1)
+
+        return torch_thread.call(job)
+
+    same = float((picks(quantize="int8") == picks()).float().mean())
+    assert same > 0.95, same
+    texts = _texts(seed, prompts, temperature=0.8, quantize="int8")
+    assert all(t.strip() for t in texts) and sum(len(t.split()) for t in texts) >= 12, texts

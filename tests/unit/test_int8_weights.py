@@ -4,7 +4,7 @@ kept in a store that is read instead of the float weights."""
 
 import pytest
 import torch
-from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+from helpers import tiny_gemma
 
 from syngen.backends.int8_weights import Int8Linear, int8_weights
 
@@ -31,18 +31,8 @@ def test_an_int8_layer_holds_int8_weights_only():
     assert not any(p.dtype.is_floating_point and p.numel() >= 64 * 96 for p in layer.buffers())
 
 
-def _tiny(seed=0):
-    torch.manual_seed(seed)
-    cfg = Gemma3TextConfig(
-        vocab_size=50,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=1,
-        head_dim=16,
-    )
-    return Gemma3ForCausalLM(cfg).eval()
+def _tiny():
+    return tiny_gemma(hidden_size=64, intermediate_size=128, head_dim=16)
 
 
 def _hidden(model):

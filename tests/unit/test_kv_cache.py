@@ -3,26 +3,19 @@ prefill, decoding past the sliding window, rows leaving the batch."""
 
 import pytest
 import torch
-from transformers import DynamicCache, Gemma3ForCausalLM, Gemma3TextConfig
+from helpers import tiny_gemma
+from transformers import DynamicCache
 
 from syngen.backends.kv_cache import InPlaceLayer, InPlaceSlidingLayer, in_place_cache
 
 
 @pytest.fixture(scope="module")
 def tiny():
-    torch.manual_seed(0)
-    cfg = Gemma3TextConfig(
-        vocab_size=50,
-        hidden_size=32,
-        intermediate_size=64,
+    return tiny_gemma(
         num_hidden_layers=4,
-        num_attention_heads=4,
-        num_key_value_heads=1,
-        head_dim=8,
         sliding_window=6,
         layer_types=["sliding_attention", "sliding_attention", "sliding_attention", "full_attention"],
     )
-    return Gemma3ForCausalLM(cfg).eval()
 
 
 def _hidden_states(model, cache):
