@@ -51,7 +51,7 @@ class Plan:
                 else ("the row's text, given its other fields" if self.mode == "conditional" else "the whole row")
             )
             if c.name in self.hints:
-                detail += " and a length in words drawn from the seed's texts of its label"
+                detail += " and a length"  # in words, drawn from the seed (the Prompt page's switch says how)
             rows.append({"column": c.name, "role": c.role.value, "generator": LABELS[g], "how": detail})
         return pd.DataFrame(rows)
 
