@@ -95,10 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--no-label-gate", action="store_true", help="keep text that the seed's classifier reads as another label"
     )
-    p.add_argument(
+    g.add_argument(
         "--no-length-hint",
         action="store_true",
-        help="let the model choose each text's length (default: a length drawn from the seed's texts of the row's label)",
+        help="let the model choose each text's length (default: a length drawn from the seed's texts of its label)",
     )
     g.add_argument("--batch-size", type=int, help="prompts per backend call")
     g.add_argument("--max-prompts", type=int, help="attempt budget in prompts")

@@ -17,6 +17,7 @@ def add_parser(sub) -> None:
     t.add_argument("--label", help="label column (default: inferred)")
     t.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE")
     t.add_argument("--plan", choices=("auto", "conditional", "rows"), help="the plan the adapter serves")
+    t.add_argument("--no-length-hint", action="store_true", help="rows without the length line (as generate's flag)")
     t.add_argument("--model", help="hf model (default: the embedded gemma3-270m)")
     t.add_argument("--max-minutes", type=float, default=10.0, help="time budget (default 10)")
     t.add_argument("--epochs", type=int, default=3)
@@ -78,6 +79,7 @@ def cmd_tune(a: argparse.Namespace) -> int:
 
     cfg = RunConfig(data=a.data, label=a.label, roles=_pairs(a.role, "--role"), clean=not a.no_clean)
     cfg.plan = a.plan or cfg.plan
+    cfg.length_hint = not a.no_length_hint
     cfg.model = a.model
     seed = prepare_seed(cfg)
     result = run_tuning(cfg, seed, a.quiet, settings_from_args(a), retrain=a.retrain)

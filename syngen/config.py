@@ -36,7 +36,7 @@ class RunConfig(PromptSpec):
     generators: dict[str, str] = field(default_factory=dict)  # column -> "seed" | "model" overrides
     novelty: float = 0.0  # share of rows whose categorical values the model writes
     label_gate: bool = True  # reject text the seed's classifier reads as another label
-    length_hint: bool = True  # conditional plan: each text is given a length drawn from the seed's
+    length_hint: bool = True  # conditional plan: each text is given a length drawn from the seed's texts
     # run control
     batch_size: int = 8
     max_prompts: int | None = None  # attempt budget; None: 6 prompts per row, >= 16

@@ -288,3 +288,11 @@ def test_labels_interleave_so_a_partial_run_keeps_the_mix():
     picks = _pick_labels({"positive": 128, "negative": 54, "neutral": 18}, Counter(), 20)
     assert Counter(picks) == {"positive": 12, "negative": 6, "neutral": 2}  # 64% / 27% / 9%, as targeted
     assert len(set(picks[:3])) == 3  # every label early, not the majority first
+
+
+def test_the_length_hint_is_switched_off_from_the_command_line():
+    from syngen.cli import _parser, config_from_args
+
+    assert config_from_args(_parser().parse_args(["generate"])).length_hint is True
+    assert config_from_args(_parser().parse_args(["generate", "--no-length-hint"])).length_hint is False
+    assert _parser().parse_args(["tune", "--data", "seed.csv", "--no-length-hint"]).no_length_hint is True
