@@ -38,14 +38,13 @@ class LengthSampler:
     def __init__(self, df: pd.DataFrame, label: str | None, columns: list[str]):
         self.columns = columns
         keys = df[label].astype(str) if label else pd.Series("*", index=df.index)
-        records = df[columns].to_dict("records")
+        # counted once here, not per prompt; one seed row's hints: its texts' lengths go together
+        self.all = [{hint_name(c): hint_value(r.get(c)) for c in columns} for r in df[columns].to_dict("records")]
         self.by_label: dict[str, list[dict]] = {}
-        for key, rec in zip(keys, records):
-            self.by_label.setdefault(key, []).append(rec)
-        self.all = records
+        for key, hints in zip(keys, self.all):
+            self.by_label.setdefault(key, []).append(hints)
 
     def sample(self, label, rng: random.Random) -> dict:
         if not self.columns or not self.all:
             return {}
-        one = rng.choice(self.by_label.get(str(label)) or self.all)  # one seed row: its texts' lengths go together
-        return {hint_name(c): hint_value(one.get(c)) for c in self.columns}
+        return dict(rng.choice(self.by_label.get(str(label)) or self.all))

@@ -166,9 +166,11 @@ class HFBackend(Backend):
                 from ..tune import merge_adapter
 
                 model = merge_adapter(model, self.settings["adapter"], self.model)
-        # the converted weights' folder keeps rounded weights (not with an adapter merged in)
-        keep = gguf is not None and self.settings["cache"] and not self.settings["adapter"]
-        quantize(model, self.settings["quantize"], cache_folder(gguf) / "int8_decoder.safetensors" if keep else None)
+        how = self.settings["quantize"]
+        # the converted weights' folder keeps rounded weights (not with an adapter merged in); the
+        # folder's name hashes the GGUF, so it is found only when there is something to store
+        keep = how == "int8" and gguf is not None and self.settings["cache"] and not self.settings["adapter"]
+        quantize(model, how, cache_folder(gguf) / "int8_decoder.safetensors" if keep else None)
         dtype = self.settings["dtype"]
         if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
             import torch
