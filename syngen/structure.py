@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .fitted_cache import digest, fitted
 from .quiet import quiet_libraries
 from .schema import Role, Schema
 
@@ -85,38 +86,43 @@ class StructureModel:
                 out[c] = df[c].astype(object).where(df[c].notna(), None)
         return out.reset_index(drop=True)
 
-    def _metadata(self):
-        from sdv.metadata import Metadata
-
+    def _metadata_dict(self) -> dict:
         cols = {}
         for c in self.columns:
             spec = self.schema.col(c)
             cols[c] = {"sdtype": _SDTYPE[spec.role]}
             if spec.role == Role.TIMESTAMP:
                 cols[c]["datetime_format"] = spec.fmt
-        return Metadata.load_from_dict({"tables": {"seed": {"columns": cols}}})
+        return {"tables": {"seed": {"columns": cols}}}
 
     def _fit(self) -> None:
-        key = (
-            int(pd.util.hash_pandas_object(self._frame, index=False).sum()),
-            tuple(self.columns),
-            tuple(self.fixed),
-            tuple(sorted(self._groups)),
-        )
-        if key in _FITTED:  # the same seed again (the app's preview, a rerun): fit once
-            self._models, self.notes = dict(_FITTED[key][0]), list(_FITTED[key][1])
-            for synth in self._models.values():
-                synth._set_random_state(self.rng.randrange(2**31))
-            return
+        meta = self._metadata_dict()
+        frame_hash = pd.util.hash_pandas_object(self._frame, index=False).values.tobytes()
+        groups = tuple((g, tuple(f.index)) for g, f in self._groups.items())
+        key = digest(frame_hash, self.columns, self.fixed, groups, repr(meta), MIN_GROUP)
+        if key not in _FITTED:  # the same seed again (the app's preview, a rerun): fit once
+            if len(_FITTED) >= 4:
+                _FITTED.clear()
+            # and once across processes: each `syngen generate` is a new one
+            _FITTED[key] = fitted("joint-model", key, "sdv", lambda: self._fit_groups(meta))
+        models, notes = _FITTED[key]
+        self._models, self.notes = dict(models), list(notes)
+        for synth in self._models.values():
+            # SDV seeds its sampler with a fixed state after fit; the run's seed varies it.
+            synth._set_random_state(self.rng.randrange(2**31))
+
+    def _fit_groups(self, meta: dict) -> tuple[dict, list[str]]:
+        models, notes = {}, []
         try:
             with quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"):
                 from sdv.cag import FixedCombinations
+                from sdv.metadata import Metadata
                 from sdv.single_table import GaussianCopulaSynthesizer
 
-                metadata = self._metadata()
+                metadata = Metadata.load_from_dict(meta)
                 for g, frame in self._groups.items():
                     if len(frame) < MIN_GROUP:
-                        self.notes.append(
+                        notes.append(
                             f"label '{g}' has {len(frame)} seed rows (< {MIN_GROUP}): its "
                             "structured values are resampled from those rows"
                         )
@@ -126,12 +132,8 @@ class StructureModel:
                     if len(fixed) >= 2:
                         synth.add_constraints([FixedCombinations(column_names=fixed)])
                     synth.fit({"seed": frame})
-                    # SDV seeds its sampler with a fixed state after fit; the run's seed varies it.
-                    synth._set_random_state(self.rng.randrange(2**31))
-                    self._models[g] = synth
-            if len(_FITTED) >= 4:
-                _FITTED.clear()
-            _FITTED[key] = (dict(self._models), list(self.notes))
+                    models[g] = synth
+            return models, notes
         except ImportError as exc:
             raise ConfigError(
                 f"the conditional plan needs '{exc.name}': pip install -r requirements.txt (or use --plan rows)"

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .fitted_cache import digest, fitted
+
 _CACHE: dict[int, "SeedTextClassifier"] = {}
 
 
@@ -43,24 +45,29 @@ def usable(texts: list[str], labels: list[str]) -> bool:
 
 def seed_text_classifier(texts: list[str], labels: list[str]) -> SeedTextClassifier:
     """Fit (or fetch) the classifier for these seed texts; callers check `usable` first."""
+    texts, labels = [str(t) for t in texts], [str(x) for x in labels]
+    key = hash((tuple(texts), tuple(labels)))
+    if key not in _CACHE:  # the seed side is the same for every run of a session: fit it once
+        if len(_CACHE) >= 8:
+            _CACHE.clear()
+        # and the same for every process on this seed: kept on disk too
+        _CACHE[key] = fitted("text-classifier", digest(texts, labels), "scikit-learn", lambda: _fit(texts, labels))
+    return _CACHE[key]
+
+
+def _fit(texts: list[str], labels: list[str]) -> SeedTextClassifier:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
     from sklearn.pipeline import make_pipeline
 
-    texts, labels = [str(t) for t in texts], [str(x) for x in labels]
-    key = hash((tuple(texts), tuple(labels)))
-    if key not in _CACHE:  # the seed side is the same for every run of a session: fit it once
-        model = make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=2000, C=4.0)
-        )
-        folds = max(2, min(3, min(Counter(labels).values())))
-        oof = cross_val_predict(model, texts, labels, cv=folds, method="predict_proba")
-        model.fit(texts, labels)
-        if len(_CACHE) >= 8:
-            _CACHE.clear()
-        _CACHE[key] = SeedTextClassifier(model, [str(c) for c in model.classes_], oof, labels)
-    return _CACHE[key]
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=2000, C=4.0)
+    )
+    folds = max(2, min(3, min(Counter(labels).values())))
+    oof = cross_val_predict(model, texts, labels, cv=folds, method="predict_proba")
+    model.fit(texts, labels)
+    return SeedTextClassifier(model, [str(c) for c in model.classes_], oof, labels)
 
 
 class LabelGate:
