@@ -3,6 +3,7 @@ Called by bench/embedded.py (--only rss, --only first-row)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,27 +42,41 @@ def run_rss(n=4) -> dict:
     return out
 
 
-def cli_first_row(n=8, runs=2) -> dict:
+def cli_first_row(n=8, runs=2, env: dict | None = None) -> dict:
     """Seconds from starting `syngen generate -n N` (a fresh process; the model's converted weights
-    already cached) to its progress line's first accepted row; then the process is stopped."""
+    already cached) to its progress line's first accepted row; then the process is stopped. Also
+    when each earlier stage first shows in the command's own output: the seed read, the run
+    started (joint model and label gate ready), the first prompts being read (weights loaded),
+    the first tokens written."""
     import re
     import subprocess
     import tempfile
 
-    got = []
+    stages = {"seed read": rb"seed: ", "run started": rb"rows wanted", "reading prompts": rb"reading prompts"}
+    stages["writing"] = rb"batch: [1-9]\d* tok"
+    got, timelines = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp]
             t = time.perf_counter()
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            seen = b""
+            proc = subprocess.Popen(
+                cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ | (env or {})
+            )
+            seen, when = b"", {}
             while not re.search(rb"\] [1-9]\d*/%d rows" % n, seen):
                 chunk = proc.stderr.read1(4096)
                 if not chunk:
                     raise SystemExit(f"{' '.join(cmd)} ended before a row: {seen.decode()[-400:]}")
                 seen += chunk
+                for name, pattern in stages.items():
+                    if name not in when and re.search(pattern, seen):
+                        when[name] = round(time.perf_counter() - t, 1)
             got.append(time.perf_counter() - t)
+            timelines.append(when)
             proc.terminate()
             proc.wait()
-    print(f"syngen generate -n {n}: first accepted row after " + ", ".join(f"{x:.1f}s" for x in got), flush=True)
-    return {"n": n, "first_row_s": [round(x, 1) for x in got]}
+    label = "".join(f" {k}={v}" for k, v in (env or {}).items())
+    print(f"syngen generate -n {n}{label}: first accepted row after " + ", ".join(f"{x:.1f}s" for x in got), flush=True)
+    for when in timelines:
+        print("  stages first shown at: " + ", ".join(f"{k} {v}s" for k, v in when.items()), flush=True)
+    return {"n": n, "first_row_s": [round(x, 1) for x in got], "stages_s": timelines}

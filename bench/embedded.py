@@ -3,7 +3,8 @@ rows/min per batch size, peak RSS.
 
     python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|first-row] [--batches 1,4,8] [--prompts 8]
 
-"first-row" starts `syngen generate -n 8` twice and times each to its first accepted row.
+"first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
+seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded from disk.
 
 "int8" decodes the same prompts with weight-only int8 and with float32 weights in alternating
 pairs (batch 1 and 8, sampled) and counts how often both pick the same next token along the
@@ -392,6 +393,16 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     return out
 
 
+def first_row_pairs(pairs: int = 2) -> dict:
+    """`syngen generate -n 8` to its first row, alternating: seed fits redone vs loaded from disk."""
+    cli_first_row(runs=1)  # stores the fits, if this seed's are not on disk yet
+    got = {"refit": [], "loaded": []}
+    for _ in range(pairs):
+        got["refit"].append(cli_first_row(runs=1, env={"SYNGEN_FIT_CACHE": "0"}))
+        got["loaded"].append(cli_first_row(runs=1))
+    return got
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", default="1,4,8")
@@ -417,7 +428,7 @@ def main() -> None:
     seed = prepare_seed(cfg0)
     steps, share, compared, rss, layout, kv, first, int8 = [], None, None, None, None, None, None, None
     if a.only in (None, "first-row"):
-        first = cli_first_row()
+        first = first_row_pairs()
     if a.only in (None, "kv"):
         kv = kv_pairs(seed)
     if a.only in (None, "int8"):
