@@ -19,7 +19,7 @@ from typing import Callable, TypeVar
 from .backends.hf_loading import cache_root
 
 T = TypeVar("T")
-FORMAT = 1  # bump when what is stored changes shape
+FORMAT = 1  # bump when what is stored, or how it is fitted, changes: older files are then ignored
 
 
 def digest(*parts) -> str:
