@@ -173,6 +173,7 @@ def part_great(seed, test, n, minutes, out_dir):
             chunks.append(got)
         print(f"great: {sum(len(c) for c in chunks)} rows in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     rows = pd.concat(chunks, ignore_index=True).astype(str) if chunks else pd.DataFrame()
+    rows.to_csv(out_dir / "great_rows.csv", index=False)  # to read what the peer wrote
     rate = len(rows) / ((time.perf_counter() - t) / 60)
     return measure(
         "be-great (LoRA, same base weights, guided sampling)",
