@@ -6,10 +6,9 @@ import streamlit as st
 from syngen.config import parse_mix
 from syngen.errors import SyngenError
 from syngen.pipeline import label_targets, plan_for
-from syngen.plan import LABELS, MODEL, SEED, novelty_columns, resolve_plan
+from syngen.plan import LABELS, MODEL, SEED, hintable, novelty_columns, resolve_plan
 from syngen.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
 from syngen.row_sources import preview_prompt
-from syngen.schema import Role
 from syngen.ui.page import start
 from syngen.ui.widgets import token_estimate
 
@@ -72,7 +71,7 @@ if plan.mode == "conditional":
         help="the seed-trained text classifier; threshold from the seed's own "
         "out-of-fold scores (only 5% of real texts would fail it)",
     )
-    texts = [c.name for c in seed.schema.by_role(Role.TEXT) if c.name in plan.model_columns]
+    texts = hintable(seed.schema, plan.generators)  # listed with the switch off too
     if texts:
         hint = st.toggle(
             f"Give each {', '.join(texts)} a length drawn from the seed",

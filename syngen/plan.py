@@ -108,8 +108,12 @@ def resolve_plan(
             "no column is written by the model: rows come from the seed model alone "
             "(mark a column as written by the model, or use the rows plan)"
         )
-    hints = [c.name for c in schema.by_role(Role.TEXT) if gens[c.name] == MODEL] if length_hint else []
-    return Plan("conditional", gens, notes, hints)
+    return Plan("conditional", gens, notes, hintable(schema, gens) if length_hint else [])
+
+
+def hintable(schema: Schema, generators: dict[str, str]) -> list[str]:
+    """The conditional plan's texts that can be given a length: free text written by the model."""
+    return [c.name for c in schema.by_role(Role.TEXT) if generators.get(c.name) == MODEL]
 
 
 def novelty_columns(schema: Schema, plan: Plan) -> list[str]:
