@@ -171,9 +171,9 @@ def part_great(seed, test, n, minutes, out_dir):
         got = great.sample(min(8, n - sum(len(c) for c in chunks)), guided_sampling=True, device="cpu")
         if got is not None and len(got):
             chunks.append(got)
+            pd.concat(chunks, ignore_index=True).to_csv(out_dir / "great_rows.csv", index=False)  # kept as it grows
         print(f"great: {sum(len(c) for c in chunks)} rows in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     rows = pd.concat(chunks, ignore_index=True).astype(str) if chunks else pd.DataFrame()
-    rows.to_csv(out_dir / "great_rows.csv", index=False)  # to read what the peer wrote
     rate = len(rows) / ((time.perf_counter() - t) / 60)
     return measure(
         "be-great (LoRA, same base weights, guided sampling)",

@@ -32,13 +32,12 @@ import pandas as pd
 from .backends.hf_loading import EMBEDDED, cache_root, gguf_for, load_weights
 from .errors import BackendError, ConfigError, first_line
 from .length_hint import hint_name, with_hints
+from .lora_trainer import LoraTrainer, length_batches, split_rows
 from .plan import Plan
 from .prompts import _one_line
 from .schema import Role, Schema
 
-TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 INFO, HOLDOUT = "tune.json", "holdout.csv"
-PAD_TO = 32  # batch lengths are rounded up to this
 ROWS = 2  # how training rows are rendered: a change makes cached adapters stale
 SAVE_SECONDS = 10.0  # kept free at the end of the budget for the last evaluation and saving
 
@@ -209,82 +208,6 @@ def merge_adapter(model, path: str, name: str):
         raise BackendError(f"adapter '{path}' does not fit {name}: {first_line(exc)}") from None
 
 
-def _split(n: int, share: float, seed: int) -> tuple[list[int], list[int]]:
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    held = max(1, round(n * share)) if n >= 4 else 0
-    return sorted(order[held:]), sorted(order[:held])
-
-
-def _batches(lengths: list[int], size: int, rng: random.Random) -> list[list[int]]:
-    """Shuffled batches of similar length (less padding), in a shuffled order."""
-    order = list(range(len(lengths)))
-    rng.shuffle(order)
-    pool = size * 16
-    batches = []
-    for a in range(0, len(order), pool):
-        chunk = sorted(order[a : a + pool], key=lengths.__getitem__)
-        batches += [chunk[b : b + size] for b in range(0, len(chunk), size)]
-    rng.shuffle(batches)
-    return batches
-
-
-class _Trainer:
-    """The training state: LoRA-wrapped model, domain head, tokenised rows."""
-
-    def __init__(self, model, tok, texts: list[str], domain: list[str], s: TuneSettings):
-        import torch
-        from peft import LoraConfig, get_peft_model
-
-        from .backends.decode import domain_ids
-
-        torch.manual_seed(s.seed)
-        self.ids = [tok(t, truncation=True, max_length=s.max_tokens)["input_ids"] for t in texts]
-        used = {i for ids in self.ids for i in ids}
-        keep = domain_ids(tok, domain, prompt_ids=used)  # every training target is in the head
-        weight = model.get_output_embeddings().weight.detach()
-        self.head = weight.index_select(0, keep).contiguous()
-        self.lookup = torch.full((weight.shape[0],), -100, dtype=torch.long)
-        self.lookup[keep] = torch.arange(len(keep))
-        n_layers = model.config.num_hidden_layers
-        top = list(range(n_layers - s.layers, n_layers)) if 0 < s.layers < n_layers else None
-        config = LoraConfig(
-            r=s.rank, lora_alpha=s.alpha, lora_dropout=0.05, target_modules=TARGETS, layers_to_transform=top
-        )
-        with warnings.catch_warnings():  # peft asks transformers about a renamed attribute
-            warnings.simplefilter("ignore", FutureWarning)
-            self.peft = get_peft_model(model, config)
-        self.body = self.peft.get_base_model().model  # the decoder without its head
-        self.params = [p for p in self.peft.parameters() if p.requires_grad]
-        self.pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-
-    def loss(self, rows: list[int]):
-        """Mean next-token loss over the rows' real tokens, scored on the domain head."""
-        import torch
-
-        seqs = [self.ids[i] for i in rows]
-        n = -(-max(len(x) for x in seqs) // PAD_TO) * PAD_TO  # few distinct shapes: memory is reused
-        ids = torch.tensor([x + [self.pad] * (n - len(x)) for x in seqs])
-        mask = torch.tensor([[1] * len(x) + [0] * (n - len(x)) for x in seqs])
-        hidden = self.body(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
-        valid = mask[:, 1:].bool()
-        logits = hidden[valid] @ self.head.T
-        return torch.nn.functional.cross_entropy(logits.float(), self.lookup[ids[:, 1:][valid]]), int(valid.sum())
-
-    def state(self) -> dict:
-        return {n: p.detach().clone() for n, p in self.peft.named_parameters() if p.requires_grad}
-
-    def evaluate(self, rows: list[int], size: int) -> float:
-        import torch
-
-        total = count = 0.0
-        with torch.no_grad():
-            for a in range(0, len(rows), size):
-                loss, n = self.loss(rows[a : a + size])
-                total, count = total + float(loss) * n, count + n
-        return total / max(1.0, count)
-
-
 def tune(
     df: pd.DataFrame,
     schema: Schema,
@@ -320,9 +243,9 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     t0 = time.perf_counter()
     report(TuneProgress("loading"))
     net, tok, _ = load_weights(model, gguf_for(model))  # a private float32 copy: LoRA edits it
-    train_rows, held_rows = _split(len(df), s.holdout, s.seed)
+    train_rows, held_rows = split_rows(len(df), s.holdout, s.seed)
     texts = training_texts(df, schema, plan, s.seed)
-    tr = _Trainer(net, tok, texts, domain, s)
+    tr = LoraTrainer(net, tok, texts, domain, s)
     opt = torch.optim.AdamW(tr.params, lr=s.learning_rate, weight_decay=0.0)
     rng = random.Random(s.seed)
     per_epoch = math.ceil(len(train_rows) / s.batch_size)
@@ -336,16 +259,24 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     every = max(1, per_epoch // max(1, s.evals_per_epoch))
     budget = s.max_minutes * 60
     best, best_state, since_best, step, tokens, status = math.inf, None, 0, 0, 0, None
-    pace = 0.0
+    pace, eval_s = 0.0, 0.0  # seconds per training step; seconds of the last evaluation
     train_started = time.perf_counter()
     progress = TuneProgress("training", steps=planned)
     lengths = [len(tr.ids[i]) for i in train_rows]
+    evals_total = 0.0
+
+    def _eval_after(k: int) -> float:  # seconds of the evaluation after step k (untimed: ~1/3 step a batch)
+        if not held_rows or not (k % every == 0 or k == planned):
+            return 0.0
+        return eval_s or pace * math.ceil(len(held_rows) / s.batch_size) / 3
+
     tr.peft.train()
     while status is None:  # epochs, until the plan, the budget, a cancel or early stopping ends it
-        for batch in _batches(lengths, s.batch_size, rng):
+        for batch in length_batches(lengths, s.batch_size, rng):
             if cancel is not None and cancel.is_set():
                 status = "cancelled"
-            elif time.perf_counter() - t0 + pace + SAVE_SECONDS > budget:  # the next step would end past it
+            elif time.perf_counter() - t0 + pace + _eval_after(step + 1) + SAVE_SECONDS > budget:
+                # the next step (and the evaluation after it) would end past the budget
                 status = "time-budget"
             elif step >= planned:
                 status = "complete"
@@ -359,7 +290,7 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
             sched.step()
             step, tokens = step + 1, tokens + n
             el = time.perf_counter() - train_started
-            pace = el / step  # seconds per step, evaluations included
+            pace = (el - evals_total) / step
             if step == 3:  # the pace is known: plan for the steps that fit in the budget
                 fits = step + int(max(0.0, budget - SAVE_SECONDS - (time.perf_counter() - t0)) / pace * 0.9)
                 planned = progress.steps = max(step, min(planned, fits))
@@ -367,9 +298,12 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
             progress.step, progress.epoch, progress.seconds = step, step / per_epoch, time.perf_counter() - t0
             progress.train_loss, progress.tokens_per_second = loss.item(), tokens / el
             progress.eta_seconds = min((planned - step) * el / step, max(0.0, budget - progress.seconds))
-            if held_rows and (step % every == 0 or step == planned):
+            if _eval_after(step):
                 tr.peft.eval()
+                t_eval = time.perf_counter()
                 progress.val_loss = tr.evaluate(held_rows, s.batch_size)
+                eval_s = time.perf_counter() - t_eval
+                evals_total += eval_s
                 tr.peft.train()
                 if progress.val_loss < best:
                     best, best_state, since_best = progress.val_loss, tr.state(), 0
