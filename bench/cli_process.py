@@ -42,12 +42,12 @@ def run_rss(n=4) -> dict:
     return out
 
 
-def cli_first_row(n=8, runs=2, env: dict | None = None) -> dict:
+def cli_first_row(n=8, runs=2, env: dict | None = None, cwd=ROOT) -> dict:
     """Seconds from starting `syngen generate -n N` (a fresh process; the model's converted weights
     already cached) to its progress line's first accepted row; then the process is stopped. Also
     when each earlier stage first shows in the command's own output: the seed read, the run
     started (joint model and label gate ready), the first prompts being read (weights loaded),
-    the first tokens written."""
+    the first tokens written. `cwd`: the checkout whose syngen runs (`python -m` imports from it)."""
     import re
     import subprocess
     import tempfile
@@ -60,7 +60,7 @@ def cli_first_row(n=8, runs=2, env: dict | None = None) -> dict:
             cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp]
             t = time.perf_counter()
             proc = subprocess.Popen(
-                cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ | (env or {})
+                cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ | (env or {})
             )
             seen, when = b"", {}
             while not re.search(rb"\] [1-9]\d*/%d rows" % n, seen):

@@ -2,9 +2,11 @@
 rows/min per batch size, peak RSS.
 
     python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|first-row] [--batches 1,4,8] [--prompts 8]
+                             [--against REV]
 
 "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
-seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded from disk.
+seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded from disk; with
+`--against REV`, that git revision's syngen against this tree's (both with the fits loaded).
 
 "int8" decodes the same prompts with weight-only int8 and with float32 weights in alternating
 pairs (batch 1 and 8, sampled) and counts how often both pick the same next token along the
@@ -393,13 +395,31 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     return out
 
 
-def first_row_pairs(pairs: int = 2) -> dict:
-    """`syngen generate -n 8` to its first row, alternating: seed fits redone vs loaded from disk."""
+def first_row_pairs(pairs: int = 2, against: str | None = None) -> dict:
+    """`syngen generate -n 8` to its first row, alternating: seed fits redone vs loaded from disk,
+    or (`against`: a git revision, checked out in a temporary worktree) that revision vs this tree."""
+    import subprocess
+    import tempfile
+
     cli_first_row(runs=1)  # stores the fits, if this seed's are not on disk yet
-    got = {"refit": [], "loaded": []}
-    for _ in range(pairs):
-        got["refit"].append(cli_first_row(runs=1, env={"SYNGEN_FIT_CACHE": "0"}))
-        got["loaded"].append(cli_first_row(runs=1))
+    if against is None:
+        got = {"refit": [], "loaded": []}
+        for _ in range(pairs):
+            got["refit"].append(cli_first_row(runs=1, env={"SYNGEN_FIT_CACHE": "0"}))
+            got["loaded"].append(cli_first_row(runs=1))
+        return got
+    got = {against: [], "this tree": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old), against], cwd=ROOT, check=True)
+        try:
+            for _ in range(pairs):
+                print(f"{against}:", flush=True)
+                got[against].append(cli_first_row(runs=1, cwd=old))
+                print("this tree:", flush=True)
+                got["this tree"].append(cli_first_row(runs=1))
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
     return got
 
 
@@ -411,6 +431,7 @@ def main() -> None:
     ap.add_argument(
         "--only", choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "first-row"), default=None
     )
+    ap.add_argument("--against", default=None, help="first-row: a git revision to compare this tree with")
     a = ap.parse_args()
 
     cold = warm = None
@@ -428,7 +449,7 @@ def main() -> None:
     seed = prepare_seed(cfg0)
     steps, share, compared, rss, layout, kv, first, int8 = [], None, None, None, None, None, None, None
     if a.only in (None, "first-row"):
-        first = first_row_pairs()
+        first = first_row_pairs(against=a.against)
     if a.only in (None, "kv"):
         kv = kv_pairs(seed)
     if a.only in (None, "int8"):

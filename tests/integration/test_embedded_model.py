@@ -63,6 +63,29 @@ def test_dequantised_cache_gives_the_same_model(backend):
     _LOADED.clear()
 
 
+def test_the_fast_tokenizer_reads_like_autotokenizer(backend):
+    """The backend's tokenizer (built by `tokenizers` from the cached folder, load_tokenizer) gives
+    AutoTokenizer's ids, padding, specials and vocabulary on the seed's texts and prompt shapes."""
+    from transformers import AutoTokenizer
+
+    from syngen.backends.hf_loading import cache_folder, embedded_gguf
+
+    fast, slow = backend._tok, AutoTokenizer.from_pretrained(cache_folder(embedded_gguf()))
+    assert type(fast).__name__ != type(slow).__name__  # the fast path was taken
+    texts = list(prepare_seed(RunConfig(data=str(DRUG_TRAIN))).df["review"])
+    texts += ["rating: positive\nreview words: 90\nreview:", "<bos>a<eos><pad><start_of_turn>user\nhi<end_of_turn>"]
+    assert [fast(t)["input_ids"] for t in texts] == [slow(t)["input_ids"] for t in texts]
+    batch = texts[:6]
+    assert fast(batch, padding=True)["input_ids"] == slow(batch, padding=True)["input_ids"]  # left padding
+    assert fast(batch, padding=True)["attention_mask"] == slow(batch, padding=True)["attention_mask"]
+    ids = slow(texts[0])["input_ids"]
+    assert fast.decode(ids, skip_special_tokens=True) == slow.decode(ids, skip_special_tokens=True)
+    for attr in ("bos_token_id", "eos_token_id", "pad_token_id", "padding_side", "all_special_ids", "chat_template"):
+        assert getattr(fast, attr) == getattr(slow, attr), attr
+    every = list(range(len(slow)))
+    assert len(fast) == len(slow) and fast.convert_ids_to_tokens(every) == slow.convert_ids_to_tokens(every)
+
+
 def test_conditional_plan_real_rows_keep_the_sampled_fields(backend):
     """The model writes only the review; label mix exact, IDs fresh, pairs from the seed."""
     cfg = RunConfig(
