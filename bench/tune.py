@@ -1,6 +1,7 @@
 """Tuned adapter vs k-shot prompting vs a peer (GReaT), on the bundled drug reviews.
 
-    python bench/tune.py [--rows 200] [--parts kshot,tuned,great] [--minutes 10] [--great-minutes 100]
+    python bench/tune.py [--rows 200] [--parts kshot,tuned,great] [--minutes 10]
+                         [--great-minutes 100] [--great-resume]
 
 For each setting, N generated rows are measured the same way:
   training time, rows/min of generation, discriminator ROC AUC (real seed vs synthetic, 5-fold,
@@ -12,8 +13,8 @@ For each setting, N generated rows are measured the same way:
   kshot: syngen's conditional plan, k-shot prompts, no adapter (the default run).
   tuned: `syngen tune` (LoRA, --minutes budget), then the conditional plan with k=0.
   great: be-great (Borisov et al., ICLR 2023) fine-tuning the same base weights (the embedded
-         model's transformers folder) for the same time budget, then sampling N rows. be-great is
-         installed here (pip) and never a project requirement.
+         model's transformers folder) for the same time budget, then sampling N rows
+         (bench/great_peer.py: its sampling can be resumed in a later sitting).
 
 The machine is shared: settings are best compared within one run. Parts run separately add
 to (or replace) their own rows in bench/results/tune.json; the printed table says each row's date.
@@ -23,15 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from great_peer import sample_great  # noqa: E402  (bench/great_peer.py)
 
 from syngen.config import RunConfig  # noqa: E402
 from syngen.data import load_table  # noqa: E402
@@ -122,68 +122,9 @@ def part_tuned(seed, test, n, minutes, out_dir):
     )
 
 
-def part_great(seed, test, n, minutes, out_dir, sample_minutes=100.0):
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "be-great[lora]==0.0.14"], check=True)
-    import be_great.great as great_module
-    import torch
-    from be_great import GReaT
-    from transformers import TrainerCallback
-
-    from syngen.backends.hf import embedded_folder
-
-    torch.set_num_threads(2)
-    t = time.perf_counter()
-
-    class Budget(TrainerCallback):  # the same time budget as `syngen tune`
-        def on_step_end(self, args, state, control, **kwargs):
-            if time.perf_counter() - t > minutes * 60:
-                control.should_training_stop = True
-
-    class Timed(great_module.GReaTTrainer):
-        def __init__(self, *args, callbacks=None, **kwargs):
-            super().__init__(*args, callbacks=list(callbacks or []) + [Budget()], **kwargs)
-
-    great_module.GReaTTrainer = Timed
-    df = seed.df.drop(columns=[c.name for c in seed.schema.columns if c.role.value == "id"])
-    great = GReaT(
-        str(embedded_folder()),
-        experiment_dir=str(out_dir / "great"),
-        epochs=3,
-        batch_size=8,
-        efficient_finetuning="lora",
-        save_strategy="no",
-        logging_steps=5,
-    )
-    # GReaT pads on the left (for generation) also while training; Gemma then reads shifted
-    # positions and GReaT logged a loss of 14.9 (plain transformers gives 4.3 on such a row).
-    # Train with right padding, sample with left padding.
-    great.tokenizer.padding_side = "right"
-    great.fit(df)
-    great.tokenizer.padding_side = "left"
-    training = time.perf_counter() - t
-    t = time.perf_counter()
-    chunks = []
-    # GReaT's own sampler (the whole row in one go, parsed on ", ") gave no parseable row in 17
-    # minutes after a 10-minute fit in the first run of this bench; its guided sampler (the one it
-    # suggests then) writes field by field, so each row parses. It cuts a value at its first
-    # ",", "." or ";" and after 30 tokens: GReaT's reviews are one clause.
-    while sum(len(c) for c in chunks) < n and time.perf_counter() - t < sample_minutes * 60:
-        got = great.sample(min(8, n - sum(len(c) for c in chunks)), guided_sampling=True, device="cpu")
-        if got is not None and len(got):
-            chunks.append(got)
-            pd.concat(chunks, ignore_index=True).to_csv(out_dir / "great_rows.csv", index=False)  # kept as it grows
-        print(f"great: {sum(len(c) for c in chunks)} rows in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    rows = pd.concat(chunks, ignore_index=True).astype(str) if chunks else pd.DataFrame()
-    rate = len(rows) / ((time.perf_counter() - t) / 60)
-    return measure(
-        "be-great (LoRA, same base weights, guided sampling)",
-        seed,
-        rows,
-        test,
-        training_s=round(training, 1),
-        rows_per_min=round(rate, 2),
-        status="complete" if len(rows) >= n else f"{len(rows)} of {n} rows within {sample_minutes:g} min",
-    )
+def part_great(seed, test, n, minutes, out_dir, sample_minutes=100.0, resume=False):
+    rows, fields = sample_great(seed, n, minutes, out_dir, sample_minutes, resume)
+    return measure("be-great (LoRA, same base weights, guided sampling)", seed, rows, test, **fields)
 
 
 def main() -> int:
@@ -192,6 +133,7 @@ def main() -> int:
     ap.add_argument("--parts", default="kshot,tuned,great")
     ap.add_argument("--minutes", type=float, default=10.0, help="tuning budget")
     ap.add_argument("--great-minutes", type=float, default=100.0, help="GReaT's sampling limit (~2.5 rows/min here)")
+    ap.add_argument("--great-resume", action="store_true", help="GReaT: go on sampling with the saved model")
     a = ap.parse_args()
     seed = prepare_seed(RunConfig(data=str(SEED_FILE)))
     test = load_table(TEST_FILE).sample(a.rows, random_state=0)
@@ -200,7 +142,7 @@ def main() -> int:
     results = []
     for name in a.parts.split(","):
         t = time.perf_counter()
-        extra = {"sample_minutes": a.great_minutes} if name == "great" else {}
+        extra = {"sample_minutes": a.great_minutes, "resume": a.great_resume} if name == "great" else {}
         got = parts[name](seed, test, a.rows, a.minutes, out_dir, **extra)
         got["wall_s"] = round(time.perf_counter() - t, 1)
         got["date"] = time.strftime("%Y-%m-%d %H:%M")

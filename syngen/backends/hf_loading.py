@@ -144,12 +144,10 @@ def load_weights(name: str, gguf: Path | None, cache: bool = True):
         if gguf is not None:
             cached = cache_folder(gguf)
             if cache and (cached / "config.json").exists():
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(1) as pool:  # the tokenizer is read while the weights load
-                    tok = pool.submit(load_tokenizer, cached)
-                    model = AutoModelForCausalLM.from_pretrained(cached, dtype=torch.float32)
-                    return model, tok.result(), "cache"
+                try:
+                    return (*_load_folder(cached), "cache")
+                except Exception:  # noqa: BLE001  a broken copy (cut file, bad disk): made again from the GGUF
+                    shutil.rmtree(cached, ignore_errors=True)
             tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
             model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
             if cache and not (cached / "config.json").exists():
@@ -163,6 +161,19 @@ def load_weights(name: str, gguf: Path | None, cache: bool = True):
             f"could not load model '{name}' ({first_line(exc)}); give a local folder, a .gguf "
             f"file, or a model id reachable from this machine (default: {EMBEDDED})"
         ) from None
+
+
+def _load_folder(folder: Path):
+    """(model, tokenizer) of syngen's converted-weights folder; the tokenizer is read while the
+    weights load."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    with ThreadPoolExecutor(1) as pool:
+        tok = pool.submit(load_tokenizer, folder)
+        return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32), tok.result()
 
 
 # Tokenizer classes whose files the `tokenizers` library reads as AutoTokenizer does (same ids,

@@ -86,6 +86,26 @@ def test_the_fast_tokenizer_reads_like_autotokenizer(backend):
     assert len(fast) == len(slow) and fast.convert_ids_to_tokens(every) == slow.convert_ids_to_tokens(every)
 
 
+def test_a_broken_converted_copy_is_made_again_from_the_gguf(backend, tmp_path, monkeypatch):
+    """A cut tokenizer.json in syngen's converted-weights folder: the load rebuilds the folder from
+    the GGUF (not a traceback), and the next load reads the new copy."""
+    from syngen.backends.hf_loading import EMBEDDED, cache_folder, embedded_gguf, load_weights
+
+    real = cache_folder(embedded_gguf())
+    monkeypatch.setenv("SYNGEN_CACHE_DIR", str(tmp_path))
+    broken = cache_folder(embedded_gguf())
+    broken.mkdir(parents=True)
+    for f in real.iterdir():  # links to the real files, but a cut tokenizer of its own
+        if f.name != "tokenizer.json":
+            (broken / f.name).symlink_to(f)
+    (broken / "tokenizer.json").write_bytes((real / "tokenizer.json").read_bytes()[:100_000])
+    _, tok, source = load_weights(EMBEDDED, embedded_gguf())
+    assert source == "gguf" and tok("rating: 5")["input_ids"] == backend._tok("rating: 5")["input_ids"]
+    assert (broken / "tokenizer.json").stat().st_size == (real / "tokenizer.json").stat().st_size
+    assert not (broken / "model.safetensors").is_symlink()
+    assert load_weights(EMBEDDED, embedded_gguf())[2] == "cache"
+
+
 def test_conditional_plan_real_rows_keep_the_sampled_fields(backend):
     """The model writes only the review; label mix exact, IDs fresh, pairs from the seed."""
     cfg = RunConfig(
