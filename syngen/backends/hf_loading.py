@@ -177,7 +177,8 @@ def _load_folder(folder: Path):
 
 
 # Tokenizer classes whose files the `tokenizers` library reads as AutoTokenizer does (same ids,
-# specials and padding side: tests/unit/test_hf_loading.py); others go through AutoTokenizer.
+# specials, padding and vocabulary: tests/integration/test_embedded_model.py); others go through
+# AutoTokenizer.
 FAST_TOKENIZERS = {"GemmaTokenizer"}
 _NOT_INIT = {"backend", "tokenizer_class", "is_local", "local_files_only", "auto_map"}
 
