@@ -159,7 +159,7 @@ class HFBackend(Backend):
     def _load_prepared(self):
         """(model, tokenizer, source, seconds): loaded, adapter merged, dtype and tables set."""
         t = time.perf_counter()
-        gguf = gguf_for(self.model)  # found once: the embedded package checks its file on each call
+        gguf = gguf_for(self.model)  # found once per load
         with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
             model, tok, source = load_weights(self.model, gguf, self.settings["cache"])
             if self.settings["adapter"]:
