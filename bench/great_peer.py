@@ -97,7 +97,7 @@ def sample_great(seed, n, minutes, out_dir, sample_minutes=100.0, resume=False) 
         print(f"great: {len(rows)} rows in {progress['sampling_s']:.0f} s of sampling", file=sys.stderr)
     rate = len(rows) / max(1e-9, progress["sampling_s"] / 60)
     status = "complete" if len(rows) >= n else f"{len(rows)} of {n} rows after {progress['sampling_s'] / 60:.0f} min"
-    return rows, {  # text throughout: read with dtype=str, sampled rows added as text
+    return rows.astype(str), {  # a resumed CSV reads empty cells as NaN
         "training_s": progress["training_s"],
         "rows_per_min": round(rate, 2),
         "status": status,
