@@ -29,7 +29,7 @@ from .data import CleanOptions, CleanReport, clean_table, dataset_name, load_tab
 from .errors import ConfigError, DataError
 from .gate import RowGate
 from .plan import Plan, resolve_plan
-from .row_sources import row_source
+from .row_sources import row_source, written_words
 from .schema import Role, Schema, infer_schema
 from .textclf import LabelGate
 
@@ -191,6 +191,17 @@ def _pick_labels(targets, counts, n_prompts) -> list[str | None]:
     return picks
 
 
+def _draw_prompts(source, queued, targets, counts, size, pool) -> tuple[list, list]:
+    """(the batch's prompts, those kept for the next batch). With `pool` > `size` (a run's first
+    batch) the shortest texts of `pool` drawn rows go first, so the first rows show seconds sooner;
+    the rest lead the next batch, so every drawn row is still written and the length mix holds."""
+    planned = counts + Counter(p.target_label for p in queued)
+    queued = queued + source.prompts(_pick_labels(targets, planned, max(size, pool) - len(queued)))
+    if pool > size:
+        queued.sort(key=written_words)  # stable: equal lengths keep the label interleaving
+    return queued[:size], queued[size:]
+
+
 def plan_for(seed: Seed, config: RunConfig) -> Plan:
     return resolve_plan(seed.schema, seed.df, config.plan, config.generators, config.length_hint)
 
@@ -260,6 +271,7 @@ def run(
         )
     )
     status, message, fail_streak, batch_id = "complete", "", 0, 0
+    queued: list = []  # prompts drawn for the first batch that lead the next one
     # Skip the rng ahead on resume so the continued run does not replay the first prompts.
     for _ in range(len(accepted)):
         rng.random()
@@ -284,8 +296,8 @@ def run(
         # batch of k-shot prompts alone takes ~20 s on 2 cores); later batches are full size.
         first = FIRST_BATCH if batch_id == 0 and not accepted else config.batch_size
         size = min(config.batch_size, first, left, source.prompts_for(n - len(accepted)))
-        labels = _pick_labels(targets, counts, size)
-        prompts = source.prompts(labels)
+        pool = min(config.batch_size, source.prompts_for(n)) if first < config.batch_size else 0
+        prompts, queued = _draw_prompts(source, queued, targets, counts, size, pool)
         account.prompts += len(prompts)
         account.batches += 1
         new_rows = []

@@ -89,6 +89,11 @@ class ConditionalRows:
         return res
 
 
+def written_words(prompt: Prompt) -> int:
+    """The words a prompt asks the model to write (its length hints; 0 where it has none)."""
+    return sum(int(prompt.fields.get(hint_name(c)) or 0) for c in prompt.written)
+
+
 def row_source(seed, config, plan: Plan, rng: random.Random, fresh_id):
     cls = ConditionalRows if plan.mode == "conditional" else WholeRows
     return cls(seed, config, plan, rng, fresh_id)

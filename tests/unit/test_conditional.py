@@ -126,6 +126,21 @@ def test_each_text_is_given_a_length_from_its_label_s_seed_texts_and_rows_do_not
     assert all("words" not in p.completion and "review words" not in p.fields for p in off.calls)
 
 
+def test_the_first_batch_writes_the_shortest_of_a_full_batch_and_every_drawn_row_is_written(drug_seed):
+    """The first rows show sooner: the first (small) batch takes the shortest texts of a full
+    batch's draw, and the rest lead the next batch (no drawn row is dropped, the mix holds)."""
+    from syngen.pipeline import FIRST_BATCH
+
+    for seed in (1, 2, 3):
+        backend = ScriptedBackend(outputs=[writer])
+        res = run(RunConfig(num_samples=8, k=2, batch_size=8, seed=seed, label_gate=False), backend, drug_seed)
+        given = [p.fields["review words"] for p in backend.calls]
+        assert res.status == "complete" and len(given) == 8  # one prompt per row: none drawn in vain
+        first, rest = given[:FIRST_BATCH], given[FIRST_BATCH:]
+        assert max(first) <= min(rest), (seed, given)
+        assert Counter(res.rows["rating"]) == Counter(p.fields["rating"] for p in backend.calls)
+
+
 def test_a_length_is_a_count_of_words_to_the_nearest_ten_from_twenty():
     assert [hint_value(t) for t in ["", None, "one two", " ".join(["w"] * 19), " ".join(["w"] * 24)]] == [
         0,
