@@ -59,7 +59,7 @@ class DomainHead:
         return self.weight.shape[0]
 
     def logits(self, hidden):
-        return hidden @ self.weight.T
+        return hidden.to(self.weight.dtype) @ self.weight.T  # the whole head may stay float32 (bf16 hosts)
 
     def token_ids(self, positions):
         return positions if self.ids is None else self.ids[positions]

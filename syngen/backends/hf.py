@@ -171,15 +171,20 @@ class HFBackend(Backend):
         # folder's name hashes the GGUF, so it is found only when there is something to store
         keep = how == "int8" and gguf is not None and self.settings["cache"] and not self.settings["adapter"]
         quantize(model, how, cache_folder(gguf) / "int8_decoder.safetensors" if keep else None)
-        dtype = self.settings["dtype"]
-        if dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()):
-            import torch
+        import torch
 
-            model.to(torch.bfloat16)  # the on-disk cache stays float32: exact either way
+        dtype = self.settings["dtype"]
+        bf16 = dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16())
         if self.settings["embedding"] == "q8" and gguf is not None:
             from .q8_embedding import use_q8_embedding
 
-            use_q8_embedding(model, gguf, cache_folder(gguf) / "q8_table.json")
+            q8 = cache_folder(gguf) / "q8_table.json"
+            use_q8_embedding(model, gguf, q8, dtype=torch.bfloat16 if bf16 else torch.float32)
+        if bf16:  # the on-disk cache stays float32: exact either way
+            from .q8_embedding import keep_head_float32
+
+            keep_head_float32(model)
+            model.base_model.to(torch.bfloat16)
         release_freed_memory()
         return model, tok, source, time.perf_counter() - t
 

@@ -98,14 +98,29 @@ def q8_table(gguf: Path, note: Path | None = None, name: str = "token_embd.weigh
     return found
 
 
-def use_q8_embedding(model, gguf: Path, note: Path | None = None) -> bool:
-    """Swap the model's dequantised input embedding for rows read from the GGUF as needed. The
-    output head keeps its tied float32 weight (a mapped file: pages load only if a caller scores
-    the whole vocabulary). True if swapped."""
+def use_q8_embedding(model, gguf: Path, note: Path | None = None, dtype=None) -> bool:
+    """Swap the model's dequantised input embedding for rows read from the GGUF as needed, in
+    `dtype` (default: the embedding's). The output head keeps its tied float32 weight (a mapped
+    file: pages load only if a caller scores the whole vocabulary). True if swapped."""
     embedding = model.get_input_embeddings()
     found = q8_table(gguf, note)
     if found is None or found[1] != tuple(embedding.weight.shape):
         return False
     multiplier = float(getattr(embedding, "embed_scale", 1.0))
-    model.set_input_embeddings(Q8Embedding(gguf, *found, multiplier=multiplier, dtype=embedding.weight.dtype))
+    table = Q8Embedding(gguf, *found, multiplier=multiplier, dtype=dtype or embedding.weight.dtype)
+    model.set_input_embeddings(table)
     return True
+
+
+def keep_head_float32(model) -> None:
+    """Before the decoder body goes to bfloat16: the output head stays the mapped float32 table and
+    casts what it is given. With the Q8 table, runs score only the domain head's rows (read from
+    the GGUF); converting the whole 262k-row head read all 671 MB of it and kept a 335 MB copy
+    (peak RSS 2.4 GB against ... GB, bench/embedded.py --only rss). Without the Q8 table the head
+    is the embedding and goes to bfloat16 with the body."""
+    head = model.get_output_embeddings()
+    if head is model.get_input_embeddings() or getattr(head, "weight", None) is getattr(
+        model.get_input_embeddings(), "weight", None
+    ):
+        return
+    head.register_forward_pre_hook(lambda module, args: (args[0].to(module.weight.dtype), *args[1:]))

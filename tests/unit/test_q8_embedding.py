@@ -6,8 +6,10 @@ import pytest
 import torch
 from gguf import GGMLQuantizationType, GGUFWriter
 from gguf.quants import dequantize, quantize
+from helpers import tiny_gemma
 
-from syngen.backends.q8_embedding import Q8Embedding, q8_table
+from syngen.backends.decode import DomainHead
+from syngen.backends.q8_embedding import Q8Embedding, keep_head_float32, q8_table, use_q8_embedding
 
 
 def _gguf(path, rows=300, width=64, kind=GGMLQuantizationType.Q8_0):
@@ -52,3 +54,34 @@ def test_other_formats_are_left_alone_and_a_cut_file_says_so(tmp_path):
     assert e.rows(torch.tensor([3])).shape == (1, 64)
     with pytest.raises(OSError, match="cut short"):
         e.rows(torch.tensor([200]))
+
+
+def test_on_bf16_hosts_the_body_goes_to_bfloat16_and_the_head_stays_the_float32_table(tmp_path):
+    """Converting the whole model read (and copied) all of the head's 262k rows; with the Q8 table
+    only the body is converted and the head casts what it is given."""
+    path = tmp_path / "m.gguf"
+    table = torch.from_numpy(_gguf(path, rows=300, width=64))
+    model = tiny_gemma(vocab_size=300, hidden_size=64, intermediate_size=64)
+    head = model.get_output_embeddings().weight  # tied: the embedding, here the GGUF's table
+    head.data.copy_(table)
+    before = head.data_ptr()
+    assert use_q8_embedding(model, path, dtype=torch.bfloat16)
+    keep_head_float32(model)
+    model.base_model.to(torch.bfloat16)
+    assert head.dtype == torch.float32 and head.data_ptr() == before  # not read, not copied
+    assert {p.dtype for n, p in model.base_model.named_parameters()} == {torch.bfloat16}
+    ids = torch.tensor([[5, 6, 7, 299]])
+    with torch.inference_mode():
+        logits = model(input_ids=ids).logits  # the whole head (transformers' generate path)
+        hidden = model.base_model(input_ids=ids).last_hidden_state[:, -1]
+    assert hidden.dtype == torch.bfloat16 and logits.dtype == torch.float32 and torch.isfinite(logits).all()
+    whole = DomainHead(head).logits(hidden)  # --option vocab=full
+    domain = DomainHead(model.get_input_embeddings(), torch.tensor([5, 6, 299])).logits(hidden)
+    assert domain.dtype == torch.bfloat16 and torch.allclose(
+        whole[:, [5, 6, 299]], domain.float(), rtol=0.05, atol=0.05
+    )
+    # without the Q8 table the head is the embedding itself and goes to bfloat16 with the body
+    tied = tiny_gemma(vocab_size=300, hidden_size=64, intermediate_size=64)
+    keep_head_float32(tied)
+    tied.base_model.to(torch.bfloat16)
+    assert tied.get_output_embeddings().weight.dtype == torch.bfloat16
