@@ -116,8 +116,8 @@ def keep_head_float32(model) -> None:
     """Before the decoder body goes to bfloat16: the output head stays the mapped float32 table and
     casts what it is given. With the Q8 table, runs score only the domain head's rows (read from
     the GGUF); converting the whole 262k-row head read all 671 MB of it and kept a 335 MB copy
-    (peak RSS 2.4 GB against ... GB, bench/embedded.py --only rss). Without the Q8 table the head
-    is the embedding and goes to bfloat16 with the body."""
+    (peak RSS of `syngen generate -n 4` 2378 MB, now 1486: bench/embedded.py --only rss). Without
+    the Q8 table the head is the embedding and goes to bfloat16 with the body."""
     head = model.get_output_embeddings()
     if head is model.get_input_embeddings() or getattr(head, "weight", None) is getattr(
         model.get_input_embeddings(), "weight", None
