@@ -119,8 +119,6 @@ def keep_head_float32(model) -> None:
     (peak RSS of `syngen generate -n 4` 2378 MB, now 1486: bench/embedded.py --only rss). Without
     the Q8 table the head is the embedding and goes to bfloat16 with the body."""
     head = model.get_output_embeddings()
-    if head is model.get_input_embeddings() or getattr(head, "weight", None) is getattr(
-        model.get_input_embeddings(), "weight", None
-    ):
-        return
+    if head.weight is getattr(model.get_input_embeddings(), "weight", None):
+        return  # still tied to the embedding
     head.register_forward_pre_hook(lambda module, args: (args[0].to(module.weight.dtype), *args[1:]))
