@@ -98,4 +98,6 @@ def _read(store: Path | None, linears: dict) -> dict | None:
         w = saved.get(f"{name}.weight_int8")
         if w is None or tuple(w.shape) != (linear.out_features, linear.in_features):
             return None
-    return saved
+    # Copies, not views of the file: torch 2.13's int8 kernel segfaulted on AVX-512/AMX CPUs when
+    # handed weights the file placed 8 bytes off a 64-byte boundary (fresh tensors are aligned).
+    return {key: tensor.clone() for key, tensor in saved.items()}

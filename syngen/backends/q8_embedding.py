@@ -30,9 +30,10 @@ class Q8Embedding(torch.nn.Module):
         self.num_embeddings, self.embedding_dim = shape
         # Gemma scales its embeddings by sqrt(hidden size), in the weights' dtype; made once, not per step
         self.multiplier = torch.tensor(multiplier, dtype=dtype)
-        self.dtype = dtype  # the model's: bfloat16 on hosts with native bf16
+        self.dtype = dtype  # the body's: bfloat16 on hosts with native bf16
         self.slot = torch.full((self.num_embeddings,), -1, dtype=torch.long)  # token id -> row of `table`
-        self.table = torch.empty(0, self.embedding_dim, dtype=dtype)
+        # exact float32 rows: the head scores with them in float32 on every host (keep_head_float32)
+        self.table = torch.empty(0, self.embedding_dim)
         self._lock = threading.Lock()  # the app may run two generations on one loaded model
 
     def _read(self, ids: list[int]):
@@ -56,7 +57,7 @@ class Q8Embedding(torch.nn.Module):
         blocks = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, RECORD)
         values = torch.from_numpy(blocks[:, 2:].copy().view(np.int8)).float()
         scales = torch.from_numpy(blocks[:, :2].copy().view(np.float16).astype(np.float32))
-        return (values * scales).view(len(ids), self.embedding_dim).to(self.dtype)
+        return (values * scales).view(len(ids), self.embedding_dim)
 
     def rows(self, ids):
         """Rows of the table for a tensor of token ids (any shape), read on first use."""
@@ -71,7 +72,7 @@ class Q8Embedding(torch.nn.Module):
         return self.table[self.slot[ids]]
 
     def forward(self, input_ids):
-        return self.rows(input_ids) * self.multiplier
+        return self.rows(input_ids).to(self.dtype) * self.multiplier  # as Gemma's own: rounded, then scaled
 
 
 def q8_table(gguf: Path, note: Path | None = None, name: str = "token_embd.weight"):
@@ -114,11 +115,14 @@ def use_q8_embedding(model, gguf: Path, note: Path | None = None, dtype=None) ->
 
 def keep_head_float32(model) -> None:
     """Before the decoder body goes to bfloat16: the output head stays the mapped float32 table and
-    casts what it is given. With the Q8 table, runs score only the domain head's rows (read from
-    the GGUF); converting the whole 262k-row head read all 671 MB of it and kept a 335 MB copy
-    (peak RSS of `syngen generate -n 4` 2378 MB, now 1486: bench/embedded.py --only rss). Without
-    the Q8 table the head is the embedding and goes to bfloat16 with the body."""
+    casts what it is given, so every way of scoring (the whole head, the domain head's rows from
+    the Q8 table or from the head) gives the same float32 logits, as on float32 hosts. Converting
+    the whole 262k-row head read all 671 MB of it and kept a 335 MB copy that a run with the Q8
+    table never uses (peak RSS of `syngen generate -n 4` 2378 MB, now 1486: bench/embedded.py
+    --only rss). A head still tied to the embedding is untied: the embedding alone is converted."""
+    import torch
+
     head = model.get_output_embeddings()
     if head.weight is getattr(model.get_input_embeddings(), "weight", None):
-        return  # still tied to the embedding
+        head.weight = torch.nn.Parameter(head.weight.detach(), requires_grad=False)  # same storage
     head.register_forward_pre_hook(lambda module, args: (args[0].to(module.weight.dtype), *args[1:]))

@@ -76,12 +76,18 @@ def test_on_bf16_hosts_the_body_goes_to_bfloat16_and_the_head_stays_the_float32_
         hidden = model.base_model(input_ids=ids).last_hidden_state[:, -1]
     assert hidden.dtype == torch.bfloat16 and logits.dtype == torch.float32 and torch.isfinite(logits).all()
     whole = DomainHead(head).logits(hidden)  # --option vocab=full
+    assert torch.allclose(whole, logits[:, -1], atol=1e-3)
     domain = DomainHead(model.get_input_embeddings(), torch.tensor([5, 6, 299])).logits(hidden)
-    assert domain.dtype == torch.bfloat16 and torch.allclose(
-        whole[:, [5, 6, 299]], domain.float(), rtol=0.05, atol=0.05
-    )
-    # without the Q8 table the head is the embedding itself and goes to bfloat16 with the body
-    tied = tiny_gemma(vocab_size=300, hidden_size=64, intermediate_size=64)
+    assert domain.dtype == torch.float32 and torch.allclose(whole[:, [5, 6, 299]], domain)
+    # without the Q8 table the head is untied from the embedding: the embedding alone is converted
+    tied = tiny_gemma(vocab_size=300, hidden_size=64, intermediate_size=64)  # the same weights
+    tied.get_output_embeddings().weight.data.copy_(table)
     keep_head_float32(tied)
     tied.base_model.to(torch.bfloat16)
-    assert tied.get_output_embeddings().weight.dtype == torch.bfloat16
+    assert tied.get_output_embeddings().weight.dtype == torch.float32
+    assert tied.get_input_embeddings().weight.dtype == torch.bfloat16
+    with torch.inference_mode():
+        same = tied.base_model(input_ids=ids).last_hidden_state[:, -1]
+    assert torch.equal(same, hidden)  # the Q8 table feeds the body what the converted table does
+    rows = DomainHead(tied.get_output_embeddings().weight, torch.tensor([5, 6, 299]))
+    assert torch.equal(rows.logits(same), domain)
