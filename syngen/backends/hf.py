@@ -174,7 +174,8 @@ class HFBackend(Backend):
         import torch
 
         dtype = self.settings["dtype"]
-        bf16 = dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16())
+        # torch's dynamic int8 layers take float32 activations only ("expected scalar type Float")
+        bf16 = how != "int8-dynamic" and (dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()))
         if self.settings["embedding"] == "q8" and gguf is not None:
             from .q8_embedding import use_q8_embedding
 
