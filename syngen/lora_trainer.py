@@ -42,7 +42,8 @@ class LoraTrainer:
         torch.manual_seed(s.seed)
         self.ids = [tok(t, truncation=True, max_length=s.max_tokens)["input_ids"] for t in texts]
         used = {i for ids in self.ids for i in ids}
-        keep = domain_ids(tok, domain, prompt_ids=used)  # every training target is in the head
+        # every training target is in the head; the English core would make it 5x wider for no target
+        keep = domain_ids(tok, domain, prompt_ids=used, english=False)
         weight = model.get_output_embeddings().weight.detach()
         self.head = weight.index_select(0, keep).contiguous()
         self.lookup = torch.full((weight.shape[0],), -100, dtype=torch.long)

@@ -32,7 +32,7 @@ from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's pu
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
 _LOADING: dict[str, Future] = {}  # loads started by preload(), not yet collected by load()
 _NEWLINES: dict[str, list] = {}  # per loaded model: line breaks in each vocabulary entry
-_DOMAINS: dict[tuple, object] = {}  # (model, domain text) -> the domain's token ids
+_DOMAINS: dict[tuple, object] = {}  # (model, domain text) -> the domain's DomainHead
 _LOCK = threading.Lock()
 HEARTBEAT_S = 1.0  # seconds between progress reports during a batch
 
@@ -214,14 +214,16 @@ class HFBackend(Backend):
         weight = self._model.get_output_embeddings().weight
         if self.settings["vocab"] == "full":
             return DomainHead(weight)
+        table = self._model.get_input_embeddings()  # tied to the head; the Q8 table reads rows cheaply
+        source = table if hasattr(table, "read") else weight
         key = (self._key, hash(tuple(self._domain)))
-        if key not in _DOMAINS:  # once per (model, seed): tokenising the seed takes a moment
-            _DOMAINS[key] = domain_ids(self._tok, self._domain)
-        import torch
-
-        ids = torch.unique(torch.cat([_DOMAINS[key], prompt_ids.flatten()]))  # sorted
-        table = self._model.get_input_embeddings()  # tied to the head; a Q8 table slices cheaply
-        return DomainHead(table if hasattr(table, "rows") else weight, ids[ids < weight.shape[0]])
+        if key not in _DOMAINS:  # once per (model, seed): tokenising the seed and reading its rows take a moment
+            for old in [k for k in _DOMAINS if k[0] == self._key]:
+                del _DOMAINS[old]  # one domain head per loaded model: a seed's is ~115 MB
+            ids = domain_ids(self._tok, self._domain)
+            _DOMAINS[key] = DomainHead(source, ids[ids < weight.shape[0]])
+            release_freed_memory()  # listing the vocabulary made 262k strings
+        return _DOMAINS[key].plus(source, prompt_ids[prompt_ids < weight.shape[0]])
 
     def _newlines(self) -> list[int]:
         """Line breaks in each vocabulary entry (once per loaded model)."""
@@ -387,6 +389,7 @@ class HFBackend(Backend):
                     left = (with_plain_loop if s["loop"] == "plain" else with_generate)()
                 for i, new in left.items():  # generate: sequences that ran out of tokens
                     on_done(i, new, "end")
+                release_freed_memory()  # the batch's KV cache and logits: ~100 MB the report after a run would keep
                 results.put(("end", None))
             except Exception as exc:  # OOM, bad options...: the run records it and goes on
                 results.put(("error", f"generation failed: {type(exc).__name__}: {exc}"))

@@ -57,6 +57,22 @@ def test_plain_loop_and_domain_head_write_what_generate_writes(seed_and_prompts)
     assert sampled[0] != native
 
 
+def test_the_english_core_keeps_ordinary_words_a_seed_never_used():
+    """Tokens a drug-review run sampled with the whole head but the domain head lacked (1.15% of
+    them in bench/embedded.py before the core had whole words): every one is kept now."""
+    from syngen.backends.decode import domain_ids, english_core
+
+    tok = HFBackend().load()[1]
+    seed = ["I took it for my back pain and it helped a lot."]
+    words = ["▁tumor", "▁complications", "▁homework", "▁diabetes", "▁allergies", "▁underneath", "actic"]
+    ids = tok.convert_tokens_to_ids(words)
+    assert tok.unk_token_id not in ids
+    core = english_core(tok)
+    assert set(ids) <= core and set(ids) <= set(domain_ids(tok, seed).tolist())
+    assert not set(ids) <= set(domain_ids(tok, seed, english=False).tolist())  # the first 8,000 ids alone miss them
+    assert len(core) < len(tok) // 3  # not the whole vocabulary: other scripts stay out
+
+
 def test_the_gguf_token_table_holds_only_the_rows_a_run_uses(seed_and_prompts):
     import torch
 

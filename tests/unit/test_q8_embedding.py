@@ -41,6 +41,23 @@ def test_rows_are_the_dequantised_table_and_are_read_once(tmp_path):
     assert len(e.table) == 7
 
 
+def test_a_domain_head_reads_its_rows_without_keeping_a_second_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr("syngen.backends.q8_embedding.READ_ROWS", 2)  # 5 rows: read in 3 chunks
+    path = tmp_path / "m.gguf"
+    full = torch.from_numpy(_gguf(path))
+    e = Q8Embedding(path, *q8_table(path))
+    e.rows(torch.tensor([1, 2]))  # a prompt's tokens: the table's own cache
+    head = DomainHead(e, torch.tensor([2, 5, 6, 7, 299]))
+    assert len(e.table) == 2  # the head's rows live in the head alone
+    hidden = torch.randn(3, 64)
+    wider = head.plus(e, torch.tensor([[299, 1], [40, 5]]))  # a batch's prompt ids: 1 and 40 are new
+    assert wider.size == 7 and wider.parts[0] is head.parts[0]  # the domain's rows are shared, not copied
+    ids = wider.token_ids(torch.arange(7))
+    assert sorted(ids.tolist()) == [1, 2, 5, 6, 7, 40, 299]
+    assert torch.allclose(wider.logits(hidden), hidden @ full[ids].T)
+    assert head.plus(e, torch.tensor([5, 7])) is head  # nothing new: the same head
+
+
 def test_other_formats_are_left_alone_and_a_cut_file_says_so(tmp_path):
     f32 = tmp_path / "f32.gguf"
     _gguf(f32, kind=GGMLQuantizationType.F32)
