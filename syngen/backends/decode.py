@@ -65,11 +65,13 @@ def domain_ids(tok, texts: Iterable[str], prompt_ids=None, english: bool = True)
 class DomainHead:
     """The output head restricted to `ids` (None: the whole vocabulary). `weight`: the head's
     matrix, or the Q8 embedding, whose `read(ids)` gives float32 rows without keeping them in its
-    own cache (the head's rows would otherwise be held twice)."""
+    own cache (the head's rows would otherwise be held twice). With `fp16`, the rows are kept as
+    float16 and scored with float32 sums (fp16_weights.py): half the bytes read per step, and
+    3.8x faster at batch 8 than a float32 product in a probe on 44,572 rows."""
 
-    def __init__(self, weight, ids=None):
-        self.ids = ids
-        self.parts = [weight if ids is None else _rows(weight, ids)]
+    def __init__(self, weight, ids=None, fp16: bool = False):
+        self.ids, self.fp16 = ids, fp16
+        self.parts = [weight if ids is None else _rows(weight, ids, fp16)]
 
     def plus(self, weight, ids) -> DomainHead:
         """This head and the rows of those `ids` it lacks, as a second part: a batch's own prompt
@@ -83,7 +85,8 @@ class DomainHead:
         if not len(new):
             return self
         head = DomainHead.__new__(DomainHead)
-        head.ids, head.parts = torch.cat([self.ids, new]), [*self.parts, _rows(weight, new)]
+        head.ids, head.fp16 = torch.cat([self.ids, new]), self.fp16
+        head.parts = [*self.parts, _rows(weight, new, self.fp16)]
         return head
 
     @property
@@ -93,17 +96,22 @@ class DomainHead:
     def logits(self, hidden):
         import torch
 
-        # the whole head may stay float32 on bf16 hosts
-        parts = [hidden.to(w.dtype) @ w.T for w in self.parts]
+        from .fp16_weights import times
+
+        parts = [times(hidden, w) for w in self.parts]  # float32 logits: the head stays float32 on bf16 hosts
         return parts[0] if len(parts) == 1 else torch.cat(parts, -1)
 
     def token_ids(self, positions):
         return positions if self.ids is None else self.ids[positions]
 
 
-def _rows(weight, ids):
-    """Rows `ids` (sorted, distinct) of a head matrix or of the Q8 table, as one new matrix."""
-    return weight.read(ids) if hasattr(weight, "read") else weight.index_select(0, ids).contiguous()
+def _rows(weight, ids, fp16: bool = False):
+    """Rows `ids` (sorted, distinct) of a head matrix or of the Q8 table, as one new matrix
+    (packed as float16 with `fp16`, where torch can)."""
+    from .fp16_weights import packed
+
+    rows = weight.read(ids) if hasattr(weight, "read") else weight.index_select(0, ids).contiguous()
+    return packed(rows) if fp16 else rows
 
 
 def sample(logits, temperature: float, top_k: int, top_p: float, generator):

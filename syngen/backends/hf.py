@@ -21,12 +21,11 @@ from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's pu
     EMBEDDED,
     cache_folder,
     cache_root,
-    cpu_has_bf16,
     embedded_gguf,
     gguf_for,
     load_weights,
-    quantize,
     release_freed_memory,
+    set_precision,
 )
 
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
@@ -60,8 +59,9 @@ class HFBackend(Backend):
             "dtype",
             str,
             "auto",
-            "weights in bfloat16 or float32 (auto: bfloat16 where the CPU has native bf16 instructions)",
-            choices=("auto", "bfloat16", "float32"),
+            "the decoder's weights: bfloat16, float16 (float32 arithmetic; x86 builds of torch) or float32 "
+            "(auto: bfloat16 where the CPU has native bf16 instructions, else float16)",
+            choices=("auto", "bfloat16", "float16", "float32"),
         ),
         Option(
             "quantize",
@@ -92,6 +92,14 @@ class HFBackend(Backend):
             "the KV cache of the plain loop: appended in place (inplace) or transformers' DynamicCache, "
             "which copies the whole cache each step (dynamic)",
             choices=("inplace", "dynamic"),
+        ),
+        Option(
+            "head",
+            str,
+            "float16",
+            "the domain head's rows as float16 with float32 sums (half the bytes per step; x86 builds of "
+            "torch) or float32",
+            choices=("float16", "float32"),
         ),
         Option("adapter", str, "", "a LoRA adapter folder from `syngen tune` (merged into the weights on load)"),
         Option(
@@ -166,26 +174,7 @@ class HFBackend(Backend):
                 from ..tune import merge_adapter
 
                 model = merge_adapter(model, self.settings["adapter"], self.model)
-        how = self.settings["quantize"]
-        # the converted weights' folder keeps rounded weights (not with an adapter merged in); the
-        # folder's name hashes the GGUF, so it is found only when there is something to store
-        keep = how == "int8" and gguf is not None and self.settings["cache"] and not self.settings["adapter"]
-        quantize(model, how, cache_folder(gguf) / "int8_decoder.safetensors" if keep else None)
-        import torch
-
-        dtype = self.settings["dtype"]
-        # torch's dynamic int8 layers take float32 activations only ("expected scalar type Float")
-        bf16 = how != "int8-dynamic" and (dtype == "bfloat16" or (dtype == "auto" and cpu_has_bf16()))
-        if self.settings["embedding"] == "q8" and gguf is not None:
-            from .q8_embedding import use_q8_embedding
-
-            q8 = cache_folder(gguf) / "q8_table.json"
-            use_q8_embedding(model, gguf, q8, dtype=torch.bfloat16 if bf16 else torch.float32)
-        if bf16:  # the on-disk cache stays float32: exact either way
-            from .q8_embedding import keep_head_float32
-
-            keep_head_float32(model)
-            model.base_model.to(torch.bfloat16)
+        set_precision(model, gguf, self.settings)
         release_freed_memory()
         return model, tok, source, time.perf_counter() - t
 
@@ -216,12 +205,12 @@ class HFBackend(Backend):
             return DomainHead(weight)
         table = self._model.get_input_embeddings()  # tied to the head; the Q8 table reads rows cheaply
         source = table if hasattr(table, "read") else weight
-        key = (self._key, hash(tuple(self._domain)))
+        key = (self._key, self.settings["head"], hash(tuple(self._domain)))
         if key not in _DOMAINS:  # once per (model, seed): tokenising the seed and reading its rows take a moment
             for old in [k for k in _DOMAINS if k[0] == self._key]:
                 del _DOMAINS[old]  # one domain head per loaded model: a seed's is ~115 MB
             ids = domain_ids(self._tok, self._domain)
-            _DOMAINS[key] = DomainHead(source, ids[ids < weight.shape[0]])
+            _DOMAINS[key] = DomainHead(source, ids[ids < weight.shape[0]], fp16=self.settings["head"] == "float16")
             release_freed_memory()  # listing the vocabulary made 262k strings
         return _DOMAINS[key].plus(source, prompt_ids[prompt_ids < weight.shape[0]])
 

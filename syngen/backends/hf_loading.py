@@ -77,29 +77,58 @@ def _fingerprint(path: Path) -> str:
 
 def quantize(model, how: str, store: Path | None = None) -> None:
     """The decoder's linear layers as `how` says: "int8" (weight-only, stored in `store`),
-    "int8-dynamic" or "none"."""
+    "int8-dynamic" or "none". Dynamic int8 rounds the activations too: on 2 AVX2 cores decode at
+    batch 8 is ~1.5x faster, but Gemma 3 270M's reviews come out much shorter (some end after a
+    token, some loop to the limit; bench/embedded.py --only quality), so it is opt-in."""
     if how == "int8":
         from .int8_weights import int8_weights
 
         int8_weights(model.base_model, store)
     elif how == "int8-dynamic":
-        int8_decoder(model)
+        import torch
+
+        from .fp16_weights import dynamic_linears
+
+        dynamic_linears(model.base_model, torch.qint8)
 
 
-def int8_decoder(model) -> None:
-    """The decoder's linear layers to int8 weights with dynamic int8 activations (torch's own
-    fbgemm kernels), in place; the embedding and the output head stay as they are. Opt-in: on 2
-    AVX2 cores decode at batch 8 is ~1.5x faster, but Gemma 3 270M's reviews come out much
-    shorter (some end after a token, some loop to the limit): bench/embedded.py --only quality."""
-    import warnings
+def body_dtype(setting: str, how: str) -> str:
+    """What the decoder body runs in: "bfloat16" where the CPU has native bf16 (AVX512-BF16/AMX),
+    else "float16" weights with float32 arithmetic where torch has fbgemm (x86), else "float32"."""
+    from .fp16_weights import available
 
+    if how == "int8-dynamic":  # torch's dynamic int8 layers take float32 activations only
+        return "float32"
+    if setting == "auto":
+        return "bfloat16" if cpu_has_bf16() else "float16" if available() else "float32"
+    return "float32" if setting == "float16" and not available() else setting
+
+
+def set_precision(model, gguf: Path | None, settings: dict) -> None:
+    """The loaded float32 model's layers as the backend's settings say, in place: quantised
+    (`quantize`), the body in its dtype (`dtype`), the token table read from the GGUF (`embedding`)."""
     import torch
 
-    if next(model.parameters()).dtype != torch.float32:  # bf16 hosts: bf16 kernels instead
-        return
-    with warnings.catch_warnings():  # deprecated in favour of torchao, which is not a requirement
-        warnings.simplefilter("ignore")
-        torch.ao.quantization.quantize_dynamic(model.base_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    how = settings["quantize"]
+    # the converted weights' folder keeps rounded weights (not with an adapter merged in); the
+    # folder's name hashes the GGUF, so it is found only when there is something to store
+    keep = how == "int8" and gguf is not None and settings["cache"] and not settings["adapter"]
+    quantize(model, how, cache_folder(gguf) / "int8_decoder.safetensors" if keep else None)
+    body = body_dtype(settings["dtype"], how)
+    if settings["embedding"] == "q8" and gguf is not None:
+        from .q8_embedding import use_q8_embedding
+
+        q8 = cache_folder(gguf) / "q8_table.json"
+        use_q8_embedding(model, gguf, q8, dtype=torch.bfloat16 if body == "bfloat16" else torch.float32)
+    if body == "bfloat16":  # the on-disk cache stays float32: exact either way
+        from .q8_embedding import keep_head_float32
+
+        keep_head_float32(model)
+        model.base_model.to(torch.bfloat16)
+    elif body == "float16":
+        from .fp16_weights import dynamic_linears
+
+        dynamic_linears(model.base_model, torch.float16)  # int8 layers, if any, are left as they are
 
 
 def release_freed_memory() -> None:

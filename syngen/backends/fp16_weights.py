@@ -1,0 +1,57 @@
+"""Float16 weights, float32 arithmetic: fbgemm's fp16 matrix product (x86 builds of torch).
+
+Decoding on a CPU is bound by reading weights. fbgemm keeps a matrix packed as float16, half the
+bytes of float32, and multiplies float32 activations by it with float32 sums, so a result differs
+from float32's only by the weights' rounding (relative 2^-11; bfloat16's is 2^-8). Along the seed
+text the embedded model then picks float32's next token at 99.9% of positions (bench/embedded.py
+--only fp16). Where torch has no fbgemm (ARM builds), everything stays float32.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import torch
+
+
+@functools.cache
+def available() -> bool:
+    """Whether this torch build packs float16 weights (fbgemm: x86 builds only)."""
+    if "fbgemm" not in torch.backends.quantized.supported_engines:
+        return False
+    try:
+        torch.ops.quantized.linear_prepack_fp16(torch.zeros(16, 16), None)
+    except (RuntimeError, NotImplementedError):
+        return False
+    return True
+
+
+class Fp16Matrix:
+    """A [rows, width] float matrix packed as float16; `times(x)` is x @ matrix.T in float32."""
+
+    def __init__(self, matrix: torch.Tensor):
+        self.shape = tuple(matrix.shape)
+        self._packed = torch.ops.quantized.linear_prepack_fp16(matrix.float().contiguous(), None)
+
+    def times(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.reshape(-1, x.shape[-1]).float()
+        return torch.ops.quantized.linear_dynamic_fp16(flat, self._packed).reshape(*x.shape[:-1], self.shape[0])
+
+
+def packed(matrix: torch.Tensor):
+    """`matrix` as an Fp16Matrix where fbgemm is there, else unchanged."""
+    return Fp16Matrix(matrix) if available() else matrix
+
+
+def times(x: torch.Tensor, matrix) -> torch.Tensor:
+    """x @ matrix.T for a tensor or an Fp16Matrix, in the matrix's dtype (float32 for packed ones)."""
+    return matrix.times(x) if isinstance(matrix, Fp16Matrix) else x.to(matrix.dtype) @ matrix.T
+
+
+def dynamic_linears(module: torch.nn.Module, dtype: torch.dtype) -> None:
+    """Every nn.Linear under `module` to torch's dynamic layer of `dtype`, in place: torch.float16
+    (float16 weights, float32 activations) or torch.qint8 (int8 weights and activations)."""
+    with warnings.catch_warnings():  # deprecated in favour of torchao, which is not a requirement
+        warnings.simplefilter("ignore")
+        torch.ao.quantization.quantize_dynamic(module, {torch.nn.Linear}, dtype=dtype, inplace=True)
