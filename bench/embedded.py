@@ -1,8 +1,8 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|first-row] [--batches 1,4,8] [--prompts 8]
-                             [--against REV]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|fp16|first-row] [--batches 1,4,8]
+                             [--prompts 8] [--against REV] [--emulate-avx2]
 
 "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
 seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded from disk; with
@@ -11,6 +11,12 @@ seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded
 "int8" decodes the same prompts with weight-only int8 and with float32 weights in alternating
 pairs (batch 1 and 8, sampled) and counts how often both pick the same next token along the
 prompts' seed text.
+
+"fp16" decodes with float16 weights (float32 sums) against float32 ones in alternating pairs: the
+domain head's rows, then the decoder body against the host's dtype before it (bfloat16 where
+native, else float32); and counts how often each picks float32's next token.
+
+`--emulate-avx2` keeps torch, oneDNN, MKL and fbgemm to AVX2, as on a CPU without AVX-512.
 
 "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
@@ -23,7 +29,8 @@ row (the default), dequantised whole, and with int8 weights, and prints each pea
 
 "steps" measures the decode changes one at a time on the same conditional prompts: transformers'
 `generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
-head, the plain loop with the domain head, the KV cache appended in place, int8 weights, dynamic int8; at
+head, the plain loop with the domain head, the KV cache appended in place, the head's rows in
+float16, the body in float16 (hosts without native bf16), int8 weights, dynamic int8; at
 batch 1 and 8, greedy and sampled. Decode tok/s leaves the prompts' reading out (see
 `decode_rate`). llama.cpp's one stream on the first of the same prompts is measured in the same
 run (bench/llamacpp_reference.py), and the defaults' sampled tok/s is printed as a ratio of it.
@@ -37,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -54,18 +62,49 @@ from syngen.pipeline import domain_texts, plan_for, prepare_seed, run  # noqa: E
 from syngen.row_sources import row_source  # noqa: E402
 
 OLD = {"loop": "generate", "vocab": "full", "quantize": "none"}  # the embedded backend before issue 14
-STEPS = [  # (label, backend options), each adding one change to the one before
-    ("generate, whole head", OLD),
-    ("plain loop, whole head", {"loop": "plain", "vocab": "full", "kv": "dynamic", "quantize": "none"}),
-    ("plain loop, domain head", {"loop": "plain", "vocab": "domain", "kv": "dynamic", "quantize": "none"}),
-    ("+ in-place KV cache", {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "none"}),
-    ("+ int8 weights", {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "int8"}),
-    (
-        "+ int8 dynamic (weights and activations)",
-        {"loop": "plain", "vocab": "domain", "kv": "inplace", "quantize": "int8-dynamic"},
-    ),
-]
-DEFAULT_STEP = "+ in-place KV cache"  # today's defaults
+# what --emulate-avx2 sets: torch's own kernels, oneDNN, MKL and fbgemm kept to AVX2 (float32 hosts)
+AVX2 = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
+}
+
+
+def torch_capability() -> str:
+    import torch
+
+    return torch.backends.cpu.get_cpu_capability()
+
+
+def was_dtype() -> str:
+    """The body's dtype before float16 weights: bfloat16 where the CPU has it natively, else float32."""
+    from syngen.backends.hf_loading import cpu_has_bf16
+
+    return "bfloat16" if cpu_has_bf16() else "float32"
+
+
+def steps() -> tuple[list[tuple[str, dict]], str]:
+    """([(label, backend options)], the defaults' label): each step adds one change to the one
+    before. The body's float16 step shows only where the host's default body is float16."""
+    from syngen.backends.hf_loading import body_dtype
+
+    was = {"dtype": was_dtype(), "head": "float32", "quantize": "none"}
+    out = [
+        ("generate, whole head", {**OLD, **was}),
+        ("plain loop, whole head", {**was, "loop": "plain", "vocab": "full", "kv": "dynamic"}),
+        ("plain loop, domain head", {**was, "loop": "plain", "vocab": "domain", "kv": "dynamic"}),
+        ("+ in-place KV cache", {**was, "loop": "plain", "vocab": "domain", "kv": "inplace"}),
+        ("+ float16 head", {**was, "head": "float16"}),
+    ]
+    if body_dtype("auto", "none") == "float16":
+        out.append(("+ float16 body", {}))
+    default = out[-1][0]
+    out += [
+        ("+ int8 weights", {"quantize": "int8"}),
+        ("+ int8 dynamic (weights and activations)", {"quantize": "int8-dynamic"}),
+    ]
+    return out, default
 
 
 def conditional_prompts(seed, n):
@@ -121,18 +160,19 @@ def decode_steps(seed, batches=(1, 8), new_tokens=48) -> dict:
 
     STATE["domain"] = domain_texts(seed)
     rows = []
+    chain, default = steps()
     for b in batches:
         prompts = conditional_prompts(seed, b)
         for temperature in (0.0, 0.8):
             row = {"batch": b, "sampling": "greedy" if temperature == 0 else "top-k/top-p t=0.8"}
-            for label, opts in STEPS:
+            for label, opts in chain:
                 rate, prefill = decode_rate(opts, prompts, new_tokens, temperature)
                 row[label] = round(rate, 1)
                 row[f"prefill s ({label})"] = round(prefill, 1)
-            base = row[STEPS[0][0]]
+            base = row[chain[0][0]]
             print(
                 f"batch {b} {row['sampling']:>17}: "
-                + " | ".join(f"{lab} {row[lab]:.1f} tok/s ({row[lab] / base:.2f}x)" for lab, _ in STEPS),
+                + " | ".join(f"{lab} {row[lab]:.1f} tok/s ({row[lab] / base:.2f}x)" for lab, _ in chain),
                 flush=True,
             )
             rows.append(row)
@@ -142,8 +182,8 @@ def decode_steps(seed, batches=(1, 8), new_tokens=48) -> dict:
         print(f"llama.cpp, one stream, same first prompt, sampled: decode {r} tok/s (prefill {ref['prefill_s']} s)")
         for row in rows:
             if row["sampling"] != "greedy":
-                x = row[DEFAULT_STEP] / r
-                print(f"  syngen defaults at batch {row['batch']}: {row[DEFAULT_STEP]} tok/s = {x:.2f}x llama.cpp")
+                x = row[default] / r
+                print(f"  syngen defaults at batch {row['batch']}: {row[default]} tok/s = {x:.2f}x llama.cpp")
                 row["x llama.cpp (defaults)"] = round(x, 2)
     return {"steps": rows, "llamacpp": ref}
 
@@ -196,8 +236,8 @@ def old_vs_new(seed, n=16) -> dict:
     seconds to the first accepted row, and the review texts' figures beside the seed's."""
     out = {"seed": text_figures(seed.df["review"].tolist())}
     for label, opts in (
-        ("old: generate, whole head, fp32", OLD),
-        ("new defaults: plain loop, domain head, fp32", {}),
+        ("old: generate, whole head", {**OLD, "dtype": was_dtype(), "head": "float32"}),
+        ("new defaults: plain loop, domain head", {}),
         ("new defaults + int8 weights", {"quantize": "int8"}),
         ("new defaults + int8 dynamic", {"quantize": "int8-dynamic"}),
     ):
@@ -310,45 +350,68 @@ def alternating(trial, new: str, old: str, pairs: int) -> dict:
     }
 
 
-def int8_pairs(seed, pairs=4, new_tokens=48) -> dict:
-    """Weight-only int8 against float32 weights: decode tok/s at batch 1 and 8 (sampled) in
-    alternating pairs, and how often the two pick the same next token along the prompts' real
-    seed text (teacher-forced, greedy over the domain head)."""
+def teacher_forced_picks(seed, prompts, opts):
+    """The greedy next token over the domain head at every position of the prompts' real text."""
     import torch
 
     from syngen import torch_thread
 
+    b = hf.HFBackend(**opts)
+    b.use_domain(STATE["domain"])
+    model, enc, head, body = prepared_batch(b, prompts)
+
+    def job():
+        with torch.inference_mode():
+            hidden = body(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
+            return head.logits(hidden[enc["attention_mask"].bool()]).argmax(-1)
+
+    return torch_thread.call(job)
+
+
+def weight_pairs(seed, comparisons, agreement, pairs=4, new_tokens=48) -> dict:
+    """Decode tok/s at batch 1 and 8 (sampled) of each comparison (label, new options, old
+    options) in alternating pairs; then how often each of `agreement` (label -> options) picks
+    the same next token as float32 weights and head along the prompts' seed text (teacher-forced)."""
     STATE["domain"] = domain_texts(seed)
     out = {}
-    for batch in (1, 8):
-        prompts = conditional_prompts(seed, batch)
-        kinds = {"int8": {"quantize": "int8"}, "float32": {}}
-        out[f"batch {batch}"] = got = alternating(
-            lambda kind: decode_rate(kinds[kind], prompts, new_tokens, 0.8)[0], "int8", "float32", pairs
-        )
-        print(
-            f"int8 weights at batch {batch}, sampled: {got['int8']} against {got['float32']} tok/s (medians), "
-            f"per-pair ratio median {got['int8_x_median']}x, int8 faster in {got['pairs_faster']} of {pairs}",
-            flush=True,
-        )
+    for label, new, old in comparisons:
+        for batch in (1, 8):
+            prompts = conditional_prompts(seed, batch)
+            kinds = {"new": new, "old": old}
+            got = alternating(lambda kind: decode_rate(kinds[kind], prompts, new_tokens, 0.8)[0], "new", "old", pairs)
+            out[f"{label}, batch {batch}"] = got
+            print(
+                f"{label} at batch {batch}, sampled: {got['new']} against {got['old']} tok/s (medians), "
+                f"per-pair ratio median {got['new_x_median']}x, faster in {got['pairs_faster']} of {pairs}",
+                flush=True,
+            )
     prompts = conditional_prompts(seed, 8)
-    picks = {}
-    for kind, opts in (("int8", {"quantize": "int8"}), ("float32", {})):
-        b = hf.HFBackend(**opts)
-        b.use_domain(STATE["domain"])
-        model, enc, head, body = prepared_batch(b, prompts)
-
-        def job():
-            with torch.inference_mode():
-                hidden = body(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-                return head.logits(hidden[enc["attention_mask"].bool()]).argmax(-1)
-
-        picks[kind] = torch_thread.call(job)
-    same = float((picks["int8"] == picks["float32"]).float().mean())
-    out["same_next_token_share"] = round(same, 4)
-    out["positions"] = len(picks["int8"])
-    print(f"int8 and float32 pick the same next token at {same:.1%} of {len(picks['int8'])} prompt positions")
+    exact = teacher_forced_picks(seed, prompts, {"dtype": "float32", "head": "float32", "quantize": "none"})
+    for label, opts in agreement.items():
+        same = float((teacher_forced_picks(seed, prompts, opts) == exact).float().mean())
+        out[f"same next token as float32: {label}"] = round(same, 4)
+        print(f"{label}: float32's next token at {same:.1%} of {len(exact)} prompt positions", flush=True)
+    out["positions"] = len(exact)
     return out
+
+
+def int8_pairs(seed) -> dict:
+    """Weight-only int8 against the host's default weights, and its next-token agreement."""
+    return weight_pairs(seed, [("int8 weights", {"quantize": "int8"}, {})], {"int8 weights": {"quantize": "int8"}})
+
+
+def fp16_pairs(seed) -> dict:
+    """Float16 weights with float32 sums: the head (float16 against float32 rows), the body
+    (float16 against the host's dtype before it), and each one's next-token agreement."""
+    was = was_dtype()
+    agreement = {"float16 head": {"dtype": "float32"}, "float16 head and body": {"dtype": "float16"}}
+    if was == "bfloat16":
+        agreement["float16 head, bfloat16 body (this host's default)"] = {"dtype": "bfloat16"}
+    comparisons = [
+        ("float16 head", {"dtype": was}, {"dtype": was, "head": "float32"}),
+        (f"float16 body (against {was})", {"dtype": "float16"}, {"dtype": was}),
+    ]
+    return weight_pairs(seed, comparisons, agreement)
 
 
 def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
@@ -436,10 +499,20 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch-size setting (at least one batch)")
     ap.add_argument("--max-new-tokens", type=int, default=512)
     ap.add_argument(
-        "--only", choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "first-row"), default=None
+        "--only",
+        choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "fp16", "first-row"),
+        default=None,
     )
     ap.add_argument("--against", default=None, help="first-row: a git revision to compare this tree with")
+    ap.add_argument(
+        "--emulate-avx2",
+        action="store_true",
+        help="keep torch, oneDNN, MKL and fbgemm to AVX2 (what a host without AVX-512 runs), in this process "
+        "and the commands it starts",
+    )
     a = ap.parse_args()
+    if a.emulate_avx2 and any(os.environ.get(k) != v for k, v in AVX2.items()):
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **AVX2})  # before torch loads
 
     cold = warm = None
     if a.only in (None, "runs"):
@@ -454,13 +527,15 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout, kv, first, int8 = [], None, None, None, None, None, None, None
+    steps, share, compared, rss, layout, kv, first, int8, fp16 = [], None, None, None, None, None, None, None, None
     if a.only in (None, "first-row"):
         first = first_row_pairs(against=a.against)
     if a.only in (None, "kv"):
         kv = kv_pairs(seed)
     if a.only in (None, "int8"):
         int8 = int8_pairs(seed)
+    if a.only in (None, "fp16"):
+        fp16 = fp16_pairs(seed)
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
@@ -520,7 +595,9 @@ def main() -> None:
         "thread_layout": layout,
         "kv_cache": kv,
         "int8_weights": int8,
+        "fp16_weights": fp16,
         "cli_first_row": first,
+        "host": {"cpu_capability": torch_capability(), "emulated_avx2": a.emulate_avx2},
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     name = "embedded.json" if a.only in (None, "runs") else f"embedded-{a.only}.json"
