@@ -16,6 +16,7 @@ from .errors import ConfigError, SyngenError
 from .progress_bar import Progress
 from .schema import Role
 from .synthetic_reader import read_synthetic
+from .text import count
 
 # CLI flag -> RunConfig field, for flags that map one to one.
 _FIELDS = {
@@ -339,7 +340,7 @@ def _generate_filtered(a, cfg, seed, backend) -> int:
     stem = default_stem(seed.name, cfg.style + "-filtered", backend.name, backend.model_label, cfg.num_samples)
     path = write_rows(kept, Path(cfg.out) / f"{stem}.{cfg.format}", cfg.format, cfg.safe_csv)
     (Path(cfg.out) / f"{stem}.rounds.json").write_text(json.dumps(history, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {path} ({len(kept)} rows)")
+    print(f"wrote {path} ({count(len(kept), 'row')})")
     return 0 if len(kept) == cfg.num_samples else 1
 
 

@@ -31,6 +31,7 @@ from .gate import RowGate
 from .plan import Plan, resolve_plan
 from .row_sources import row_source, written_words
 from .schema import Role, Schema, infer_schema
+from .text import count
 from .textclf import LabelGate
 
 PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
@@ -78,7 +79,7 @@ class RunAccount:
 
     def summary(self, top: int = 8) -> list[str]:
         lines = [
-            f"{self.accepted} rows accepted from {self.parsed} parsed, {self.prompts} prompts "
+            f"{count(self.accepted, 'row')} accepted from {self.parsed} parsed, {count(self.prompts, 'prompt')} "
             f"in {self.batches} batches; {sum(self.rejected.values())} fragments rejected"
         ]
         for key, n in self.rejected.most_common(top):
@@ -281,7 +282,7 @@ def run(
 
     while len(accepted) < n:
         if cancel is not None and cancel.is_set():
-            status, message = "cancelled", f"cancelled by the user, kept {len(accepted)} rows"
+            status, message = "cancelled", f"cancelled by the user, kept {count(len(accepted), 'row')}"
             break
         left = config.prompt_budget - account.prompts
         if left <= 0:
@@ -394,7 +395,7 @@ def run(
                 "batch_finished",
                 len(accepted),
                 n,
-                message=f"batch {batch_id}: +{len(new_rows)} rows, {errors} request errors",
+                message=f"batch {batch_id}: +{count(len(new_rows), 'row')}, {count(errors, 'request error')}",
             )
         )
         fail_streak = fail_streak + 1 if needs_model and errors == len(needs_model) else 0
@@ -411,10 +412,10 @@ def run(
             message = f"the backend failed {FAIL_STREAK} batches in a row: {account.errors[-1]}"
             break
     if status == "complete" and cancel is not None and cancel.is_set() and len(accepted) < n:
-        status, message = "cancelled", f"cancelled by the user, kept {len(accepted)} rows"
+        status, message = "cancelled", f"cancelled by the user, kept {count(len(accepted), 'row')}"
     account.wall_seconds = time.perf_counter() - t0
     if status == "complete":
-        message = f"{len(accepted)} rows generated"
+        message = f"{count(len(accepted), 'row')} generated"
     cols = seed.schema.names + (PROVENANCE if config.provenance else [])
     frame = pd.DataFrame([{c: r.get(c) for c in cols} for r in accepted], columns=cols)
     emit(Event("finished", len(accepted), n, message=message))

@@ -16,6 +16,11 @@ DATE_DIRECTIVES = ("%Y", "%y", "%m", "%d", "%B", "%b", "%j", "%a", "%A", "%U", "
 TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%f")
 
 
+def count(n: int, noun: str) -> str:
+    """'1 row', '2 rows': a count with its noun in the number it needs."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def words(text) -> list[str]:
     return str(text or "").lower().translate(_TABLE).split()
 

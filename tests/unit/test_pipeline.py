@@ -51,6 +51,13 @@ def test_exact_n_valid_rows_with_provenance_and_seed_label_mix(small_seed):
 def test_user_label_mix_is_met_exactly(small_seed):
     res = run(cfg(small_seed, num_samples=5, label_mix={"negative": 1.0}), ScriptedBackend(outputs=[writer([0])]))
     assert Counter(res.rows["rating"]) == {"negative": 5}
+    assert res.message == "5 rows generated"
+
+
+def test_one_row_is_a_row(small_seed):
+    res = run(cfg(small_seed, num_samples=1), ScriptedBackend(outputs=[writer([0])]))
+    assert res.status == "complete" and res.message == "1 row generated"
+    assert res.account.summary()[0].startswith("1 row accepted from ")
 
 
 def test_label_targets_largest_remainder(drug_seed):
