@@ -27,6 +27,7 @@ CORE_IDS = 8000  # SentencePiece ids follow merge order, roughly frequency: the 
 # 8,000 ids alone and 0.05% with every whole word (66,435 ids, but batch-1 decode 9% slower).
 WORD, WORD_IDS = re.compile(r"▁[a-z]+"), 128_000
 PIECE, PIECE_IDS = re.compile(r"[a-z]+"), 32_000
+PACK_ROWS = 16_384  # float16 head rows packed per block: a 42 MB float32 block at a time, 3 blocks a step
 PREFILL_TOKENS = 256  # tokens (all sequences together) per prefill chunk: ~0.5 s on 2 cores, no slower overall
 
 
@@ -107,11 +108,13 @@ class DomainHead:
 
 def _rows(weight, ids, fp16: bool = False):
     """Rows `ids` (sorted, distinct) of a head matrix or of the Q8 table, as one new matrix
-    (packed as float16 with `fp16`, where torch can)."""
-    from .fp16_weights import packed
+    (packed as float16 with `fp16`, where torch can, PACK_ROWS rows at a time)."""
+    from .fp16_weights import Fp16Matrix, available
 
-    rows = weight.read(ids) if hasattr(weight, "read") else weight.index_select(0, ids).contiguous()
-    return packed(rows) if fp16 else rows
+    def read(some):
+        return weight.read(some) if hasattr(weight, "read") else weight.index_select(0, some).contiguous()
+
+    return Fp16Matrix(read(some) for some in ids.split(PACK_ROWS)) if fp16 and available() else read(ids)
 
 
 def sample(logits, temperature: float, top_k: int, top_p: float, generator):

@@ -15,7 +15,8 @@ needs_fbgemm = pytest.mark.skipif(not fp16_weights.available(), reason="no fbgem
 def test_a_packed_matrix_multiplies_in_float32_with_only_its_weights_rounded():
     torch.manual_seed(0)
     w, x = torch.randn(300, 64) * 0.05, torch.randn(2, 3, 64)
-    m = Fp16Matrix(w)
+    m = Fp16Matrix(w.split(128))  # packed in blocks of rows: the same matrix
+    assert m.shape == (300, 64)
     got = times(x, m)
     assert got.shape == (2, 3, 300) and got.dtype == torch.float32
     assert torch.allclose(got, x @ w.half().float().T, rtol=1e-4, atol=1e-5)  # float16 weights, float32 sums
@@ -32,11 +33,12 @@ def test_without_fbgemm_a_matrix_stays_as_it_is(monkeypatch):
 
 
 @needs_fbgemm
-def test_a_float16_domain_head_scores_what_the_float32_head_scores():
+def test_a_float16_domain_head_scores_what_the_float32_head_scores(monkeypatch):
+    monkeypatch.setattr("syngen.backends.decode.PACK_ROWS", 3)  # 4 rows: packed as 2 blocks
     torch.manual_seed(1)
     weight, ids = torch.randn(50, 64) * 0.05, torch.tensor([2, 5, 7, 40])
     head = DomainHead(weight, ids, fp16=True)
-    assert isinstance(head.parts[0], Fp16Matrix) and head.size == 4
+    assert isinstance(head.parts[0], Fp16Matrix) and len(head.parts[0]._packed) == 2 and head.size == 4
     hidden = torch.randn(3, 64)
     exact = hidden @ weight[ids].T
     assert torch.allclose(head.logits(hidden), exact, rtol=1e-3, atol=1e-4)
