@@ -7,6 +7,7 @@ import streamlit as st
 
 from syngen.errors import SyngenError
 from syngen.runs import delete_run, rename_run
+from syngen.text import count
 from syngen.ui.page import start
 from syngen.ui.reports import summary_row
 
@@ -37,7 +38,10 @@ if metric:
 st.subheader("Manage runs")
 by_id = {r.run_id: r for r in runs[::-1]}
 pick = st.selectbox(
-    "Run", list(by_id), key="compare_manage", format_func=lambda i: f"{by_id[i].name} · {by_id[i].info.rows} rows · {i}"
+    "Run",
+    list(by_id),
+    key="compare_manage",
+    format_func=lambda i: f"{by_id[i].name} · {count(by_id[i].info.rows, 'row')} · {i}",
 )
 c = st.columns([3, 1, 1])
 new_name = c[0].text_input("Name", by_id[pick].name, key=f"compare_name_{pick}")

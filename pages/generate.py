@@ -4,6 +4,7 @@ resume unfinished runs, review (like / dislike / edit)."""
 import pandas as pd
 import streamlit as st
 
+from syngen.text import count
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
 from syngen.ui.run import (
@@ -132,7 +133,7 @@ if state.job is None or state.job.done:
                 (
                     f"Removed {n['removed']} disliked row(s) ({n['new_negatives']} new negative examples, "
                     f"{n['negatives']} in total); {n['liked']} liked row(s) will be preferred as examples; "
-                    f"{n['kept']} rows kept."
+                    f"{count(n['kept'], 'row')} kept."
                 ),
             )
             st.rerun()

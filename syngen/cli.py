@@ -279,7 +279,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        f"wrote {out.rows_file} ({len(result.rows)} rows)\nreplay: syngen generate --config {out.folder / 'config.json'}"
+        f"wrote {out.rows_file} ({count(len(result.rows), 'row')})\nreplay: syngen generate --config {out.folder / 'config.json'}"
     )
     if result.status == "complete":
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..text import count
 from .seed import ensure_seed
 from .state import AppState, RunRecord, get_state
 
@@ -34,7 +35,7 @@ def pick_run(state: AppState, key: str, empty: str, min_rows: int = 1) -> RunRec
         list(by_id),
         key=key,
         format_func=lambda i: (
-            f"{by_id[i].name} · {by_id[i].config.style} · {by_id[i].info.rows} rows · {by_id[i].status} · {i}"
+            f"{by_id[i].name} · {by_id[i].config.style} · {count(by_id[i].info.rows, 'row')} · {by_id[i].status} · {i}"
         ),
     )
     return by_id[chosen]
