@@ -10,6 +10,7 @@ from helpers import DRUG_TRAIN
 from syngen.backends.hf import _LOADED, HFBackend, cache_root
 from syngen.config import RunConfig
 from syngen.pipeline import prepare_seed, run
+from syngen.text import count
 
 pytestmark = pytest.mark.model
 
@@ -151,5 +152,5 @@ def test_cancel_during_a_real_batch_returns_within_two_seconds_and_keeps_rows(ba
     res = run(cfg, backend, seed, on_event=on, cancel=cancel, checkpoint=ckpt)
     stopped = time.perf_counter() - state["cancel_at"]
     assert res.status == "cancelled" and stopped < 2.0, stopped
-    assert len(res.rows) >= state["kept_before"] and res.message.endswith(f"kept {len(res.rows)} rows")
+    assert len(res.rows) >= state["kept_before"] and res.message.endswith(f"kept {count(len(res.rows), 'row')}")
     assert len(ckpt.read_text().splitlines()) == 1 + len(res.rows)  # header + every kept row
