@@ -73,7 +73,7 @@ def progress():
     eta = job.eta_seconds()
     st.progress(
         min(1.0, job.accepted / max(1, job.target)),
-        text=f"{job.accepted}/{job.target} rows accepted · {sum(rejects.values())} fragments rejected"
+        text=f"{job.accepted}/{job.target} rows accepted · {count(sum(rejects.values()), 'fragment')} rejected"
         + (f" · about {eta:.0f}s left" if eta else "")
         + f" · {job.status}",
     )
@@ -131,9 +131,9 @@ if state.job is None or state.job.done:
             st.session_state["gen_review_note"] = (
                 state.feedback_run,
                 (
-                    f"Removed {n['removed']} disliked row(s) ({n['new_negatives']} new negative examples, "
-                    f"{n['negatives']} in total); {n['liked']} liked row(s) will be preferred as examples; "
-                    f"{count(n['kept'], 'row')} kept."
+                    f"Removed {count(n['removed'], 'disliked row')} "
+                    f"({count(n['new_negatives'], 'new negative example')}, {n['negatives']} in total); "
+                    f"{count(n['liked'], 'liked row')} will be preferred as examples; {count(n['kept'], 'row')} kept."
                 ),
             )
             st.rerun()

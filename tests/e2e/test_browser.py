@@ -219,7 +219,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     time.sleep(1.0)
     page.screenshot(path=str(SHOTS / "06_review.png"), full_page=True)
     page.get_by_role("button", name="Apply review").click()
-    page.get_by_text("Removed 1 disliked row(s)").wait_for(timeout=30_000)
+    page.get_by_text("Removed 1 disliked row (1 new negative example").wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "07_reviewed.png"), full_page=True)
     (run1,) = list_runs(out)
     assert run1.rows == 1 and run1.status == "complete", run1
