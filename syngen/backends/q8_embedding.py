@@ -40,12 +40,12 @@ class Q8Embedding(torch.nn.Module):
         self._lock = threading.Lock()  # the app may run two generations on one loaded model
 
     def read(self, ids):
-        """Dequantised float32 rows for sorted, distinct token ids (a tensor or list), read from
+        """Dequantised float32 rows for a tensor of sorted, distinct token ids, read from
         the file, one read per run of neighbours, and not kept in this table's cache. Filled in
         chunks: dequantising ~45,000 rows at once held three copies of them (peak RSS +120 MB)."""
         import numpy as np
 
-        ids = ids.tolist() if hasattr(ids, "tolist") else list(ids)
+        ids = ids.tolist()
         out = torch.empty(len(ids), self.embedding_dim)
         with open(self.gguf, "rb") as f:
             for a in range(0, len(ids), READ_ROWS):
