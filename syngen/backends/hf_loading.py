@@ -128,11 +128,29 @@ def set_precision(model, gguf: Path | None, settings: dict) -> None:
         from .q8_embedding import keep_head_float32
 
         keep_head_float32(model)
-        model.base_model.to(torch.bfloat16)
+        _convert_body(model, lambda part: part.to(torch.bfloat16))
     elif body == "float16":
         from .fp16_weights import dynamic_linears
 
-        dynamic_linears(model.base_model, torch.float16)  # int8 layers, if any, are left as they are
+        # int8 layers, if any, are left as they are
+        _convert_body(model, lambda part: dynamic_linears(part, torch.float16))
+
+
+def _convert_body(model, convert) -> None:
+    """`convert` the decoder body in place a layer at a time, giving back after each layer the
+    pages of the float32 matrices it was read from (a mapped file), so the float32 and the
+    converted body are never resident whole side by side."""
+    import torch
+
+    from . import mapped_pages
+
+    body = model.base_model
+    for part in [*getattr(body, "layers", []), body]:
+        read = mapped_pages.ranges(p for p in part.parameters() if p.dim() >= 2 and p.dtype == torch.float32)
+        convert(part)
+        live = [*model.parameters(), *model.buffers()]
+        live += [m.bias for m in model.modules() if isinstance(getattr(m, "bias", None), torch.Tensor)]
+        mapped_pages.release(read, mapped_pages.ranges(live))
 
 
 def release_freed_memory() -> None:
