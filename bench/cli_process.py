@@ -3,6 +3,7 @@ Called by bench/embedded.py (--only rss, --only first-row)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -11,35 +12,59 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_rss(n=4) -> dict:
-    """Peak RSS of `syngen generate -n N` in a fresh process (model load, run, report), with the
-    GGUF token table read row by row (the default), dequantised whole (before), and int8 weights."""
-    import os
+RSS_SETTINGS = (
+    ("defaults", []),
+    ("float32 body", ["--option", "dtype=float32"]),
+    ("dequantised token table", ["--option", "embedding=float"]),
+    ("int8 weights", ["--option", "quantize=int8"]),
+)
+
+
+def peak_rss(extra=(), n=4, cwd=ROOT) -> dict:
+    """Peak RSS and wall time of one `syngen generate -n N` process (model load, run, report);
+    `cwd`: the checkout whose syngen runs."""
     import subprocess
     import tempfile
 
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        err = proc.stderr.read().decode()[-300:]
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {err}")
+    return {"peak_rss_mb": round(usage.ru_maxrss / 1024), "wall_s": round(time.perf_counter() - t, 1)}
+
+
+def run_rss(n=4) -> dict:
+    """Peak RSS of `syngen generate -n N` in a fresh process per setting: the defaults, the body
+    left in float32, the GGUF token table dequantised whole (before it was read row by row), int8
+    weights."""
     out = {}
-    for label, extra in (
-        ("token table read row by row (default)", []),
-        ("dequantised table", ["--option", "embedding=float"]),
-        ("int8 weights", ["--option", "quantize=int8"]),
-    ):
-        with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]
-            t = time.perf_counter()
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            err = proc.stderr.read().decode()[-300:]
-            if proc.returncode != 0:
-                raise SystemExit(f"{' '.join(cmd)} failed: {err}")
-        out[label] = {"peak_rss_mb": round(usage.ru_maxrss / 1024), "wall_s": round(time.perf_counter() - t, 1)}
+    for label, extra in RSS_SETTINGS:
+        out[label] = peak_rss(extra, n)
         print(
             f"syngen generate -n {n}, {label}: peak RSS {out[label]['peak_rss_mb']} MB (goal <= 1500), "
             f"{out[label]['wall_s']} s",
             flush=True,
         )
     return out
+
+
+@contextlib.contextmanager
+def worktree(rev: str):
+    """A temporary checkout of git revision `rev` (its path), removed afterwards."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old), rev], cwd=ROOT, check=True)
+        try:
+            yield old
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
 
 
 def cli_first_row(n=8, runs=2, env: dict | None = None, cwd=ROOT) -> dict:

@@ -24,8 +24,9 @@ cache in alternating pairs and prints the median ratio.
 "threads" decodes the same batch with the model's work split over threads as generation did
 before (the load in one thread, each batch in a fresh one) and on syngen's one torch thread.
 
-"rss" runs `syngen generate -n 4` in a fresh process with the token table read from the GGUF row by
-row (the default), dequantised whole, and with int8 weights, and prints each peak RSS (goal <= 1.5 GB).
+"rss" runs `syngen generate -n 4` in a fresh process with the defaults, the body left in float32,
+the token table dequantised whole, and int8 weights, and prints each peak RSS (goal <= 1.5 GB); with
+`--against REV`, that revision's defaults and this tree's, alternating.
 
 "steps" measures the decode changes one at a time on the same conditional prompts: transformers'
 `generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
@@ -54,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from cli_process import cli_first_row, run_rss  # noqa: E402
+from cli_process import cli_first_row, peak_rss, run_rss, worktree  # noqa: E402
 
 from syngen.backends import hf  # noqa: E402
 from syngen.config import RunConfig  # noqa: E402
@@ -468,9 +469,6 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
 def first_row_pairs(pairs: int = 2, against: str | None = None) -> dict:
     """`syngen generate -n 8` to its first row, alternating: seed fits redone vs loaded from disk,
     or (`against`: a git revision, checked out in a temporary worktree) that revision vs this tree."""
-    import subprocess
-    import tempfile
-
     cli_first_row(runs=1)  # stores the fits, if this seed's are not on disk yet
     if against is None:
         got = {"refit": [], "loaded": []}
@@ -479,17 +477,24 @@ def first_row_pairs(pairs: int = 2, against: str | None = None) -> dict:
             got["loaded"].append(cli_first_row(runs=1))
         return got
     got = {against: [], "this tree": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old), against], cwd=ROOT, check=True)
-        try:
-            for _ in range(pairs):
-                print(f"{against}:", flush=True)
-                got[against].append(cli_first_row(runs=1, cwd=old))
-                print("this tree:", flush=True)
-                got["this tree"].append(cli_first_row(runs=1))
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
+    with worktree(against) as old:
+        for _ in range(pairs):
+            print(f"{against}:", flush=True)
+            got[against].append(cli_first_row(runs=1, cwd=old))
+            print("this tree:", flush=True)
+            got["this tree"].append(cli_first_row(runs=1))
+    return got
+
+
+def rss_pairs(against: str, pairs: int = 2) -> dict:
+    """Peak RSS of `syngen generate -n 4` with the defaults, git revision `against` (a temporary
+    worktree) and this tree alternating."""
+    got = {against: [], "this tree": []}
+    with worktree(against) as old:
+        for _ in range(pairs):
+            for label, cwd in ((against, old), ("this tree", ROOT)):
+                got[label].append(peak_rss(cwd=cwd))
+                print(f"syngen generate -n 4, {label}: peak RSS {got[label][-1]['peak_rss_mb']} MB", flush=True)
     return got
 
 
@@ -503,7 +508,7 @@ def main() -> None:
         choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "fp16", "first-row"),
         default=None,
     )
-    ap.add_argument("--against", default=None, help="first-row: a git revision to compare this tree with")
+    ap.add_argument("--against", default=None, help="first-row, rss: a git revision to compare this tree with")
     ap.add_argument(
         "--emulate-avx2",
         action="store_true",
@@ -539,7 +544,7 @@ def main() -> None:
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
-        rss = run_rss()
+        rss = run_rss() if a.against is None else rss_pairs(a.against)
     if a.only in (None, "steps"):
         steps = decode_steps(seed)
         share = outside_domain_share(seed)
