@@ -1,7 +1,7 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|fp16|first-row] [--batches 1,4,8]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|fp16|body-runs|first-row] [--batches 1,4,8]
                              [--prompts 8] [--against REV] [--emulate-avx2]
 
 "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
@@ -15,6 +15,9 @@ prompts' seed text.
 "fp16" decodes with float16 weights (float32 sums) against float32 ones in alternating pairs: the
 domain head's rows, then the decoder body against the host's dtype before it (bfloat16 where
 native, else float32); and counts how often each picks float32's next token.
+
+"body-runs" runs whole 16-row conditional runs with the body in float16 and in the host's dtype,
+alternating, and compares their decode tok/s and rows/min.
 
 `--emulate-avx2` keeps torch, oneDNN, MKL and fbgemm to AVX2, as on a CPU without AVX-512.
 
@@ -44,6 +47,7 @@ Writes bench/results/embedded.json (embedded-steps.json, embedded-quality.json w
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -242,28 +246,56 @@ def old_vs_new(seed, n=16) -> dict:
         ("new defaults + int8 weights", {"quantize": "int8"}),
         ("new defaults + int8 dynamic", {"quantize": "int8-dynamic"}),
     ):
-        cfg = RunConfig(data=seed.name, num_samples=n, seed=21, max_prompts=4 * n)
-        backend = hf.HFBackend(**opts)
-        backend.load()  # load time is not run time
-        first = []
-        t = time.perf_counter()
-        res = run(
-            cfg,
-            backend,
-            seed,
-            on_event=lambda e: first.append(time.perf_counter() - t) if e.kind == "row_accepted" else None,
-        )
-        acc = res.account
-        out[label] = {
-            "rows": acc.accepted,
-            "rows_per_min": round(acc.accepted / (acc.wall_seconds / 60), 2),
-            "first_row_s": round(first[0], 1) if first else None,
-            "tok_per_s": round(acc.completion_tokens / acc.generate_seconds, 1),
-            **text_figures(res.rows["review"].tolist()),
-        }
+        out[label] = whole_run(opts, seed, n)
         print(f"{label}: " + ", ".join(f"{k} {v}" for k, v in out[label].items()), flush=True)
     print("seed: " + ", ".join(f"{k} {v}" for k, v in out["seed"].items()))
     return out
+
+
+def whole_run(opts, seed, n=16, run_seed=21) -> dict:
+    """One conditional run of n rows with a loaded backend of `opts`: its figures."""
+    cfg = RunConfig(data=seed.name, num_samples=n, seed=run_seed, max_prompts=4 * n)
+    backend = hf.HFBackend(**opts)
+    backend.load()  # load time is not run time
+    first = []
+    t = time.perf_counter()
+    res = run(
+        cfg,
+        backend,
+        seed,
+        on_event=lambda e: first.append(time.perf_counter() - t) if e.kind == "row_accepted" else None,
+    )
+    acc = res.account
+    return {
+        "rows": acc.accepted,
+        "rows_per_min": round(acc.accepted / (acc.wall_seconds / 60), 2),
+        "first_row_s": round(first[0], 1) if first else None,
+        "tok_per_s": round(acc.completion_tokens / acc.generate_seconds, 1),
+        **text_figures(res.rows["review"].tolist()),
+    }
+
+
+def body_runs(seed, pairs=3) -> dict:
+    """Whole 16-row conditional runs with the body in float16 and in the host's dtype, alternating
+    (a new run seed per pair): a run's batches shrink as rows finish and its first batch is 2
+    prompts, so small-batch speed counts beside batch 8's."""
+    was = was_dtype()
+    runs = {"float16": [], was: []}
+    trials = itertools.count()
+
+    def trial(kind):
+        got = whole_run({"dtype": kind}, seed, run_seed=21 + next(trials) // 2)  # a pair shares its run seed
+        runs[kind].append(got)
+        print(f"body {kind}: " + ", ".join(f"{k} {v}" for k, v in got.items()), flush=True)
+        return got["tok_per_s"]
+
+    out = alternating(trial, "float16", was, pairs)
+    print(
+        f"whole runs, body float16 against {was}: {out['float16']} against {out[was]} tok/s (medians), per-pair "
+        f"ratio median {out['float16_x_median']}x, faster in {out['pairs_faster']} of {pairs}",
+        flush=True,
+    )
+    return out | {"runs": runs}
 
 
 LAYOUT_CHILD = """
@@ -505,7 +537,7 @@ def main() -> None:
     ap.add_argument("--max-new-tokens", type=int, default=512)
     ap.add_argument(
         "--only",
-        choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "fp16", "first-row"),
+        choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "fp16", "body-runs", "first-row"),
         default=None,
     )
     ap.add_argument("--against", default=None, help="first-row, rss: a git revision to compare this tree with")
@@ -532,7 +564,7 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout, kv, first, int8, fp16 = [], None, None, None, None, None, None, None, None
+    steps, share, compared, rss, layout, kv, first, int8, fp16, body = [], *[None] * 9
     if a.only in (None, "first-row"):
         first = first_row_pairs(against=a.against)
     if a.only in (None, "kv"):
@@ -541,6 +573,8 @@ def main() -> None:
         int8 = int8_pairs(seed)
     if a.only in (None, "fp16"):
         fp16 = fp16_pairs(seed)
+    if a.only in (None, "body-runs"):
+        body = body_runs(seed)
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
@@ -601,6 +635,7 @@ def main() -> None:
         "kv_cache": kv,
         "int8_weights": int8,
         "fp16_weights": fp16,
+        "body_runs": body,
         "cli_first_row": first,
         "host": {"cpu_capability": torch_capability(), "emulated_avx2": a.emulate_avx2},
     }
