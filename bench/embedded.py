@@ -16,8 +16,9 @@ prompts' seed text.
 domain head's rows, then the decoder body against the host's dtype before it (bfloat16 where
 native, else float32); and counts how often each picks float32's next token.
 
-"body-runs" runs whole 16-row conditional runs with the body in float16 and in the host's dtype,
-alternating, and compares their decode tok/s and rows/min.
+"body-runs" runs whole 16-row conditional runs with the body in float16 and in the host's dtype
+before it (bfloat16 where native, else float32), alternating, and compares their tok/s over the
+whole run (the prompts' reading included).
 
 `--emulate-avx2` keeps torch, oneDNN, MKL and fbgemm to AVX2, as on a CPU without AVX-512.
 
