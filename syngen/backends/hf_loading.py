@@ -148,21 +148,18 @@ def _convert_body(model, convert) -> None:
     for part in [*getattr(body, "layers", []), body]:
         read = mapped_pages.ranges(p for p in part.parameters() if p.dim() >= 2 and p.dtype == torch.float32)
         convert(part)
-        live = [*model.parameters(), *model.buffers()]
-        live += [m.bias for m in model.modules() if isinstance(getattr(m, "bias", None), torch.Tensor)]
-        mapped_pages.release(read, mapped_pages.ranges(live))
+        # only whole pages of the dead matrices are dropped: a live bias or norm beside them keeps its page
+        mapped_pages.release(read, mapped_pages.ranges([*model.parameters(), *model.buffers()]))
 
 
 def release_freed_memory() -> None:
     """Hand the heap's free pages back to the system (glibc only): loading parses the tokenizer's
     33 MB JSON into Python objects, and their memory otherwise stays in the process (~60 MB)."""
-    import ctypes
-    import ctypes.util
+    from .mapped_pages import libc
 
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows): nothing to do
-        pass
+    trim = getattr(libc(), "malloc_trim", None)  # glibc only (not macOS, musl, Windows): else nothing to do
+    if trim is not None:
+        trim(0)
 
 
 def cache_folder(gguf: Path) -> Path:

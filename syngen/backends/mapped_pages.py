@@ -13,10 +13,22 @@ merged in place) holds data the file does not, and anonymous memory may have bee
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import mmap
 import sys
 
 MADV_DONTNEED = 4  # Linux
+
+
+@functools.cache
+def libc():
+    """The C library, loaded once (None where it cannot be)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
 
 
 def ranges(tensors) -> list[tuple[int, int]]:
@@ -62,18 +74,14 @@ def droppable(dead, live, mappings, page: int = mmap.PAGESIZE) -> list[tuple[int
 def release(dead, live) -> int:
     """Drop the pages of `dead` ranges (tensors no longer used) that are safe to drop; returns
     the bytes given back. A no-op where /proc or madvise is missing (not Linux)."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or libc() is None:
         return 0
-    import ctypes
-    import ctypes.util
-
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         spans = droppable(dead, live, _file_mappings())
-    except (OSError, AttributeError):
+    except OSError:
         return 0
     given = 0
     for lo, hi in spans:
-        if libc.madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), MADV_DONTNEED) == 0:
+        if libc().madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), MADV_DONTNEED) == 0:
             given += hi - lo
     return given
