@@ -110,8 +110,11 @@ def body_dtype(setting: str, how: str) -> str:
 
 def set_precision(model, gguf: Path | None, settings: dict) -> None:
     """The loaded float32 model's layers as the backend's settings say, in place: quantised
-    (`quantize`), the body in its dtype (`dtype`), the token table read from the GGUF (`embedding`)."""
+    (`quantize`), the body in its dtype (`dtype`; bfloat16 layers packed for oneDNN unless
+    `linear` is "plain"), the token table read from the GGUF (`embedding`)."""
     import torch
+
+    from . import packed_linears
 
     how = settings["quantize"]
     # the converted weights' folder keeps rounded weights (not with an adapter merged in); the
@@ -128,7 +131,8 @@ def set_precision(model, gguf: Path | None, settings: dict) -> None:
         from .q8_embedding import keep_head_float32
 
         keep_head_float32(model)
-        _convert_body(model, lambda part: part.to(torch.bfloat16))
+        pack = settings["linear"] == "packed" and packed_linears.available()
+        _convert_body(model, lambda part: (packed_linears.pack_linears if pack else id)(part.to(torch.bfloat16)))
     elif body == "float16":
         from .fp16_weights import dynamic_linears
 

@@ -49,7 +49,14 @@ def test_converting_the_body_gives_its_float32_pages_back_and_keeps_what_is_used
     if dtype == "float16" and not fp16_weights.available():
         pytest.skip("torch has no fbgemm here")
     tiny_gemma(hidden_size=256, intermediate_size=1024, num_hidden_layers=3, head_dim=64).save_pretrained(tmp_path)
-    settings = {"quantize": "none", "dtype": dtype, "embedding": "float", "cache": False, "adapter": None}
+    settings = {
+        "quantize": "none",
+        "dtype": dtype,
+        "embedding": "float",
+        "cache": False,
+        "adapter": None,
+        "linear": "packed",
+    }
     ids = torch.tensor([[1, 5, 9, 13]])
 
     def converted(release: bool):
