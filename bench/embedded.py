@@ -1,8 +1,8 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|fp16|body-runs|first-row] [--batches 1,4,8]
-                             [--prompts 8] [--against REV] [--emulate-avx2]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|fp16|body-runs|packed|first-row]
+                             [--batches 1,4,8] [--prompts 8] [--against REV] [--emulate-avx2|--emulate-amd]
 
 "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
 seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded from disk; with
@@ -21,6 +21,14 @@ before it (bfloat16 where native, else float32), alternating, and compares their
 whole run (the prompts' reading included).
 
 `--emulate-avx2` keeps torch, oneDNN, MKL and fbgemm to AVX2, as on a CPU without AVX-512.
+`--emulate-amd` does that and keeps MKL to SSE4.2: on AMD CPUs the MKL inside torch takes its
+generic path, not its AVX2 one (under `qemu-x86_64 -cpu EPYC-Milan-v1` it reports "Intel(R)
+Architecture processors", under `-cpu Haswell-v1` "AVX2"), and every float32 product torch gives
+MKL runs 2-3x slower there.
+
+"packed" decodes with the bfloat16 body's linear layers packed for oneDNN and plain, in
+alternating pairs (batch 1 and 8, sampled), counts how often each picks float32's next token, then
+runs whole 16-row conditional runs with each (hosts with native bf16 only).
 
 "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
@@ -67,7 +75,12 @@ from syngen.config import RunConfig  # noqa: E402
 from syngen.pipeline import domain_texts, plan_for, prepare_seed, run  # noqa: E402
 from syngen.row_sources import row_source  # noqa: E402
 
-OLD = {"loop": "generate", "vocab": "full", "quantize": "none"}  # the embedded backend before issue 14
+OLD = {
+    "loop": "generate",
+    "vocab": "full",
+    "quantize": "none",
+    "linear": "plain",
+}  # the embedded backend before issue 14
 # what --emulate-avx2 sets: torch's own kernels, oneDNN, MKL and fbgemm kept to AVX2 (float32 hosts)
 AVX2 = {
     "ATEN_CPU_CAPABILITY": "avx2",
@@ -75,6 +88,8 @@ AVX2 = {
     "MKL_ENABLE_INSTRUCTIONS": "AVX2",
     "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
 }
+# --emulate-amd: MKL's generic path, the one it takes on AMD CPUs, as near as this host's MKL allows
+AMD = {**AVX2, "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}
 
 
 def torch_capability() -> str:
@@ -92,10 +107,12 @@ def was_dtype() -> str:
 
 def steps() -> tuple[list[tuple[str, dict]], str]:
     """([(label, backend options)], the defaults' label): each step adds one change to the one
-    before. The body's float16 step shows only where the host's default body is float16."""
+    before. The body's float16 step shows only where the host's default body is float16, the
+    packed bfloat16 step only where it is bfloat16 and oneDNN packs it."""
+    from syngen.backends import packed_linears
     from syngen.backends.hf_loading import body_dtype
 
-    was = {"dtype": was_dtype(), "head": "float32", "quantize": "none"}
+    was = {"dtype": was_dtype(), "head": "float32", "quantize": "none", "linear": "plain"}
     out = [
         ("generate, whole head", {**OLD, **was}),
         ("plain loop, whole head", {**was, "loop": "plain", "vocab": "full", "kv": "dynamic"}),
@@ -105,6 +122,8 @@ def steps() -> tuple[list[tuple[str, dict]], str]:
     ]
     if body_dtype("auto", "none") == "float16":
         out.append(("+ float16 body", {}))
+    elif body_dtype("auto", "none") == "bfloat16" and packed_linears.available():
+        out.append(("+ packed bf16 linears", {}))
     default = out[-1][0]
     out += [
         ("+ int8 weights", {"quantize": "int8"}),
@@ -276,27 +295,47 @@ def whole_run(opts, seed, n=16, run_seed=21) -> dict:
     }
 
 
-def body_runs(seed, pairs=3) -> dict:
-    """Whole 16-row conditional runs with the body in float16 and in the host's dtype, alternating
-    (a new run seed per pair): a run's batches shrink as rows finish and its first batch is 2
-    prompts, so small-batch speed counts beside batch 8's."""
-    was = was_dtype()
-    runs = {"float16": [], was: []}
-    trials = itertools.count()
+def run_pairs(seed, kinds: dict, pairs=3) -> dict:
+    """Whole 16-row conditional runs of two settings (label -> backend options, the new one first),
+    alternating, a new run seed per pair: a run's batches shrink as rows finish and its first batch
+    is 2 prompts, so small-batch speed counts beside batch 8's."""
+    (new, old), runs, trials = list(kinds), {k: [] for k in kinds}, itertools.count()
 
     def trial(kind):
-        got = whole_run({"dtype": kind}, seed, run_seed=21 + next(trials) // 2)  # a pair shares its run seed
+        got = whole_run(kinds[kind], seed, run_seed=21 + next(trials) // 2)  # a pair shares its run seed
         runs[kind].append(got)
-        print(f"body {kind}: " + ", ".join(f"{k} {v}" for k, v in got.items()), flush=True)
+        print(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in got.items()), flush=True)
         return got["tok_per_s"]
 
-    out = alternating(trial, "float16", was, pairs)
+    out = alternating(trial, new, old, pairs)
     print(
-        f"whole runs, body float16 against {was}: {out['float16']} against {out[was]} tok/s (medians), per-pair "
-        f"ratio median {out['float16_x_median']}x, faster in {out['pairs_faster']} of {pairs}",
+        f"whole runs, {new} against {old}: {out[new]} against {out[old]} tok/s (medians), per-pair "
+        f"ratio median {out[f'{new}_x_median']}x, faster in {out['pairs_faster']} of {pairs}",
         flush=True,
     )
     return out | {"runs": runs}
+
+
+def body_runs(seed) -> dict:
+    """Whole runs with the body in float16 and in the host's dtype before it."""
+    was = was_dtype()
+    return run_pairs(seed, {"body float16": {"dtype": "float16"}, f"body {was}": {"dtype": was}})
+
+
+def packed_pairs(seed) -> dict | None:
+    """Packed bfloat16 linears against plain ones: decode at batch 1 and 8 and each one's
+    next-token agreement with float32, then whole runs."""
+    from syngen.backends import packed_linears
+
+    if not packed_linears.available():
+        print("packed: oneDNN packs no bfloat16 weights on this CPU (no AVX-512 BF16): nothing to compare")
+        return None
+    both = {
+        "packed bf16 linears": {"dtype": "bfloat16"},
+        "plain bf16 linears": {"dtype": "bfloat16", "linear": "plain"},
+    }
+    out = weight_pairs(seed, [("packed bf16 linears", *both.values())], both)
+    return out | {"whole runs": run_pairs(seed, {"packed": {}, "plain": {"linear": "plain"}})}
 
 
 LAYOUT_CHILD = """
@@ -538,7 +577,19 @@ def main() -> None:
     ap.add_argument("--max-new-tokens", type=int, default=512)
     ap.add_argument(
         "--only",
-        choices=("steps", "quality", "runs", "rss", "threads", "kv", "int8", "fp16", "body-runs", "first-row"),
+        choices=(
+            "steps",
+            "quality",
+            "runs",
+            "rss",
+            "threads",
+            "kv",
+            "int8",
+            "fp16",
+            "body-runs",
+            "packed",
+            "first-row",
+        ),
         default=None,
     )
     ap.add_argument("--against", default=None, help="first-row, rss: a git revision to compare this tree with")
@@ -548,9 +599,15 @@ def main() -> None:
         help="keep torch, oneDNN, MKL and fbgemm to AVX2 (what a host without AVX-512 runs), in this process "
         "and the commands it starts",
     )
+    ap.add_argument(
+        "--emulate-amd",
+        action="store_true",
+        help="--emulate-avx2, with MKL on its generic path as on AMD CPUs (SSE4.2)",
+    )
     a = ap.parse_args()
-    if a.emulate_avx2 and any(os.environ.get(k) != v for k, v in AVX2.items()):
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **AVX2})  # before torch loads
+    emulated = AMD if a.emulate_amd else AVX2 if a.emulate_avx2 else {}
+    if any(os.environ.get(k) != v for k, v in emulated.items()):
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **emulated})  # before torch loads
 
     cold = warm = None
     if a.only in (None, "runs"):
@@ -565,7 +622,7 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout, kv, first, int8, fp16, body = [], *[None] * 9
+    steps, share, compared, rss, layout, kv, first, int8, fp16, body, packed = [], *[None] * 10
     if a.only in (None, "first-row"):
         first = first_row_pairs(against=a.against)
     if a.only in (None, "kv"):
@@ -576,6 +633,8 @@ def main() -> None:
         fp16 = fp16_pairs(seed)
     if a.only in (None, "body-runs"):
         body = body_runs(seed)
+    if a.only in (None, "packed"):
+        packed = packed_pairs(seed)
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
@@ -637,8 +696,9 @@ def main() -> None:
         "int8_weights": int8,
         "fp16_weights": fp16,
         "body_runs": body,
+        "packed": packed,
         "cli_first_row": first,
-        "host": {"cpu_capability": torch_capability(), "emulated_avx2": a.emulate_avx2},
+        "host": {"cpu_capability": torch_capability(), "emulated_avx2": a.emulate_avx2, "emulated_amd": a.emulate_amd},
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     name = "embedded.json" if a.only in (None, "runs") else f"embedded-{a.only}.json"
