@@ -22,8 +22,8 @@ DEFAULT_MODELS = {
     "cohere": "command-r-plus-08-2024",
     "openai": "gpt-4o-mini",
 }
-# Options that the Generate page sets (batch) or that only tests need.
-HIDDEN = {"seed", "cache", "dtype", "adapter", "embedding", "kv"}  # adapter: the "Adapt" section sets it
+# Options that the Generate page sets (batch) or that only tests and benches need.
+HIDDEN = {"seed", "cache", "dtype", "adapter", "embedding", "kv", "linear"}  # adapter: the "Adapt" section sets it
 
 
 def secret_key(env: str | None) -> str | None:
