@@ -1,7 +1,7 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|int8|fp16|body-runs|packed|first-row]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|kv-dtype|int8|fp16|body-runs|packed|first-row]
                              [--batches 1,4,8] [--prompts 8] [--against REV] [--emulate-avx2|--emulate-amd]
 
 "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
@@ -29,6 +29,9 @@ MKL runs 2-3x slower there.
 "packed" decodes with the bfloat16 body's linear layers packed for oneDNN and plain, in
 alternating pairs (batch 1 and 8, sampled), counts how often each picks float32's next token, then
 runs whole 16-row conditional runs with each (hosts with native bf16 only).
+
+"kv-dtype" decodes with the float16 body's KV cache in bfloat16 and in float32, in alternating
+pairs (batch 1 and 8, sampled), and compares 8 greedy texts written with each.
 
 "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
@@ -60,6 +63,7 @@ import itertools
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -141,9 +145,10 @@ def conditional_prompts(seed, n):
     return src.prompts([labels[i % len(labels)] for i in range(n)])
 
 
-def batch_run(opts, prompts, new_tokens, temperature):
+def batch_run(opts, prompts, new_tokens, temperature, texts=None):
     """One batch that writes exactly `new_tokens` per prompt (no stop rule): (seconds, seconds
-    spent reading the prompts or None when the loop does not say)."""
+    spent reading the prompts or None when the loop does not say). The texts written are appended
+    to `texts` if given."""
     b = hf.HFBackend(max_new_tokens=new_tokens, temperature=temperature, **opts)
     for p in prompts:
         p.lines_per_row = 10**6  # never "done": every sequence writes all its tokens
@@ -160,6 +165,8 @@ def batch_run(opts, prompts, new_tokens, temperature):
     res = b.generate(prompts, seed=1)
     took = time.perf_counter() - t
     assert all(r.error is None and r.completion_tokens == new_tokens for r in res), res
+    if texts is not None:
+        texts.extend(r.text for r in res)
     return took, res[0].meta.get("prefill_s")
 
 
@@ -487,6 +494,47 @@ def fp16_pairs(seed) -> dict:
     return weight_pairs(seed, comparisons, agreement)
 
 
+def kv_dtype_pairs(seed, pairs=4, new_tokens=48) -> dict:
+    """The float16 body's KV cache in bfloat16 against float32: decode tok/s at batch 1 and 8
+    (sampled) in alternating pairs, and how many of 8 greedy texts come out the same."""
+    from syngen.backends.fp16_weights import available
+
+    if not available():
+        print("kv-dtype: no fbgemm in this torch build, so no float16 body: nothing to compare")
+        return {}
+    STATE["domain"] = domain_texts(seed)
+    kinds = {
+        "bfloat16": {"dtype": "float16", "kv_dtype": "bfloat16"},
+        "float32": {"dtype": "float16", "kv_dtype": "activations"},
+    }
+    out = {}
+    for batch in (1, 8):
+        prompts = conditional_prompts(seed, batch)
+        got = alternating(
+            lambda kind: decode_rate(kinds[kind], prompts, new_tokens, 0.8)[0], "bfloat16", "float32", pairs
+        )
+        out[f"batch {batch}"] = got
+        print(
+            f"float16 body, KV cache bfloat16 against float32 at batch {batch}, sampled: {got['bfloat16']} against "
+            f"{got['float32']} tok/s (medians), per-pair ratio median {got['bfloat16_x_median']}x, faster in "
+            f"{got['pairs_faster']} of {pairs}",
+            flush=True,
+        )
+    texts = {kind: [] for kind in kinds}
+    for kind, opts in kinds.items():
+        batch_run(opts, conditional_prompts(seed, 8), new_tokens, 0.0, texts[kind])
+    same = [a == b for a, b in zip(*texts.values())]
+    prefix = [len(os.path.commonprefix([a, b])) / max(1, len(b)) for a, b in zip(*texts.values())]
+    out["greedy texts the same"] = f"{sum(same)} of {len(same)}"
+    out["greedy text in common before the first difference"] = round(statistics.mean(prefix), 3)
+    print(
+        f"greedy, {new_tokens} tokens, 8 prompts: the same text in {sum(same)} of 8; on average the first "
+        f"{statistics.mean(prefix):.0%} of float32's text in common",
+        flush=True,
+    )
+    return out
+
+
 def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     """Decode tok/s with transformers' DynamicCache and with the in-place cache, alternating, on one
     prefill of `batch` conditional prompts (copied into a fresh cache of each kind per trial)."""
@@ -622,11 +670,13 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout, kv, first, int8, fp16, body, packed = [], *[None] * 10
+    steps, share, compared, rss, layout, kv, kv16, first, int8, fp16, body, packed = [], *[None] * 11
     if a.only in (None, "first-row"):
         first = first_row_pairs(against=a.against)
     if a.only in (None, "kv"):
         kv = kv_pairs(seed)
+    if a.only in (None, "kv-dtype"):
+        kv16 = kv_dtype_pairs(seed)
     if a.only in (None, "int8"):
         int8 = int8_pairs(seed)
     if a.only in (None, "fp16"):
@@ -697,6 +747,7 @@ def main() -> None:
         "fp16_weights": fp16,
         "body_runs": body,
         "packed": packed,
+        "kv_dtype": kv16,
         "cli_first_row": first,
         "host": {"cpu_capability": torch_capability(), "emulated_avx2": a.emulate_avx2, "emulated_amd": a.emulate_amd},
     }

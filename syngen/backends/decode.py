@@ -154,22 +154,26 @@ def decode(
     top_p: float = 1.0,
     seed: int = 0,
     kv: str = "inplace",
+    kv_dtype=None,
 ) -> None:
     """Generate for a left-padded batch. `done(i, new_ids)` says when sequence i has what it
     needs; `on_done(i, new_ids, reason)` gets each sequence once ("stop" or "length"), unless
     `should_stop()` ends the batch first (cancel, or the caller has all it needs). `kv`: "inplace"
-    (syngen/backends/kv_cache.py) or "dynamic" (transformers' DynamicCache). `on_read(share)`
+    (syngen/backends/kv_cache.py; keys and values kept in `kv_dtype` if given) or "dynamic"
+    (transformers' DynamicCache). `on_read(share)`
     after each prefill chunk, `on_step(tokens, sequences)` after each decode step."""
     import torch
     from transformers import DynamicCache
 
-    from .kv_cache import in_place_cache
+    from .kv_cache import attend_in_cache_dtype, in_place_cache
 
     body = model.base_model  # the decoder without its head
     gen = torch.Generator().manual_seed(seed)
     mask = attention_mask
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    cache = in_place_cache(model.config) if kv == "inplace" else DynamicCache(config=model.config)
+    if kv == "inplace" and kv_dtype is not None:
+        attend_in_cache_dtype(model)
+    cache = in_place_cache(model.config, kv_dtype) if kv == "inplace" else DynamicCache(config=model.config)
     b, n = input_ids.shape
     step = max(1, PREFILL_TOKENS // b)
     for a in range(0, n, step):  # chunked prefill: a cancel waits for one chunk, not the whole prompt

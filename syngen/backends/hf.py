@@ -23,6 +23,7 @@ from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's pu
     cache_root,
     embedded_gguf,
     gguf_for,
+    kv_dtype,
     load_weights,
     release_freed_memory,
     set_precision,
@@ -100,6 +101,14 @@ class HFBackend(Backend):
             "the KV cache of the plain loop: appended in place (inplace) or transformers' DynamicCache, "
             "which copies the whole cache each step (dynamic)",
             choices=("inplace", "dynamic"),
+        ),
+        Option(
+            "kv_dtype",
+            str,
+            "auto",
+            "what the KV cache keeps: bfloat16 (half the bytes attention reads) or the activations' dtype "
+            "(auto: bfloat16 under a float16 body)",
+            choices=("auto", "bfloat16", "activations"),
         ),
         Option(
             "head",
@@ -371,6 +380,7 @@ class HFBackend(Backend):
                 on_done=on_done,
                 should_stop=stopped,
                 kv=s["kv"],
+                kv_dtype=kv_dtype(s),
                 on_step=on_step,
                 on_read=on_read,
                 temperature=s["temperature"],

@@ -108,6 +108,17 @@ def body_dtype(setting: str, how: str) -> str:
     return "float32" if setting == "float16" and not available() else setting
 
 
+def kv_dtype(settings: dict):
+    """What the plain loop's KV cache keeps: bfloat16 under a float16 body (float32 activations;
+    half the bytes the attention reads), else the activations' own dtype (None)."""
+    import torch
+
+    how = settings["kv_dtype"]
+    if how == "auto":
+        how = "bfloat16" if body_dtype(settings["dtype"], settings["quantize"]) == "float16" else "activations"
+    return torch.bfloat16 if how == "bfloat16" else None
+
+
 def set_precision(model, gguf: Path | None, settings: dict) -> None:
     """The loaded float32 model's layers as the backend's settings say, in place: quantised
     (`quantize`), the body in its dtype (`dtype`; bfloat16 layers packed for oneDNN unless

@@ -6,18 +6,29 @@ decode step here (bench/embedded.py --only steps). These layers keep keys and va
 with spare room and write the new token into it; a full buffer is reallocated at twice the size
 (full attention) or compacted to the window (sliding layers), so the copying is amortised to about
 one token per step. What the attention sees is the same tensors as DynamicCache's.
+
+With a `dtype` the cache stores keys and values in it: bfloat16 under a float16 body, whose
+activations are float32, halves the bytes the attention reads per step over ~800-token prompts
+(a batch-8 step's attention ran ~2x faster in a probe of the 18 layers). The attention then runs
+in the cache's dtype (`attend_in_cache_dtype`), as it does on a bfloat16 body.
 """
 
 from __future__ import annotations
 
+import functools
+
 from transformers.cache_utils import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
+
+ATTENTION = "syngen_sdpa"  # transformers' SDPA, with queries cast to the keys' dtype
 
 
 class _InPlace:
     """Mixin over a DynamicLayer class: `keys`/`values` are views of a buffer [batch, heads, room, dim]."""
 
+    store = None  # the dtype keys and values are kept in (None: as they come)
+
     def lazy_initialization(self, key_states, value_states) -> None:
-        self.dtype, self.device = key_states.dtype, key_states.device
+        self.dtype, self.device = self.store or key_states.dtype, key_states.device
         self._k = self._v = None
         self._lo = self._hi = 0  # the stored tokens are buffer[:, :, lo:hi]
         self.is_initialized = True
@@ -38,6 +49,7 @@ class _InPlace:
     def update(self, key_states, value_states, *args, **kwargs):
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
+        key_states, value_states = key_states.to(self.dtype), value_states.to(self.dtype)
         n = key_states.shape[-2]
         if hasattr(self, "cumulative_length"):
             self.cumulative_length += n
@@ -69,8 +81,9 @@ class InPlaceSlidingLayer(_InPlace, DynamicSlidingWindowLayer):
     """A sliding-window layer: keeps the last `sliding_window - 1` tokens."""
 
 
-def in_place_cache(config) -> DynamicCache:
-    """A DynamicCache for `config` whose layers append in place."""
+def in_place_cache(config, dtype=None) -> DynamicCache:
+    """A DynamicCache for `config` whose layers append in place, keeping keys and values in
+    `dtype` (None: as they come)."""
     cache = DynamicCache(config=config)
     cache.layers = [
         InPlaceSlidingLayer(sliding_window=layer.sliding_window)
@@ -80,4 +93,30 @@ def in_place_cache(config) -> DynamicCache:
         else layer  # a layer kind this file does not know keeps transformers' own behaviour
         for layer in cache.layers
     ]
+    for layer in cache.layers:
+        if isinstance(layer, _InPlace):
+            layer.store = dtype
     return cache
+
+
+def attend_in_cache_dtype(model) -> None:
+    """Let `model`'s SDPA attention take keys and values of another dtype than its queries: the
+    queries are cast to the keys' dtype and the output back. Models on other attention kernels
+    are left alone (their cache must then keep the activations' dtype)."""
+    if model.config._attn_implementation in ("sdpa", ATTENTION):
+        _register()
+        model.config._attn_implementation = ATTENTION
+
+
+@functools.cache
+def _register() -> None:
+    from transformers import AttentionInterface
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    def attention(module, query, key, value, attention_mask, **kwargs):
+        out, weights = sdpa_attention_forward(module, query.to(key.dtype), key, value, attention_mask, **kwargs)
+        return out.to(query.dtype), weights
+
+    AttentionInterface.register(ATTENTION, attention)
+    AttentionMaskInterface.register(ATTENTION, sdpa_mask)

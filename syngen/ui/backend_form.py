@@ -23,7 +23,16 @@ DEFAULT_MODELS = {
     "openai": "gpt-4o-mini",
 }
 # Options that the Generate page sets (batch) or that only tests and benches need.
-HIDDEN = {"seed", "cache", "dtype", "adapter", "embedding", "kv", "linear"}  # adapter: the "Adapt" section sets it
+HIDDEN = {
+    "seed",
+    "cache",
+    "dtype",
+    "adapter",
+    "embedding",
+    "kv",
+    "kv_dtype",
+    "linear",
+}  # adapter: the "Adapt" section sets it
 
 
 def secret_key(env: str | None) -> str | None:

@@ -6,7 +6,7 @@ import torch
 from helpers import tiny_gemma
 from transformers import DynamicCache
 
-from syngen.backends.kv_cache import InPlaceLayer, InPlaceSlidingLayer, in_place_cache
+from syngen.backends.kv_cache import ATTENTION, InPlaceLayer, InPlaceSlidingLayer, attend_in_cache_dtype, in_place_cache
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +74,53 @@ def test_appending_does_not_copy_the_cache_each_step(tiny):
         layer.update(k, k)
     assert layer._k is buffer  # written into the spare room, not reallocated
     assert layer.keys.data_ptr() == buffer.data_ptr() + layer._lo * buffer.stride(2) * buffer.element_size()
+
+
+def _forced_states(model, cache, steps=12):
+    """Prefill of a left-padded batch of 2, then `steps` decode steps on fixed tokens."""
+    g = torch.Generator().manual_seed(2)
+    ids = torch.randint(1, 50, (2, 9 + steps), generator=g)
+    mask = torch.ones(2, 9, dtype=torch.long)
+    mask[1, :2] = 0
+    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    with torch.inference_mode():
+        h = model.model(input_ids=ids[:, :9], attention_mask=mask, position_ids=pos, past_key_values=cache)
+        out, p = [h.last_hidden_state], pos[:, -1:] + 1
+        for i in range(9, 9 + steps):
+            mask = torch.cat([mask, mask.new_ones(2, 1)], dim=1)
+            h = model.model(input_ids=ids[:, i : i + 1], attention_mask=mask, position_ids=p, past_key_values=cache)
+            out.append(h.last_hidden_state)
+            p = p + 1
+    return torch.cat([o[:, -1] for o in out])
+
+
+def test_a_bfloat16_cache_keeps_half_the_bytes_and_the_states_close():
+    model = tiny_gemma(
+        num_hidden_layers=4,
+        sliding_window=6,
+        layer_types=["sliding_attention", "sliding_attention", "sliding_attention", "full_attention"],
+    )
+    exact = _forced_states(model, DynamicCache(config=model.config))
+    attend_in_cache_dtype(model)
+    assert model.config._attn_implementation == ATTENTION
+    assert torch.equal(_forced_states(model, in_place_cache(model.config)), exact)  # float32 cache: as before
+    cache = in_place_cache(model.config, torch.bfloat16)
+    rounded = _forced_states(model, cache)
+    assert {layer.keys.dtype for layer in cache.layers} == {torch.bfloat16}
+    assert rounded.dtype == torch.float32  # the activations stay float32; only the cache is rounded
+    assert not torch.equal(rounded, exact)
+    torch.testing.assert_close(rounded, exact, rtol=0, atol=0.05 * exact.abs().max().item())
+
+
+def test_the_cache_keeps_bfloat16_under_a_float16_body_only(monkeypatch):
+    from syngen.backends import fp16_weights, hf_loading
+
+    monkeypatch.setattr(fp16_weights, "available", lambda: True)
+    monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: False)
+    s = {"dtype": "auto", "quantize": "none", "kv_dtype": "auto"}
+    assert hf_loading.kv_dtype(s) == torch.bfloat16  # auto on an AVX2 host: a float16 body
+    assert hf_loading.kv_dtype({**s, "dtype": "float32"}) is None
+    assert hf_loading.kv_dtype({**s, "kv_dtype": "activations"}) is None
+    assert hf_loading.kv_dtype({**s, "dtype": "float32", "kv_dtype": "bfloat16"}) == torch.bfloat16
+    monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: True)
+    assert hf_loading.kv_dtype(s) is None  # a bfloat16 body's activations are bfloat16 already
