@@ -414,8 +414,6 @@ def alternating(trial, new: str, old: str, pairs: int) -> dict:
     """`trial(kind)` (tok/s) for both kinds, `pairs` times each in alternating order: the medians
     and the median of the per-pair ratios new/old, which a noisy host disturbs less than one run
     of each."""
-    import statistics
-
     got = {new: [], old: []}
     for i in range(pairs):
         for kind in (new, old) if i % 2 == 0 else (old, new):
@@ -632,6 +630,7 @@ def main() -> None:
             "rss",
             "threads",
             "kv",
+            "kv-dtype",
             "int8",
             "fp16",
             "body-runs",
