@@ -111,8 +111,8 @@ def was_dtype() -> str:
 
 def steps() -> tuple[list[tuple[str, dict]], str]:
     """([(label, backend options)], the defaults' label): each step adds one change to the one
-    before. The body's float16 step shows only where the host's default body is float16, the
-    packed bfloat16 step only where it is bfloat16 and oneDNN packs it."""
+    before. The body's float16 and the bfloat16 KV cache's steps show only where the host's default
+    body is float16, the packed bfloat16 step only where it is bfloat16 and oneDNN packs it."""
     from syngen.backends import packed_linears
     from syngen.backends.hf_loading import body_dtype
 
@@ -125,7 +125,8 @@ def steps() -> tuple[list[tuple[str, dict]], str]:
         ("+ float16 head", {**was, "head": "float16"}),
     ]
     if body_dtype("auto", "none") == "float16":
-        out.append(("+ float16 body", {}))
+        out.append(("+ float16 body", {"kv_dtype": "activations"}))
+        out.append(("+ bfloat16 KV cache", {}))
     elif body_dtype("auto", "none") == "bfloat16" and packed_linears.available():
         out.append(("+ packed bf16 linears", {}))
     default = out[-1][0]
