@@ -68,8 +68,8 @@ class HFBackend(Backend):
             "linear",
             str,
             "packed",
-            "bfloat16 linear layers with weights packed once for oneDNN (packed: ~2x decode where the CPU has "
-            "native bf16) or as stored (plain)",
+            "bfloat16 linear layers with weights packed once for oneDNN (packed: 1.1-1.2x decode where the CPU "
+            "has native bf16) or as stored (plain)",
             choices=("packed", "plain"),
         ),
         Option(

@@ -143,7 +143,13 @@ def set_precision(model, gguf: Path | None, settings: dict) -> None:
 
         keep_head_float32(model)
         pack = settings["linear"] == "packed" and packed_linears.available()
-        _convert_body(model, lambda part: (packed_linears.pack_linears if pack else id)(part.to(torch.bfloat16)))
+
+        def to_bfloat16(part):
+            part.to(torch.bfloat16)
+            if pack:
+                packed_linears.pack_linears(part)
+
+        _convert_body(model, to_bfloat16)
     elif body == "float16":
         from .fp16_weights import dynamic_linears
 
