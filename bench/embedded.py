@@ -46,7 +46,8 @@ the token table dequantised whole, and int8 weights, and prints each peak RSS (g
 "steps" measures the decode changes one at a time on the same conditional prompts: transformers'
 `generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
 head, the plain loop with the domain head, the KV cache appended in place, the head's rows in
-float16, the body in float16 (hosts without native bf16), int8 weights, dynamic int8; at
+float16, the body in float16 and then its KV cache in bfloat16 (hosts without native bf16) or
+the bfloat16 body's linears packed for oneDNN (hosts with it), int8 weights, dynamic int8; at
 batch 1 and 8, greedy and sampled. Decode tok/s leaves the prompts' reading out (see
 `decode_rate`). llama.cpp's one stream on the first of the same prompts is measured in the same
 run (bench/llamacpp_reference.py), and the defaults' sampled tok/s is printed as a ratio of it.
