@@ -80,12 +80,8 @@ from syngen.config import RunConfig  # noqa: E402
 from syngen.pipeline import domain_texts, plan_for, prepare_seed, run  # noqa: E402
 from syngen.row_sources import row_source  # noqa: E402
 
-OLD = {
-    "loop": "generate",
-    "vocab": "full",
-    "quantize": "none",
-    "linear": "plain",
-}  # the embedded backend before issue 14
+# the embedded backend before issue 14
+OLD = {"loop": "generate", "vocab": "full", "quantize": "none", "linear": "plain"}
 # what --emulate-avx2 sets: torch's own kernels, oneDNN, MKL and fbgemm kept to AVX2 (float32 hosts)
 AVX2 = {
     "ATEN_CPU_CAPABILITY": "avx2",
@@ -448,10 +444,9 @@ def teacher_forced_picks(seed, prompts, opts):
     return torch_thread.call(job)
 
 
-def weight_pairs(seed, comparisons, agreement, pairs=4, new_tokens=48) -> dict:
+def decode_pairs(seed, comparisons, pairs=4, new_tokens=48) -> dict:
     """Decode tok/s at batch 1 and 8 (sampled) of each comparison (label, new options, old
-    options) in alternating pairs; then how often each of `agreement` (label -> options) picks
-    the same next token as float32 weights and head along the prompts' seed text (teacher-forced)."""
+    options) in alternating pairs."""
     STATE["domain"] = domain_texts(seed)
     out = {}
     for label, new, old in comparisons:
@@ -465,6 +460,14 @@ def weight_pairs(seed, comparisons, agreement, pairs=4, new_tokens=48) -> dict:
                 f"per-pair ratio median {got['new_x_median']}x, faster in {got['pairs_faster']} of {pairs}",
                 flush=True,
             )
+    return out
+
+
+def weight_pairs(seed, comparisons, agreement) -> dict:
+    """`decode_pairs` of the comparisons; then how often each of `agreement` (label -> options)
+    picks the same next token as float32 weights and head along the prompts' seed text
+    (teacher-forced)."""
+    out = decode_pairs(seed, comparisons)
     prompts = conditional_prompts(seed, 8)
     exact = teacher_forced_picks(seed, prompts, {"dtype": "float32", "head": "float32", "quantize": "none"})
     for label, opts in agreement.items():
@@ -494,32 +497,21 @@ def fp16_pairs(seed) -> dict:
     return weight_pairs(seed, comparisons, agreement)
 
 
-def kv_dtype_pairs(seed, pairs=4, new_tokens=48) -> dict:
-    """The float16 body's KV cache in bfloat16 against float32: decode tok/s at batch 1 and 8
-    (sampled) in alternating pairs, and how many of 8 greedy texts come out the same."""
+def kv_dtype_pairs(seed, new_tokens=48) -> dict | None:
+    """The float16 body's KV cache in bfloat16 against float32: `decode_pairs`, and how many of 8
+    greedy texts come out the same."""
     from syngen.backends.fp16_weights import available
 
     if not available():
         print("kv-dtype: no fbgemm in this torch build, so no float16 body: nothing to compare")
-        return {}
-    STATE["domain"] = domain_texts(seed)
+        return None
     kinds = {
         "bfloat16": {"dtype": "float16", "kv_dtype": "bfloat16"},
         "float32": {"dtype": "float16", "kv_dtype": "activations"},
     }
-    out = {}
-    for batch in (1, 8):
-        prompts = conditional_prompts(seed, batch)
-        got = alternating(
-            lambda kind: decode_rate(kinds[kind], prompts, new_tokens, 0.8)[0], "bfloat16", "float32", pairs
-        )
-        out[f"batch {batch}"] = got
-        print(
-            f"float16 body, KV cache bfloat16 against float32 at batch {batch}, sampled: {got['bfloat16']} against "
-            f"{got['float32']} tok/s (medians), per-pair ratio median {got['bfloat16_x_median']}x, faster in "
-            f"{got['pairs_faster']} of {pairs}",
-            flush=True,
-        )
+    out = decode_pairs(
+        seed, [("float16 body, KV cache bfloat16 against float32", *kinds.values())], new_tokens=new_tokens
+    )
     texts = {kind: [] for kind in kinds}
     for kind, opts in kinds.items():
         batch_run(opts, conditional_prompts(seed, 8), new_tokens, 0.0, texts[kind])

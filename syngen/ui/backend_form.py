@@ -22,17 +22,9 @@ DEFAULT_MODELS = {
     "cohere": "command-r-plus-08-2024",
     "openai": "gpt-4o-mini",
 }
-# Options that the Generate page sets (batch) or that only tests and benches need.
-HIDDEN = {
-    "seed",
-    "cache",
-    "dtype",
-    "adapter",
-    "embedding",
-    "kv",
-    "kv_dtype",
-    "linear",
-}  # adapter: the "Adapt" section sets it
+# Options that the Generate page sets (batch), that the "Adapt" section sets (adapter), or that
+# only tests and benches need.
+HIDDEN = {"seed", "cache", "dtype", "adapter", "embedding", "kv", "kv_dtype", "linear"}
 
 
 def secret_key(env: str | None) -> str | None:
