@@ -9,7 +9,8 @@ A seed table's text uses a few thousand of them. So the loop below:
 - samples (temperature, top-k, top-p, in transformers' order) over those logits only;
 - lets a finished sequence leave the batch (its KV cache rows are dropped), so the batch gets
   cheaper as rows finish instead of idling until the longest one ends;
-- reads the prompts in chunks, so a cancel is seen within about a second even during prefill;
+- reads each prompt alone, without the batch's padding, in chunks, so a cancel is seen within
+  about a second even during prefill;
 - appends each token to the KV cache in place instead of copying the cache (`kv_cache.py`).
 bench/embedded.py measures each of these against `model.generate`.
 """
@@ -170,27 +171,20 @@ def decode(
     body = model.base_model  # the decoder without its head
     gen = torch.Generator().manual_seed(seed)
     mask = attention_mask
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
     if kv == "inplace" and kv_dtype is not None:
         attend_in_cache_dtype(model)
-    cache = in_place_cache(model.config, kv_dtype) if kv == "inplace" else DynamicCache(config=model.config)
-    b, n = input_ids.shape
-    step = max(1, PREFILL_TOKENS // b)
-    for a in range(0, n, step):  # chunked prefill: a cancel waits for one chunk, not the whole prompt
-        if should_stop():
-            return
-        out = body(
-            input_ids=input_ids[:, a : a + step],
-            attention_mask=mask[:, : a + step],
-            position_ids=positions[:, a : a + step],
-            past_key_values=cache,
-            use_cache=True,
-        )
-        on_read(min(1.0, (a + step) / n))
-    hidden = out.last_hidden_state[:, -1]
+
+    def new_cache():
+        return in_place_cache(model.config, kv_dtype) if kv == "inplace" else DynamicCache(config=model.config)
+
+    read = read_prompts(body, input_ids, mask, new_cache, should_stop, on_read)
+    if read is None:
+        return
+    cache, hidden = read
+    b = input_ids.shape[0]
     alive = list(range(b))  # original index of each row still in the batch
     new: list[list[int]] = [[] for _ in range(b)]
-    next_pos = positions[:, -1] + 1
+    next_pos = mask.sum(-1)  # each row's next position: its prompt's length
     total = 0
     for _ in range(max_new_tokens):
         if should_stop():
@@ -224,3 +218,36 @@ def decode(
         next_pos = next_pos + 1
     for i in alive:
         on_done(i, new[i], "length")
+
+
+def read_prompts(body, input_ids, attention_mask, new_cache, should_stop, on_read):
+    """Read a left-padded batch's prompts one by one without their padding, PREFILL_TOKENS at a
+    time (a cancel waits for one chunk), and stack the rows' caches as the batch's (`stack_rows`).
+    A batch of conditional prompts is ~17% padding, which a batched read computes and then masks;
+    read alone, the prompts were read 1.15x faster. Returns (cache, each row's last hidden state),
+    or None if `should_stop()` said so."""
+    import torch
+
+    from .kv_cache import stack_rows
+
+    lengths = attention_mask.sum(-1).tolist()
+    total, done, rows, last = sum(lengths), 0, [], []
+    for i, n in enumerate(lengths):
+        ids, cache = input_ids[i : i + 1, input_ids.shape[1] - n :], new_cache()
+        for a in range(0, n, PREFILL_TOKENS):
+            if should_stop():
+                return None
+            chunk = ids[:, a : a + PREFILL_TOKENS]
+            end = a + chunk.shape[1]
+            out = body(
+                input_ids=chunk,
+                attention_mask=torch.ones(1, end, dtype=attention_mask.dtype),
+                position_ids=torch.arange(a, end)[None],
+                past_key_values=cache,
+                use_cache=True,
+            )
+            done += chunk.shape[1]
+            on_read(done / total)
+        rows.append(cache)
+        last.append(out.last_hidden_state[:, -1])
+    return stack_rows(rows, new_cache(), input_ids.shape[1]), torch.cat(last)

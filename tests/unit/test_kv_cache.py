@@ -124,3 +124,41 @@ def test_the_cache_keeps_bfloat16_under_a_float16_body_only(monkeypatch):
     assert hf_loading.kv_dtype({**s, "dtype": "float32", "kv_dtype": "bfloat16"}) == torch.bfloat16
     monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: True)
     assert hf_loading.kv_dtype(s) is None  # a bfloat16 body's activations are bfloat16 already
+
+
+def _decode_after(model, cache, hidden, ids, mask, steps=10):
+    """`hidden` (the prefill's last states) and `steps` decode steps on fixed tokens after it."""
+    out, p = [hidden], mask.sum(-1, keepdim=True)
+    with torch.inference_mode():
+        for i in range(steps):
+            mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
+            h = model.model(input_ids=ids[:, i : i + 1], attention_mask=mask, position_ids=p, past_key_values=cache)
+            out.append(h.last_hidden_state[:, -1])
+            p = p + 1
+    return torch.stack(out)
+
+
+def test_prompts_read_alone_and_stacked_decode_as_the_padded_batch(tiny, monkeypatch):
+    """Rows of 11, 8 and 4 tokens (the last shorter than the sliding window), read one by one in
+    chunks of 4 without their padding: the batch then decodes as a batched padded prefill's."""
+    from syngen.backends import decode
+
+    monkeypatch.setattr(decode, "PREFILL_TOKENS", 4)
+    g = torch.Generator().manual_seed(3)
+    ids, steps = torch.randint(1, 50, (3, 11), generator=g), torch.randint(1, 50, (3, 10), generator=g)
+    mask = torch.ones(3, 11, dtype=torch.long)
+    mask[1, :3] = mask[2, :7] = 0
+    with torch.inference_mode():
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        cache = DynamicCache(config=tiny.config)
+        h = tiny.model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache).last_hidden_state
+    padded = _decode_after(tiny, cache, h[:, -1], steps, mask)
+    for new_cache in (lambda: in_place_cache(tiny.config), lambda: DynamicCache(config=tiny.config)):
+        shares = []
+        with torch.inference_mode():
+            cache, hidden = decode.read_prompts(tiny.model, ids, mask, new_cache, lambda: False, shares.append)
+        assert shares == [4 / 23, 8 / 23, 11 / 23, 15 / 23, 19 / 23, 1.0]  # 23 tokens, no padding
+        assert cache.get_seq_length() == 11 and cache.layers[0].keys.shape[-2] == 5  # the window - 1
+        torch.testing.assert_close(_decode_after(tiny, cache, hidden, steps, mask), padded, rtol=0, atol=1e-5)
+    with torch.inference_mode():  # a cancel before the first chunk reads nothing
+        assert decode.read_prompts(tiny.model, ids, mask, new_cache, lambda: True, shares.append) is None
