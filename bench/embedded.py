@@ -1,7 +1,7 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|kv-dtype|int8|fp16|body-runs|packed|first-row]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|kv-dtype|int8|fp16|body-runs|packed|reading|first-row]
                              [--batches 1,4,8] [--prompts 8] [--against REV] [--emulate-avx2|--emulate-amd]
 
 "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
@@ -32,6 +32,9 @@ runs whole 16-row conditional runs with each (hosts with native bf16 only).
 
 "kv-dtype" decodes with the float16 body's KV cache in bfloat16 and in float32, in alternating
 pairs (batch 1 and 8, sampled), and compares 8 greedy texts written with each.
+
+"reading" reads a batch of 8 conditional prompts each alone without the batch's padding (the
+default) and as the left-padded batch at once, in alternating pairs, and compares the states left.
 
 "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
@@ -527,6 +530,73 @@ def kv_dtype_pairs(seed, new_tokens=48) -> dict | None:
     return out
 
 
+def padded_read(body, ids, mask, new_cache):
+    """How a batch's prompts were read before read_prompts: the left-padded batch at once,
+    PREFILL_TOKENS a chunk over all rows, the padding computed and then masked."""
+    from syngen.backends.decode import PREFILL_TOKENS
+
+    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    cache, step = new_cache(), max(1, PREFILL_TOKENS // ids.shape[0])
+    for a in range(0, ids.shape[1], step):
+        out = body(
+            input_ids=ids[:, a : a + step],
+            attention_mask=mask[:, : a + step],
+            position_ids=pos[:, a : a + step],
+            past_key_values=cache,
+            use_cache=True,
+        )
+    return cache, out.last_hidden_state[:, -1]
+
+
+def reading_pairs(seed, batch=8, pairs=4) -> dict:
+    """Prompt tokens read per second at `batch` (the defaults): each prompt alone without the
+    batch's padding (read_prompts, the default) against the padded batch at once, alternating;
+    and how close the last hidden states and the first greedy tokens are."""
+    import torch
+
+    from syngen import torch_thread
+    from syngen.backends.decode import read_prompts
+    from syngen.backends.hf_loading import kv_dtype
+    from syngen.backends.kv_cache import attend_in_cache_dtype, in_place_cache
+
+    b = hf.HFBackend()
+    b.use_domain(domain_texts(seed))
+    model, enc, head, body = prepared_batch(b, conditional_prompts(seed, batch))
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    tokens, last = mask.sum().item(), {}
+
+    def new_cache():
+        return in_place_cache(model.config, kv_dtype(b.settings))
+
+    def trial(kind):
+        def job():
+            attend_in_cache_dtype(model)
+            with torch.inference_mode():
+                t = time.perf_counter()
+                if kind == "alone":
+                    last[kind] = read_prompts(body, ids, mask, new_cache, lambda: False, lambda share: None)[1]
+                else:
+                    last[kind] = padded_read(body, ids, mask, new_cache)[1]
+                return tokens / (time.perf_counter() - t)
+
+        return torch_thread.call(job)
+
+    got = alternating(trial, "alone", "padded", pairs)
+    got["padding_share"] = round(1 - tokens / mask.numel(), 3)
+    diff = (last["alone"] - last["padded"]).abs().max().item() / last["padded"].abs().max().item()
+    got["last_hidden_max_diff_rel"] = round(diff, 4)
+    picks = [head.logits(last[k]).argmax(-1) for k in ("alone", "padded")]
+    got["same_first_greedy_token"] = int((picks[0] == picks[1]).sum())
+    print(
+        f"reading {batch} conditional prompts ({tokens} tokens, {got['padding_share']:.0%} padding): alone "
+        f"{got['alone']} against padded {got['padded']} prompt tok/s (medians), per-pair ratio median "
+        f"{got['alone_x_median']}x, faster in {got['pairs_faster']} of {pairs}; last hidden states within "
+        f"{diff:.2%} of the largest, the same first greedy token in {got['same_first_greedy_token']} of {batch}",
+        flush=True,
+    )
+    return got
+
+
 def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     """Decode tok/s with transformers' DynamicCache and with the in-place cache, alternating, on one
     prefill of `batch` conditional prompts (copied into a fresh cache of each kind per trial)."""
@@ -629,6 +699,7 @@ def main() -> None:
             "fp16",
             "body-runs",
             "packed",
+            "reading",
             "first-row",
         ),
         default=None,
@@ -663,7 +734,7 @@ def main() -> None:
 
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
-    steps, share, compared, rss, layout, kv, kv16, first, int8, fp16, body, packed = [], *[None] * 11
+    steps, share, compared, rss, layout, kv, kv16, first, int8, fp16, body, packed, reading = [], *[None] * 12
     if a.only in (None, "first-row"):
         first = first_row_pairs(against=a.against)
     if a.only in (None, "kv"):
@@ -678,6 +749,8 @@ def main() -> None:
         body = body_runs(seed)
     if a.only in (None, "packed"):
         packed = packed_pairs(seed)
+    if a.only in (None, "reading"):
+        reading = reading_pairs(seed)
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
@@ -741,6 +814,7 @@ def main() -> None:
         "body_runs": body,
         "packed": packed,
         "kv_dtype": kv16,
+        "reading": reading,
         "cli_first_row": first,
         "host": {"cpu_capability": torch_capability(), "emulated_avx2": a.emulate_avx2, "emulated_amd": a.emulate_amd},
     }
