@@ -224,8 +224,8 @@ def read_prompts(body, input_ids, attention_mask, new_cache, should_stop, on_rea
     """Read a left-padded batch's prompts one by one without their padding, PREFILL_TOKENS at a
     time (a cancel waits for one chunk), and stack the rows' caches as the batch's (`stack_rows`).
     A batch of conditional prompts is ~17% padding, which a batched read computes and then masks;
-    read alone, they were read 1.12x faster (bench/embedded.py --only reading). Returns (cache, each row's last hidden state),
-    or None if `should_stop()` said so."""
+    read alone, they were read 1.12x faster (bench/embedded.py --only reading). Returns (cache,
+    each row's last hidden state), or None if `should_stop()` said so."""
     import torch
 
     from .kv_cache import stack_rows
