@@ -228,7 +228,7 @@ def read_prompts(body, input_ids, attention_mask, new_cache, should_stop, on_rea
     each row's last hidden state), or None if `should_stop()` said so."""
     import torch
 
-    from .kv_cache import stack_rows
+    from .kv_cache import held_states, stack_rows
 
     lengths = attention_mask.sum(-1).tolist()
     total, done, rows, last = sum(lengths), 0, [], []
@@ -249,7 +249,7 @@ def read_prompts(body, input_ids, attention_mask, new_cache, should_stop, on_rea
             done += chunk.shape[1]
             if done < total:
                 on_read(done / total)
-        rows.append(cache)
+        rows.append(held_states(cache))
         last.append(out.last_hidden_state[:, -1])
     cache = stack_rows(rows, new_cache(), input_ids.shape[1])
     on_read(1.0)  # read: the stacking (~0.1 s at batch 8) is part of it

@@ -99,20 +99,28 @@ def in_place_cache(config, dtype=None) -> DynamicCache:
     return cache
 
 
+def held_states(cache) -> list:
+    """Each layer's (keys, values) in tensors of their own size: a cache appended in place keeps
+    spare room (up to twice what it holds), which a batch's prompts read one by one need not all
+    keep at once."""
+    return [(layer.keys.clone(), layer.values.clone()) for layer in cache.layers]
+
+
 def stack_rows(rows: list, into: DynamicCache, length: int) -> DynamicCache:
-    """`into` (an empty cache of the rows' layout) holding the one-row caches `rows` as one batch,
-    each row right-aligned and its left padding zeros, as a left-padded batch of `length` columns
-    would hold them after a batched prefill (the padding is masked either way). Each row's layer
-    is dropped once it is copied, so the rows and the batch are not both held whole."""
+    """`into` (an empty cache of the rows' layout) holding one-row caches' `held_states` as one
+    batch, each row right-aligned and its left padding zeros, as a left-padded batch of `length`
+    columns would hold them after a batched prefill (the padding is masked either way). Each
+    row's layer is dropped once it is copied, so the rows and the batch are not both held whole."""
     import torch
     import torch.nn.functional as F
 
     for n, layer in enumerate(into.layers):
-        parts = [(row.layers[n].keys, row.layers[n].values) for row in rows]
+        parts = [row[n] for row in rows]
         for row in rows:
-            row.layers[n] = None
+            row[n] = None
         width = max(k.shape[-2] for k, _ in parts)
         keys, values = (torch.cat([F.pad(p[j], (0, 0, width - p[j].shape[-2], 0)) for p in parts]) for j in (0, 1))
+        del parts
         layer.update(keys, values)
         if hasattr(layer, "cumulative_length"):  # sliding layers hold the window, but have seen every column
             layer.cumulative_length = length
