@@ -604,7 +604,7 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     from transformers import DynamicCache
 
     from syngen import torch_thread
-    from syngen.backends.kv_cache import in_place_cache
+    from syngen.backends.kv_cache import held_states, in_place_cache, stack_rows
 
     b = hf.HFBackend()
     b.use_domain(domain_texts(seed))
@@ -617,16 +617,11 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
         with torch.inference_mode():
             filled = DynamicCache(config=model.config)
             body(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=filled, use_cache=True)
-            prefix = [
-                (la.keys.clone(), la.values.clone(), getattr(la, "cumulative_length", None)) for la in filled.layers
-            ]
+            prefix = held_states(filled)
 
             def trial(kind):
-                cache = kinds[kind]()
-                for layer, (k, v, seen) in zip(cache.layers, prefix):
-                    layer.update(k, v)
-                    if seen is not None:
-                        layer.cumulative_length = seen
+                # the whole batch as stack_rows' one "row" (a copy of the list: stacking drops its layers)
+                cache = stack_rows([list(prefix)], kinds[kind](), ids.shape[1])
                 m, at, nxt = mask, pos[:, -1:] + 1, ids[:, -1:]
                 t = time.perf_counter()
                 for _ in range(steps):

@@ -161,8 +161,8 @@ def decode(
     needs; `on_done(i, new_ids, reason)` gets each sequence once ("stop" or "length"), unless
     `should_stop()` ends the batch first (cancel, or the caller has all it needs). `kv`: "inplace"
     (syngen/backends/kv_cache.py; keys and values kept in `kv_dtype` if given) or "dynamic"
-    (transformers' DynamicCache). `on_read(share)`
-    after each prefill chunk, `on_step(tokens, sequences)` after each decode step."""
+    (transformers' DynamicCache). `on_read(share)` after each prefill chunk, `on_step(tokens,
+    sequences)` after each decode step."""
     import torch
     from transformers import DynamicCache
 

@@ -76,6 +76,18 @@ def test_appending_does_not_copy_the_cache_each_step(tiny):
     assert layer.keys.data_ptr() == buffer.data_ptr() + layer._lo * buffer.stride(2) * buffer.element_size()
 
 
+def _decode_after(model, cache, hidden, ids, mask, steps=10):
+    """`hidden` (the prefill's last states) and `steps` decode steps on fixed tokens after it."""
+    out, p = [hidden], mask.sum(-1, keepdim=True)
+    with torch.inference_mode():
+        for i in range(steps):
+            mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
+            h = model.model(input_ids=ids[:, i : i + 1], attention_mask=mask, position_ids=p, past_key_values=cache)
+            out.append(h.last_hidden_state[:, -1])
+            p = p + 1
+    return torch.stack(out)
+
+
 def _forced_states(model, cache, steps=12):
     """Prefill of a left-padded batch of 2, then `steps` decode steps on fixed tokens."""
     g = torch.Generator().manual_seed(2)
@@ -85,13 +97,7 @@ def _forced_states(model, cache, steps=12):
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     with torch.inference_mode():
         h = model.model(input_ids=ids[:, :9], attention_mask=mask, position_ids=pos, past_key_values=cache)
-        out, p = [h.last_hidden_state], pos[:, -1:] + 1
-        for i in range(9, 9 + steps):
-            mask = torch.cat([mask, mask.new_ones(2, 1)], dim=1)
-            h = model.model(input_ids=ids[:, i : i + 1], attention_mask=mask, position_ids=p, past_key_values=cache)
-            out.append(h.last_hidden_state)
-            p = p + 1
-    return torch.cat([o[:, -1] for o in out])
+    return _decode_after(model, cache, h.last_hidden_state[:, -1], ids[:, 9:], mask, steps)
 
 
 def test_a_bfloat16_cache_keeps_half_the_bytes_and_the_states_close():
@@ -124,18 +130,6 @@ def test_the_cache_keeps_bfloat16_under_a_float16_body_only(monkeypatch):
     assert hf_loading.kv_dtype({**s, "dtype": "float32", "kv_dtype": "bfloat16"}) == torch.bfloat16
     monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: True)
     assert hf_loading.kv_dtype(s) is None  # a bfloat16 body's activations are bfloat16 already
-
-
-def _decode_after(model, cache, hidden, ids, mask, steps=10):
-    """`hidden` (the prefill's last states) and `steps` decode steps on fixed tokens after it."""
-    out, p = [hidden], mask.sum(-1, keepdim=True)
-    with torch.inference_mode():
-        for i in range(steps):
-            mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
-            h = model.model(input_ids=ids[:, i : i + 1], attention_mask=mask, position_ids=p, past_key_values=cache)
-            out.append(h.last_hidden_state[:, -1])
-            p = p + 1
-    return torch.stack(out)
 
 
 def test_prompts_read_alone_and_stacked_decode_as_the_padded_batch(tiny, monkeypatch):
