@@ -16,6 +16,7 @@ from pathlib import Path
 from .backends import Backend
 from .config import RunConfig
 from .errors import SyngenError
+from .eta import RunEta
 from .pipeline import Seed
 
 _ACTIVE: dict[str, "GenerationJob"] = {}
@@ -49,6 +50,7 @@ class GenerationJob:
         self.message = ""
         self.outcome = None  # runs.Outcome when the run finished
         self.heartbeat = None  # the last Heartbeat of the running batch
+        self._eta = RunEta()
         self.started = time.time()
         self.finished: float | None = None
         self.key = f"job-{id(self)}"
@@ -70,8 +72,8 @@ class GenerationJob:
         return self.status not in ("starting", "running")
 
     def eta_seconds(self) -> float | None:
-        el = time.time() - self.started
-        return (self.target - self.accepted) * el / self.accepted if self.accepted and not self.done else None
+        with self._lock:
+            return None if self.done else self._eta.seconds_left()
 
     def snapshot(self) -> tuple[list[dict], Counter]:
         with self._lock:
@@ -81,6 +83,7 @@ class GenerationJob:
         with self._lock:
             self.status = "running" if self.status == "starting" else self.status
             self.accepted = ev.accepted
+            self._eta(ev)
             if ev.kind == "row_accepted":
                 self.rows.append(ev.row)
             elif ev.kind == "row_rejected":

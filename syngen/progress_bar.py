@@ -5,17 +5,21 @@ from __future__ import annotations
 import sys
 import time
 
+from .eta import RunEta
+
 
 class Progress:
     """A one-line progress bar on stderr, driven by pipeline events (heartbeats during a batch)."""
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
+        self.eta = RunEta()
         self.t0 = time.perf_counter()
         self.rejected = 0
         self.working = ""
 
     def __call__(self, ev) -> None:
+        self.eta(ev)
         if ev.kind == "row_rejected":
             self.rejected += 1
         if ev.kind == "heartbeat":
@@ -32,7 +36,8 @@ class Progress:
         done, n = ev.accepted, max(1, ev.target)
         el = time.perf_counter() - self.t0
         rate = done / el * 60 if el > 0 else 0.0
-        eta = f"{(n - done) / (done / el):.0f}s" if done and done < n else "-"
+        left = self.eta.seconds_left()
+        eta = f"{left:.0f}s" if left is not None else "-"
         bar = "#" * int(30 * done / n) + "-" * (30 - int(30 * done / n))
         sys.stderr.write(
             f"\r[{bar}] {done}/{n} rows | {self.rejected} rejected | "
