@@ -4,6 +4,7 @@ resume unfinished runs, review (like / dislike / edit)."""
 import pandas as pd
 import streamlit as st
 
+from syngen.eta import left_words
 from syngen.text import count
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
@@ -74,7 +75,7 @@ def progress():
     st.progress(
         min(1.0, job.accepted / max(1, job.target)),
         text=f"{job.accepted}/{job.target} rows accepted · {count(sum(rejects.values()), 'fragment')} rejected"
-        + (f" · about {eta:.0f}s left" if eta else "")
+        + (f" · {left_words(eta)}" if eta is not None else "")
         + f" · {job.status}",
     )
     hb = job.heartbeat

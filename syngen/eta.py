@@ -3,9 +3,10 @@
 The time since the run started, divided by the rows accepted, overestimated a fresh run's first
 minutes 3-4 times over: that time includes loading the language model, and the first rows come
 one by one from a small first batch. Here the clock starts when the first batch began (the
-backend's own batch clock leaves the load out) and the rate is taken at each batch's end, so the
-estimate counts down between batches instead of jumping with every row. `bench/eta.py` measures
-both on a real run.
+backend's own batch clock leaves the load out). The rate taken at a batch's end counts down until
+the next one ends, unless the rows accepted since then make the rate so far the sooner one: a
+batch's rows come in a burst near its end, and a long wait for the next burst should not swing the
+estimate up. `bench/eta.py` measures the old and new estimates on a real run.
 """
 
 from __future__ import annotations
@@ -38,5 +39,18 @@ class RunEta:
         made = self.rows - self._from
         if made <= 0 or self.began is None or self.accepted >= self.target:
             return None
-        per_row = (self.ended - self.began) / made
-        return max(0.0, (self.target - self.rows) * per_row - (self.clock() - self.ended))
+        now = self.clock()
+        countdown = (self.target - self.rows) * (self.ended - self.began) / made - (now - self.ended)
+        # Rows accepted since that batch ended count too: when they come fast, the rate so far wins.
+        so_far = (self.target - self.accepted) * (now - self.began) / (self.accepted - self._from)
+        return max(0.0, min(countdown, so_far))
+
+
+def left_words(seconds: float | None) -> str:
+    """ "about 40s left" for a progress line; a few seconds when the estimate has run out (the
+    batch writing the last rows often takes a little longer than the rate says)."""
+    if seconds is None:
+        return ""
+    if seconds < 5:
+        return "a few seconds left"
+    return f"about {seconds:.0f}s left" if seconds < 90 else f"about {seconds / 60:.0f} min left"

@@ -3,7 +3,7 @@
 import pytest
 
 from syngen.backends.base import Heartbeat
-from syngen.eta import RunEta
+from syngen.eta import RunEta, left_words
 from syngen.pipeline import Event
 
 
@@ -45,7 +45,9 @@ def test_time_left_leaves_the_model_load_out():
 def test_time_left_counts_down_between_batches_and_ends_at_none():
     eta, clock = first_batch()
     feed(eta, clock, 27.5, "row_accepted", 3)
-    assert eta.seconds_left() == pytest.approx(38.0 - 10.0)  # rows within a batch do not make it jump
+    assert eta.seconds_left() == pytest.approx(38.0 - 10.0)  # counts down; 7 x 19.5 / 3 would be later
+    feed(eta, clock, 28.0, "row_accepted", 7)
+    assert eta.seconds_left() == pytest.approx(3 * 20.0 / 7)  # a burst of rows: the rate so far is sooner
     clock.now = 90.0
     assert eta.seconds_left() == 0.0  # over its estimate: never negative
     feed(eta, clock, 30.0, "heartbeat", 3, hb=Heartbeat(90, 12.0, 5, writing_seconds=8.0))
@@ -75,3 +77,8 @@ def test_a_resumed_run_counts_only_the_rows_it_made():
     assert eta.seconds_left() is None
     feed(eta, clock, 4.0, "batch_finished", 8, 10)
     assert eta.seconds_left() == pytest.approx(2 * 2.0)
+
+
+def test_time_left_in_words():
+    assert left_words(None) == "" and left_words(0.0) == "a few seconds left"
+    assert left_words(42.4) == "about 42s left" and left_words(150) == "about 2 min left"
