@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from ..errors import ConfigError
 from ..prompts import Prompt
+from ..text import count
 
 
 @dataclass
@@ -78,10 +79,10 @@ class Heartbeat:
 
     def describe(self) -> str:
         if self.reading is not None:
-            return f"reading {self.sequences} prompts: {self.reading:.0%} after {self.seconds:.0f}s"
+            return f"reading {count(self.sequences, 'prompt')}: {self.reading:.0%} after {self.seconds:.0f}s"
         return (
             f"{self.tokens} tokens in {self.seconds:.0f}s ({self.tokens_per_second:.1f} tok/s while writing, "
-            f"{self.sequences} sequences)"
+            f"{count(self.sequences, 'sequence')})"
         )
 
 

@@ -82,3 +82,10 @@ def test_a_resumed_run_counts_only_the_rows_it_made():
 def test_time_left_in_words():
     assert left_words(None) == "" and left_words(0.0) == "a few seconds left"
     assert left_words(42.4) == "about 42s left" and left_words(150) == "about 2 min left"
+
+
+def test_the_batch_heartbeat_counts_in_words():
+    assert Heartbeat(595, 8.0, 1, writing_seconds=5.0).describe() == (
+        "595 tokens in 8s (119.0 tok/s while writing, 1 sequence)"
+    )
+    assert Heartbeat(0, 1.0, 2, reading=0.5).describe() == "reading 2 prompts: 50% after 1s"
