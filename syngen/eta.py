@@ -1,7 +1,7 @@
 """How long a run has left, from its own events: the CLI's bar and the app's progress line.
 
 The time since the run started, divided by the rows accepted, overestimated a fresh run's first
-minutes 3-4 times over: that time includes loading the language model, and the first rows come
+minutes 3-5 times over: that time includes loading the language model, and the first rows come
 one by one from a small first batch. Here the clock starts when the first batch began (the
 backend's own batch clock leaves the load out). The rate taken at a batch's end counts down until
 the next one ends, unless the rows accepted since then make the rate so far the sooner one: a
@@ -47,8 +47,8 @@ class RunEta:
 
 
 def left_words(seconds: float | None) -> str:
-    """ "about 40s left" for a progress line; a few seconds when the estimate has run out (the
-    batch writing the last rows often takes a little longer than the rate says)."""
+    """Words for a progress line, such as "about 40s left"; "a few seconds" once the estimate has
+    run out (the batch writing the last rows often takes a little longer than the rate says)."""
     if seconds is None:
         return ""
     if seconds < 5:
