@@ -1,4 +1,5 @@
 import random
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -54,6 +55,18 @@ def test_id_pattern_learning_and_sampling():
     assert num.regex == "^[0-9]{5,6}$"
     assert all(num.sample(rng)[0] != "0" for _ in range(50))
     assert IdPattern("", "hex", 4, 4).regex == "^[0-9a-f]{4}$"
+
+
+def test_new_ids_have_the_seeds_mix_of_lengths():
+    # The drug reviews' shape: a few short IDs, most of 5 or 6 digits.
+    seed = ["538"] + [str(1000 + i) for i in range(20)] + [str(10000 + 7 * i) for i in range(180)]
+    seed += [str(100000 + 13 * i) for i in range(400)]
+    p = learn_id_pattern(seed)
+    assert (p.min_len, p.max_len, p.lengths) == (3, 6, ((3, 1), (4, 20), (5, 180), (6, 400)))
+    rng = random.Random(1)
+    drawn = Counter(len(p.sample(rng)) for _ in range(3000))
+    assert drawn[3] < 30 and drawn[4] < 200  # uniform lengths would give ~750 of each
+    assert 0.6 < drawn[6] / 3000 < 0.73  # 400 of 601 in the seed
 
 
 def test_contract_checks():
