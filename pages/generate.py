@@ -27,7 +27,20 @@ running = state.job is not None and not state.job.done
 c = st.columns(4)
 cfg.num_samples = int(c[0].number_input("Rows to generate", 1, 10_000, cfg.num_samples, key="gen_n", disabled=running))
 cfg.batch_size = int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_size, key="gen_batch", disabled=running))
-cfg.seed = int(c[2].number_input("Random seed", 0, 2**31 - 1, cfg.seed, key="gen_seed", disabled=running))
+if "gen_seed_next" in st.session_state:  # set when a run started; a widget's value can change only before it is drawn
+    st.session_state["gen_seed"] = st.session_state.pop("gen_seed_next")
+cfg.seed = int(
+    c[2].number_input(
+        "Random seed",
+        0,
+        2**31 - 1,
+        cfg.seed,
+        key="gen_seed",
+        disabled=running,
+        help="The same seed and settings write the same rows; each run moves it on by one, so Generate "
+        "again writes new rows. A run's seed is saved in its config.json.",
+    )
+)
 c[3].write("")
 c[3].caption(f"{display_name(cfg.backend, cfg.model)} · plan {cfg.plan} · style {cfg.style} · k={cfg.k}")
 
@@ -37,6 +50,7 @@ if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
     if problem:
         st.error(problem)
     else:
+        st.session_state["gen_seed_next"] = (cfg.seed + 1) % 2**31
         st.rerun()
 if b[1].button(
     "Preview 1 row",
