@@ -12,9 +12,11 @@ from .config import RunConfig
 from .errors import ConfigError
 
 
-def config_hash(config: RunConfig) -> str:
-    d = config.to_dict()
-    for k in ("out", "format", "safe_csv", "provenance", "max_prompts"):
+def config_hash(config: RunConfig | dict, ignore: tuple[str, ...] = ()) -> str:
+    """What makes a run's rows: its settings (a RunConfig, or one saved as a dict) without where
+    and how they are written, nor the `ignore` fields."""
+    d = dict(config) if isinstance(config, dict) else config.to_dict()
+    for k in ("out", "format", "safe_csv", "provenance", "max_prompts", *ignore):
         d.pop(k, None)
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

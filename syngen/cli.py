@@ -234,7 +234,7 @@ def _read_negatives(path: str) -> list[dict]:
 
 def cmd_generate(a: argparse.Namespace) -> int:
     from .pipeline import prepare_seed
-    from .runs import backend_for, execute, normalise_negatives
+    from .runs import backend_for, execute, find_same_seed, normalise_negatives
 
     cfg = config_from_args(a)
     cfg.check()
@@ -249,6 +249,13 @@ def cmd_generate(a: argparse.Namespace) -> int:
     if a.filter_rounds:
         normalise_negatives(cfg, seed)
         return _generate_filtered(a, cfg, seed, backend)
+    same = None if a.resume else find_same_seed(cfg)
+    if same is not None:  # shown with -q too: it is about duplicate rows, not progress
+        print(
+            f"note: {same.folder} has these settings and seed {cfg.seed}, so this run repeats its draws (with "
+            f"the embedded model, its rows); pass --seed {cfg.seed + 1} (or any other) for new rows",
+            file=sys.stderr,
+        )
     cancel = threading.Event()
     try:
         out = execute(

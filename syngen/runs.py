@@ -143,6 +143,16 @@ def find_resumable(config: RunConfig, out: str | Path | None = None) -> RunInfo 
     return None
 
 
+def find_same_seed(config: RunConfig, out: str | Path | None = None) -> RunInfo | None:
+    """The newest run that kept rows with these settings and seed, whatever its row count: a new
+    run writes the same rows again (the seed makes a run repeatable)."""
+    key = config_hash(config, ignore=("num_samples",))
+    for info in list_runs(out or config.out):
+        if (info.rows or info.checkpoint_rows) and config_hash(info.config, ignore=("num_samples",)) == key:
+            return info
+    return None
+
+
 def execute(
     config: RunConfig,
     *,

@@ -245,3 +245,23 @@ def test_a_planted_key_appears_in_no_artefact(server, small_seed, tmp_path, monk
         assert KEY not in f.read_text(errors="replace"), f
     assert KEY not in captured.out + captured.err
     assert server.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"  # it was really used
+
+
+def test_a_second_run_with_the_same_seed_is_told_it_repeats_the_rows(server, small_seed, tmp_path, capsys):
+    """The seed makes a run repeatable, so running the same command again for more rows would
+    write the first run's rows again: the CLI says so and names a seed that gives new ones."""
+    server.default = csv_writer()
+    out = tmp_path / "out"
+
+    def generate(n, *extra):
+        args = ["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1"]
+        code = main(args + ["-n", str(n), "--k", "2", "--out", str(out), "-q", *extra])
+        assert code == 0
+        return capsys.readouterr().err
+
+    assert "note:" not in generate(3)
+    first = next(out.iterdir())
+    err = generate(4)  # more rows, same seed
+    assert f"note: {first} has these settings and seed 0" in err and "--seed 1" in err
+    assert "note:" not in generate(4, "--seed", "1")
+    assert "note:" not in generate(3, "--k", "3")  # other settings write other rows
