@@ -247,6 +247,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     page.get_by_role("link", name="Compare").wait_for(timeout=60_000)
     page.get_by_role("link", name="Compare").click()
     page.get_by_text("Manage runs").wait_for(timeout=120_000)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # the chart drew, not a blank box
     page.screenshot(path=str(SHOTS / "10_compare_after_reload.png"), full_page=True)
     run2 = next(r for r in list_runs(out) if r.run_id != run1.run_id)
     assert run2.status == "cancelled" and 2 <= run2.rows < 8, run2
