@@ -105,5 +105,8 @@ def get_state() -> AppState:
         state = AppState()
         state.config.out = OUT_DIR
         state.refresh_runs()
+        # A new session (a reload, a new tab) starts past every seed the history used, as a run
+        # moves the seed on: Generate then writes new rows, not the first run's again.
+        state.config.seed = max((r.config.seed for r in state.runs), default=-1) + 1
         st.session_state[KEY] = state
     return st.session_state[KEY]
