@@ -51,7 +51,6 @@ class GenerationJob:
         self.outcome = None  # runs.Outcome when the run finished
         self.heartbeat = None  # the last Heartbeat of the running batch
         self._eta = RunEta()
-        self.started = time.time()
         self.finished: float | None = None
         self.key = f"job-{id(self)}"
         self._lock = threading.Lock()
