@@ -30,7 +30,16 @@ metric = st.selectbox(
 )
 if metric:
     st.plotly_chart(
-        px.bar(table, x="name", y=metric, color="style", hover_data=["backend", "k", "rows"], title=f"{metric} by run"),
+        px.bar(
+            # one bar per run: runs of the same settings share a name, and px would stack their scores
+            table.assign(bar=table["name"] + " · " + table["run"]),
+            x="bar",
+            y=metric,
+            color="style",
+            hover_data=["backend", "k", "rows"],
+            labels={"bar": "run"},
+            title=f"{metric} by run",
+        ),
         width="stretch",
         key="compare_chart",
     )

@@ -2,6 +2,7 @@
 review feedback, quality, compare and downloads."""
 
 import itertools
+import json
 
 import pytest
 from conftest import wait_for_job
@@ -236,9 +237,14 @@ def test_full_loop_through_a_server(app_in, monkeypatch):
         at.switch_page("pages/utility.py").run()
         at.button(key="utility_go").click().run()
         assert not at.exception and any(m.label == "Synthetic only (TSTR)" for m in at.metric)
+        at.switch_page("pages/generate.py").run()
+        at.button(key="gen_go").click().run()  # the same settings again: a run of the same name
+        wait_for_job(at, 60)
         at.switch_page("pages/compare.py").run()
         assert not at.exception, at.exception[0].stack_trace[-6:] if at.exception else ""
         assert len(at.dataframe) >= 1
+        bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["x"]
+        assert len(bars) == len(set(bars)) == 2  # one bar per run, not the two stacked as one
         at.switch_page("pages/download.py").run()
         assert not at.exception
         labels = [b.label for b in at.get("download_button")]
