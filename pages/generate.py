@@ -27,14 +27,16 @@ running = state.job is not None and not state.job.done
 c = st.columns(4)
 cfg.num_samples = int(c[0].number_input("Rows to generate", 1, 10_000, cfg.num_samples, key="gen_n", disabled=running))
 cfg.batch_size = int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_size, key="gen_batch", disabled=running))
-if "gen_seed_next" in st.session_state:  # set when a run started; a widget's value can change only before it is drawn
+# The box's value lives in session state alone (no `value=`), so a run can move it on: it is set
+# when a run started, before the box is drawn.
+st.session_state.setdefault("gen_seed", cfg.seed)
+if "gen_seed_next" in st.session_state:
     st.session_state["gen_seed"] = st.session_state.pop("gen_seed_next")
 cfg.seed = int(
     c[2].number_input(
         "Random seed",
         0,
         2**31 - 1,
-        cfg.seed,
         key="gen_seed",
         disabled=running,
         help="The same seed and settings write the same rows; each run moves it on by one, so Generate "

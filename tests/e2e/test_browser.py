@@ -194,6 +194,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     page.screenshot(path=str(SHOTS / "05_generating.png"), full_page=True)
     page.get_by_text("2 rows generated").first.wait_for(timeout=900_000)
     page.get_by_text("Review").first.wait_for(timeout=30_000)
+    assert page.get_by_label("Random seed", exact=True).input_value() == "2"  # moved on: new rows next time
     grid = page.locator("[data-testid='stDataFrameResizable']").last
     grid.wait_for(timeout=30_000)
     page.wait_for_timeout(3000)  # the finished job redraws the page once more; let it settle
