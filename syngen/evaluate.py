@@ -66,7 +66,8 @@ def make_model(schema: Schema, label: str | None, seed: int = 0):
                 "num",
                 make_pipeline(
                     FunctionTransformer(
-                        lambda d: d.apply(pd.to_numeric, errors="coerce").fillna(0.0), feature_names_out="one-to-one"
+                        lambda d: schema.plain_numbers(d).apply(pd.to_numeric, errors="coerce").fillna(0.0),
+                        feature_names_out="one-to-one",
                     ),
                     StandardScaler(),
                 ),

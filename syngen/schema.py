@@ -7,10 +7,7 @@ date format and range. Users can override any role; contracts follow the role.
 
 from __future__ import annotations
 
-import random
 import re
-import string
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -18,6 +15,8 @@ from enum import Enum
 import pandas as pd
 
 from .errors import ConfigError
+from .id_pattern import IdParts, IdPattern, learn_id_pattern
+from .number_format import NumberFormat, learn_number_format
 from .text import has_date
 
 
@@ -59,98 +58,6 @@ _BOOLS = {"true", "false"}
 
 
 @dataclass
-class IdPattern:
-    """A learned identifier shape: a constant prefix, then characters of one class."""
-
-    prefix: str
-    charset: str  # "digits", "upper_alnum", "lower_alnum", "alnum", "hex"
-    min_len: int  # length of the part after the prefix
-    max_len: int
-    # How many seed IDs have each length, as (length, count) pairs: drug review IDs run from 3 to 6
-    # digits, but 96% have 5 or 6, and a uniform length made every fourth new ID 3 digits long.
-    lengths: tuple[tuple[int, int], ...] = ()
-
-    _CLASSES = {
-        "digits": "0-9",
-        "upper_alnum": "A-Z0-9",
-        "lower_alnum": "a-z0-9",
-        "alnum": "A-Za-z0-9",
-        "hex": "0-9a-f",
-        "any": r"A-Za-z0-9_\-",
-    }
-    _CHARS = {
-        "digits": string.digits,
-        "upper_alnum": string.ascii_uppercase + string.digits,
-        "lower_alnum": string.ascii_lowercase + string.digits,
-        "alnum": string.ascii_letters + string.digits,
-        "hex": "0123456789abcdef",
-        "any": string.ascii_letters + string.digits + "_-",
-    }
-
-    @property
-    def regex(self) -> str:
-        n = f"{{{self.min_len}}}" if self.min_len == self.max_len else f"{{{self.min_len},{self.max_len}}}"
-        return f"^{re.escape(self.prefix)}[{self._CLASSES[self.charset]}]{n}$"
-
-    def matches(self, value: str) -> bool:
-        return re.fullmatch(self.regex[1:-1], value) is not None
-
-    def sample(self, rng: random.Random) -> str:
-        if self.lengths:
-            length = rng.choices([n for n, _ in self.lengths], [c for _, c in self.lengths])[0]
-        else:
-            length = rng.randint(self.min_len, self.max_len)
-        chars = self._CHARS[self.charset]
-        body = "".join(rng.choice(chars) for _ in range(length))
-        if self.charset == "digits" and not self.prefix and length > 1 and body[0] == "0":
-            body = rng.choice("123456789") + body[1:]  # numeric IDs rarely start with 0
-        return self.prefix + body
-
-
-def learn_id_pattern(values: list[str]) -> IdPattern:
-    """Learn prefix + character class + length range from seed IDs (e.g. ASIN `B0` + 8 alnum)."""
-    common = _common_prefix(values)
-    # A few seed IDs share long prefixes by chance (B0001... for neighbouring ASINs); a quarter
-    # of the length is as much as is plausibly fixed (ASIN: `B0` + 8)...
-    prefix = common[: max(1, min(len(v) for v in values) // 4)] if common else common
-    # ...unless the shared part ends in a separator: `CU-` of CU-12345 is the prefix, not `CU`.
-    sep = max((i for i, ch in enumerate(common) if not ch.isalnum()), default=-1)
-    if sep >= len(prefix):
-        prefix = common[: sep + 1]
-    # Keep at least 3 varying characters so the pattern does not just memorise the seed.
-    min_rest = min(len(v) for v in values) - len(prefix)
-    if min_rest < 3:
-        prefix = prefix[: max(0, len(prefix) - (3 - min_rest))]
-    rests = [v[len(prefix) :] for v in values]
-    joined = "".join(rests)
-    if joined.isdigit():
-        charset = "digits"
-    elif re.fullmatch(r"[0-9a-f]+", joined) and re.search(r"\d", joined):
-        charset = "hex"
-    elif re.fullmatch(r"[A-Z0-9]+", joined):
-        charset = "upper_alnum"
-    elif re.fullmatch(r"[a-z0-9]+", joined):
-        charset = "lower_alnum"
-    elif re.fullmatch(r"[A-Za-z0-9]+", joined):
-        charset = "alnum"
-    else:
-        charset = "any"
-    lens = Counter(len(r) for r in rests)
-    return IdPattern(prefix, charset, min(lens), max(lens), tuple(sorted(lens.items())))
-
-
-def _common_prefix(values: list[str]) -> str:
-    if len(values) < 2:
-        return ""
-    first = min(values)
-    last = max(values)
-    i = 0
-    while i < min(len(first), len(last)) and first[i] == last[i]:
-        i += 1
-    return first[:i]
-
-
-@dataclass
 class ColumnSpec:
     """One column: its role and the contract generated values must meet."""
 
@@ -160,11 +67,12 @@ class ColumnSpec:
     minimum: float | None = None  # numeric / count / timestamp (as ordinal seconds)
     maximum: float | None = None
     fmt: str | None = None  # timestamp format
-    id_pattern: IdPattern | None = None
+    id_pattern: IdPattern | IdParts | None = None
     unique: bool = False  # IDs that are unique in the seed must stay unique
     max_chars: int | None = None  # text: 2x the longest seed value
     needs_letters: bool = False  # free text: every seed value has a letter (so "11" is not a review)
     nullable: bool = False  # the seed itself has missing values here
+    unit: NumberFormat | None = None  # numbers written $46.28, 12%, 1,234: read and written that way
     seed_min: str | None = None  # display form of the range
     seed_max: str | None = None
 
@@ -184,14 +92,14 @@ class ColumnSpec:
                 return folded[v.casefold()], None
             return v, f"'{_short(v)}' is not one of {', '.join(self.allowed[:8])}"
         if r in (Role.NUMERIC, Role.COUNT):
-            if r == Role.COUNT and not _INT.match(v):
+            x = self.number(v)
+            if x is None:
+                return v, f"'{_short(v)}' is not a number" + (f" like {self.seed_min}" if self.unit else "")
+            if r == Role.COUNT and not (x.is_integer() and (self.unit or _INT.match(v))):
                 return v, f"'{_short(v)}' is not a whole number"
-            if not _FLOAT.match(v):
-                return v, f"'{_short(v)}' is not a number"
-            x = float(v)
             if self.minimum is not None and not (self.minimum <= x <= self.maximum):
                 return v, f"{v} is outside the seed range {self.seed_min}..{self.seed_max}"
-            return v, None
+            return (self.unit.show(x, r == Role.COUNT) if self.unit else v), None
         if r == Role.ID:
             if self.id_pattern and not self.id_pattern.matches(v):
                 return v, f"'{_short(v)}' does not match the ID pattern {self.id_pattern.regex}"
@@ -213,6 +121,13 @@ class ColumnSpec:
         if self.needs_letters and not any(ch.isalpha() for ch in v):
             return v, f"'{_short(v)}' has no letters (every seed value has some)"
         return v, None
+
+    def number(self, value) -> float | None:
+        """A numeric column's value as a number (None if it is not one)."""
+        if self.unit:
+            return self.unit.parse(value)
+        v = str(value).strip()
+        return float(v) if _FLOAT.match(v) else None
 
     def describe(self) -> str:
         """The contract in words, for prompts, `syngen inspect` and the app."""
@@ -268,6 +183,16 @@ class Schema:
         where a row with too many fields may be re-joined when that is unambiguous."""
         return [c.name for c in (self.by_role(Role.TEXT) or self.by_role(Role.SHORT_TEXT))]
 
+    def plain_numbers(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with numbers written with a unit ($46.28) as plain numbers, for the report and the
+        classifiers, which read numbers with pandas."""
+        out = df
+        for c in self.columns:
+            if c.unit and c.name in df.columns:
+                out = out if out is not df else df.copy()
+                out[c.name] = [None if pd.isna(v) else c.number(v) for v in df[c.name]]
+        return out
+
     def validate(self, row: dict) -> tuple[dict, list[str]]:
         """Check every column; return the normalised row and 'column: reason' problems."""
         out, problems = {}, []
@@ -298,6 +223,12 @@ def infer_role(name: str, values: list[str], n_rows: int) -> Role:
         return Role.CATEGORICAL if _LABEL_NAME.search(name) and distinct <= 20 else Role.NUMERIC
     if {v.lower() for v in values} <= _BOOLS:
         return Role.CATEGORICAL
+    unit = learn_number_format(values)
+    if unit:  # $46.28, 12%, 1,234
+        whole = all(unit.parse(v).is_integer() and unit.parse(v) >= 0 for v in values)
+        if _LABEL_NAME.search(name) and distinct <= 20:
+            return Role.CATEGORICAL
+        return Role.COUNT if whole and _COUNT_NAME.search(name) else Role.NUMERIC
     if detect_date_format(values):
         return Role.TIMESTAMP
     mean_words = sum(len(v.split()) for v in values) / len(values)
@@ -348,14 +279,16 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
                 else set(spec.allowed) | {"true", "false"}
             )
     elif role in (Role.NUMERIC, Role.COUNT):
-        bad = [v for v in values if not _FLOAT.match(v)]
+        spec.unit = learn_number_format(values)
+        nums = [spec.number(v) for v in values]
+        bad = [v for v, x in zip(values, nums) if x is None]
         if bad:
             raise ConfigError(f"column '{name}' cannot be {role.value}: '{_short(bad[0])}' is not a number")
-        nums = [float(v) for v in values]
         spec.minimum, spec.maximum = min(nums), max(nums)
         if role == Role.COUNT:
             spec.minimum = min(0.0, spec.minimum)
-        spec.seed_min, spec.seed_max = _num_str(spec.minimum), _num_str(spec.maximum)
+        show = (lambda x: spec.unit.show(x, role == Role.COUNT)) if spec.unit else _num_str
+        spec.seed_min, spec.seed_max = show(spec.minimum), show(spec.maximum)
     elif role == Role.ID:
         spec.id_pattern = learn_id_pattern(values)
         spec.unique = len(set(values)) == len(values) and len(values) > 1

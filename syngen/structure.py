@@ -41,9 +41,11 @@ _SDTYPE = {
 }
 
 
-def _format_number(x, integer: bool) -> str | None:
+def _format_number(x, integer: bool, spec) -> str | None:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return None
+    if spec.unit:  # $46.28: written back the way the seed writes it
+        return spec.unit.show(float(round(x)) if integer else float(x))  # $5.00 keeps its decimals
     if integer:
         return str(int(round(float(x))))
     v = float(x)
@@ -61,8 +63,7 @@ class StructureModel:
         self.columns = [c for c in columns if c != label and schema.col(c).role in _SDTYPE]
         # Whole numbers (counts, or numeric columns holding integers) come back as integers.
         self.integer = {
-            c: schema.col(c).role == Role.COUNT
-            or all(float(v).is_integer() for v in pd.to_numeric(df[c], errors="coerce").dropna())
+            c: schema.col(c).role == Role.COUNT or all(float(v).is_integer() for v in self._numbers(df, c).dropna())
             for c in self.columns
             if schema.col(c).role in (Role.NUMERIC, Role.COUNT)
         }
@@ -81,10 +82,13 @@ class StructureModel:
         out = pd.DataFrame(index=df.index)
         for c in self.columns:
             if c in self.integer:
-                out[c] = pd.to_numeric(df[c], errors="coerce")
+                out[c] = self._numbers(df, c)
             else:
                 out[c] = df[c].astype(object).where(df[c].notna(), None)
         return out.reset_index(drop=True)
+
+    def _numbers(self, df: pd.DataFrame, c: str) -> pd.Series:
+        return pd.to_numeric(self.schema.plain_numbers(df[[c]])[c], errors="coerce")
 
     def _metadata_dict(self) -> dict:
         cols = {}
@@ -167,7 +171,7 @@ class StructureModel:
         for c in self.columns:
             v = row.get(c)
             if c in self.integer or self.schema.col(c).role == Role.NUMERIC:
-                out[c] = _format_number(v, self.integer.get(c, False))
+                out[c] = _format_number(v, self.integer.get(c, False), self.schema.col(c))
             elif v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
                 out[c] = None
             else:
