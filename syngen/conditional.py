@@ -143,6 +143,8 @@ def build_row_prompt(
         lines_per_row=len(written),
         fields=dict(fields),
         written=list(written),
+        line_keys=[f"{c}:" for c in written[1:]],
+        line_limits=[schema.col(c).max_chars for c in written],
     )
 
 
@@ -195,6 +197,12 @@ def parse_answer(text: str, prompt: Prompt, chat: bool, truncated: bool) -> Pars
     if chat and not values and len(written) == 1:
         values[written[0]] = " ".join(ln.strip() for ln in lines if ln.strip())  # a bare answer
     missing = [c for c in written if not _unquote(values.get(c, ""))]
+    for c, limit in zip(written, prompt.line_limits):  # the backend ends a line that runs on
+        if limit and len(_unquote(values.get(c, ""))) > limit:
+            res.rejects.append(
+                Reject(fragment, f"{c}: {len(_unquote(values[c]))} characters, over the limit of {limit}")
+            )
+            return res
     if truncated:  # the stop rule ends a finished answer at its line break; this one ran out
         res.rejects.append(Reject(fragment, "text cut off at the token limit (raise max_new_tokens)"))
         return res

@@ -89,6 +89,8 @@ class Prompt:
     fields: dict = field(default_factory=dict)  # conditional plan: the row's given values
     written: list = field(default_factory=list)  # conditional plan: the columns the model writes
     needs_model: bool = True  # False: the row is complete already (every column sampled)
+    line_keys: list = field(default_factory=list)  # completion: `column:` keys begun after each line break
+    line_limits: list = field(default_factory=list)  # characters each written line may have (None: any)
 
 
 def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> str:

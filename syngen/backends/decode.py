@@ -150,6 +150,7 @@ def decode(
     should_stop: Callable[[], bool],
     on_step: Callable[[int, int], None] = lambda tokens, sequences: None,
     on_read: Callable[[float], None] = lambda share: None,
+    steer: Callable[[int, list[int]], list[int] | None] | None = None,
     temperature: float = 0.0,
     top_k: int = 0,
     top_p: float = 1.0,
@@ -162,7 +163,9 @@ def decode(
     `should_stop()` ends the batch first (cancel, or the caller has all it needs). `kv`: "inplace"
     (syngen/backends/kv_cache.py; keys and values kept in `kv_dtype` if given) or "dynamic"
     (transformers' DynamicCache). `on_read(share)` after each prefill chunk, `on_step(tokens,
-    sequences)` after each decode step."""
+    sequences)` after each decode step. `steer(i, new_ids)`, if given, may replace sequence i's
+    last sampled token with some it must write instead (the first replaces it, the rest are fed
+    in the next steps): a row's next `column:` key after a line break."""
     import torch
     from transformers import DynamicCache
 
@@ -184,14 +187,20 @@ def decode(
     b = input_ids.shape[0]
     alive = list(range(b))  # original index of each row still in the batch
     new: list[list[int]] = [[] for _ in range(b)]
+    forced: list[list[int]] = [[] for _ in range(b)]  # tokens each sequence must write next
     next_pos = mask.sum(-1)  # each row's next position: its prompt's length
     total = 0
     for _ in range(max_new_tokens):
         if should_stop():
             return
-        tokens = head.token_ids(sample(head.logits(hidden), temperature, top_k, top_p, gen))
+        tokens = head.token_ids(sample(head.logits(hidden), temperature, top_k, top_p, gen)).tolist()
         keep = []
-        for j, (i, t) in enumerate(zip(alive, tokens.tolist())):
+        for j, (i, t) in enumerate(zip(alive, tokens)):
+            if forced[i]:
+                t = forced[i].pop(0)
+            elif steer is not None and (instead := steer(i, new[i] + [t])):
+                t, forced[i] = instead[0], list(instead[1:])
+            tokens[j] = t
             new[i].append(t)
             if done(i, new[i]):
                 on_done(i, new[i], "stop")
@@ -201,6 +210,7 @@ def decode(
         on_step(total, len(alive))
         if not keep:
             return
+        tokens = torch.tensor(tokens)
         if len(keep) < len(alive):  # finished rows leave the batch and its cache
             index = torch.tensor(keep)
             cache.batch_select_indices(index)

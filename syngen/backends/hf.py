@@ -28,10 +28,10 @@ from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's pu
     release_freed_memory,
     set_precision,
 )
+from .row_lines import RowLines, vocab_lines
 
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
 _LOADING: dict[str, Future] = {}  # loads started by preload(), not yet collected by load()
-_NEWLINES: dict[str, list] = {}  # per loaded model: line breaks in each vocabulary entry
 _DOMAINS: dict[tuple, object] = {}  # (model, domain text) -> the domain's DomainHead
 _LOCK = threading.Lock()
 HEARTBEAT_S = 1.0  # seconds between progress reports during a batch
@@ -231,14 +231,8 @@ class HFBackend(Backend):
             release_freed_memory()  # listing the vocabulary made 262k strings
         return _DOMAINS[key].plus(source, prompt_ids[prompt_ids < weight.shape[0]])
 
-    def _newlines(self) -> list[int]:
-        """Line breaks in each vocabulary entry (once per loaded model)."""
-        if self._key not in _NEWLINES:
-            vocab = self._tok.convert_ids_to_tokens(list(range(len(self._tok))))
-            counts = [(t or "").count("\n") for t in vocab]
-            size = max(len(counts), int(getattr(self._model.config, "vocab_size", 0) or 0))
-            _NEWLINES[self._key] = counts + [0] * (size - len(counts))
-        return _NEWLINES[self._key]
+    def _vocab_lines(self) -> tuple:
+        return vocab_lines(self._key, self._tok, int(getattr(self._model.config, "vocab_size", 0) or 0))
 
     def _render(self, prompt) -> str:
         if self.kind == "chat":
@@ -252,7 +246,7 @@ class HFBackend(Backend):
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
 
-        per_token, need = torch.tensor(self._newlines()), torch.tensor(lines)
+        per_token, need = torch.tensor(self._vocab_lines()[0]), torch.tensor(lines)
         last, reported = [t0], set()
 
         class RowsDone(StoppingCriteria):
@@ -348,14 +342,8 @@ class HFBackend(Backend):
         def with_plain_loop():
             from .decode import decode
 
-            newlines, lines, last = self._newlines(), [0] * len(prompts), [t]
+            rows, last = RowLines(tok, self._vocab_lines(), prompts, stop_ids), [t]
             read_at[0] = t
-
-            def done(i, new):
-                if new[-1] in stop_ids:
-                    return True
-                lines[i] += newlines[new[-1]] if new[-1] < len(newlines) else 0
-                return lines[i] >= need[i]
 
             def beat(**fields):
                 now = time.perf_counter()
@@ -376,7 +364,8 @@ class HFBackend(Backend):
                 enc["input_ids"],
                 enc["attention_mask"],
                 max_new_tokens=s["max_new_tokens"],
-                done=done,
+                done=rows.done,
+                steer=rows.steer,
                 on_done=on_done,
                 should_stop=stopped,
                 kv=s["kv"],

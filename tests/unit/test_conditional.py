@@ -240,6 +240,11 @@ def test_parse_answer_from_base_and_chat_models(drug_seed):
     assert p2.completion.endswith("drugName:") and p2.written == ["drugName", "review"]
     two = parse_answer(" Zentrova\nreview: Did nothing for me.\n", p2, chat=False, truncated=False)
     assert two.rows[0]["drugName"] == "Zentrova" and two.rows[0]["review"] == "Did nothing for me."
+    # completion backends give the next key after the name's line break, and end a name that runs on
+    limits = [drug_seed.schema.col(c).max_chars for c in ("drugName", "review")]
+    assert p2.line_keys == ["review:"] and p2.line_limits == limits
+    on = parse_answer(" Zentrova " + "x" * limits[0], p2, chat=False, truncated=False)
+    assert on.rejects[0].reason == f"drugName: {limits[0] + 9} characters, over the limit of {limits[0]}"
 
 
 def test_novelty_lets_the_model_write_names(drug_seed):

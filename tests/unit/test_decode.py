@@ -29,3 +29,48 @@ def test_domain_head_scores_only_its_ids_and_maps_back():
     full = DomainHead(weight).logits(hidden)
     assert head.size == 3 and torch.allclose(head.logits(hidden), full[:, ids])
     assert head.token_ids(torch.tensor([0, 2, 1])).tolist() == [2, 7, 5]
+
+
+class _Tok:
+    """A tokenizer over a tiny vocabulary, greedy longest match ("▁" is a space)."""
+
+    vocab = ["<eos>", "\n", "\n\n", "▁hi", "<0xE2>", "<0x80>", "<0x99>", "body", ":", "."]
+
+    def __len__(self):
+        return len(self.vocab)
+
+    def convert_ids_to_tokens(self, ids):
+        return [self.vocab[i] for i in ids]
+
+    def __call__(self, text, add_special_tokens=False):
+        ids, text = [], text.replace(" ", "▁")
+        while text:
+            i = max((i for i, t in enumerate(self.vocab) if text.startswith(t)), key=lambda i: len(self.vocab[i]))
+            ids.append(i)
+            text = text[len(self.vocab[i]) :]
+        return {"input_ids": ids}
+
+
+def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
+    from types import SimpleNamespace
+
+    from syngen.backends.row_lines import RowLines, vocab_lines
+
+    tok = _Tok()
+    prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5])
+    rows = RowLines(tok, vocab_lines("tiny", tok, size=12), [prompt, prompt], {0})
+    new = [3]  # " hi"
+    assert not rows.done(0, new) and rows.steer(0, new) is None
+    assert rows.steer(0, new + [2]) == [1, 7, 8]  # a blank line becomes a line break and `body:`
+    assert rows.steer(0, new + [1]) is None  # one key per written column after the first
+    for t in (1, 7, 8, 3):  # the key does not count towards the body's 5 characters
+        new.append(t)
+        assert not rows.done(0, new), t
+    assert rows.done(0, new + [1])  # the body's line break: the row is complete
+    # " hi’" is 4 characters (the three bytes of ’ are one): within the limit; " hi" more is past it
+    line = []
+    for t in (3, 4, 5, 6):
+        line.append(t)
+        assert not rows.done(1, line)
+    assert rows.done(1, line + [3])
+    assert vocab_lines("tiny", tok, size=12)[2][-2:] == [0, 0]  # padded to the model's vocabulary

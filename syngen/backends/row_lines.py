@@ -1,0 +1,85 @@
+"""Where a completion model's rows end, and the row's next `column:` key after a line break.
+
+A sequence is done once it has written the line breaks its rows need. A conditional row with
+two written columns (a review's title, then its text) is prompted up to `title:`; left alone,
+the 270M model often ended the row after the title (a blank line, then nothing) or started
+another row, and the run threw the title away ("no text in the answer"). So the line break
+after each written column but the last is replaced by the line break and the next column's
+key, and the model goes on with that column's value. And a line that runs past its column's
+limit (twice the seed's longest value) ends the sequence: the row is rejected either way, and a
+title written on for 256 tokens held its whole batch up.
+"""
+
+from __future__ import annotations
+
+_VOCAB: dict[str, tuple] = {}  # per loaded model: line breaks and characters of each entry
+
+
+def vocab_lines(key: str, tok, size: int = 0) -> tuple[list[int], frozenset, list[int]]:
+    """Per vocabulary entry (padded to the model's `size`): its line breaks, whether it is nothing
+    but line breaks (one a key may replace), and its characters (a byte token is one if it starts
+    a character, else none). Once per loaded model."""
+    if key not in _VOCAB:
+        vocab = [t or "" for t in tok.convert_ids_to_tokens(list(range(len(tok))))]
+        pad = [0] * (size - len(vocab))
+        counts = [t.count("\n") for t in vocab] + pad
+        pure = frozenset(i for i, t in enumerate(vocab) if t and not t.strip("\n"))
+        chars = [_chars(t) for t in vocab] + pad
+        _VOCAB[key] = counts, pure, chars
+    return _VOCAB[key]
+
+
+def _chars(token: str) -> int:
+    if len(token) == 6 and token.startswith("<0x") and token.endswith(">"):  # a UTF-8 byte
+        return int(not 0x80 <= int(token[3:5], 16) <= 0xBF)
+    return len(token)
+
+
+def key_ids(tok, key: str) -> list[int]:
+    """The tokens of a line break and `key`, as they follow text (a tokenizer may mark the start
+    of a text: those of "." are taken off)."""
+    before = tok(".", add_special_tokens=False)["input_ids"]
+    ids = tok(".\n" + key, add_special_tokens=False)["input_ids"]
+    return (
+        ids[len(before) :] if ids[: len(before)] == before else tok("\n" + key, add_special_tokens=False)["input_ids"]
+    )
+
+
+class RowLines:
+    """One batch's stop and steering rules (the plain decode loop's `done` and `steer`)."""
+
+    def __init__(self, tok, vocab: tuple, prompts, stop_ids):
+        self.newlines, self.pure, self.chars = vocab
+        self.stop_ids = stop_ids
+        self.need = [p.rows * p.lines_per_row for p in prompts]
+        self.lines = [0] * len(prompts)
+        self.keys = [[key_ids(tok, k) for k in p.line_keys] for p in prompts]
+        self.limits = [list(p.line_limits) for p in prompts]
+        self.line_chars = [0] * len(prompts)
+        self.keyed = [0] * len(prompts)  # tokens of a given key still to come: not the model's text
+
+    def done(self, i: int, new: list[int]) -> bool:
+        t = new[-1]
+        if t in self.stop_ids:
+            return True
+        if t >= len(self.newlines):
+            return False
+        if self.newlines[t]:
+            self.lines[i] += self.newlines[t]
+            self.line_chars[i] = 0
+            return self.lines[i] >= self.need[i]
+        if self.keyed[i]:
+            self.keyed[i] -= 1
+            return False
+        self.line_chars[i] += self.chars[t]
+        limits, line = self.limits[i], self.lines[i]
+        # past the limit by more than the leading space the parser strips: over it for the gate too
+        return line < len(limits) and limits[line] is not None and self.line_chars[i] > limits[line] + 1
+
+    def steer(self, i: int, new: list[int]) -> list[int] | None:
+        """The next column's key in place of a line break (a blank line too) while one is due."""
+        if self.keys[i] and new[-1] in self.pure:
+            key = self.keys[i].pop(0)
+            self.keyed[i] = len(key) - 1  # after the line break
+            return key
+        return None

@@ -1,0 +1,81 @@
+"""A row with two texts the model writes (a ticket's subject, then its description) on the real
+embedded model. Left alone, the model often ended the row after the subject, and the run threw the
+subject away ("no description in the answer"); now the line break after the subject is followed by
+`description:`, and a subject that runs past its limit ends its sequence at once."""
+
+import html
+import random
+import re
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from helpers import DRUG_TRAIN
+
+from syngen.backends.hf import HFBackend
+from syngen.config import RunConfig
+from syngen.pipeline import domain_texts, plan_for, prepare_seed
+from syngen.row_sources import row_source
+
+pytestmark = pytest.mark.model
+MAX_NEW = 160
+
+
+def _tickets(path):
+    """The drug reviews as support tickets: the first sentence is the subject, the rest the description."""
+    d = pd.read_csv(DRUG_TRAIN).head(120)
+    subjects, descriptions = [], []
+    for t in d["review"]:
+        t = html.unescape(t).strip().strip('"').strip()
+        m = re.match(r"(.{12,90}?[.!?])\s+(.+)", t, re.S)
+        subject, description = (m.group(1), m.group(2)) if m else (" ".join(t.split()[:6]), " ".join(t.split()[6:]))
+        subjects.append(subject)
+        descriptions.append(description)
+    pd.DataFrame(
+        {
+            "ticket": [f"T-{i:06d}" for i in d["review_id"]],
+            "product": d["drugName"],
+            "subject": subjects,
+            "description": descriptions,
+            "mood": d["rating"],
+        }
+    ).to_csv(path, index=False)
+
+
+def test_the_model_goes_on_from_the_subject_to_the_description(tmp_path):
+    _tickets(tmp_path / "tickets.csv")
+    cfg = RunConfig(data=str(tmp_path / "tickets.csv"), k=3, seed=1)
+    seed = prepare_seed(cfg)
+    plan = plan_for(seed, cfg)
+    assert plan.model_columns == ["subject", "description"]
+    source = row_source(seed, cfg, plan, random.Random(1), lambda c: "T-000001")
+    prompts = source.prompts(["positive", "negative", "neutral"] * 2)
+    assert prompts[0].completion.endswith("subject:") and prompts[0].line_keys == ["description:"]
+    limit = seed.schema.col("subject").max_chars
+    assert prompts[0].line_limits == [limit, seed.schema.col("description").max_chars]
+
+    backend = HFBackend(max_new_tokens=MAX_NEW)
+    backend.use_domain(domain_texts(seed))
+    alone = backend.generate([replace(p, line_keys=[], line_limits=[]) for p in prompts], seed=5)
+    steered = backend.generate(prompts, seed=5)
+    assert all(r.error is None for r in alone + steered)
+
+    def ended_after_subject(results):
+        """Answers whose subject ended with a line break and had no description after it."""
+        return [
+            r.text
+            for p, r in zip(prompts, results)
+            if "\n" in r.text
+            and "no description in the answer" in [x.reason for x in source.parse(p, r, False).rejects]
+        ]
+
+    assert ended_after_subject(alone)  # before: the model often ended the row there
+    assert not ended_after_subject(steered)
+    for p, r in zip(prompts, steered):
+        subject, broke, rest = r.text.partition("\n")
+        if broke:  # the line break after the subject is always followed by the description's key
+            assert rest.startswith("description:"), r.text
+        else:  # or the subject ran past its limit, and the sequence ended there, not at the token limit
+            assert r.completion_tokens < MAX_NEW, r.text
+            why = [x.reason for x in source.parse(p, r, False).rejects]
+            assert why == [f"subject: {len(subject.strip())} characters, over the limit of {limit}"], (why, r.text)
