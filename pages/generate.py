@@ -73,13 +73,6 @@ if "gen_preview_result" in st.session_state and not running:
     if row is not None:
         st.dataframe(pd.DataFrame([row]), hide_index=True, width="stretch")
 
-if state.job is None:
-    for r in [r for r in state.runs if r.info.resumable][-3:]:
-        st.info(f"Run “{r.name}” stopped ({r.status}) and kept {r.info.checkpoint_rows} of {r.info.requested} rows.")
-        if st.button("Resume it", key=f"gen_resume_{r.run_id}"):
-            problem = start_job(state, resume_folder=r.info.folder)
-            st.error(problem) if problem else st.rerun()
-
 
 @st.fragment(run_every=(0.5 if state.job.cancel.is_set() else 1.0) if running else None)
 def progress():
@@ -122,6 +115,14 @@ if job is not None and job.done:
         st.success(job.message)
     else:
         st.warning(job.message if job.message.startswith(job.status) else f"{job.status}: {job.message}")
+# Runs that stopped short (the one just finished too): resuming keeps their rows and goes on
+# with a new attempt budget.
+if state.job is None or state.job.done:
+    for r in [r for r in state.runs if r.info.resumable][-3:]:
+        st.info(f"Run “{r.name}” stopped ({r.status}) and kept {r.info.checkpoint_rows} of {r.info.requested} rows.")
+        if st.button("Resume it", key=f"gen_resume_{r.run_id}", help="keeps its rows and tries more prompts"):
+            problem = start_job(state, resume_folder=r.info.folder)
+            st.error(problem) if problem else st.rerun()
 open_latest_for_review(state)
 if state.job is None or state.job.done:
     if state.feedback is not None and len(state.feedback):

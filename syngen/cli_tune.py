@@ -74,7 +74,7 @@ def run_tuning(config: RunConfig, seed, quiet: bool = False, settings=None, retr
 
 
 def cmd_tune(a: argparse.Namespace) -> int:
-    from .cli import _pairs
+    from .cli_args import pairs as _pairs
     from .pipeline import prepare_seed
 
     cfg = RunConfig(data=a.data, label=a.label, roles=_pairs(a.role, "--role"), clean=not a.no_clean)

@@ -289,8 +289,9 @@ def run(
             status = "exhausted"
             message = (
                 f"stopped after {account.prompts} prompts (the attempt budget) with "
-                f"{len(accepted)} of {n} rows; see the reject reasons, raise --max-prompts, "
-                "loosen the contracts (--role) or try another prompt style or model"
+                f"{len(accepted)} of {n} rows; see the reject reasons. Resuming the run keeps its rows and "
+                f"tries another {config.prompt_budget} prompts; or loosen the contracts (column roles), or try "
+                "another prompt style or model"
             )
             break
         # The first batch is small so the first rows show within seconds (prefill of a full

@@ -301,6 +301,10 @@ def test_a_new_session_resumes_an_unfinished_run(app_in, monkeypatch):
         wait_for_job(at, 60)
         kept = len(state.current.rows)
         assert 2 <= kept < 12
+        # the same session offers to resume the run it just stopped, as a reload does
+        at.run()
+        assert any(f"kept {kept} of 12 rows" in i.value for i in at.info), [i.value for i in at.info]
+        assert any(b.label == "Resume it" for b in at.button)
         fresh = app_in("generate")  # a browser reload: a new session with empty state
         assert any(f"kept {kept} of 12 rows" in i.value for i in fresh.info), [i.value for i in fresh.info]
         resume = [b for b in fresh.button if b.label == "Resume it"][0]

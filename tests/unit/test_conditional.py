@@ -311,7 +311,8 @@ def test_labels_interleave_so_a_partial_run_keeps_the_mix():
 
 
 def test_the_length_hint_is_switched_off_from_the_command_line():
-    from syngen.cli import _parser, config_from_args
+    from syngen.cli_args import config_from_args
+    from syngen.cli_args import parser as _parser
 
     assert config_from_args(_parser().parse_args(["generate"])).length_hint is True
     assert config_from_args(_parser().parse_args(["generate", "--no-length-hint"])).length_hint is False

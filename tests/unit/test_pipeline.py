@@ -77,7 +77,9 @@ def test_every_reject_is_counted_with_its_reason(small_seed):
     ]
     res = run(cfg(small_seed, num_samples=2, max_prompts=5), ScriptedBackend(outputs=outputs))
     assert res.status == "exhausted" and len(res.rows) == 0
-    assert "attempt budget" in res.message and "--max-prompts" in res.message
+    assert (
+        "attempt budget" in res.message and "Resuming the run keeps its rows and tries another 5 prompts" in res.message
+    )
     r = res.account.rejected
     assert r["usefulCount: # is outside the seed range #..#"] == 1
     assert r["date: '…' does not parse as %B %d, %Y"] == 1
