@@ -18,8 +18,24 @@ _SEPARATORS = re.compile(r"([^A-Za-z0-9]+)")
 MAX_CHOICES = 10  # a part with this few values, each seen at least twice, keeps the seed's values
 
 
+class _Shape:
+    """An ID shape as a regex (`body`, without anchors, so a shape can be part of another)."""
+
+    @property
+    def regex(self) -> str:
+        return f"^{self.body}$"
+
+    def matches(self, value: str) -> bool:
+        return re.fullmatch(self.body, value) is not None
+
+
+def _weighted(rng: random.Random, pairs) -> object:
+    """A value drawn from (value, count) pairs as often as the seed has it."""
+    return rng.choices([v for v, _ in pairs], [c for _, c in pairs])[0]
+
+
 @dataclass
-class IdPattern:
+class IdPattern(_Shape):
     """A learned identifier shape: a constant prefix, then characters of one class."""
 
     prefix: str
@@ -59,16 +75,9 @@ class IdPattern:
         n = f"{{{self.min_len}}}" if self.min_len == self.max_len else f"{{{self.min_len},{self.max_len}}}"
         return f"{re.escape(self.prefix)}[{self._CLASSES[self.charset]}]{n}"
 
-    @property
-    def regex(self) -> str:
-        return f"^{self.body}$"
-
-    def matches(self, value: str) -> bool:
-        return re.fullmatch(self.body, value) is not None
-
     def sample(self, rng: random.Random) -> str:
         if self.lengths:
-            length = rng.choices([n for n, _ in self.lengths], [c for _, c in self.lengths])[0]
+            length = _weighted(rng, self.lengths)
         else:
             length = rng.randint(self.min_len, self.max_len)
         chars = self._CHARS[self.charset]
@@ -79,7 +88,7 @@ class IdPattern:
 
 
 @dataclass
-class IdParts:
+class IdParts(_Shape):
     """An identifier of parts between separators. Each part is fixed text (`SKU-`), one of the
     seed's few values for it (a year, a region code: `choices`, (value, count) pairs) or an
     `IdPattern` of its own (`525`: 3 digits; `N`: one upper-case letter)."""
@@ -98,13 +107,6 @@ class IdParts:
                 out.append("(?:" + "|".join(re.escape(v) for v, _ in p) + ")")
         return "".join(out)
 
-    @property
-    def regex(self) -> str:
-        return f"^{self.body}$"
-
-    def matches(self, value: str) -> bool:
-        return re.fullmatch(self.body, value) is not None
-
     def sample(self, rng: random.Random) -> str:
         out = []
         for p in self.parts:
@@ -113,7 +115,7 @@ class IdParts:
             elif isinstance(p, IdPattern):
                 out.append(p.sample(rng))
             else:
-                out.append(rng.choices([v for v, _ in p], [c for _, c in p])[0])
+                out.append(_weighted(rng, p))
         return "".join(out)
 
 

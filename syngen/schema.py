@@ -223,14 +223,15 @@ def infer_role(name: str, values: list[str], n_rows: int) -> Role:
         return Role.CATEGORICAL if _LABEL_NAME.search(name) and distinct <= 20 else Role.NUMERIC
     if {v.lower() for v in values} <= _BOOLS:
         return Role.CATEGORICAL
-    unit = learn_number_format(values)
-    if unit:  # $46.28, 12%, 1,234
-        whole = all(unit.parse(v).is_integer() and unit.parse(v) >= 0 for v in values)
-        if _LABEL_NAME.search(name) and distinct <= 20:
-            return Role.CATEGORICAL
-        return Role.COUNT if whole and _COUNT_NAME.search(name) else Role.NUMERIC
     if detect_date_format(values):
         return Role.TIMESTAMP
+    unit = learn_number_format(values)
+    if unit:  # $46.28, 12%, 1,234
+        numbers = [unit.parse(v) for v in values]
+        if _LABEL_NAME.search(name) and distinct <= 20:
+            return Role.CATEGORICAL
+        whole = all(x.is_integer() and x >= 0 for x in numbers)
+        return Role.COUNT if whole and _COUNT_NAME.search(name) else Role.NUMERIC
     mean_words = sum(len(v.split()) for v in values) / len(values)
     if mean_words >= 6 or max(len(v) for v in values) > 120:
         return Role.TEXT

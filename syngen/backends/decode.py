@@ -150,7 +150,7 @@ def decode(
     should_stop: Callable[[], bool],
     on_step: Callable[[int, int], None] = lambda tokens, sequences: None,
     on_read: Callable[[float], None] = lambda share: None,
-    steer: Callable[[int, list[int]], list[int] | None] | None = None,
+    steer: Callable[[int, int], list[int] | None] | None = None,
     temperature: float = 0.0,
     top_k: int = 0,
     top_p: float = 1.0,
@@ -163,8 +163,8 @@ def decode(
     `should_stop()` ends the batch first (cancel, or the caller has all it needs). `kv`: "inplace"
     (syngen/backends/kv_cache.py; keys and values kept in `kv_dtype` if given) or "dynamic"
     (transformers' DynamicCache). `on_read(share)` after each prefill chunk, `on_step(tokens,
-    sequences)` after each decode step. `steer(i, new_ids)`, if given, may replace sequence i's
-    last sampled token with some it must write instead (the first replaces it, the rest are fed
+    sequences)` after each decode step. `steer(i, token)`, if given, may replace the token just
+    sampled for sequence i with some it must write instead (the first replaces it, the rest are fed
     in the next steps): a row's next `column:` key after a line break."""
     import torch
     from transformers import DynamicCache
@@ -198,7 +198,7 @@ def decode(
         for j, (i, t) in enumerate(zip(alive, tokens)):
             if forced[i]:
                 t = forced[i].pop(0)
-            elif steer is not None and (instead := steer(i, new[i] + [t])):
+            elif steer is not None and (instead := steer(i, t)):
                 t, forced[i] = instead[0], list(instead[1:])
             tokens[j] = t
             new[i].append(t)

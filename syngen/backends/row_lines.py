@@ -7,7 +7,7 @@ another row, and the run threw the title away ("no text in the answer"). So the 
 after each written column but the last is replaced by the line break and the next column's
 key, and the model goes on with that column's value. And a line that runs past its column's
 limit (twice the seed's longest value) ends the sequence: the row is rejected either way, and a
-title written on for 256 tokens held its whole batch up.
+title written on to the token limit held its whole batch up.
 """
 
 from __future__ import annotations
@@ -76,9 +76,9 @@ class RowLines:
         # past the limit by more than the leading space the parser strips: over it for the gate too
         return line < len(limits) and limits[line] is not None and self.line_chars[i] > limits[line] + 1
 
-    def steer(self, i: int, new: list[int]) -> list[int] | None:
+    def steer(self, i: int, token: int) -> list[int] | None:
         """The next column's key in place of a line break (a blank line too) while one is due."""
-        if self.keys[i] and new[-1] in self.pure:
+        if self.keys[i] and token in self.pure:
             key = self.keys[i].pop(0)
             self.keyed[i] = len(key) - 1  # after the line break
             return key

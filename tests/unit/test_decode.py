@@ -60,9 +60,9 @@ def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
     prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5])
     rows = RowLines(tok, vocab_lines("tiny", tok, size=12), [prompt, prompt], {0})
     new = [3]  # " hi"
-    assert not rows.done(0, new) and rows.steer(0, new) is None
-    assert rows.steer(0, new + [2]) == [1, 7, 8]  # a blank line becomes a line break and `body:`
-    assert rows.steer(0, new + [1]) is None  # one key per written column after the first
+    assert not rows.done(0, new) and rows.steer(0, 3) is None
+    assert rows.steer(0, 2) == [1, 7, 8]  # a blank line becomes a line break and `body:`
+    assert rows.steer(0, 1) is None  # one key per written column after the first
     for t in (1, 7, 8, 3):  # the key does not count towards the body's 5 characters
         new.append(t)
         assert not rows.done(0, new), t
