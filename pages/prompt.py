@@ -74,7 +74,8 @@ if plan.mode == "conditional":
     texts = hintable(seed.schema, plan.generators)  # listed with the switch off too
     if texts:
         hint = st.toggle(
-            f"Give each {', '.join(texts)} a length drawn from the seed",
+            f"Give each {' and '.join([', '.join(texts[:-1]), texts[-1]] if len(texts) > 1 else texts)} "
+            "a length drawn from the seed",
             cfg.length_hint,
             key="prompt_length_hint",
             help="a `words` line before the text, drawn from the seed's texts of the row's label; "
