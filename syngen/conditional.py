@@ -17,7 +17,7 @@ import pandas as pd
 from .length_hint import hint_name, with_hints
 from .parsing import ParseResult, Reject
 from .prompts import STYLES, Prompt, PromptSpec, _fill, _one_line, prefer_liked, rows_to_records, select_exemplars
-from .schema import Role, Schema
+from .schema import Role, Schema, too_long
 
 _FENCE = re.compile(r"^```\w*\s*$")
 
@@ -199,9 +199,7 @@ def parse_answer(text: str, prompt: Prompt, chat: bool, truncated: bool) -> Pars
     missing = [c for c in written if not _unquote(values.get(c, ""))]
     for c, limit in zip(written, prompt.line_limits):  # the backend ends a line that runs on
         if limit and len(_unquote(values.get(c, ""))) > limit:
-            res.rejects.append(
-                Reject(fragment, f"{c}: {len(_unquote(values[c]))} characters, over the limit of {limit}")
-            )
+            res.rejects.append(Reject(fragment, f"{c}: {too_long(len(_unquote(values[c])), limit)}"))
             return res
     if truncated:  # the stop rule ends a finished answer at its line break; this one ran out
         res.rejects.append(Reject(fragment, "text cut off at the token limit (raise max_new_tokens)"))

@@ -18,6 +18,12 @@ _NUMBER = re.compile(
 )
 
 
+def _read(value) -> re.Match | None:
+    """The parts of a number with its currency or unit (one sign, some digits), or None."""
+    m = _NUMBER.fullmatch(str(value).strip())
+    return m if m and (m["int"] or m["frac"]) and not (m["sign"] and m["sign2"]) else None
+
+
 @dataclass(frozen=True)
 class NumberFormat:
     """How the seed writes a column's numbers: text before and after, grouped thousands, and
@@ -30,8 +36,8 @@ class NumberFormat:
 
     def parse(self, value) -> float | None:
         """The number in `value`, written in this format or as a plain number; else None."""
-        m = _NUMBER.fullmatch(str(value).strip())
-        if not m or not (m["int"] or m["frac"]) or (m["sign"] and m["sign2"]):
+        m = _read(value)
+        if m is None:
             return None
         if (m["pre"] or "") not in ("", self.prefix) or (m["suf"] or "") not in ("", self.suffix):
             return None  # another currency or unit: not this column's number
@@ -49,8 +55,8 @@ def learn_number_format(values: list[str]) -> NumberFormat | None:
     (or grouped thousands); None for plain numbers and for anything else."""
     prefixes, suffixes, decimals, grouped = set(), set(), set(), False
     for v in values:
-        m = _NUMBER.fullmatch(v.strip())
-        if not m or not (m["int"] or m["frac"]) or (m["sign"] and m["sign2"]):
+        m = _read(v)
+        if m is None:
             return None
         prefixes.add(m["pre"] or "")
         suffixes.add(m["suf"] or "")

@@ -117,7 +117,7 @@ class ColumnSpec:
         if "\n" in v and r == Role.SHORT_TEXT:
             return v, "contains a line break"
         if self.max_chars and len(v) > self.max_chars:
-            return v, f"{len(v)} characters, over the limit of {self.max_chars}"
+            return v, too_long(len(v), self.max_chars)
         if self.needs_letters and not any(ch.isalpha() for ch in v):
             return v, f"'{_short(v)}' has no letters (every seed value has some)"
         return v, None
@@ -148,6 +148,11 @@ class ColumnSpec:
         d = asdict(self)
         d["role"] = self.role.value
         return d
+
+
+def too_long(chars: int, limit: int) -> str:
+    """Why a text is refused for its length (the contract, and a model's line that ran on)."""
+    return f"{chars} characters, over the limit of {limit}"
 
 
 def _short(v: str, n: int = 40) -> str:
