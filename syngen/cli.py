@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from . import cli_tune
-from .cli_args import config_from_args, pairs, parser
+from .cli_args import config_from_args, pairs, parser, rows_file
 from .config import RunConfig
 from .data import load_table
 from .errors import ConfigError, SyngenError
@@ -24,6 +24,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
     from .runs import backend_for, execute, find_same_seed, normalise_negatives
 
     cfg = config_from_args(a)
+    table = rows_file(a, cfg)
     cfg.check()
     seed = prepare_seed(cfg)
     if cfg.adapter == "auto":
@@ -35,7 +36,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
     if a.filter_rounds:
         normalise_negatives(cfg, seed)
-        return _generate_filtered(a, cfg, seed, backend)
+        return _generate_filtered(a, cfg, seed, backend, table)
     same = None if a.resume else find_same_seed(cfg)
     if same is not None:  # shown with -q too: it is about duplicate rows, not progress
         print(
@@ -72,9 +73,15 @@ def cmd_generate(a: argparse.Namespace) -> int:
             + ")",
             file=sys.stderr,
         )
-    print(
-        f"wrote {out.rows_file} ({count(len(result.rows), 'row')})\nreplay: syngen generate --config {out.folder / 'config.json'}"
-    )
+    from .export import write_bytes
+
+    rows = count(len(result.rows), "row")
+    if table is not None:  # the same bytes, under the name asked for; the run folder keeps its copy
+        write_bytes(table, out.rows_file.read_bytes())
+        print(f"wrote {table} ({rows}); run folder {out.folder}")
+    else:
+        print(f"wrote {out.rows_file} ({rows})")
+    print(f"replay: syngen generate --config {out.folder / 'config.json'}")
     if result.status == "complete":
         return 0
     more = " (--max-prompts sets how many prompts it tries)" if result.status == "exhausted" else ""
@@ -108,7 +115,7 @@ def cmd_inspect(a: argparse.Namespace) -> int:
     return 0
 
 
-def _generate_filtered(a, cfg, seed, backend) -> int:
+def _generate_filtered(a, cfg, seed, backend, table: Path | None) -> int:
     from .experiment import filtered_generation
     from .export import default_stem, write_rows
 
@@ -133,8 +140,8 @@ def _generate_filtered(a, cfg, seed, backend) -> int:
         if "message" in h:
             print(f"round {h['round']}: {h['message']}", file=sys.stderr)
     stem = default_stem(seed.name, cfg.style + "-filtered", backend.name, backend.model_label, cfg.num_samples)
-    path = write_rows(kept, Path(cfg.out) / f"{stem}.{cfg.format}", cfg.format, cfg.safe_csv)
-    (Path(cfg.out) / f"{stem}.rounds.json").write_text(json.dumps(history, indent=2) + "\n", encoding="utf-8")
+    path = write_rows(kept, table or Path(cfg.out) / f"{stem}.{cfg.format}", cfg.format, cfg.safe_csv)
+    path.with_name(f"{path.stem}.rounds.json").write_text(json.dumps(history, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {path} ({count(len(kept), 'row')})")
     return 0 if len(kept) == cfg.num_samples else 1
 

@@ -99,7 +99,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int)
     g.add_argument("--near-duplicate", type=float, help="Jaccard threshold for copies (0.8)")
     g.add_argument("--id-policy", help="repair (default) or model")
-    g.add_argument("--out", help="output folder (default: output/)")
+    g.add_argument(
+        "--out",
+        help="output folder (default: output/), or a .csv/.jsonl/.parquet file for the rows (run folder next to it)",
+    )
     g.add_argument("--format", help="csv, jsonl or parquet")
     g.add_argument("--no-provenance", action="store_true")
     g.add_argument("--unsafe-csv", action="store_true", help="do not neutralise formula-like cells")
@@ -210,6 +213,21 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
     if a.negatives:
         cfg.negatives = _read_negatives(a.negatives)
     return cfg
+
+
+_TABLE_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
+
+
+def rows_file(a: argparse.Namespace, cfg: RunConfig) -> Path | None:
+    """The file `--out reviews.csv` names, with the run's folder and format set to go with it;
+    None when `--out` is a folder. (A table name used to become a folder called `reviews.csv`.)"""
+    fmt = _TABLE_SUFFIXES.get(Path(a.out).suffix.lower()) if a.out else None
+    if fmt is None or Path(a.out).is_dir():
+        return None
+    if a.format and a.format != fmt:
+        raise ConfigError(f"--out {a.out} is a .{fmt} file but --format is {a.format}: drop one of them")
+    cfg.out, cfg.format = str(Path(a.out).parent), fmt
+    return Path(a.out)
 
 
 def _read_text(path: str) -> str:

@@ -83,10 +83,14 @@ def _plain(v):
 
 
 def write_rows(df: pd.DataFrame, path: str | Path, fmt: str = "csv", safe_csv: bool = True, schema=None) -> Path:
+    return write_bytes(path, rows_bytes(df, fmt, safe_csv, schema))
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(rows_bytes(df, fmt, safe_csv, schema))
+    tmp.write_bytes(data)
     tmp.replace(path)  # never leave a half-written export under the real name
     return path
 

@@ -103,7 +103,7 @@ class StructureModel:
         meta = self._metadata_dict()
         frame_hash = pd.util.hash_pandas_object(self._frame, index=False).values.tobytes()
         groups = tuple((g, tuple(f.index)) for g, f in self._groups.items())
-        key = digest(frame_hash, self.columns, self.fixed, groups, repr(meta), MIN_GROUP)
+        key = digest(frame_hash, self.columns, self.fixed, groups, repr(meta), MIN_GROUP, "time resolution")
         if key not in _FITTED:  # the same seed again (the app's preview, a rerun): fit once
             if len(_FITTED) >= 4:
                 _FITTED.clear()
@@ -135,6 +135,7 @@ class StructureModel:
                     fixed = [c for c in self.fixed if frame[c].nunique() > 1]
                     if len(fixed) >= 2:
                         synth.add_constraints([FixedCombinations(column_names=fixed)])
+                    self._keep_time_resolution(synth, frame)
                     synth.fit({"seed": frame})
                     models[g] = synth
             return models, notes
@@ -148,6 +149,20 @@ class StructureModel:
                 f"{str(exc).splitlines()[0][:160]}); mark the offending column as written "
                 "by the model (--generator COLUMN=model) or use --plan rows"
             ) from None
+
+    def _keep_time_resolution(self, synth, frame: pd.DataFrame) -> None:
+        """Dates and times come back at the seed's resolution: seed times on whole minutes give
+        new ones on whole minutes (SDV's default encoder gave `18:00:04` after `17:53:00`)."""
+        from rdt.transformers.datetime import OptimizedTimestampEncoder
+
+        stamps = {
+            c: OptimizedTimestampEncoder(datetime_format=self.schema.col(c).fmt)
+            for c in self.columns
+            if self.schema.col(c).role == Role.TIMESTAMP
+        }
+        if stamps:  # the synthesizer's own min/max clipping keeps them in the seed's range
+            synth.auto_assign_transformers({"seed": frame})
+            synth.update_transformers(stamps)
 
     def _refill(self, group: str) -> None:
         model = self._models.get(group)

@@ -55,11 +55,11 @@ class QualityReport:
         t = self.table()
         bad = t[t["verdict"].isin(["poor", "fair"])].sort_values("score", na_position="last")
         for r in bad.head(top).to_dict("records"):
-            where = f" in {r['column']}" if r["column"] else ""
+            named = bool(r["column"]) and r["column"] in r["metric"]  # "drugName words found in review"
+            where = f" in {r['column']}" if r["column"] and not named else ""
             detail = f"; {r['detail']}" if r["detail"] else ""
-            out.append(
-                f"{r['metric'][:1].upper()}{r['metric'][1:]}{where} is {r['verdict']} ({_num(r['value'])}{detail})."
-            )
+            name = r["metric"] if named else r["metric"][:1].upper() + r["metric"][1:]  # drugName stays drugName
+            out.append(f"{name}{where} is {r['verdict']} ({_num(r['value'])}{detail}).")
         if not out:
             out.append("No metric is judged fair or poor.")
         return out

@@ -99,6 +99,24 @@ def test_generate_with_each_remote_backend(name, server, small_seed, tmp_path, m
     assert len(reqs) >= 3 and all(r["completion_tokens"] == 5 and r["latency_s"] > 0 for r in reqs)
 
 
+def test_out_naming_a_file_writes_the_rows_there(server, small_seed, tmp_path, monkeypatch, capsys):
+    """`--out rows.jsonl` is the rows' file, not a folder called rows.jsonl."""
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    server.default = csv_writer()
+    base = ["generate", "--data", str(small_seed), "--backend", "openai", "--base-url", server.url + "/v1"]
+    base += ["-n", "3", "--k", "2", "--label", "rating", "-q"]
+    target = tmp_path / "exports" / "rows.jsonl"
+    assert main(base + ["--out", str(target)]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert target.is_file() and f"wrote {target} (3 rows); run folder {tmp_path / 'exports'}" in out
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert len(rows) == 3 and all(r["rating"] in ("positive", "negative", "neutral") for r in rows)
+    run_copy = next((tmp_path / "exports").glob("*/*_output.jsonl"))  # the run folder, for --resume
+    assert run_copy.read_bytes() == target.read_bytes()
+    assert main(base + ["--out", str(tmp_path / "rows.csv"), "--format", "parquet"]) == 2
+    assert "is a .csv file but --format is parquet" in capsys.readouterr().err
+
+
 def test_dead_server_fails_fast_with_one_line(small_seed, tmp_path, capsys):
     url = f"http://127.0.0.1:{dead_port()}/v1"
     t = time.monotonic()

@@ -199,6 +199,8 @@ def test_text_label_and_field_consistency(drug_seed):
     ok = r.find("drugName words found in review", "drugName")
     off = build_report(seed, shuffled, drug_seed.schema).find("drugName words found in review", "drugName")
     assert ok.value == pytest.approx(float(ok.goal), abs=0.12) and off.value == 0.0 and off.score < ok.score
+    said = [x for x in build_report(seed, shuffled, drug_seed.schema).summary() if "words found" in x]
+    assert said == [said[0]] and said[0].startswith("drugName words found in review is poor (0;")  # named once
 
 
 def test_large_tables_estimate_near_copies_from_a_sample(drug_seed, monkeypatch):

@@ -1,6 +1,7 @@
-"""Values with a shape the seed keeps: IDs made of parts (SKU-525-N) and numbers written with a
-currency, a unit or grouped thousands ($46.28, 12%, 1,234). Read as one class of characters, a
-shop table's SKUs came out as SKU-HhblZ and its prices as $a-QFP."""
+"""Values with a shape the seed keeps: IDs made of parts (SKU-525-N), numbers written with a
+currency, a unit, grouped thousands or a decimal comma ($46.28, 12%, 1,234, 4,24 €), and times at
+the seed's resolution. Read as one class of characters, a shop table's SKUs came out as SKU-HhblZ
+and its prices as $a-QFP."""
 
 import random
 import re
@@ -65,8 +66,19 @@ def test_number_formats_are_learned_read_and_written():
     assert learn_number_format(["12%", "3.5%"]).show(7) == "7.0%"
     assert learn_number_format(["5 kg", "12 kg"]).show(8) == "8 kg"
     assert learn_number_format(["1,234", "999"]).show(20000) == "20,000"
-    for not_one in (["1.5", "2"], ["V1000", "V1001"], ["$5", "€6"], ["5 kg", "6 lb"], ["12,5", "3,25"]):
+    for not_one in (["1.5", "2"], ["V1000", "V1001"], ["$5", "€6"], ["5 kg", "6 lb"], ["1,2,3", "4"]):
         assert learn_number_format(not_one) is None, not_one
+
+
+def test_decimal_commas_are_read_and_written_back():
+    euro = learn_number_format(["4,24 €", "57,68 €", "1.234,50 €"])
+    assert euro == NumberFormat("", " €", grouped=True, decimals=2, comma=True)
+    assert [euro.parse(v) for v in ("4,24 €", "1.234,50 €", "12.5", "-3,5 €")] == [4.24, 1234.5, 12.5, -3.5]
+    assert euro.parse("1,234.50") is None and euro.parse("4,24 kg") is None  # not this column's form
+    assert (euro.show(1234.567), euro.show(0.5)) == ("1.234,57 €", "0,50 €")
+    assert learn_number_format(["12,5", "3,25"]).show(7.1) == "7,10"
+    assert learn_number_format(["1,6 kg", "0,6 kg"]).parse("2,0 kg") == 2.0
+    assert learn_number_format(["1,500", "2,000"]).parse("1,500") == 1500  # a point is tried first
 
 
 def test_a_shop_table_gets_numeric_prices_and_sku_parts():
@@ -110,3 +122,42 @@ def test_conditional_rows_write_prices_and_ids_the_seeds_way(tmp_path):
     assert ks and 0 <= ks[0].value < 1  # compared as numbers, not skipped as unreadable
     table = utility(seed.df, res.rows, seed.df, seed.schema, repeats=1)
     assert table["accuracy"].notna().all()
+
+
+def test_a_european_export_keeps_decimal_commas_and_whole_minutes(tmp_path):
+    """A semicolon file from a spreadsheet: prices `4,24 €`, weights `1,6 kg`, times on whole
+    minutes. New rows write numbers the same way, and times without seconds the seed never had."""
+    rng = np.random.default_rng(3)
+    n = 60
+    stars = rng.choice(["1", "5"], n)
+    minutes = rng.integers(0, 60 * 24 * 200, n)
+    table = pd.DataFrame(
+        {
+            "Sterne": stars,
+            "Preis": [f"{x:.2f} €".replace(".", ",") for x in rng.uniform(3, 90, n)],
+            "Gewicht": [f"{x:.1f} kg".replace(".", ",") for x in rng.uniform(0.1, 4, n)],
+            "Zeit": (pd.Timestamp("2026-01-01") + pd.to_timedelta(minutes, unit="min")).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Kommentar": [" ".join(rng.choice(WORDS, 9)) + f" {s} Sterne" for s in stars],
+        }
+    )
+    path = tmp_path / "export.csv"
+    table.to_csv(path, sep=";", index=False)
+    cfg = RunConfig(data=str(path), num_samples=40, k=2, batch_size=8, label_gate=False)
+    seed = prepare_seed(cfg)
+    roles = {c.name: c.role for c in seed.schema.columns}
+    assert roles["Preis"] == roles["Gewicht"] == Role.NUMERIC and roles["Zeit"] == Role.TIMESTAMP
+    assert seed.schema.col("Preis").unit == NumberFormat("", " €", decimals=2, comma=True)
+
+    def writer(prompt):
+        return " " + " ".join(random.choices(WORDS, k=9)) + ".\n"
+
+    res = run(cfg, ScriptedBackend(outputs=[writer]), seed)
+    assert res.status == "complete"
+    rows = res.rows.to_dict("records")
+    for row in rows:
+        assert re.fullmatch(r"\d{1,2},\d\d €", row["Preis"]) and re.fullmatch(r"\d,\d kg", row["Gewicht"]), row
+        assert seed.schema.validate(row)[1] == []
+    assert all(r["Zeit"].endswith(":00Z") for r in rows)  # SDV's default encoder gave any second
+    assert len({r["Zeit"][-6:-4] for r in rows}) > 5  # and the minutes still vary
+    report = build_report(seed.df, res.rows, seed.schema)
+    assert [m for m in report.metrics if m.column == "Preis" and m.name == "KS statistic"]
