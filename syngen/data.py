@@ -276,9 +276,35 @@ def _records_frame(records: list, name: str, notes: list[str] | None = None) -> 
     notes = list(notes or [])
     if len(objs) < len(records):
         notes.append(f"{len(records) - len(objs)} record(s) that are not objects were skipped")
-    df = pd.DataFrame.from_records(objs)
-    df.attrs["notes"] = notes
+    nested: dict[str, None] = {}  # flattened names, in order
+    df = pd.DataFrame.from_records([_flatten(r, "", {}, nested) for r in objs])
+    arrays = [c for c in df.columns if any(isinstance(v, list) for v in df[c])]  # ["a", "b"]: JSON text in a cell
+    if nested:  # a field that is an object in some rows and null in others: its parts take its place
+        order: list[str] = []
+        for c in df.columns:
+            parts = [n for n in nested if n.startswith(c + ".")] if c not in nested else []
+            order += [x for x in parts or [c] if x not in order]
+        df = df[order]
+        notes.append(
+            f"nested fields became columns ({', '.join(list(nested)[:6])}{', …' if len(nested) > 6 else ''}); "
+            "JSONL exports nest them again"
+        )
+    df.attrs.update(notes=notes, nested=list(nested), arrays=arrays)
     return df
+
+
+def _flatten(record: dict, prefix: str, into: dict, nested: dict) -> dict:
+    """`{"meta": {"drug": "A"}}` as `{"meta.drug": "A"}`: each part of an object is a column the
+    seed model can sample (a whole object in one cell was text the language model had to write)."""
+    for k, v in record.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            _flatten(v, key + ".", into, nested)
+        else:
+            into[key] = v
+            if prefix:
+                nested[key] = None
+    return into
 
 
 def _as_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -295,7 +321,7 @@ def _as_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:
     for c in cols:
         out[c] = [None if _missing(v) else _to_str(v) for v in df[c].tolist()]
     frame = pd.DataFrame(out, dtype=object)
-    frame.attrs["notes"] = notes
+    frame.attrs.update(notes=notes, nested=df.attrs.get("nested", []), arrays=df.attrs.get("arrays", []))
     return frame
 
 

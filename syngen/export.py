@@ -34,18 +34,25 @@ def safe_cell(v):
 
 def typed(df: pd.DataFrame, schema=None) -> pd.DataFrame:
     """Columns typed the way a CSV reader sees them, so JSONL and Parquet agree with the CSV:
-    counts and integer IDs as integers, numbers as floats (integers when all are whole)."""
+    counts and integer IDs as integers, numbers as floats (integers when all are whole), True /
+    False columns as booleans, and the provenance's `k` and `batch_id` as integers (a run read back
+    from its CSV, as the app's Download does, has them all as text)."""
     if schema is None:
         return df
+    from .pipeline import WHOLE_PROVENANCE
     from .schema import Role
 
     out = df.copy()
-    for spec in schema.columns:
-        c = spec.name
-        if c not in out.columns or spec.role not in (Role.COUNT, Role.NUMERIC, Role.ID):
-            continue
+    roles = {spec.name: spec.role for spec in schema.columns}
+    for c in out.columns:
         values = out[c].dropna().astype(str)
-        if spec.role == Role.ID and not values.str.fullmatch(r"[1-9]\d{0,17}|0").all():
+        if len(values) and values.str.lower().isin(("true", "false")).all():
+            out[c] = out[c].map(lambda v: None if pd.isna(v) else str(v).lower() == "true").astype("boolean")
+            continue
+        role = Role.COUNT if c in WHOLE_PROVENANCE and c not in roles else roles.get(c)
+        if role not in (Role.COUNT, Role.NUMERIC, Role.ID):
+            continue
+        if role == Role.ID and not values.str.fullmatch(r"[1-9]\d{0,17}|0").all():
             continue  # IDs with letters or leading zeros stay text
         nums = pd.to_numeric(out[c], errors="coerce")
         if nums.notna().sum() != out[c].notna().sum():
@@ -64,14 +71,40 @@ def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True, schema
     df = typed(df, schema)
     if fmt == "jsonl":
         out = df.astype(object).where(df.notna(), None)
+        nested, arrays = (set(schema.nested), schema.arrays) if schema is not None else (set(), [])
+        for c in (c for c in arrays if c in out.columns):
+            out[c] = [_array(v) for v in out[c]]
         return "".join(
-            json.dumps(rec, ensure_ascii=False, default=_plain) + "\n" for rec in out.to_dict("records")
+            json.dumps(_nest(rec, nested), ensure_ascii=False, default=_plain) + "\n" for rec in out.to_dict("records")
         ).encode("utf-8")
     if fmt == "parquet":
         buf = io.BytesIO()
         df.astype({c: "string" for c in df.columns if df[c].dtype == object}).to_parquet(buf, index=False)
         return buf.getvalue()
     raise ValueError(f"unknown format {fmt}")
+
+
+def _nest(record: dict, nested: set[str]) -> dict:
+    """`{"meta.drug": "A"}` as `{"meta": {"drug": "A"}}` for the columns a JSON seed nested."""
+    if not nested:
+        return record
+    out: dict = {}
+    for k, v in record.items():
+        *parents, leaf = k.split(".") if k in nested else [k]
+        into = out
+        for p in parents:
+            into = into.setdefault(p, {})
+        into[leaf] = v
+    return out
+
+
+def _array(v):
+    """A list cell's JSON text as the list again; anything else as it is."""
+    try:
+        parsed = json.loads(v) if isinstance(v, str) and v.startswith("[") else None
+    except json.JSONDecodeError:
+        parsed = None
+    return parsed if isinstance(parsed, list) else v
 
 
 def _plain(v):

@@ -35,6 +35,7 @@ from .text import count
 from .textclf import LabelGate
 
 PROVENANCE = ["is_synthetic", "backend", "model", "prompt_style", "k", "batch_id", "run_id"]
+WHOLE_PROVENANCE = ("k", "batch_id")  # exports type them as integers
 FAIL_STREAK = 3  # batches in a row where every request failed: stop instead of spinning
 FIRST_BATCH = 2  # prompts in a run's first batch: rows on screen early
 

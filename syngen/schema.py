@@ -51,7 +51,7 @@ DATE_FORMATS = [
 ]
 _ID_NAME = re.compile(r"(^|_)(id|uuid|asin|sku|key|code)$|id$|^id", re.I)
 _COUNT_NAME = re.compile(r"count|vote|helpful|likes|views|num_|_num|^n_|clicks|shares", re.I)
-_LABEL_NAME = re.compile(r"rating|label|class|sentiment|category|stars|score|target|polarity", re.I)
+_LABEL_NAME = re.compile(r"rating|label|class|sentiment|category|stars|score|target|polarity|outcome|verdict", re.I)
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _BOOLS = {"true", "false"}
@@ -168,6 +168,9 @@ class Schema:
     columns: list[ColumnSpec]
     label: str | None = None
     notes: list[str] = field(default_factory=list)
+    # A JSON seed's shapes, given back in JSONL: `meta.drug` nested again, list cells as lists.
+    nested: list[str] = field(default_factory=list)
+    arrays: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -354,7 +357,8 @@ def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None, labe
         col = df[c].tolist()
         values = [v for v in col if isinstance(v, str) and v.strip()]
         specs.append(build_spec(c, roles[c], values, nullable=len(values) < len(col)))
-    schema = Schema(specs, label)
+    shapes = {k: [c for c in df.attrs.get(k, []) if c in df.columns] for k in ("nested", "arrays")}
+    schema = Schema(specs, label, **shapes)
     if not schema.by_role(Role.TEXT):
         schema.notes.append(
             "no free-text column found: rows are generated as plain table values; "

@@ -108,7 +108,8 @@ def test_no_text_column_and_wrong_delimiter_are_explained(tmp_path, capsys):
 
 
 def test_jsonl_and_parquet_keep_the_types_a_csv_reader_sees(drug_seed, tmp_path):
-    rows = drug_seed.df.head(5)
+    # as the app reads a run back from its CSV: every value text, provenance included
+    rows = drug_seed.df.head(5).assign(is_synthetic="True", k="4", batch_id=["0", "0", "1", "1", None])
     from_csv = pd.read_csv(write_rows(rows, tmp_path / "r.csv", "csv", schema=drug_seed.schema))
     from_jsonl = pd.DataFrame(
         [
@@ -124,3 +125,7 @@ def test_jsonl_and_parquet_keep_the_types_a_csv_reader_sees(drug_seed, tmp_path)
         assert all(isinstance(v, int) for v in from_jsonl[col])
         assert str(from_parquet[col].dtype) == "Int64"
     assert from_jsonl["rating"].tolist() == rows["rating"].tolist()  # text stays text
+    assert from_csv["is_synthetic"].tolist() == from_jsonl["is_synthetic"].tolist() == [True] * 5
+    assert str(from_parquet["is_synthetic"].dtype) == "boolean"
+    assert from_jsonl["k"].tolist() == [4] * 5 and from_jsonl["batch_id"].tolist()[:4] == [0, 0, 1, 1]
+    assert str(from_parquet["batch_id"].dtype) == "Int64" and from_jsonl["batch_id"].isna().tolist()[4]

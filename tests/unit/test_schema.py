@@ -116,3 +116,18 @@ def test_id_prefix_keeps_its_separator():
     p = learn_id_pattern([f"CU-{n}" for n in (12345, 23456, 98765, 55555)])
     assert p.regex == r"^CU\-[0-9]{5}$"
     assert learn_id_pattern(["B0001ABCDE", "B0047XYZ12", "B00Q9RRT55"]).prefix == "B0"  # ASIN unchanged
+
+
+def test_an_outcome_column_is_the_label_over_a_yes_no_flag():
+    """With no name that says "label", the fewest-valued column won: a case table's True/False
+    `Escalated` flag became the label rather than its `Outcome`."""
+    df = pd.DataFrame(
+        {
+            "Escalated": ["True", "False"] * 6,
+            "Notes": [f"the patient said the dose number {i} helped a lot overall" for i in range(12)],
+            "Outcome": ["positive", "negative", "neutral"] * 4,
+        },
+        dtype=object,
+    )
+    s = infer_schema(df)
+    assert s.label == "Outcome" and s.col("Escalated").role == Role.CATEGORICAL

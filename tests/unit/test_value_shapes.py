@@ -3,6 +3,8 @@ currency, a unit, grouped thousands or a decimal comma ($46.28, 12%, 1,234, 4,24
 the seed's resolution. Read as one class of characters, a shop table's SKUs came out as SKU-HhblZ
 and its prices as $a-QFP."""
 
+import io
+import json
 import random
 import re
 
@@ -12,6 +14,7 @@ import pandas as pd
 from syngen.backends.scripted import ScriptedBackend
 from syngen.config import RunConfig
 from syngen.evaluate import utility
+from syngen.export import rows_bytes
 from syngen.id_pattern import IdParts, IdPattern, learn_id_pattern
 from syngen.number_format import NumberFormat, learn_number_format
 from syngen.pipeline import prepare_seed, run
@@ -161,3 +164,45 @@ def test_a_european_export_keeps_decimal_commas_and_whole_minutes(tmp_path):
     assert len({r["Zeit"][-6:-4] for r in rows}) > 5  # and the minutes still vary
     report = build_report(seed.df, res.rows, seed.schema)
     assert [m for m in report.metrics if m.column == "Preis" and m.name == "KS statistic"]
+
+
+def test_a_json_seed_gets_its_nested_fields_and_lists_back(tmp_path):
+    """`{"meta": {"drug": …, "votes": …}, "tags": […]}`: each part is a column the seed model samples
+    (the whole object was one cell of text the language model had to write), and JSONL exports nest
+    the parts and give the lists back as lists."""
+    rng = np.random.default_rng(5)
+    records = []
+    for i in range(40):
+        stars = str(rng.choice(["1", "5"]))
+        meta = {"drug": str(rng.choice(["Abilify", "Zoloft", "Lexapro"])), "votes": int(rng.integers(0, 50))}
+        records.append(
+            {
+                "id": f"r{1000 + i}",
+                "meta": meta if i % 10 else None,  # null in some rows: its parts hold the nulls
+                "tags": [str(t) for t in rng.choice(["pain", "sleep", "mood"], rng.integers(1, 3))],
+                "text": " ".join(rng.choice(WORDS, 9)) + f" {stars} stars",
+                "stars": stars,
+            }
+        )
+    path = tmp_path / "seed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    cfg = RunConfig(data=str(path), num_samples=6, k=2, batch_size=3, label_gate=False, format="jsonl")
+    seed = prepare_seed(cfg)
+    assert list(seed.df.columns) == ["id", "meta.drug", "meta.votes", "tags", "text", "stars"]
+    assert seed.schema.nested == ["meta.drug", "meta.votes"] and seed.schema.arrays == ["tags"]
+    assert seed.schema.col("meta.votes").role == Role.COUNT and seed.schema.col("meta.drug").role == Role.CATEGORICAL
+    assert "nested fields became columns (meta.drug, meta.votes)" in seed.clean.notes[0]
+
+    def writer(prompt):
+        return " " + " ".join(random.choices(WORDS, k=9)) + ".\n"
+
+    res = run(cfg, ScriptedBackend(outputs=[writer]), seed)
+    assert res.status == "complete" and res.plan.generators["meta.drug"] == "seed"
+    lines = [json.loads(line) for line in rows_bytes(res.rows, "jsonl", schema=seed.schema).decode().splitlines()]
+    for rec in lines:
+        assert list(rec)[:5] == ["id", "meta", "tags", "text", "stars"]
+        if rec["meta"]["drug"] is not None:
+            assert rec["meta"]["drug"] in ("Abilify", "Zoloft", "Lexapro") and isinstance(rec["meta"]["votes"], int)
+        assert isinstance(rec["tags"], list) and set(rec["tags"]) <= {"pain", "sleep", "mood"}
+    flat = pd.read_csv(io.BytesIO(rows_bytes(res.rows, "csv", schema=seed.schema)))
+    assert "meta.drug" in flat.columns  # a table format keeps one column per part
