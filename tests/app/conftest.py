@@ -1,5 +1,4 @@
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,6 @@ def new_app(page: str | None = None) -> AppTest:
     if page:
         at.switch_page(f"pages/{page}.py").run()
     return at
-
-
-def wait_for_job(at: AppTest, timeout: float = 600) -> object:
-    """Rerun the page until the background job is done (AppTest does not tick fragments)."""
-    state = at.session_state["syngen_state"]
-    deadline = time.monotonic() + timeout
-    while state.job is not None and not state.job.done and time.monotonic() < deadline:
-        time.sleep(0.2)
-    at.run()
-    return state
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The workbench generating with the real embedded model (no fakes): slow, marked `model`."""
 
 import pytest
-from conftest import wait_for_job
+from app_helpers import wait_for_job
 
 pytestmark = pytest.mark.model
 

@@ -5,7 +5,7 @@ import itertools
 import json
 
 import pytest
-from conftest import wait_for_job
+from app_helpers import wait_for_job
 from wire import Reply, WireServer
 
 from syngen.backends import hf
