@@ -23,7 +23,7 @@ FORMATS = [
     ("Parquet", "parquet", "application/octet-stream"),
 ]
 for col, (label, fmt, mime) in zip(c, FORMATS):
-    data = rows_bytes(run.rows, fmt, safe, schema=schema)  # CSV ignores the schema, the others type by it
+    data = rows_bytes(run.rows, fmt, safe, schema=schema)  # the seed's delimiter for CSV; the others typed by it
     col.download_button(label, data, f"{stem}.{fmt}", mime, key=f"download_{fmt}_{key}")
 c = st.columns(2)
 reports = st.session_state.setdefault("download_html", {})  # (run, rows version) -> HTML, never stale

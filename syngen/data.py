@@ -153,7 +153,7 @@ def _read_delimited(text: str, name: str, delimiter: str | None, ragged: str = "
     kept, notes = fit_rows(records, len(names), name, ragged, delimiter)
     df = pd.DataFrame(kept, columns=names, dtype=object)
     df = df.where(df != "", None)
-    df.attrs["notes"] = notes
+    df.attrs.update(notes=notes, delimiter=delimiter)
     return df
 
 
@@ -321,7 +321,7 @@ def _as_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:
     for c in cols:
         out[c] = [None if _missing(v) else _to_str(v) for v in df[c].tolist()]
     frame = pd.DataFrame(out, dtype=object)
-    frame.attrs.update(notes=notes, nested=df.attrs.get("nested", []), arrays=df.attrs.get("arrays", []))
+    frame.attrs.update({k: df.attrs[k] for k in ("nested", "arrays", "delimiter") if k in df.attrs}, notes=notes)
     return frame
 
 

@@ -64,10 +64,11 @@ def typed(df: pd.DataFrame, schema=None) -> pd.DataFrame:
 
 def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True, schema=None) -> bytes:
     """The rows as a file's bytes: CSV (UTF-8, RFC 4180 line ends so a lone CR is quoted too,
-    formula cells neutralised unless safe_csv=False), JSONL or Parquet (typed like the CSV reads)."""
+    formula cells neutralised unless safe_csv=False, the seed's `;` if it had one), JSONL or Parquet (typed like the CSV reads)."""
     if fmt == "csv":
         out = df.map(safe_cell) if safe_csv else df
-        return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+        sep = schema.csv_sep if schema is not None else ","  # the seed's: `;` opens in its spreadsheet
+        return out.to_csv(index=False, sep=sep, lineterminator="\r\n").encode("utf-8")
     df = typed(df, schema)
     if fmt == "jsonl":
         out = df.astype(object).where(df.notna(), None)

@@ -171,6 +171,7 @@ class Schema:
     # A JSON seed's shapes, given back in JSONL: `meta.drug` nested again, list cells as lists.
     nested: list[str] = field(default_factory=list)
     arrays: list[str] = field(default_factory=list)
+    csv_sep: str = ","  # ";" for a seed saved that way (a spreadsheet where the comma is the decimal point)
 
     @property
     def names(self) -> list[str]:
@@ -358,7 +359,8 @@ def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None, labe
         values = [v for v in col if isinstance(v, str) and v.strip()]
         specs.append(build_spec(c, roles[c], values, nullable=len(values) < len(col)))
     shapes = {k: [c for c in df.attrs.get(k, []) if c in df.columns] for k in ("nested", "arrays")}
-    schema = Schema(specs, label, **shapes)
+    sep = ";" if df.attrs.get("delimiter") == ";" else ","
+    schema = Schema(specs, label, **shapes, csv_sep=sep)
     if not schema.by_role(Role.TEXT):
         schema.notes.append(
             "no free-text column found: rows are generated as plain table values; "

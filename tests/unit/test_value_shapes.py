@@ -13,6 +13,7 @@ import pandas as pd
 
 from syngen.backends.scripted import ScriptedBackend
 from syngen.config import RunConfig
+from syngen.data import load_upload
 from syngen.evaluate import utility
 from syngen.export import rows_bytes
 from syngen.id_pattern import IdParts, IdPattern, learn_id_pattern
@@ -164,6 +165,10 @@ def test_a_european_export_keeps_decimal_commas_and_whole_minutes(tmp_path):
     assert len({r["Zeit"][-6:-4] for r in rows}) > 5  # and the minutes still vary
     report = build_report(seed.df, res.rows, seed.schema)
     assert [m for m in report.metrics if m.column == "Preis" and m.name == "KS statistic"]
+    exported = rows_bytes(res.rows, "csv", schema=seed.schema)  # `;` as the seed: its spreadsheet opens it
+    assert exported.decode().startswith("Sterne;Preis;Gewicht;Zeit;Kommentar")
+    back = load_upload(exported, "rows.csv")
+    assert back[["Preis", "Zeit"]].values.tolist() == res.rows[["Preis", "Zeit"]].values.tolist()
 
 
 def test_a_json_seed_gets_its_nested_fields_and_lists_back(tmp_path):
