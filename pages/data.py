@@ -62,24 +62,32 @@ with st.expander("Cleaning: " + (seed.clean.summary() if seed.clean else ""), ex
             setattr(opts, k, v)
         rebuild_seed(state)
         st.rerun()
-    for note in seed.clean.notes if seed.clean else []:
-        st.warning(note)
+for note in seed.clean.notes if seed.clean else []:  # how the file was read: in view, not folded away
+    st.warning(note)
 
 st.subheader("Columns and what generated values must satisfy")
 roles = [r.value for r in Role]
+# Each change draws new boxes, so each shows its column's role: a new label makes the old label
+# categorical, and the old box, left at "label" in the browser, took the label back (the page
+# reran forever); an impossible role, undone, stayed in its box.
+drawn = st.session_state.setdefault("data_role_boxes", 0)
 for spec in seed.schema.columns:
     a, b, cc = st.columns([2, 2, 6])
     a.write(f"**{spec.name}**")
     picked = b.selectbox(
-        "role", roles, index=roles.index(spec.role.value), key=f"data_role_{spec.name}", label_visibility="collapsed"
+        "role",
+        roles,
+        index=roles.index(spec.role.value),
+        key=f"data_role_{spec.name}_{drawn}",
+        label_visibility="collapsed",
     )
     cc.caption(spec.describe())
     if picked != spec.role.value:
-        problem = set_role(state, spec.name, picked)
-        if problem:
-            st.error(problem)
-        else:
-            st.rerun()
+        st.session_state["data_role_problem"] = set_role(state, spec.name, picked)
+        st.session_state["data_role_boxes"] = drawn + 1
+        st.rerun()
+if problem := st.session_state.pop("data_role_problem", None):  # an impossible role, undone
+    st.error(problem)
 for note in seed.schema.notes:
     st.info(note)
 

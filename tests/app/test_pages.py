@@ -22,17 +22,31 @@ def test_every_page_paints_without_loading_a_model(page, app_in):
     assert hf._LOADED == {}  # first paint never waits for the model
 
 
+def role_box(at, column: str):
+    """The Data page's role box of a column (its key changes with each change of role)."""
+    return next(b for b in at.selectbox if b.key.startswith(f"data_role_{column}_"))
+
+
 def test_data_page_shows_roles_and_cleaning(app_in):
     at = app_in()
     assert [m.value for m in at.metric][:2] == ["600", "7"]
     assert any("wrapping quotes: 600" in e.label for e in at.expander)
-    assert at.selectbox(key="data_role_rating").value == "label"
+    assert role_box(at, "rating").value == "label"
     at.toggle(key="data_quotes").set_value(False).run()
     state = at.session_state["syngen_state"]
     assert state.seed.clean.changes["wrapping_quotes"] == 0
-    at.selectbox(key="data_role_drugName").set_value("timestamp").run()  # impossible: explained, undone
+    role_box(at, "drugName").set_value("timestamp").run()  # impossible: explained, undone
     assert any("cannot be a timestamp" in e.value for e in at.error)
     assert state.seed.schema.col("drugName").role.value == "short_text"
+    assert role_box(at, "drugName").value == "short_text"  # shown undone
+    at.run()
+    assert not at.error  # said once
+    # another label: the old one's box shows categorical (left at "label", it took the label back
+    # and the page reran forever)
+    role_box(at, "condition").set_value("label").run()
+    at.run()
+    assert state.seed.schema.label == "condition" and at.metric[2].value == "condition"
+    assert role_box(at, "rating").value == "categorical"
 
 
 def test_upload_mode_and_a_broken_file(app_in):
