@@ -145,6 +145,7 @@ def build_row_prompt(
         written=list(written),
         line_keys=[f"{c}:" for c in written[1:]],
         line_limits=[schema.col(c).max_chars for c in written],
+        line_ends=[schema.col(c).median_chars for c in written],
     )
 
 

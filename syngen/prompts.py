@@ -91,6 +91,7 @@ class Prompt:
     needs_model: bool = True  # False: the row is complete already (every column sampled)
     line_keys: list = field(default_factory=list)  # completion: `column:` keys begun after each line break
     line_limits: list = field(default_factory=list)  # characters each written line may have (None: any)
+    line_ends: list = field(default_factory=list)  # characters after which a sentence end ends the line
 
 
 def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> str:

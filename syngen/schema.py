@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import Enum
 
+import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
@@ -70,6 +71,7 @@ class ColumnSpec:
     id_pattern: IdPattern | IdParts | None = None
     unique: bool = False  # IDs that are unique in the seed must stay unique
     max_chars: int | None = None  # text: 2x the longest seed value
+    median_chars: int | None = None  # text: the seed values' median length
     needs_letters: bool = False  # free text: every seed value has a letter (so "11" is not a review)
     nullable: bool = False  # the seed itself has missing values here
     unit: NumberFormat | None = None  # numbers written $46.28, 12%, 1,234: read and written that way
@@ -320,6 +322,7 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
         spec.seed_min, spec.seed_max = lo.strftime(spec.fmt), hi.strftime(spec.fmt)
     else:
         spec.max_chars = 2 * max(len(v) for v in values)
+        spec.median_chars = int(np.median([len(v) for v in values]))
         spec.needs_letters = role == Role.TEXT and all(any(ch.isalpha() for ch in v) for v in values)
     return spec
 

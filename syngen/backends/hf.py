@@ -231,7 +231,7 @@ class HFBackend(Backend):
             release_freed_memory()  # listing the vocabulary made 262k strings
         return _DOMAINS[key].plus(source, prompt_ids[prompt_ids < weight.shape[0]])
 
-    def _vocab_lines(self) -> tuple:
+    def _vocab_lines(self):
         return vocab_lines(self._key, self._tok, int(getattr(self._model.config, "vocab_size", 0) or 0))
 
     def _render(self, prompt) -> str:
@@ -246,7 +246,7 @@ class HFBackend(Backend):
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList
 
-        per_token, need = torch.tensor(self._vocab_lines()[0]), torch.tensor(lines)
+        per_token, need = torch.tensor(self._vocab_lines().newlines), torch.tensor(lines)
         last, reported = [t0], set()
 
         class RowsDone(StoppingCriteria):

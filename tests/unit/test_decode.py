@@ -34,7 +34,7 @@ def test_domain_head_scores_only_its_ids_and_maps_back():
 class _Tok:
     """A tokenizer over a tiny vocabulary, greedy longest match ("▁" is a space)."""
 
-    vocab = ["<eos>", "\n", "\n\n", "▁hi", "<0xE2>", "<0x80>", "<0x99>", "body", ":", "."]
+    vocab = ["<eos>", "\n", "\n\n", "▁hi", "<0xE2>", "<0x80>", "<0x99>", "body", ":", ".", "2"]
 
     def __len__(self):
         return len(self.vocab)
@@ -73,4 +73,22 @@ def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
         line.append(t)
         assert not rows.done(1, line)
     assert rows.done(1, line + [3])
-    assert vocab_lines("tiny", tok, size=12)[2][-2:] == [0, 0]  # padded to the model's vocabulary
+    assert vocab_lines("tiny", tok, size=12).chars[-1:] == [0]  # padded to the model's vocabulary
+
+
+def test_a_line_as_long_as_the_seed_s_longest_ends_at_its_next_sentence_end():
+    """A title that runs on (the seed's median title 2 characters) gets the next key after its
+    next full stop, not after the point of a number."""
+    from types import SimpleNamespace
+
+    from syngen.backends.row_lines import RowLines, vocab_lines
+
+    tok = _Tok()
+    prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5], line_ends=[2, 3])
+    rows = RowLines(tok, vocab_lines("tiny", tok, size=12), [prompt] * 3, {0})
+    assert not rows.done(0, [9]) and rows.steer(0, 9) is None  # "." before the line is long
+    assert not rows.done(1, [3]) and rows.steer(1, 9) == [9, 1, 7, 8]  # " hi." then `body:`
+    for t in (9, 1, 7, 8):  # the point is the title's, the key's tokens are not counted
+        assert not rows.done(1, [3, t])
+    assert rows.steer(1, 9) is None  # the body is the last column: its line ends as it will
+    assert not rows.done(2, [3]) and not rows.done(2, [3, 10]) and rows.steer(2, 9) is None  # " hi2." of 2.5
