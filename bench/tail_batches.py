@@ -29,11 +29,12 @@ DRUG = ROOT / "data" / "drug_reviews" / "train.csv"
 _ACCOUNT = re.compile(r"(\d+) rows? accepted from \d+ parsed, (\d+) prompts? in (\d+) batch")
 
 
-def tickets(path: Path) -> Path:
-    """The drug reviews as tickets (tests/integration/test_two_texts_real.py builds the same)."""
+def tickets(path: Path, rows: int = 150) -> Path:
+    """The first `rows` drug reviews as support tickets: the first sentence is the subject, the
+    rest the description (tests/integration/test_two_texts_real.py uses them too)."""
     import pandas as pd
 
-    d = pd.read_csv(DRUG).head(150)
+    d = pd.read_csv(DRUG).head(rows)
     subjects, descriptions = [], []
     for t in d["review"]:
         t = html.unescape(t).strip().strip('"').strip()
