@@ -15,14 +15,15 @@ cfg = run.config
 stem = run.info.folder.name  # <stem>-<run id>: two runs never share a file name
 schema = state.seed.schema
 safe = st.toggle("Neutralise spreadsheet formulas in CSV (recommended)", True, key="download_safe")
-c = st.columns(3)
 key = run.run_id
-FORMATS = [
+BUTTONS = [
     ("CSV", "csv", "text/csv"),
     ("JSONL", "jsonl", "application/jsonl"),
     ("Parquet", "parquet", "application/octet-stream"),
+    ("Excel", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ]
-for col, (label, fmt, mime) in zip(c, FORMATS):
+c = st.columns(len(BUTTONS))
+for col, (label, fmt, mime) in zip(c, BUTTONS):
     data = rows_bytes(run.rows, fmt, safe, schema=schema)  # the seed's delimiter for CSV; the others typed by it
     col.download_button(label, data, f"{stem}.{fmt}", mime, key=f"download_{fmt}_{key}")
 c = st.columns(2)

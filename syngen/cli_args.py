@@ -9,6 +9,7 @@ from . import __version__, cli_tune
 from .config import RunConfig, parse_mix
 from .data import load_table
 from .errors import ConfigError
+from .export import FORMATS
 from .schema import Role
 
 # CLI flag -> RunConfig field, for flags that map one to one.
@@ -101,9 +102,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--id-policy", help="repair (default) or model")
     g.add_argument(
         "--out",
-        help="output folder (default: output/), or a .csv/.jsonl/.parquet file for the rows (run folder next to it)",
+        help="output folder (default: output/), or a .csv/.jsonl/.parquet/.xlsx file for the rows (run folder next to it)",
     )
-    g.add_argument("--format", help="csv, jsonl or parquet")
+    g.add_argument("--format", help="csv, jsonl, parquet or xlsx")
     g.add_argument("--no-provenance", action="store_true")
     g.add_argument("--unsafe-csv", action="store_true", help="do not neutralise formula-like cells")
     g.add_argument(
@@ -215,7 +216,7 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
     return cfg
 
 
-_TABLE_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
+_TABLE_SUFFIXES = {f".{f}": f for f in FORMATS}
 
 
 def rows_file(a: argparse.Namespace, cfg: RunConfig) -> Path | None:

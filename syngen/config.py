@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import ConfigError
+from .export import FORMATS
 from .prompts import PromptSpec
 
 # Option names that could carry credentials are never written to a config file.
@@ -52,8 +53,8 @@ class RunConfig(PromptSpec):
     def check(self) -> None:
         if self.num_samples < 1:
             raise ConfigError("--num-samples must be at least 1")
-        if self.format not in ("csv", "jsonl", "parquet"):
-            raise ConfigError(f"unknown format '{self.format}'; use csv, jsonl or parquet")
+        if self.format not in FORMATS:
+            raise ConfigError(f"unknown format '{self.format}'; use {', '.join(FORMATS)}")
         if self.id_policy not in ("repair", "model"):
             raise ConfigError(f"unknown id policy '{self.id_policy}'; use repair or model")
         if not 0 < self.near_duplicate <= 1:

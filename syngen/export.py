@@ -1,4 +1,4 @@
-"""Write generated rows (CSV / JSONL / Parquet), the run config and the run account."""
+"""Write generated rows (CSV / JSONL / Parquet / Excel), the run config and the run account."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def safe_cell(v):
     if isinstance(v, str) and v.startswith(_UNSAFE_START) and not _NUMBER.match(v):
         return "'" + v
     return v
+
+
+FORMATS = ("csv", "jsonl", "parquet", "xlsx")  # what runs and downloads write
 
 
 def typed(df: pd.DataFrame, schema=None) -> pd.DataFrame:
@@ -64,7 +67,8 @@ def typed(df: pd.DataFrame, schema=None) -> pd.DataFrame:
 
 def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True, schema=None) -> bytes:
     """The rows as a file's bytes: CSV (UTF-8, RFC 4180 line ends so a lone CR is quoted too,
-    formula cells neutralised unless safe_csv=False, the seed's `;` if it had one), JSONL or Parquet (typed like the CSV reads)."""
+    formula cells neutralised unless safe_csv=False, the seed's `;` if it had one), JSONL, Parquet or
+    Excel (typed like the CSV reads)."""
     if fmt == "csv":
         out = df.map(safe_cell) if safe_csv else df
         sep = schema.csv_sep if schema is not None else ","  # the seed's: `;` opens in its spreadsheet
@@ -78,11 +82,40 @@ def rows_bytes(df: pd.DataFrame, fmt: str = "csv", safe_csv: bool = True, schema
         return "".join(
             json.dumps(_nest(rec, nested), ensure_ascii=False, default=_plain) + "\n" for rec in out.to_dict("records")
         ).encode("utf-8")
+    if fmt == "xlsx":
+        return _xlsx(df)
     if fmt == "parquet":
         buf = io.BytesIO()
         df.astype({c: "string" for c in df.columns if df[c].dtype == object}).to_parquet(buf, index=False)
         return buf.getvalue()
     raise ValueError(f"unknown format {fmt}")
+
+
+def _xlsx(df: pd.DataFrame) -> bytes:
+    """One sheet of rows. Text goes in as text, never as a formula: a cell `=1+2` shows `=1+2`
+    (openpyxl takes a string that starts with `=` for a formula unless told otherwise)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("rows")
+    sheet.append([str(c) for c in df.columns])
+    for rec in df.astype(object).where(df.notna(), None).itertuples(index=False):
+        row = []
+        for v in rec:
+            if isinstance(v, str):  # control characters cannot be stored in a sheet
+                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", v))
+                cell.data_type = "s"
+                row.append(cell)
+            elif v is None or isinstance(v, (bool, int, float)):
+                row.append(v)
+            else:
+                row.append(_plain(v))  # numpy scalars as numbers, timestamps and the rest as text
+        sheet.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
 
 
 def _nest(record: dict, nested: set[str]) -> dict:

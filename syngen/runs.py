@@ -4,7 +4,7 @@
 checkpoint, resume and export names, runs the pipeline and writes what the run produced:
 
     <out>/<dataset>_<style>_<backend>_<model>_<n>_output-<run_id>/
-        <dataset>_<style>_<backend>_<model>_<n>_output.csv   rows (or .jsonl / .parquet)
+        <dataset>_<style>_<backend>_<model>_<n>_output.csv   rows (or .jsonl / .parquet / .xlsx)
         config.json      replays the run: syngen generate --config …/config.json
         account.json     requests, tokens, time, rejects by reason
         report.json      the quality report's scores

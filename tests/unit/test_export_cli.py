@@ -6,6 +6,7 @@ import pytest
 
 from syngen.cli import main
 from syngen.config import RunConfig, parse_mix
+from syngen.data import load_table
 from syngen.errors import ConfigError
 from syngen.export import default_stem, safe_cell, write_rows
 
@@ -31,7 +32,7 @@ def test_formula_cells_are_neutralised(tmp_path, payload):
     assert list(csv.DictReader(open(raw, newline="", encoding="utf-8")))[0]["a"] == payload
 
 
-@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "xlsx"])
 def test_formats_round_trip(tmp_path, fmt):
     df = pd.DataFrame({"a": ["x", None], "b": ["1", "2"]}, dtype=object)
     p = write_rows(df, tmp_path / f"out.{fmt}", fmt)
@@ -39,6 +40,8 @@ def test_formats_round_trip(tmp_path, fmt):
         back = pd.read_csv(p, dtype=str)
     elif fmt == "jsonl":
         back = pd.DataFrame([json.loads(line) for line in p.read_text().splitlines()])
+    elif fmt == "xlsx":
+        back = pd.read_excel(p, dtype=str)
     else:
         back = pd.read_parquet(p)
     assert back["b"].tolist() == ["1", "2"] and back["a"].tolist()[0] == "x"
@@ -129,3 +132,19 @@ def test_jsonl_and_parquet_keep_the_types_a_csv_reader_sees(drug_seed, tmp_path)
     assert str(from_parquet["is_synthetic"].dtype) == "boolean"
     assert from_jsonl["k"].tolist() == [4] * 5 and from_jsonl["batch_id"].tolist()[:4] == [0, 0, 1, 1]
     assert str(from_parquet["batch_id"].dtype) == "Int64" and from_jsonl["batch_id"].isna().tolist()[4]
+
+
+def test_excel_keeps_text_as_text_and_types_like_the_csv(drug_seed, tmp_path):
+    """A user who brings a spreadsheet gets one back: a formula-like cell stays the text it is
+    (not a formula Excel would run), counts are numbers, True/False are booleans."""
+    from openpyxl import load_workbook
+
+    rows = drug_seed.df.head(3).assign(review=OWASP[:3], is_synthetic="True", k="4")
+    p = write_rows(rows, tmp_path / "r.xlsx", "xlsx", schema=drug_seed.schema)
+    sheet = load_workbook(p).active
+    header = [c.value for c in sheet[1]]
+    cells = {h: c for h, c in zip(header, sheet[2])}
+    assert cells["review"].value == OWASP[0] and cells["review"].data_type == "s"  # not "f"
+    assert isinstance(cells["usefulCount"].value, int) and cells["is_synthetic"].value is True
+    back = load_table(p)  # and syngen reads it back as the seed's values
+    assert back["review"].tolist() == OWASP[:3] and back["drugName"].tolist() == rows["drugName"].tolist()
