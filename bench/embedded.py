@@ -1,7 +1,7 @@
 """Embedded backend figures: cold vs warm load, decode steps (head, loop, sampling), tok/s and
 rows/min per batch size, peak RSS.
 
-    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|kv-dtype|int8|fp16|body-runs|packed|reading|first-row]
+    python bench/embedded.py [--only steps|quality|runs|rss|threads|kv|kv-dtype|int8|fp16|body-runs|packed|reading|first-row|llamacpp]
                              [--batches 1,4,8] [--prompts 8] [--against REV] [--emulate-avx2|--emulate-amd]
 
 "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
@@ -35,6 +35,10 @@ pairs (batch 1 and 8, sampled), and compares 8 greedy texts written with each.
 
 "reading" reads a batch of 8 conditional prompts each alone without the batch's padding (the
 default) and as the left-padded batch at once, in alternating pairs, and compares the states left.
+
+"llamacpp" alternates syngen's defaults (sampled) with llama.cpp's one stream on the same first
+prompt, 4 pairs at batch 1 and 8, and prints the per-pair ratios: the goal's figure on a host whose
+speed drifts within the minutes `steps` takes.
 
 "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
@@ -219,6 +223,34 @@ def decode_steps(seed, batches=(1, 8), new_tokens=48) -> dict:
                 print(f"  syngen defaults at batch {row['batch']}: {row[default]} tok/s = {x:.2f}x llama.cpp")
                 row["x llama.cpp (defaults)"] = round(x, 2)
     return {"steps": rows, "llamacpp": ref}
+
+
+def against_llamacpp(seed, pairs=4, new_tokens=48) -> dict | None:
+    """syngen's defaults (sampled) and llama.cpp's one stream on the first of the same prompts, in
+    alternating pairs at batch 1 and 8: the per-pair ratio is the goal's figure, which the host's
+    drift between the start and the end of `steps` can move by a third."""
+    from llamacpp_reference import decode_rate as llamacpp_rate
+
+    STATE["domain"] = domain_texts(seed)
+    first = conditional_prompts(seed, 1)[0].completion
+    if llamacpp_rate(first, 8) is None:  # builds it once, or says why it cannot
+        return None
+    out = {}
+    for batch in (1, 8):
+        prompts = conditional_prompts(seed, batch)
+
+        def trial(kind):
+            if kind == "syngen":
+                return decode_rate({}, prompts, new_tokens, 0.8)[0]
+            return llamacpp_rate(first, 4 * new_tokens)["decode_tok_per_s"]
+
+        got = out[f"batch {batch}"] = alternating(trial, "syngen", "llama.cpp", pairs)
+        print(
+            f"batch {batch}, sampled: syngen defaults {got['syngen']} tok/s, llama.cpp one stream "
+            f"{got['llama.cpp']} tok/s (medians); per-pair ratio median {got['syngen_x_median']}x",
+            flush=True,
+        )
+    return out
 
 
 def outside_domain_share(seed, n_prompts=16, new_tokens=128) -> float:
@@ -696,6 +728,7 @@ def main() -> None:
             "packed",
             "reading",
             "first-row",
+            "llamacpp",
         ),
         default=None,
     )
@@ -730,6 +763,7 @@ def main() -> None:
     cfg0 = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"))
     seed = prepare_seed(cfg0)
     steps, share, compared, rss, layout, kv, kv16, first, int8, fp16, body, packed, reading = [], *[None] * 12
+    versus = None
     if a.only in (None, "first-row"):
         first = first_row_pairs(against=a.against)
     if a.only in (None, "kv"):
@@ -746,6 +780,8 @@ def main() -> None:
         packed = packed_pairs(seed)
     if a.only in (None, "reading"):
         reading = reading_pairs(seed)
+    if a.only in (None, "llamacpp"):
+        versus = against_llamacpp(seed)
     if a.only in (None, "threads"):
         layout = thread_layout()
     if a.only in (None, "rss"):
@@ -797,6 +833,7 @@ def main() -> None:
         "cold_load_s": cold and round(cold, 1),
         "warm_load_s": warm and round(warm, 1),
         "decode_steps": steps,
+        "against_llamacpp": versus,
         "outside_domain_share": share,
         "old_vs_new": compared,
         "batches": rows,

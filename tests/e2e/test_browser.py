@@ -12,9 +12,11 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 from helpers import DRUG_TRAIN, ROOT, free_port, wait_until_up
 
+from syngen.export import safe_cell
 from syngen.runs import list_runs
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -267,6 +269,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
         reports[run.run_id] = _download(page, "HTML report", tmp_path)
     page.screenshot(path=str(SHOTS / "11_download.png"), full_page=True)
     csv_path = _download(page, "CSV", tmp_path)
+    xlsx_path = _download(page, "Excel", tmp_path)
 
     page.get_by_role("link", name="Utility").click()
     # after the reload the session's seed is the bundled sample, whose held-out rows ship with it
@@ -287,6 +290,8 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     assert run2.run_id in csv_path.name and len(rows) == run2.rows
     assert all(r["is_synthetic"] == "True" and r["run_id"] == run2.run_id for r in rows)
     assert list(rows[0])[:7] == ["review_id", "drugName", "condition", "review", "rating", "date", "usefulCount"]
+    sheet = pd.read_excel(xlsx_path, dtype=str, keep_default_na=False)  # the same rows, as a spreadsheet
+    assert run2.run_id in xlsx_path.name and [safe_cell(v) for v in sheet["review"]] == [r["review"] for r in rows]
     assert small_warning == 1
     assert not [e for e in console_errors if "favicon" in e.lower()], console_errors
     print(
