@@ -58,11 +58,20 @@ class CleanReport:
         return f"{self.rows_before} rows read, {self.rows_after} kept" + (f" ({done})" if done else "")
 
 
+def bundled(path: Path) -> Path:
+    """A relative path that is not here but is in the project's folder (`data/drug_reviews/
+    train.csv`, the default seed) as that file: `syngen generate` works from any folder."""
+    if path.is_absolute() or path.exists() or path.parts[:1] != ("data",):
+        return path
+    home = Path(__file__).resolve().parents[1] / path
+    return home if home.is_file() else path
+
+
 def load_table(path: str | Path, max_bytes: int | None = None, ragged: str = "skip") -> pd.DataFrame:
     """Load a CSV/TSV/JSON/JSONL/Parquet/Excel file as a frame of strings (None for missing).
     `ragged`: rows with too many fields are skipped, or with "truncate" cut to the header width
     (for judging model output as the seed SynGen's author read it)."""
-    path = Path(path)
+    path = bundled(Path(path))
     max_bytes = max_bytes or max_bytes_default()
     if not path.exists():
         raise DataError(f"{path}: file not found; check the path (bundled data: data/drug_reviews/train.csv)")

@@ -72,6 +72,19 @@ def test_missing_file_and_bad_json(tmp_path):
         load_table(p)
 
 
+def test_the_bundled_seed_loads_from_any_folder(tmp_path, monkeypatch):
+    """`syngen generate` run outside the project folder still finds its default seed; a relative
+    path that is neither here nor in the project stays "file not found"."""
+    monkeypatch.chdir(tmp_path)
+    df = load_table("data/drug_reviews/train.csv")
+    assert len(df) == 600 and "review" in df.columns
+    with pytest.raises(DataError, match="file not found"):
+        load_table("data/drug_reviews/nope.csv")
+    (tmp_path / "data" / "drug_reviews").mkdir(parents=True)
+    (tmp_path / "data" / "drug_reviews" / "train.csv").write_text("id,text\n1,mine\n")
+    assert load_table("data/drug_reviews/train.csv")["text"].tolist() == ["mine"]  # a file here comes first
+
+
 def test_size_limit_and_duplicate_columns(tmp_path):
     p = tmp_path / "big.csv"
     p.write_text("a,b\n" + "1,2\n" * 100)
