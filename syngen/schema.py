@@ -367,7 +367,7 @@ def infer_schema(df: pd.DataFrame, overrides: dict[str, str] | None = None, labe
     if not schema.by_role(Role.TEXT):
         schema.notes.append(
             "no free-text column found: rows are generated as plain table values; "
-            "if a column holds text, say so with --role COLUMN=text"
+            "if a column holds text, give it the role text (on the command line: --role COLUMN=text)"
         )
     if len(specs) == 1:
         schema.notes.append(
