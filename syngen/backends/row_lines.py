@@ -79,7 +79,7 @@ class RowLines:
         self.lines = [0] * len(prompts)
         self.keys = [[key_ids(tok, k) for k in p.line_keys] for p in prompts]
         self.limits = [list(p.line_limits) for p in prompts]
-        self.ends = [list(getattr(p, "line_ends", [])) for p in prompts]
+        self.ends = [list(p.line_ends) for p in prompts]
         self.line_chars = [0] * len(prompts)
         self.keyed = [0] * len(prompts)  # tokens of a given key still to come: not the model's text
 

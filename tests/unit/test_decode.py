@@ -57,7 +57,7 @@ def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
     from syngen.backends.row_lines import RowLines, vocab_lines
 
     tok = _Tok()
-    prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5])
+    prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5], line_ends=[])
     rows = RowLines(tok, vocab_lines("tiny", tok, size=12), [prompt, prompt], {0})
     new = [3]  # " hi"
     assert not rows.done(0, new) and rows.steer(0, 3) is None
@@ -76,7 +76,7 @@ def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
     assert vocab_lines("tiny", tok, size=12).chars[-1:] == [0]  # padded to the model's vocabulary
 
 
-def test_a_line_as_long_as_the_seed_s_longest_ends_at_its_next_sentence_end():
+def test_a_line_as_long_as_the_seed_s_median_ends_at_its_next_sentence_end():
     """A title that runs on (the seed's median title 2 characters) gets the next key after its
     next full stop, not after the point of a number."""
     from types import SimpleNamespace
