@@ -27,7 +27,7 @@ def peak_rss(extra=(), n=4, cwd=ROOT) -> dict:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]
+        cmd = [sys.executable, "-m", "syngen.cli.main", "generate", "-n", str(n), "--out", tmp, "--quiet", *extra]
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -82,7 +82,7 @@ def cli_first_row(n=8, runs=2, env: dict | None = None, cwd=ROOT) -> dict:
     got, timelines = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "syngen.cli", "generate", "-n", str(n), "--out", tmp]
+            cmd = [sys.executable, "-m", "syngen.cli.main", "generate", "-n", str(n), "--out", tmp]
             t = time.perf_counter()
             proc = subprocess.Popen(
                 cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ | (env or {})

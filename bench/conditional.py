@@ -25,12 +25,13 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 from syngen.backends.hf import HFBackend  # noqa: E402
-from syngen.config import RunConfig  # noqa: E402
-from syngen.data import clean_table, load_table  # noqa: E402
-from syngen.evaluate import discriminate, utility  # noqa: E402
-from syngen.export import write_rows  # noqa: E402
-from syngen.pipeline import prepare_seed, run  # noqa: E402
-from syngen.quality.metrics import label_consistency  # noqa: E402
+from syngen.evaluate.metrics import label_consistency  # noqa: E402
+from syngen.evaluate.utility import discriminate, utility  # noqa: E402
+from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.generate.loop import run  # noqa: E402
+from syngen.runs.export import write_rows  # noqa: E402
+from syngen.seed.prepared import prepare_seed  # noqa: E402
+from syngen.seed.table import clean_table, load_table  # noqa: E402
 
 OUT = ROOT / "bench" / "results"
 DATA = ROOT / "data" / "drug_reviews"

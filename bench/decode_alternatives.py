@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from embedded import alternating, conditional_prompts, prepared_batch  # noqa: E402
 
 from syngen.backends.hf import HFBackend  # noqa: E402
-from syngen.config import RunConfig  # noqa: E402
-from syngen.pipeline import domain_texts, prepare_seed  # noqa: E402
+from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.seed.prepared import domain_texts, prepare_seed  # noqa: E402
 
 TOKENS = 48
 
@@ -72,8 +72,8 @@ def static_compile(backend: HFBackend, prompts, pairs: int, steps: int = 24) -> 
     import torch
     from transformers import StaticCache
 
-    from syngen import torch_thread
-    from syngen.backends.kv_cache import in_place_cache
+    from syngen.common import torch_thread
+    from syngen.engine.kv_cache import in_place_cache
 
     model, enc, head, body = prepared_batch(backend, prompts)
     ids, mask = enc["input_ids"], enc["attention_mask"]

@@ -83,9 +83,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 from cli_process import cli_first_row, peak_rss, run_rss, worktree  # noqa: E402
 
 from syngen.backends import hf  # noqa: E402
-from syngen.config import RunConfig  # noqa: E402
-from syngen.pipeline import domain_texts, plan_for, prepare_seed, run  # noqa: E402
-from syngen.row_sources import row_source  # noqa: E402
+from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.generate.loop import run  # noqa: E402
+from syngen.plan.resolve import plan_for  # noqa: E402
+from syngen.prompting.row_sources import row_source  # noqa: E402
+from syngen.seed.prepared import domain_texts, prepare_seed  # noqa: E402
 
 # the embedded backend before issue 14
 OLD = {"loop": "generate", "vocab": "full", "quantize": "none", "linear": "plain"}
@@ -108,7 +110,7 @@ def torch_capability() -> str:
 
 def was_dtype() -> str:
     """The body's dtype before float16 weights: bfloat16 where the CPU has it natively, else float32."""
-    from syngen.backends.hf_loading import cpu_has_bf16
+    from syngen.engine.loading import cpu_has_bf16
 
     return "bfloat16" if cpu_has_bf16() else "float32"
 
@@ -117,8 +119,8 @@ def steps() -> tuple[list[tuple[str, dict]], str]:
     """([(label, backend options)], the defaults' label): each step adds one change to the one
     before. The body's float16 and the bfloat16 KV cache's steps show only where the host's default
     body is float16, the packed bfloat16 step only where it is bfloat16 and oneDNN packs it."""
-    from syngen.backends import packed_linears
-    from syngen.backends.hf_loading import body_dtype
+    from syngen.engine import packed_linears
+    from syngen.engine.loading import body_dtype
 
     was = {"dtype": was_dtype(), "head": "float32", "quantize": "none", "linear": "plain"}
     out = [
@@ -162,7 +164,7 @@ def batch_run(opts, prompts, new_tokens, temperature, texts=None):
     if opts.get("vocab") != "full":  # read once per seed, at a run's first batch: not decoding
         import torch
 
-        from syngen import torch_thread
+        from syngen.common import torch_thread
 
         # on the model's thread: a parallel op on this one would start a second OpenMP pool
         torch_thread.call(lambda: b._head(torch.zeros(1, 1, dtype=torch.long)))
@@ -260,7 +262,7 @@ def outside_domain_share(seed, n_prompts=16, new_tokens=128) -> float:
     b.use_domain(domain_texts(seed))
     prompts = conditional_prompts(seed, n_prompts)
     enc = tok([p.completion for p in prompts], return_tensors="pt", padding=True)
-    from syngen.backends.decode import domain_ids
+    from syngen.engine.decode import domain_ids
 
     kept = set(domain_ids(tok, domain_texts(seed), enc["input_ids"].flatten().tolist()).tolist())
     res = b.generate(prompts, seed=2)
@@ -285,8 +287,8 @@ def load_time(**opts) -> tuple[float, str]:
 def text_figures(texts: list[str]) -> dict:
     import numpy as np
 
-    from syngen.quality.metrics import distinct_n, readability
-    from syngen.text import words
+    from syngen.common.text import words
+    from syngen.evaluate.metrics import distinct_n, readability
 
     return {
         "median words": float(np.median([len(words(t)) for t in texts])),
@@ -365,7 +367,7 @@ def body_runs(seed) -> dict:
 def packed_pairs(seed) -> dict | None:
     """Packed bfloat16 linears against plain ones: decode at batch 1 and 8 and each one's
     next-token agreement with float32, then whole runs."""
-    from syngen.backends import packed_linears
+    from syngen.engine import packed_linears
 
     if not packed_linears.available():
         print("packed: oneDNN packs no bfloat16 weights on this CPU (no AVX-512 BF16): nothing to compare")
@@ -383,9 +385,9 @@ import sys, threading, time
 sys.path.insert(0, {bench!r})
 import torch, embedded as E
 from syngen.backends import hf
-from syngen.backends.decode import decode
-from syngen.config import RunConfig
-from syngen.pipeline import domain_texts, prepare_seed
+from syngen.engine.decode import decode
+from syngen.generate.config import RunConfig
+from syngen.seed.prepared import domain_texts, prepare_seed
 
 seed = prepare_seed(RunConfig(data={data!r}))
 prompts = E.conditional_prompts(seed, 4)
@@ -411,7 +413,7 @@ if {old!r}:  # before: torch ops in the main thread too, each batch decoded in a
     th = threading.Thread(target=lambda: out.extend(both()))
     th.start(); th.join()
 else:
-    from syngen import torch_thread
+    from syngen.common import torch_thread
     out = torch_thread.call(both)
 print(out[0], out[1])
 """
@@ -465,7 +467,7 @@ def teacher_forced_picks(seed, prompts, opts):
     """The greedy next token over the domain head at every position of the prompts' real text."""
     import torch
 
-    from syngen import torch_thread
+    from syngen.common import torch_thread
 
     b = hf.HFBackend(**opts)
     b.use_domain(STATE["domain"])
@@ -535,7 +537,7 @@ def fp16_pairs(seed) -> dict:
 def kv_dtype_pairs(seed, new_tokens=48) -> dict | None:
     """The float16 body's KV cache in bfloat16 against float32: `decode_pairs`, and how many of 8
     greedy texts come out the same."""
-    from syngen.backends.fp16_weights import available
+    from syngen.engine.fp16_weights import available
 
     if not available():
         print("kv-dtype: no fbgemm in this torch build, so no float16 body: nothing to compare")
@@ -565,7 +567,7 @@ def kv_dtype_pairs(seed, new_tokens=48) -> dict | None:
 def padded_read(body, ids, mask, new_cache):
     """How a batch's prompts were read before read_prompts: the left-padded batch at once,
     PREFILL_TOKENS a chunk over all rows, the padding computed and then masked."""
-    from syngen.backends.decode import PREFILL_TOKENS
+    from syngen.engine.decode import PREFILL_TOKENS
 
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     cache, step = new_cache(), max(1, PREFILL_TOKENS // ids.shape[0])
@@ -586,10 +588,10 @@ def reading_pairs(seed, batch=8, pairs=4) -> dict:
     and how close the last hidden states and the first greedy tokens are."""
     import torch
 
-    from syngen import torch_thread
-    from syngen.backends.decode import read_prompts
-    from syngen.backends.hf_loading import kv_dtype
-    from syngen.backends.kv_cache import attend_in_cache_dtype, in_place_cache
+    from syngen.common import torch_thread
+    from syngen.engine.decode import read_prompts
+    from syngen.engine.kv_cache import attend_in_cache_dtype, in_place_cache
+    from syngen.engine.loading import kv_dtype
 
     b = hf.HFBackend()
     b.use_domain(domain_texts(seed))
@@ -635,8 +637,8 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     import torch
     from transformers import DynamicCache
 
-    from syngen import torch_thread
-    from syngen.backends.kv_cache import held_states, in_place_cache, stack_rows
+    from syngen.common import torch_thread
+    from syngen.engine.kv_cache import held_states, in_place_cache, stack_rows
 
     b = hf.HFBackend()
     b.use_domain(domain_texts(seed))

@@ -97,7 +97,7 @@ def decode_rate(prompt: str, tokens: int, install_timeout: int = 900) -> dict | 
 def _child(prompt_file: str, tokens: int) -> None:
     from llama_cpp import Llama
 
-    from syngen.backends.hf_loading import embedded_gguf
+    from syngen.engine.loading import embedded_gguf
 
     prompt = Path(prompt_file).read_text()
     t = time.perf_counter()
@@ -133,8 +133,8 @@ def main() -> None:
         return
     from embedded import conditional_prompts
 
-    from syngen.config import RunConfig
-    from syngen.pipeline import prepare_seed
+    from syngen.generate.config import RunConfig
+    from syngen.seed.prepared import prepare_seed
 
     seed = prepare_seed(RunConfig(data=str(ROOT / "data/drug_reviews/train.csv")))
     got = decode_rate(conditional_prompts(seed, 1)[0].completion, a.tokens, a.install_timeout)

@@ -20,9 +20,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from syngen.config import RunConfig  # noqa: E402
-from syngen.pipeline import prepare_seed  # noqa: E402
-from syngen.quality import build_report  # noqa: E402
+from syngen.evaluate import build_report  # noqa: E402
+from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.seed.prepared import prepare_seed  # noqa: E402
 
 
 def synthetic(seed: pd.DataFrame, n: int, rng: random.Random) -> pd.DataFrame:

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "backends")
 from wire import Reply, WireServer  # noqa: E402
 
 from syngen.backends import create_backend  # noqa: E402
-from syngen.prompts import Prompt  # noqa: E402
+from syngen.prompting.prompts import Prompt  # noqa: E402
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ from embedded import conditional_prompts  # noqa: E402
 
 from syngen.backends import create_backend  # noqa: E402
 from syngen.backends.hf import HFBackend, embedded_folder  # noqa: E402
-from syngen.config import RunConfig  # noqa: E402
-from syngen.pipeline import domain_texts, prepare_seed  # noqa: E402
+from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.seed.prepared import domain_texts, prepare_seed  # noqa: E402
 
 
 def _port() -> int:

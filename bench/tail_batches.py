@@ -50,7 +50,7 @@ def tickets(path: Path, rows: int = 150) -> Path:
 
 def one_run(cwd: Path, table: Path, n: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "syngen.cli", "generate", "--data", str(table), "-n", str(n)]
+        cmd = [sys.executable, "-m", "syngen.cli.main", "generate", "--data", str(table), "-n", str(n)]
         cmd += ["--seed", str(seed), "--no-report", "-q", "--out", tmp]
         t = time.perf_counter()
         done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)

@@ -5,7 +5,7 @@
 
 For each setting, N generated rows are measured the same way:
   training time, rows/min of generation, discriminator ROC AUC (real seed vs synthetic, 5-fold,
-  syngen.evaluate.discriminate: 0.5 = indistinguishable), TSTR accuracy and macro-F1 against
+  syngen.evaluate.utility.discriminate: 0.5 = indistinguishable), TSTR accuracy and macro-F1 against
   TRTR (the same classifier trained on N real seed rows; both tested on N real rows of
   data/drug_reviews/test.csv), near-copy share and the distance-to-closest-record scores of the
   quality report (DCROverfittingProtection needs rows held out of training: the tuned adapter's).
@@ -33,13 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 from great_peer import sample_great  # noqa: E402  (bench/great_peer.py)
 
-from syngen.config import RunConfig  # noqa: E402
-from syngen.data import load_table  # noqa: E402
-from syngen.evaluate import discriminate, utility  # noqa: E402
-from syngen.pipeline import prepare_seed  # noqa: E402
-from syngen.quality import build_report  # noqa: E402
-from syngen.runs import execute  # noqa: E402
-from syngen.tune import TuneSettings, holdout_rows, tune_for_seed  # noqa: E402
+from syngen.evaluate import build_report  # noqa: E402
+from syngen.evaluate.utility import discriminate, utility  # noqa: E402
+from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.runs.execute import execute  # noqa: E402
+from syngen.seed.prepared import prepare_seed  # noqa: E402
+from syngen.seed.table import load_table  # noqa: E402
+from syngen.tune.seed_tuning import TuneSettings, holdout_rows, tune_for_seed  # noqa: E402
 
 SEED_FILE = ROOT / "data" / "drug_reviews" / "train.csv"
 TEST_FILE = ROOT / "data" / "drug_reviews" / "test.csv"
@@ -80,7 +80,7 @@ def measure(name: str, seed, synth, test, holdout=None, **extra) -> dict:
 
 
 def _text_roles():
-    from syngen.schema import Role
+    from syngen.seed.schema import Role
 
     return (Role.TEXT,)
 

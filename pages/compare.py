@@ -5,9 +5,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from syngen.errors import SyngenError
-from syngen.runs import delete_run, rename_run
-from syngen.text import count
+from syngen.common.errors import SyngenError
+from syngen.common.text import count
+from syngen.runs.execute import delete_run, rename_run
 from syngen.ui.page import start
 from syngen.ui.reports import summary_row
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from syngen.data import SUPPORTED, max_bytes_default
-from syngen.schema import Role
+from syngen.seed.schema import Role
+from syngen.seed.table import SUPPORTED, max_bytes_default
 from syngen.ui.seed import ensure_seed, load_source, rebuild_seed, set_role
 from syngen.ui.state import BUNDLED, get_state
 

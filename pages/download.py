@@ -5,7 +5,7 @@ import json
 
 import streamlit as st
 
-from syngen.export import rows_bytes
+from syngen.runs.export import rows_bytes
 from syngen.ui.page import pick_run, start
 from syngen.ui.reports import report_for
 

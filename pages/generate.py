@@ -4,8 +4,8 @@ resume unfinished runs, review (like / dislike / edit)."""
 import pandas as pd
 import streamlit as st
 
-from syngen.eta import left_words
-from syngen.text import count
+from syngen.common.eta import left_words
+from syngen.common.text import count
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
 from syngen.ui.run import (

@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from syngen.config import parse_mix
-from syngen.errors import SyngenError
-from syngen.pipeline import label_targets, plan_for
-from syngen.plan import LABELS, MODEL, SEED, hintable, novelty_columns, resolve_plan
-from syngen.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
-from syngen.row_sources import preview_prompt
+from syngen.common.errors import SyngenError
+from syngen.generate.config import parse_mix
+from syngen.plan.labels import label_targets
+from syngen.plan.resolve import LABELS, MODEL, SEED, hintable, novelty_columns, plan_for, resolve_plan
+from syngen.prompting.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
+from syngen.prompting.row_sources import preview_prompt
 from syngen.ui.page import start
 from syngen.ui.widgets import token_estimate
 

@@ -5,8 +5,8 @@ import math
 
 import streamlit as st
 
-from syngen.errors import SyngenError
-from syngen.quality.report import SMALL_SAMPLE
+from syngen.common.errors import SyngenError
+from syngen.evaluate.report import SMALL_SAMPLE
 from syngen.ui.page import pick_run, start
 from syngen.ui.reports import report_for, report_for_upload
 

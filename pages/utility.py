@@ -4,9 +4,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from syngen.data import clean_table, load_table, load_upload
-from syngen.errors import SyngenError
-from syngen.evaluate import discriminate, utility
+from syngen.common.errors import SyngenError
+from syngen.evaluate.utility import discriminate, utility
+from syngen.seed.table import clean_table, load_table, load_upload
 from syngen.ui.page import pick_run, start
 from syngen.ui.state import BUNDLED
 

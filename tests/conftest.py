@@ -11,8 +11,8 @@ from helpers import DRUG_TRAIN, FIXTURES  # noqa: E402
 
 @pytest.fixture(scope="session")
 def drug_seed():
-    from syngen.config import RunConfig
-    from syngen.pipeline import prepare_seed
+    from syngen.generate.config import RunConfig
+    from syngen.seed.prepared import prepare_seed
 
     return prepare_seed(RunConfig(data=str(DRUG_TRAIN)))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import BackendError, ConfigError
-from .base import Backend, GenerationResult, Option
+from syngen.backends.base import Backend, GenerationResult, Option
+from syngen.common.errors import BackendError, ConfigError
 
 REGISTRY = {
     "hf": "syngen.backends.hf:HFBackend",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..errors import ConfigError
-from ..prompts import Prompt
-from ..text import count
+from syngen.common.errors import ConfigError
+from syngen.common.text import count
+from syngen.prompting.prompts import Prompt
 
 
 @dataclass

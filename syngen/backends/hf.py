@@ -13,11 +13,11 @@ import time
 from concurrent.futures import Future
 from pathlib import Path
 
-from .. import torch_thread
-from ..errors import BackendError
-from ..quiet import quiet_libraries
-from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Heartbeat, Option
-from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's public names)
+from syngen.backends.base import SAMPLING_OPTIONS, Backend, GenerationResult, Heartbeat, Option
+from syngen.common import torch_thread
+from syngen.common.errors import BackendError
+from syngen.common.quiet import quiet_libraries
+from syngen.engine.loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's public names)
     EMBEDDED,
     cache_folder,
     cache_root,
@@ -28,7 +28,7 @@ from .hf_loading import (  # noqa: F401  (cache_root, EMBEDDED: the backend's pu
     release_freed_memory,
     set_precision,
 )
-from .row_lines import RowLines, vocab_lines
+from syngen.engine.row_lines import RowLines, vocab_lines
 
 _LOADED: dict[str, tuple] = {}  # one copy per process: the app and the CLI reuse it
 _LOADING: dict[str, Future] = {}  # loads started by preload(), not yet collected by load()
@@ -188,7 +188,7 @@ class HFBackend(Backend):
         with quiet_libraries():  # transformers' GGUF loader draws a tqdm bar of its own
             model, tok, source = load_weights(self.model, gguf, self.settings["cache"])
             if self.settings["adapter"]:
-                from ..tune import merge_adapter
+                from syngen.engine.adapter import merge_adapter
 
                 model = merge_adapter(model, self.settings["adapter"], self.model)
         set_precision(model, gguf, self.settings)
@@ -205,7 +205,7 @@ class HFBackend(Backend):
         elif self.model.endswith(".gguf") and not Path(self.model).exists():
             raise BackendError(f"{self.model}: GGUF file not found")
         if self.settings["adapter"]:
-            from ..tune import check_adapter
+            from syngen.engine.adapter import check_adapter
 
             check_adapter(self.settings["adapter"], self.model)
 
@@ -215,7 +215,7 @@ class HFBackend(Backend):
 
     def _head(self, prompt_ids):
         """The output head for this batch: the domain's ids plus the prompts' own, or all of them."""
-        from .decode import DomainHead, domain_ids
+        from syngen.engine.decode import DomainHead, domain_ids
 
         weight = self._model.get_output_embeddings().weight
         if self.settings["vocab"] == "full":
@@ -340,7 +340,7 @@ class HFBackend(Backend):
             return {i: gen[i, n_prompt:].tolist() for i in range(len(prompts))}
 
         def with_plain_loop():
-            from .decode import decode
+            from syngen.engine.decode import decode
 
             rows, last = RowLines(tok, self._vocab_lines(), prompts, stop_ids), [t]
             read_at[0] = t

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import BackendError, first_line
-from .base import GenerationResult, Option
-from .remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, retry_after_seconds
+from syngen.backends.base import GenerationResult, Option
+from syngen.backends.remote import REMOTE_OPTIONS, RETRYABLE_STATUS, Failure, RemoteBackend, retry_after_seconds
+from syngen.common.errors import BackendError, first_line
 
 
 class OpenAIBackend(RemoteBackend):

@@ -16,8 +16,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from ..errors import BackendError, first_line
-from .base import SAMPLING_OPTIONS, Backend, GenerationResult, Option
+from syngen.backends.base import SAMPLING_OPTIONS, Backend, GenerationResult, Option
+from syngen.common.errors import BackendError, first_line
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from .base import Backend, GenerationResult
+from syngen.backends.base import Backend, GenerationResult
 
 
 class ScriptedBackend(Backend):

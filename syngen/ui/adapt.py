@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..backends.hf import ADAPTER_SAMPLING
-from ..jobs import TuneJob, active_tune
-from ..tune import TuneSettings, find_adapter, read_info
+from syngen.backends.hf import ADAPTER_SAMPLING
+from syngen.engine.adapter import read_info
+from syngen.runs.jobs import TuneJob, active_tune
+from syngen.tune.seed_tuning import TuneSettings, find_adapter
 
 JOB = "adapt_job"
 

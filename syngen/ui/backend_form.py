@@ -6,9 +6,9 @@ import os
 
 import streamlit as st
 
-from ..backends import REGISTRY, backend_class, backend_from_config
-from ..errors import SyngenError
-from ..prompts import Prompt
+from syngen.backends import REGISTRY, backend_class, backend_from_config
+from syngen.common.errors import SyngenError
+from syngen.prompting.prompts import Prompt
 
 CHOICES = {
     "hf": "Embedded (Gemma 3 270M, offline)",

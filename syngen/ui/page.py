@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..text import count
-from .seed import ensure_seed
-from .state import AppState, RunRecord, get_state
+from syngen.common.text import count
+from syngen.ui.seed import ensure_seed
+from syngen.ui.state import AppState, RunRecord, get_state
 
 
 def start(title: str, caption: str | None = None, need_seed: bool = True) -> AppState:

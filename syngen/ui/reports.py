@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from ..quality import build_report
-from ..tune import holdout_rows
-from .backend_form import display_name
-from .state import AppState, RunRecord
+from syngen.evaluate import build_report
+from syngen.tune.seed_tuning import holdout_rows
+from syngen.ui.backend_form import display_name
+from syngen.ui.state import AppState, RunRecord
 
 
 def about(run: RunRecord) -> dict:
@@ -60,7 +60,7 @@ def report_for_upload(state: AppState, data: bytes, filename: str):
     import tempfile
     from pathlib import Path
 
-    from ..synthetic_reader import read_synthetic
+    from syngen.evaluate.synthetic_reader import read_synthetic
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(filename).name

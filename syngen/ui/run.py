@@ -1,16 +1,16 @@
-"""Starting, previewing, watching and reviewing runs from the app (over syngen.runs)."""
+"""Starting, previewing, watching and reviewing runs from the app (over syngen.runs.execute)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..config import RunConfig
-from ..errors import SyngenError
-from ..jobs import GenerationJob, active
-from ..pipeline import preview
-from ..runs import backend_for, key_env, normalise_negatives, precheck_message, save_rows
-from .backend_form import secret_key
-from .state import AppState
+from syngen.common.errors import SyngenError
+from syngen.generate.config import RunConfig
+from syngen.generate.loop import preview
+from syngen.runs.execute import backend_for, key_env, normalise_negatives, precheck_message, save_rows
+from syngen.runs.jobs import GenerationJob, active
+from syngen.ui.backend_form import secret_key
+from syngen.ui.state import AppState
 
 FEEDBACK = "feedback"  # one column: "keep", "like" or "dislike" (exclusive by construction)
 CHOICES = ["keep", "like", "dislike"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..config import RunConfig
-from ..data import load_table, load_upload
-from ..errors import SyngenError
-from ..pipeline import prepare_seed
-from .state import BUNDLED, AppState
+from syngen.common.errors import SyngenError
+from syngen.generate.config import RunConfig
+from syngen.seed.prepared import prepare_seed
+from syngen.seed.table import load_table, load_upload
+from syngen.ui.state import BUNDLED, AppState
 
 
 def load_source(state: AppState, upload=None) -> None:

@@ -1,5 +1,5 @@
 """One typed state object under one session-state key, shared by every page. Runs come from
-the run folders on disk (syngen.runs), so a reload or a restart shows every run again."""
+the run folders on disk (syngen.runs.execute), so a reload or a restart shows every run again."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from ..config import RunConfig
-from ..data import CleanOptions
-from ..runs import RunInfo, list_runs, load_rows
+from syngen.generate.config import RunConfig
+from syngen.runs.execute import RunInfo, list_runs, load_rows
+from syngen.seed.table import CleanOptions
 
 KEY = "syngen_state"
 BUNDLED = "data/drug_reviews/train.csv"
@@ -66,11 +66,11 @@ class AppState:
     clean: CleanOptions = field(default_factory=CleanOptions)
     roles: dict = field(default_factory=dict)
     label: str | None = None
-    seed: object | None = None  # syngen.pipeline.Seed
+    seed: object | None = None  # syngen.generate.loop.Seed
     load_error: str | None = None
     config: RunConfig = field(default_factory=lambda: RunConfig(num_samples=5, out=OUT_DIR))
     api_key: str | None = None  # typed in the app; session memory only, never written
-    job: object | None = None  # syngen.jobs.GenerationJob
+    job: object | None = None  # syngen.runs.jobs.GenerationJob
     feedback: pd.DataFrame | None = None  # the current rows with a like / dislike column and edits
     feedback_run: str | None = None  # the run those rows belong to
     runs: list[RunRecord] = field(default_factory=list)  # oldest first

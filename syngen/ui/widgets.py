@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..backends import hf
+from syngen.backends import hf
 
 
 def token_estimate(text: str, backend: str, model: str | None) -> str:

@@ -122,8 +122,8 @@ def test_backend_page_adapts_the_embedded_model(app_in, monkeypatch, tmp_path):
     tuning as one message; off removes the adapter (no model is loaded here)."""
     import json
 
-    import syngen.tune as tune_mod
-    from syngen.errors import BackendError
+    import syngen.tune.seed_tuning as tune_mod
+    from syngen.common.errors import BackendError
 
     monkeypatch.setattr(tune_mod, "cache_root", lambda: tmp_path / "cache")
     at = app_in("backend")

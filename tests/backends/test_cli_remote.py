@@ -9,7 +9,7 @@ import pytest
 from test_remote_backends import KEY, cohere_ok, ollama_ok, openai_ok
 from wire import Reply, dead_port
 
-from syngen.cli import main
+from syngen.cli.main import main
 
 OK = {
     "openai": ("/v1/chat/completions", openai_ok),

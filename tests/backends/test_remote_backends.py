@@ -8,8 +8,8 @@ import pytest
 from wire import Reply, dead_port
 
 from syngen.backends import create_backend
-from syngen.errors import BackendError
-from syngen.prompts import Prompt
+from syngen.common.errors import BackendError
+from syngen.prompting.prompts import Prompt
 
 KEY = "sk-test-PLANTED-7f3a9c"
 MESSAGES = [{"role": "system", "content": "You answer with CSV only."}, {"role": "user", "content": "Write 2 rows."}]

@@ -9,9 +9,10 @@ import pytest
 from helpers import DRUG_TRAIN
 
 from syngen.backends.hf import HFBackend
-from syngen.config import RunConfig
-from syngen.pipeline import domain_texts, plan_for, prepare_seed
-from syngen.row_sources import row_source
+from syngen.generate.config import RunConfig
+from syngen.plan.resolve import plan_for
+from syngen.prompting.row_sources import row_source
+from syngen.seed.prepared import domain_texts, prepare_seed
 
 pytestmark = pytest.mark.model
 
@@ -62,7 +63,7 @@ def test_plain_loop_and_domain_head_write_what_generate_writes(seed_and_prompts)
 def test_the_english_core_keeps_ordinary_words_a_seed_never_used():
     """Tokens a drug-review run sampled with the whole head but the domain head lacked (1.15% of
     them in bench/embedded.py before the core had whole words): every one is kept now."""
-    from syngen.backends.decode import domain_ids, english_core
+    from syngen.engine.decode import domain_ids, english_core
 
     tok = HFBackend().load()[1]
     seed = ["I took it for my back pain and it helped a lot."]
@@ -102,7 +103,7 @@ def test_a_cancel_during_prefill_ends_the_batch_within_a_second(seed_and_prompts
 
 
 def test_a_batch_waiting_behind_other_model_work_is_cancelled_at_once(seed_and_prompts):
-    from syngen import torch_thread
+    from syngen.common import torch_thread
 
     seed, prompts = seed_and_prompts
     b = HFBackend(max_new_tokens=24)
@@ -125,7 +126,7 @@ def _picks(seed, prompts, **opts):
     """The greedy next token at every position of the prompts (teacher-forced), over the domain head."""
     import torch
 
-    from syngen import torch_thread
+    from syngen.common import torch_thread
 
     b = HFBackend(**opts)
     b.use_domain(domain_texts(seed))
@@ -147,7 +148,7 @@ def test_float16_weights_pick_the_float32_model_s_next_token(seed_and_prompts):
     prompts in bench/embedded.py --only fp16), and the body's layers really are fbgemm's."""
     import torch
 
-    from syngen.backends import fp16_weights
+    from syngen.engine import fp16_weights
 
     if not fp16_weights.available():
         pytest.skip("this torch build has no fbgemm (not x86): float16 weights fall back to float32")

@@ -8,9 +8,10 @@ import pytest
 from helpers import DRUG_TRAIN
 
 from syngen.backends.hf import _LOADED, HFBackend, cache_root
-from syngen.config import RunConfig
-from syngen.pipeline import prepare_seed, run
-from syngen.text import count
+from syngen.common.text import count
+from syngen.generate.config import RunConfig
+from syngen.generate.loop import run
+from syngen.seed.prepared import prepare_seed
 
 pytestmark = pytest.mark.model
 
@@ -42,7 +43,7 @@ def test_dequantised_cache_gives_the_same_model(backend):
     """The cached copy (safetensors) generates exactly what a fresh GGUF load generates."""
     cached = [p for p in (cache_root() / "models").glob("gemma-3-270m*") if (p / "config.json").exists()]
     assert cached, "the first load must leave a dequantised copy in the cache"
-    from syngen.prompts import Prompt
+    from syngen.prompting.prompts import Prompt
 
     p = Prompt(
         messages=[],
@@ -69,7 +70,7 @@ def test_the_fast_tokenizer_reads_like_autotokenizer(backend):
     AutoTokenizer's ids, padding, specials and vocabulary on the seed's texts and prompt shapes."""
     from transformers import AutoTokenizer
 
-    from syngen.backends.hf_loading import cache_folder, embedded_gguf
+    from syngen.engine.loading import cache_folder, embedded_gguf
 
     fast, slow = backend._tok, AutoTokenizer.from_pretrained(cache_folder(embedded_gguf()))
     assert type(fast).__name__ != type(slow).__name__  # the fast path was taken
@@ -90,7 +91,7 @@ def test_the_fast_tokenizer_reads_like_autotokenizer(backend):
 def test_a_broken_converted_copy_is_made_again_from_the_gguf(backend, tmp_path, monkeypatch):
     """A cut tokenizer.json in syngen's converted-weights folder: the load rebuilds the folder from
     the GGUF (not a traceback), and the next load reads the new copy."""
-    from syngen.backends.hf_loading import EMBEDDED, cache_folder, embedded_gguf, load_weights
+    from syngen.engine.loading import EMBEDDED, cache_folder, embedded_gguf, load_weights
 
     real = cache_folder(embedded_gguf())
     monkeypatch.setenv("SYNGEN_CACHE_DIR", str(tmp_path))

@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 from syngen.backends import create_backend
-from syngen.prompts import Prompt
+from syngen.prompting.prompts import Prompt
 
 HOST = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434")
 

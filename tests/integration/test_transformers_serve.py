@@ -13,9 +13,10 @@ from helpers import DRUG_TRAIN, free_port, wait_until_up
 
 from syngen.backends import create_backend
 from syngen.backends.hf import embedded_folder
-from syngen.config import RunConfig
-from syngen.pipeline import plan_for, prepare_seed
-from syngen.row_sources import row_source
+from syngen.generate.config import RunConfig
+from syngen.plan.resolve import plan_for
+from syngen.prompting.row_sources import row_source
+from syngen.seed.prepared import prepare_seed
 
 pytestmark = pytest.mark.model
 pytest.importorskip("fastapi", reason="transformers serve needs transformers[serving] (in requirements.txt)")

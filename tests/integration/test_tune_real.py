@@ -6,12 +6,12 @@ import threading
 import pandas as pd
 import pytest
 
-import syngen.tune as tune_mod
-from syngen.cli import main
-from syngen.config import RunConfig
-from syngen.pipeline import prepare_seed
-from syngen.runs import execute
-from syngen.tune import TuneSettings, tune_for_seed
+import syngen.tune.seed_tuning as tune_mod
+from syngen.cli.main import main
+from syngen.generate.config import RunConfig
+from syngen.runs.execute import execute
+from syngen.seed.prepared import prepare_seed
+from syngen.tune.seed_tuning import TuneSettings, tune_for_seed
 
 pytestmark = pytest.mark.model
 TINY = TuneSettings(max_steps=3, batch_size=4, max_tokens=64, evals_per_epoch=2)

@@ -12,9 +12,10 @@ import pytest
 from helpers import ROOT
 
 from syngen.backends.hf import HFBackend
-from syngen.config import RunConfig
-from syngen.pipeline import domain_texts, plan_for, prepare_seed
-from syngen.row_sources import row_source
+from syngen.generate.config import RunConfig
+from syngen.plan.resolve import plan_for
+from syngen.prompting.row_sources import row_source
+from syngen.seed.prepared import domain_texts, prepare_seed
 
 sys.path.insert(0, str(ROOT / "bench"))
 from tail_batches import tickets  # noqa: E402  (the bench's ticket table: the drug reviews as tickets)

@@ -7,7 +7,7 @@ import sys
 import pytest
 from helpers import FIXTURES, ROOT
 
-from syngen.cli import main
+from syngen.cli.main import main
 
 BAD = FIXTURES / "bad_inputs"
 LIMIT_MB = str(1_000_000 / 1024 / 1024)
@@ -63,7 +63,7 @@ def test_short_rows_are_reported_too(capsys):
 
 def test_latin1_text_survives(capsys):
     main(["inspect", "--data", str(BAD / "latin1.csv")])
-    from syngen.data import load_table
+    from syngen.seed.table import load_table
 
     assert load_table(BAD / "latin1.csv").loc[0, "review"] == "Café au lait made me jittery"
 

@@ -9,15 +9,16 @@ import pandas as pd
 import pytest
 
 from syngen.backends.scripted import ScriptedBackend
-from syngen.conditional import parse_answer
-from syngen.config import RunConfig
-from syngen.errors import ConfigError
-from syngen.length_hint import hint_value
-from syngen.pipeline import plan_for, prepare_seed, preview, run
-from syngen.plan import resolve_plan
-from syngen.row_sources import row_source
-from syngen.structure import StructureModel
-from syngen.textclf import LabelGate
+from syngen.common.errors import ConfigError
+from syngen.evaluate.label_classifier import LabelGate
+from syngen.generate.config import RunConfig
+from syngen.generate.loop import preview, run
+from syngen.plan.length_hint import hint_value
+from syngen.plan.resolve import plan_for, resolve_plan
+from syngen.plan.structure import StructureModel
+from syngen.prompting.conditional import parse_answer
+from syngen.prompting.row_sources import row_source
+from syngen.seed.prepared import prepare_seed
 
 REVIEWS = {
     "positive": "it worked really well and I feel great, highly recommend it to anyone",
@@ -129,7 +130,7 @@ def test_each_text_is_given_a_length_from_its_label_s_seed_texts_and_rows_do_not
 def test_the_first_batch_writes_the_shortest_of_a_full_batch_and_every_drawn_row_is_written(drug_seed):
     """The first rows show sooner: the first (small) batch takes the shortest texts of a full
     batch's draw, and the rest lead the next batch (no drawn row is dropped, the mix holds)."""
-    from syngen.pipeline import FIRST_BATCH
+    from syngen.generate.loop import FIRST_BATCH
 
     for seed in (1, 2, 3):
         backend = ScriptedBackend(outputs=[writer])
@@ -303,7 +304,7 @@ def test_label_gate_counts_rejects_and_can_be_switched_off(drug_seed):
 
 
 def test_labels_interleave_so_a_partial_run_keeps_the_mix():
-    from syngen.pipeline import _pick_labels
+    from syngen.generate.loop import _pick_labels
 
     picks = _pick_labels({"positive": 128, "negative": 54, "neutral": 18}, Counter(), 20)
     assert Counter(picks) == {"positive": 12, "negative": 6, "neutral": 2}  # 64% / 27% / 9%, as targeted
@@ -311,8 +312,8 @@ def test_labels_interleave_so_a_partial_run_keeps_the_mix():
 
 
 def test_the_length_hint_is_switched_off_from_the_command_line():
-    from syngen.cli_args import config_from_args
-    from syngen.cli_args import parser as _parser
+    from syngen.cli.args import config_from_args
+    from syngen.cli.args import parser as _parser
 
     assert config_from_args(_parser().parse_args(["generate"])).length_hint is True
     assert config_from_args(_parser().parse_args(["generate", "--no-length-hint"])).length_hint is False

@@ -2,7 +2,7 @@
 
 import torch
 
-from syngen.backends.decode import DomainHead, sample
+from syngen.engine.decode import DomainHead, sample
 
 
 def test_sampling_follows_temperature_top_k_and_top_p():
@@ -54,7 +54,7 @@ class _Tok:
 def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
     from types import SimpleNamespace
 
-    from syngen.backends.row_lines import RowLines, vocab_lines
+    from syngen.engine.row_lines import RowLines, vocab_lines
 
     tok = _Tok()
     prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5], line_ends=[])
@@ -81,7 +81,7 @@ def test_a_line_as_long_as_the_seed_s_median_ends_at_its_next_sentence_end():
     next full stop, not after the point of a number."""
     from types import SimpleNamespace
 
-    from syngen.backends.row_lines import RowLines, vocab_lines
+    from syngen.engine.row_lines import RowLines, vocab_lines
 
     tok = _Tok()
     prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5], line_ends=[2, 3])

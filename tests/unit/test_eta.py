@@ -3,8 +3,8 @@
 import pytest
 
 from syngen.backends.base import Heartbeat
-from syngen.eta import RunEta, left_words
-from syngen.pipeline import Event
+from syngen.common.eta import RunEta, left_words
+from syngen.generate.loop import Event
 
 
 class Clock:

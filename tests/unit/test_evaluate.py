@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
-from syngen.config import RunConfig
-from syngen.errors import ConfigError
-from syngen.evaluate import discriminate, utility
-from syngen.pipeline import prepare_seed
+from syngen.common.errors import ConfigError
+from syngen.evaluate.utility import discriminate, utility
+from syngen.generate.config import RunConfig
+from syngen.seed.prepared import prepare_seed
 
 
 @pytest.fixture(scope="module")

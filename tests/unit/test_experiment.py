@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from helpers import ROOT
 
-from syngen import experiment
 from syngen.backends.scripted import ScriptedBackend
-from syngen.config import RunConfig
-from syngen.experiment import filtered_generation, run_experiment, write_experiment
-from syngen.pipeline import prepare_seed
-from syngen.prompts import rows_to_csv
+from syngen.generate.config import RunConfig
+from syngen.prompting.prompts import rows_to_csv
+from syngen.runs import experiment
+from syngen.runs.experiment import filtered_generation, run_experiment, write_experiment
+from syngen.seed.prepared import prepare_seed
 
 COLS = ["review_id", "drugName", "condition", "review", "rating", "date", "usefulCount"]
 

@@ -4,11 +4,11 @@ import json
 import pandas as pd
 import pytest
 
-from syngen.cli import main
-from syngen.config import RunConfig, parse_mix
-from syngen.data import load_table
-from syngen.errors import ConfigError
-from syngen.export import default_stem, safe_cell, write_rows
+from syngen.cli.main import main
+from syngen.common.errors import ConfigError
+from syngen.generate.config import RunConfig, parse_mix
+from syngen.runs.export import default_stem, safe_cell, write_rows
+from syngen.seed.table import load_table
 
 OWASP = ["=1+2", "+1+2", "-1+2", "@SUM(1,2)", "\tcmd", "\rcmd", "=HYPERLINK(\"http://x\")", "-2+3+cmd|' /C calc'!A0"]
 

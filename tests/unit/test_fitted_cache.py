@@ -2,10 +2,11 @@
 
 import pytest
 
-from syngen import structure, textclf
-from syngen.fitted_cache import digest, fitted
-from syngen.structure import StructureModel
-from syngen.textclf import LabelGate
+from syngen.common.fitted_cache import digest, fitted
+from syngen.evaluate import label_classifier as textclf
+from syngen.evaluate.label_classifier import LabelGate
+from syngen.plan import structure
+from syngen.plan.structure import StructureModel
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ host's body gets."""
 import pytest
 import torch
 
-from syngen.backends import fp16_weights, hf_loading
-from syngen.backends.decode import DomainHead
-from syngen.backends.fp16_weights import Fp16Matrix, packed, times
+from syngen.engine import fp16_weights
+from syngen.engine import loading as hf_loading
+from syngen.engine.decode import DomainHead
+from syngen.engine.fp16_weights import Fp16Matrix, packed, times
 
 needs_fbgemm = pytest.mark.skipif(not fp16_weights.available(), reason="no fbgemm in this torch build (not x86)")
 
@@ -34,7 +35,7 @@ def test_without_fbgemm_a_matrix_stays_as_it_is(monkeypatch):
 
 @needs_fbgemm
 def test_a_float16_domain_head_scores_what_the_float32_head_scores(monkeypatch):
-    monkeypatch.setattr("syngen.backends.decode.PACK_ROWS", 3)  # 4 rows: packed as 2 blocks
+    monkeypatch.setattr("syngen.engine.decode.PACK_ROWS", 3)  # 4 rows: packed as 2 blocks
     torch.manual_seed(1)
     weight, ids = torch.randn(50, 64) * 0.05, torch.tensor([2, 5, 7, 40])
     head = DomainHead(weight, ids, fp16=True)

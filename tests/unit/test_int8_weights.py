@@ -6,7 +6,7 @@ import pytest
 import torch
 from helpers import tiny_gemma
 
-from syngen.backends.int8_weights import Int8Linear, int8_weights
+from syngen.engine.int8_weights import Int8Linear, int8_weights
 
 
 def _relative_error(a, b):

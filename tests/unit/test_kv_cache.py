@@ -6,7 +6,7 @@ import torch
 from helpers import tiny_gemma
 from transformers import DynamicCache
 
-from syngen.backends.kv_cache import ATTENTION, InPlaceLayer, InPlaceSlidingLayer, attend_in_cache_dtype, in_place_cache
+from syngen.engine.kv_cache import ATTENTION, InPlaceLayer, InPlaceSlidingLayer, attend_in_cache_dtype, in_place_cache
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,8 @@ def test_a_bfloat16_cache_keeps_half_the_bytes_and_the_states_close():
 
 
 def test_the_cache_keeps_bfloat16_under_a_float16_body_only(monkeypatch):
-    from syngen.backends import fp16_weights, hf_loading
+    from syngen.engine import fp16_weights
+    from syngen.engine import loading as hf_loading
 
     monkeypatch.setattr(fp16_weights, "available", lambda: True)
     monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: False)
@@ -135,7 +136,7 @@ def test_the_cache_keeps_bfloat16_under_a_float16_body_only(monkeypatch):
 def test_prompts_read_alone_and_stacked_decode_as_the_padded_batch(tiny, monkeypatch):
     """Rows of 11, 8 and 4 tokens (the last shorter than the sliding window), read one by one in
     chunks of 4 without their padding: the batch then decodes as a batched padded prefill's."""
-    from syngen.backends import decode
+    from syngen.engine import decode
 
     monkeypatch.setattr(decode, "PREFILL_TOKENS", 4)
     g = torch.Generator().manual_seed(3)

@@ -7,7 +7,8 @@ import pytest
 import torch
 from helpers import tiny_gemma
 
-from syngen.backends import fp16_weights, hf_loading, mapped_pages
+from syngen.engine import fp16_weights, mapped_pages
+from syngen.engine import loading as hf_loading
 
 P = 4096
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise and /proc are Linux's")

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 from helpers import AMAZON_COLS, FIXTURES
 
-from syngen.cli import main
-from syngen.config import RunConfig
-from syngen.errors import DataError
-from syngen.gate import RowGate
-from syngen.pipeline import RunAccount, prepare_seed
-from syngen.quality import build_report
-from syngen.synthetic_reader import read_synthetic
+from syngen.cli.main import main
+from syngen.common.errors import DataError
+from syngen.evaluate import build_report
+from syngen.evaluate.synthetic_reader import read_synthetic
+from syngen.generate.config import RunConfig
+from syngen.generate.gate import RowGate
+from syngen.generate.loop import RunAccount
+from syngen.seed.prepared import prepare_seed
 
 CORPUS = FIXTURES / "model_outputs"
 SEED = FIXTURES / "llm_outputs" / "prompt_seed_rows.csv"

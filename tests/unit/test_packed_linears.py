@@ -6,9 +6,10 @@ import pytest
 import torch
 from helpers import tiny_gemma
 
-from syngen.backends import hf_loading, packed_linears
-from syngen.backends.int8_weights import Int8Linear
-from syngen.backends.packed_linears import PackedLinear
+from syngen.engine import loading as hf_loading
+from syngen.engine import packed_linears
+from syngen.engine.int8_weights import Int8Linear
+from syngen.engine.packed_linears import PackedLinear
 
 needs_bf16 = pytest.mark.skipif(not packed_linears.available(), reason="oneDNN packs bfloat16 only on CPUs with bf16")
 SETTINGS = {"quantize": "none", "dtype": "bfloat16", "embedding": "float", "cache": False, "adapter": None}

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from helpers import AMAZON_COLS, FIXTURES
 
-from syngen.parsing import _parse, parse_output
+from syngen.prompting.parsing import _parse, parse_output
 
 COLS = AMAZON_COLS
 TEXT = ["text"]

@@ -4,9 +4,11 @@ from collections import Counter
 import pytest
 
 from syngen.backends.scripted import ScriptedBackend
-from syngen.config import RunConfig
-from syngen.errors import ConfigError
-from syngen.pipeline import FIRST_BATCH, PROVENANCE, label_targets, run
+from syngen.common.errors import ConfigError
+from syngen.common.provenance import PROVENANCE
+from syngen.generate.config import RunConfig
+from syngen.generate.loop import FIRST_BATCH, run
+from syngen.plan.labels import label_targets
 
 
 def writer(counter=[0]):

@@ -3,8 +3,8 @@ from collections import Counter
 
 import pytest
 
-from syngen.errors import ConfigError
-from syngen.prompts import PromptSpec, build_prompt, select_exemplars
+from syngen.common.errors import ConfigError
+from syngen.prompting.prompts import PromptSpec, build_prompt, select_exemplars
 
 
 def test_k_exemplars_are_seed_rows_and_fresh_per_prompt(drug_seed):

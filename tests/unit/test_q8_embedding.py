@@ -8,8 +8,8 @@ from gguf import GGMLQuantizationType, GGUFWriter
 from gguf.quants import dequantize, quantize
 from helpers import tiny_gemma
 
-from syngen.backends.decode import DomainHead
-from syngen.backends.q8_embedding import Q8Embedding, keep_head_float32, q8_table, use_q8_embedding
+from syngen.engine.decode import DomainHead
+from syngen.engine.q8_embedding import Q8Embedding, keep_head_float32, q8_table, use_q8_embedding
 
 
 def _gguf(path, rows=300, width=64, kind=GGMLQuantizationType.Q8_0):
@@ -42,7 +42,7 @@ def test_rows_are_the_dequantised_table_and_are_read_once(tmp_path):
 
 
 def test_a_domain_head_reads_its_rows_without_keeping_a_second_copy(tmp_path, monkeypatch):
-    monkeypatch.setattr("syngen.backends.q8_embedding.READ_ROWS", 2)  # 5 rows: read in 3 chunks
+    monkeypatch.setattr("syngen.engine.q8_embedding.READ_ROWS", 2)  # 5 rows: read in 3 chunks
     path = tmp_path / "m.gguf"
     full = torch.from_numpy(_gguf(path))
     e = Q8Embedding(path, *q8_table(path))

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from helpers import FIXTURES
 
-from syngen.cli import main
-from syngen.data import load_table
-from syngen.quality import build_report
-from syngen.quality import metrics as m
-from syngen.schema import infer_schema, learn_id_pattern
+from syngen.cli.main import main
+from syngen.evaluate import build_report
+from syngen.evaluate import metrics as m
+from syngen.seed.schema import infer_schema, learn_id_pattern
+from syngen.seed.table import load_table
 
 OUT = FIXTURES / "llm_outputs"
 
@@ -162,8 +162,8 @@ def test_near_copy_search_finds_what_the_exact_index_finds(drug_seed):
     """MinHash/LSH candidates + exact Jaccard agree with the exhaustive per-row index."""
     import random
 
-    from syngen.copycheck import CopyIndex
-    from syngen.quality.nearcopy import near_copies
+    from syngen.evaluate.copies import CopyIndex
+    from syngen.evaluate.nearcopy import near_copies
 
     rng = random.Random(3)
     seed_texts = drug_seed.df["review"].tolist()
@@ -204,7 +204,7 @@ def test_text_label_and_field_consistency(drug_seed):
 
 
 def test_large_tables_estimate_near_copies_from_a_sample(drug_seed, monkeypatch):
-    from syngen.quality import report as rep_mod
+    from syngen.evaluate import report as rep_mod
 
     monkeypatch.setattr(rep_mod, "NEAR_SAMPLE", 50)
     synth = drug_seed.df.sample(200, random_state=5).reset_index(drop=True)  # all exact copies

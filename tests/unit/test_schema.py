@@ -4,8 +4,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from syngen.errors import ConfigError
-from syngen.schema import IdPattern, Role, infer_schema, learn_id_pattern
+from syngen.common.errors import ConfigError
+from syngen.seed.schema import IdPattern, Role, infer_schema, learn_id_pattern
 
 
 def test_drug_review_roles_and_contracts(drug_seed):
@@ -111,7 +111,7 @@ def test_table_without_text_gets_a_note():
 
 
 def test_id_prefix_keeps_its_separator():
-    from syngen.schema import learn_id_pattern
+    from syngen.seed.schema import learn_id_pattern
 
     p = learn_id_pattern([f"CU-{n}" for n in (12345, 23456, 98765, 55555)])
     assert p.regex == r"^CU\-[0-9]{5}$"

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from syngen import torch_thread
+from syngen.common import torch_thread
 
 
 def test_work_runs_on_the_torch_thread_and_errors_come_back():

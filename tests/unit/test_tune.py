@@ -8,17 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from syngen.cli import main
-from syngen.conditional import build_row_prompt
-from syngen.config import RunConfig
-from syngen.errors import BackendError, ConfigError
-from syngen.length_hint import hint_value
-from syngen.pipeline import plan_for
-from syngen.plan import resolve_plan
-from syngen.prompts import rows_to_records, select_exemplars
-from syngen.quality.dcr import dcr_metrics
-from syngen.schema import Role
-from syngen.tune import (
+from syngen.cli.main import main
+from syngen.common.errors import BackendError, ConfigError
+from syngen.evaluate.dcr import dcr_metrics
+from syngen.generate.config import RunConfig
+from syngen.plan.length_hint import hint_value
+from syngen.plan.resolve import plan_for, resolve_plan
+from syngen.prompting.conditional import build_row_prompt
+from syngen.prompting.prompts import rows_to_records, select_exemplars
+from syngen.seed.schema import Role
+from syngen.tune.seed_tuning import (
     TuneSettings,
     adapter_key,
     check_adapter,
@@ -141,7 +140,7 @@ def test_dcr_tells_copies_from_new_rows(drug_seed):
 
 
 def test_dcr_without_structured_columns_says_so():
-    from syngen.schema import infer_schema
+    from syngen.seed.schema import infer_schema
 
     df = pd.DataFrame({"text": [f"a long free text number {i} about things" for i in range(30)]})
     schema = infer_schema(df, overrides={"text": Role.TEXT.value})

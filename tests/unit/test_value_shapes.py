@@ -12,15 +12,16 @@ import numpy as np
 import pandas as pd
 
 from syngen.backends.scripted import ScriptedBackend
-from syngen.config import RunConfig
-from syngen.data import load_upload
-from syngen.evaluate import utility
-from syngen.export import rows_bytes
-from syngen.id_pattern import IdParts, IdPattern, learn_id_pattern
-from syngen.number_format import NumberFormat, learn_number_format
-from syngen.pipeline import prepare_seed, run
-from syngen.quality.report import build_report
-from syngen.schema import Role, infer_schema
+from syngen.evaluate.report import build_report
+from syngen.evaluate.utility import utility
+from syngen.generate.config import RunConfig
+from syngen.generate.loop import run
+from syngen.runs.export import rows_bytes
+from syngen.seed.id_pattern import IdParts, IdPattern, learn_id_pattern
+from syngen.seed.number_format import NumberFormat, learn_number_format
+from syngen.seed.prepared import prepare_seed
+from syngen.seed.schema import Role, infer_schema
+from syngen.seed.table import load_upload
 
 WORDS = "great fine poor soft loud small bright quick heavy cheap sturdy handy".split()
 

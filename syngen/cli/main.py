@@ -1,0 +1,277 @@
+"""`syngen` command line: the same pipeline the app uses, with a progress bar on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from syngen.cli import tune as cli_tune
+from syngen.cli.args import config_from_args, parser, rows_file
+from syngen.cli.progress_bar import Progress
+from syngen.cli.values import pairs
+from syngen.common.errors import ConfigError, SyngenError
+from syngen.common.text import count
+from syngen.evaluate.synthetic_reader import read_synthetic
+from syngen.generate.config import RunConfig
+from syngen.seed.table import load_table
+
+
+def cmd_generate(a: argparse.Namespace) -> int:
+    from syngen.runs.execute import backend_for, execute, find_same_seed, normalise_negatives
+    from syngen.seed.prepared import prepare_seed
+
+    cfg = config_from_args(a)
+    table = rows_file(a, cfg)
+    cfg.check()
+    seed = prepare_seed(cfg)
+    if cfg.adapter == "auto":
+        result = cli_tune.run_tuning(cfg, seed, a.quiet)
+        print(f"adapter: {result.folder} ({result.message})", file=sys.stderr)
+    backend = backend_for(cfg)
+    if not a.quiet:
+        print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}", file=sys.stderr)
+        print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
+    if a.filter_rounds:
+        normalise_negatives(cfg, seed)
+        return _generate_filtered(a, cfg, seed, backend, table)
+    same = None if a.resume else find_same_seed(cfg)
+    if same is not None:  # shown with -q too: it is about duplicate rows, not progress
+        print(
+            f"note: {same.folder} has these settings and seed {cfg.seed}, so this run repeats its draws (with "
+            f"the embedded model, its rows); pass --seed {cfg.seed + 1} (or any other) for new rows",
+            file=sys.stderr,
+        )
+    cancel = threading.Event()
+    try:
+        out = execute(
+            cfg,
+            seed=seed,
+            backend=backend,
+            on_event=Progress(a.quiet),
+            cancel=cancel,
+            resume=a.resume,
+            report=not a.no_report,
+        )
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: rows accepted so far are kept in the run's checkpoint; rerun the same command "
+            "with --resume to continue",
+            file=sys.stderr,
+        )
+        return 130
+    result = out.result
+    for line in result.account.summary():
+        print(line, file=sys.stderr)
+    print(f"{result.status}: {result.message}", file=sys.stderr)
+    if out.report is not None and not a.quiet:
+        print(
+            f"quality: overall {out.report.overall:.2f} ("
+            + ", ".join(f"{k} {v:.2f}" for k, v in out.report.parts.items() if v == v)
+            + ")",
+            file=sys.stderr,
+        )
+    from syngen.runs.export import write_bytes
+
+    rows = count(len(result.rows), "row")
+    if table is not None:  # the same bytes, under the name asked for; the run folder keeps its copy
+        write_bytes(table, out.rows_file.read_bytes())
+        print(f"wrote {table} ({rows}); run folder {out.folder}")
+    else:
+        print(f"wrote {out.rows_file} ({rows})")
+    print(f"replay: syngen generate --config {out.folder / 'config.json'}")
+    if result.status == "complete":
+        return 0
+    more = " (--max-prompts sets how many prompts it tries)" if result.status == "exhausted" else ""
+    print(f"the run folder {out.folder} keeps the accepted rows: add --resume to continue{more}", file=sys.stderr)
+    return 1
+
+
+def cmd_inspect(a: argparse.Namespace) -> int:
+    from syngen.seed.prepared import prepare_seed
+
+    cfg = RunConfig(data=a.data, label=a.label, roles=pairs(a.role, "--role"))
+    seed = prepare_seed(cfg)
+    print(f"{a.data}: {len(seed.df)} rows x {len(seed.df.columns)} columns")
+    if seed.clean:
+        print(f"cleaning: {seed.clean.summary()}")
+        for note in seed.clean.notes:
+            print(f"note: {note}")
+    print(f"label column: {seed.schema.label or '(none)'}")
+    from syngen.plan.resolve import plan_for
+
+    plan = plan_for(seed, cfg)
+    print(f"generation plan: {plan.mode} (syngen generate --plan conditional|rows)")
+    width = max(len(c) for c in seed.schema.names)
+    for c in seed.schema.columns:
+        print(
+            f"  {c.name:<{width}}  {c.role.value:<11}  {plan.table(seed.schema).set_index('column').loc[c.name, 'generator']:<21}"
+            f"  {c.describe()}"
+        )
+    for note in seed.schema.notes + plan.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _generate_filtered(a, cfg, seed, backend, table: Path | None) -> int:
+    from syngen.runs.experiment import filtered_generation
+    from syngen.runs.export import default_stem, write_rows
+
+    test = prepare_test(a.test) if a.test else None
+    print(
+        f"{'round':>5} {'candidates':>10} {'kept':>5} {'accept':>7} {'AUC cand':>9} {'AUC kept':>9} {'TSTR':>6}",
+        file=sys.stderr,
+    )
+
+    def show(i):
+        print(
+            f"{i['round']:>5} {i['candidates']:>10} {i.get('kept', 0):>5} {i.get('acceptance', 0):>7.2f} "
+            f"{i.get('auc_candidates', float('nan')):>9.3f} {i.get('auc_kept') or float('nan'):>9.3f} "
+            f"{i.get('tstr_accuracy', float('nan')):>6.3f}",
+            file=sys.stderr,
+        )
+
+    kept, history = filtered_generation(
+        cfg, seed, backend, rounds=a.filter_rounds, oversample=a.oversample, test=test, on_round=show
+    )
+    for h in history:
+        if "message" in h:
+            print(f"round {h['round']}: {h['message']}", file=sys.stderr)
+    stem = default_stem(seed.name, cfg.style + "-filtered", backend.name, backend.model_label, cfg.num_samples)
+    path = write_rows(kept, table or Path(cfg.out) / f"{stem}.{cfg.format}", cfg.format, cfg.safe_csv)
+    path.with_name(f"{path.stem}.rounds.json").write_text(json.dumps(history, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path} ({count(len(kept), 'row')})")
+    return 0 if len(kept) == cfg.num_samples else 1
+
+
+def prepare_test(path: str):
+    from syngen.seed.table import clean_table
+
+    return clean_table(load_table(path))[0]
+
+
+def cmd_utility(a: argparse.Namespace) -> int:
+    from syngen.evaluate.utility import discriminate, utility
+    from syngen.seed.prepared import prepare_seed
+
+    seed = prepare_seed(RunConfig(data=a.seed, label=a.label))
+    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
+    for note in synth.attrs.get("notes", []):
+        print(f"note: {a.synthetic}: {note}", file=sys.stderr)
+    test = prepare_test(a.test)
+    table = utility(seed.df, synth, test, seed.schema, label=a.label, repeats=a.repeats)
+    cols = ["setting", "train_rows", "accuracy", "accuracy_sd", "macro_f1", "macro_f1_sd", "accuracy_vs_trtr"]
+    print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"majority-class baseline: {table['majority_baseline'].iloc[0]:.3f}")
+    d = discriminate(seed.df, synth, seed.schema)
+    print(f"discriminator ROC AUC {d.auc:.3f} (0.5 = indistinguishable); detection score {d.detection_score:.3f}")
+    if d.giveaways:
+        print("gives it away: " + ", ".join(f"{n} ({w:+.2f})" for n, w in d.giveaways[:8]))
+    if a.out:
+        table.to_csv(a.out, index=False)
+        print(f"wrote {a.out}")
+    return 0
+
+
+def cmd_experiment(a: argparse.Namespace) -> int:
+    from syngen.runs.execute import backend_for
+    from syngen.runs.experiment import run_experiment, write_experiment
+    from syngen.seed.prepared import prepare_seed
+
+    try:
+        ks = [int(x) for x in a.k.split(",") if x.strip()]
+        mixes = [float(x) for x in a.mix.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError("--k takes whole numbers and --mix shares, e.g. --k 5,10 --mix 1.0,0.5") from None
+    if any(not 0 < m <= 1 for m in mixes):
+        raise ConfigError("--mix shares must be in (0, 1]; 1.0 = synthetic only")
+    cfg = RunConfig(
+        data=a.data,
+        num_samples=a.num_samples,
+        backend=a.backend,
+        model=a.model,
+        base_url=a.base_url,
+        style=a.prompt_style,
+        label=a.label,
+        seed=a.seed_value,
+        backend_options=pairs(a.option, "--option"),
+        out=a.out,
+    )
+    seed = prepare_seed(cfg)
+    test = prepare_test(a.test)
+    backend = backend_for(cfg)
+    t0 = time.perf_counter()
+    table = run_experiment(
+        cfg,
+        seed,
+        test,
+        ks,
+        mixes,
+        backend,
+        Path(a.out) / "cache",
+        a.repeats,
+        on_step=lambda m: print(f"[{time.perf_counter() - t0:6.0f}s] {m}", file=sys.stderr),
+    )
+    paths = write_experiment(table, Path(a.out))
+    print(paths["summary"].read_text())
+    print(f"wrote {paths['table']}, {paths['figure']}, {paths['summary']}")
+    return 0
+
+
+def cmd_report(a: argparse.Namespace) -> int:
+    from syngen.evaluate import build_report
+    from syngen.runs.export import write_report
+    from syngen.seed.prepared import prepare_seed
+
+    seed = prepare_seed(RunConfig(data=a.seed, label=a.label, roles=pairs(a.role, "--role")))
+    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
+    print(f"read {len(synth)} synthetic row(s) from {a.synthetic}", file=sys.stderr)
+    for note in synth.attrs.get("notes", []):
+        print(f"note: {a.synthetic}: {note}", file=sys.stderr)
+    report = build_report(seed.df, synth, seed.schema)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    html_path, json_path = write_report(report, a.out)
+    t = report.table()
+    bad = t[t["verdict"] == "poor"]
+    print(
+        f"overall score {report.overall:.2f} ("
+        + ", ".join(f"{k} {v:.2f}" for k, v in report.parts.items() if v == v)
+        + ")"
+    )
+    for r in bad.to_dict("records"):
+        print(f"  poor: {r['metric']} [{r['column']}] = {r['value']:.3g}  {r['detail'][:90]}")
+    print(f"wrote {html_path} and {json_path}")
+    return 0
+
+
+def cmd_model_path(a: argparse.Namespace) -> int:
+    from syngen.backends.hf import embedded_folder
+
+    print(embedded_folder())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        commands = {
+            "generate": cmd_generate,
+            "inspect": cmd_inspect,
+            "report": cmd_report,
+            "utility": cmd_utility,
+            "experiment": cmd_experiment,
+            "model-path": cmd_model_path,
+            "tune": cli_tune.cmd_tune,
+        }
+        return commands[args.command](args)
+    except SyngenError as exc:
+        print(f"syngen: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""`syngen tune`: adapt the embedded model to a seed (LoRA), with a progress line and a Ctrl-C
+that keeps the best adapter so far. Also the tuning step of `syngen generate --adapter auto`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from syngen.cli.progress_bar import TuneBar
+from syngen.cli.values import pairs
+from syngen.generate.config import RunConfig
+
+
+def add_parser(sub) -> None:
+    t = sub.add_parser("tune", help="adapt the embedded model to a seed table (LoRA on the CPU)")
+    t.add_argument("--data", required=True, help="seed file")
+    t.add_argument("--label", help="label column (default: inferred)")
+    t.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE")
+    t.add_argument("--plan", choices=("auto", "conditional", "rows"), help="the plan the adapter serves")
+    t.add_argument("--no-length-hint", action="store_true", help="rows without the length line (as generate's flag)")
+    t.add_argument("--model", help="hf model (default: the embedded gemma3-270m)")
+    t.add_argument("--max-minutes", type=float, default=10.0, help="time budget (default 10)")
+    t.add_argument("--epochs", type=int, default=3)
+    t.add_argument("--rank", type=int, default=16, help="LoRA rank")
+    t.add_argument("--learning-rate", type=float, default=5e-4)
+    t.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: no limit)")
+    t.add_argument("--retrain", action="store_true", help="tune again even if an adapter is cached")
+    t.add_argument("--no-clean", action="store_true", help="use the seed as is")
+    t.add_argument("--quiet", "-q", action="store_true")
+
+
+def settings_from_args(a: argparse.Namespace):
+    from syngen.tune.seed_tuning import TuneSettings
+
+    return TuneSettings(
+        max_minutes=a.max_minutes,
+        epochs=a.epochs,
+        rank=a.rank,
+        alpha=2 * a.rank,
+        learning_rate=a.learning_rate,
+        max_steps=a.max_steps,
+    )
+
+
+def run_tuning(config: RunConfig, seed, quiet: bool = False, settings=None, retrain: bool = False):
+    """Tune (or reuse) in a worker thread; Ctrl-C cancels and keeps the best adapter so far."""
+    from syngen.runs.execute import resolve_adapter
+
+    cancel, box = threading.Event(), {}
+    config.backend_options = {**config.backend_options, "adapter": "auto"}
+
+    def work():
+        try:
+            box["result"] = resolve_adapter(
+                config, seed, on_progress=TuneBar(quiet), cancel=cancel, settings=settings, retrain=retrain
+            )
+        except BaseException as exc:  # handed to the main thread, which reports it
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="syngen-tune", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        cancel.set()
+        sys.stderr.write("\ncancelling: saving the best adapter so far…\n")
+        worker.join()
+    if not quiet:
+        sys.stderr.write("\n")
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def cmd_tune(a: argparse.Namespace) -> int:
+    from syngen.seed.prepared import prepare_seed
+
+    cfg = RunConfig(data=a.data, label=a.label, roles=pairs(a.role, "--role"), clean=not a.no_clean)
+    cfg.plan = a.plan or cfg.plan
+    cfg.length_hint = not a.no_length_hint
+    cfg.model = a.model
+    seed = prepare_seed(cfg)
+    result = run_tuning(cfg, seed, a.quiet, settings_from_args(a), retrain=a.retrain)
+    print(f"{result.status}: {result.message}", file=sys.stderr)
+    print(result.folder)
+    print(f"use it: syngen generate --data {a.data} --adapter {result.folder}", file=sys.stderr)
+    return 0 if result.status != "cancelled" else 1

@@ -1,0 +1,92 @@
+"""The per-row gate of a run: ID repair, the seed's contracts, exact and near copies of seed,
+synthetic and negative rows, looping text. One instance per run (it indexes what it accepts)."""
+
+from __future__ import annotations
+
+import random
+
+from syngen.common.errors import ConfigError
+from syngen.evaluate.copies import CopyIndex, repetition_ratio, row_key, word_count
+from syngen.generate.config import RunConfig
+from syngen.seed.schema import Role
+
+MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams
+
+
+class RowGate:
+    """All per-row checks after parsing, with the indexes they need."""
+
+    def __init__(self, seed, config: RunConfig, rng: random.Random):
+        self.schema, self.config, self.rng = seed.schema, config, rng
+        sch = seed.schema
+        self.ids = sch.by_role(Role.ID)
+        self.content_cols = [c.name for c in sch.columns if c.role != Role.ID]
+        self.text_cols = [c.name for c in sch.by_role(Role.TEXT)] or self.content_cols
+        records = seed.df.to_dict("records")
+        self.seed_keys = {row_key(r, self.content_cols): i for i, r in enumerate(records)}
+        self.seed_text = CopyIndex()
+        for i, r in enumerate(records):
+            self.seed_text.add(i, self._text(r))
+        self.used_ids = {c.name: set(seed.df[c.name].dropna()) for c in self.ids}
+        self.synth_keys: set = set()
+        self.synth_text = CopyIndex()
+        self.neg_text = CopyIndex()
+        for j, r in enumerate(config.negatives):
+            self.neg_text.add(j, self._text(r))
+
+    def _text(self, r: dict) -> str:
+        return " ".join(str(r.get(c) or "") for c in self.text_cols)
+
+    def check(self, row: dict, account) -> tuple[dict | None, str | None]:
+        row = dict(row)
+        if self.config.id_policy == "repair":
+            for c in self.ids:
+                v = str(row.get(c.name) or "").strip()
+                bad = (
+                    not v or (c.id_pattern and not c.id_pattern.matches(v)) or (c.unique and v in self.used_ids[c.name])
+                )
+                if bad:
+                    row[c.name] = self.fresh_id(c)
+                    account.repaired[f"{c.name}: invalid, duplicate or seed ID replaced"] += 1
+        row, problems = self.schema.validate(row)
+        if problems:
+            return None, problems[0]
+        key = row_key(row, self.content_cols)
+        if key in self.seed_keys:
+            return None, f"exact copy of seed row {self.seed_keys[key]}"
+        if key in self.synth_keys:
+            return None, "duplicate of an accepted synthetic row"
+        text = self._text(row)
+        words = word_count(text)
+        if words >= 30:
+            looped = repetition_ratio(text)
+            if looped > MAX_REPETITION:
+                return None, f"repetitive text ({looped:.0%} repeated 3-grams; the model looped)"
+        if words >= 4:
+            thr = self.config.near_duplicate
+            i, s = self.seed_text.nearest(text)
+            if s >= thr:
+                return None, f"near copy of seed row {i} (similarity {s:.2f})"
+            j, s = self.synth_text.nearest(text)
+            if s >= thr:
+                return None, f"near duplicate of synthetic row {j} (similarity {s:.2f})"
+            j, s = self.neg_text.nearest(text)
+            if s >= thr:
+                return None, f"resembles negative example {j} (similarity {s:.2f})"
+        return row, None
+
+    def fresh_id(self, c) -> str:
+        for _ in range(1000):
+            v = c.id_pattern.sample(self.rng)
+            if v not in self.used_ids[c.name]:
+                return v
+        raise ConfigError(
+            f"column '{c.name}': cannot draw a new unique ID from {c.id_pattern.regex}; "
+            "set its role to short_text with --role"
+        )
+
+    def accept(self, row: dict, n: int) -> None:
+        self.synth_keys.add(row_key(row, self.content_cols))
+        self.synth_text.add(n, self._text(row))
+        for c in self.ids:
+            self.used_ids[c.name].add(row.get(c.name))

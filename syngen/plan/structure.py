@@ -1,0 +1,205 @@
+"""A model of the seed's structured columns, sampled per label (SDV's Gaussian copula).
+
+The conditional plan asks the language model only for free text; everything else in a row
+(categories, names, numbers, counts, dates) comes from here, already valid. Why SDV and these
+settings (measured in bench/conditional.py and on the bundled drug reviews, 200 rows):
+* one GaussianCopulaSynthesizer per label, so vote counts and drugs follow the row's label
+  (mean helpful votes by label 17/22/30 vs the seed's 15/21/30; one copula over all rows: 25/18/32);
+* a `FixedCombinations` constraint over the open-vocabulary columns (drug name, condition),
+  because a copula over frequency-encoded categories scrambles pairs: 91% of (drugName,
+  condition) pairs were never seen in the seed without it, 0-1% with it.
+IDs are not modelled: each row gets a fresh value of the learned pattern (never a seed ID).
+A label with fewer than MIN_GROUP rows is too small to fit; its rows' structured values are
+resampled as whole tuples instead (said in `notes`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import random
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from syngen.common.errors import ConfigError
+from syngen.common.fitted_cache import digest, fitted
+from syngen.common.quiet import quiet_libraries
+from syngen.seed.schema import Role, Schema
+
+MIN_GROUP = 10  # rows a label needs for its own copula
+_FITTED: dict = {}  # (seed content, columns, fixed) -> fitted synthesizers per label; a few kept
+POOL = 64  # rows sampled per call to SDV; sampling one row at a time costs ~10 ms each
+_SDTYPE = {
+    Role.CATEGORICAL: "categorical",
+    Role.SHORT_TEXT: "categorical",
+    Role.LABEL: "categorical",
+    Role.NUMERIC: "numerical",
+    Role.COUNT: "numerical",
+    Role.TIMESTAMP: "datetime",
+}
+
+
+def _format_number(x, integer: bool, spec) -> str | None:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return None
+    if spec.unit:  # $46.28: written back the way the seed writes it
+        return spec.unit.show(float(round(x)) if integer else float(x))  # $5.00 keeps its decimals
+    if integer:
+        return str(int(round(float(x))))
+    v = float(x)
+    return str(int(v)) if v.is_integer() else f"{v:.6g}"
+
+
+class StructureModel:
+    """Fit on the seed once; `sample(label)` returns one row of the sampled columns."""
+
+    def __init__(
+        self, df: pd.DataFrame, schema: Schema, columns: list[str], seed: int = 0, fixed: list[str] | None = None
+    ):
+        self.schema, self.seed = schema, seed
+        label = schema.label
+        self.columns = [c for c in columns if c != label and schema.col(c).role in _SDTYPE]
+        # Whole numbers (counts, or numeric columns holding integers) come back as integers.
+        self.integer = {
+            c: schema.col(c).role == Role.COUNT or all(float(v).is_integer() for v in self._numbers(df, c).dropna())
+            for c in self.columns
+            if schema.col(c).role in (Role.NUMERIC, Role.COUNT)
+        }
+        self.fixed = [c for c in (fixed or []) if c in self.columns]
+        self.notes: list[str] = []
+        self.rng = random.Random(seed)
+        self._frame = self._typed(df)
+        self._models: dict = {}
+        self._pool: dict = defaultdict(list)
+        groups = df[label].astype(str).tolist() if label else ["*"] * len(df)
+        self._groups = {g: self._frame[[x == g for x in groups]] for g in sorted(set(groups))}
+        if self.columns:
+            self._fit()
+
+    def _typed(self, df: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(index=df.index)
+        for c in self.columns:
+            if c in self.integer:
+                out[c] = self._numbers(df, c)
+            else:
+                out[c] = df[c].astype(object).where(df[c].notna(), None)
+        return out.reset_index(drop=True)
+
+    def _numbers(self, df: pd.DataFrame, c: str) -> pd.Series:
+        return pd.to_numeric(self.schema.plain_numbers(df[[c]])[c], errors="coerce")
+
+    def _metadata_dict(self) -> dict:
+        cols = {}
+        for c in self.columns:
+            spec = self.schema.col(c)
+            cols[c] = {"sdtype": _SDTYPE[spec.role]}
+            if spec.role == Role.TIMESTAMP:
+                cols[c]["datetime_format"] = spec.fmt
+        return {"tables": {"seed": {"columns": cols}}}
+
+    def _fit(self) -> None:
+        meta = self._metadata_dict()
+        frame_hash = pd.util.hash_pandas_object(self._frame, index=False).values.tobytes()
+        groups = tuple((g, tuple(f.index)) for g, f in self._groups.items())
+        key = digest(frame_hash, self.columns, self.fixed, groups, repr(meta), MIN_GROUP, "time resolution")
+        if key not in _FITTED:  # the same seed again (the app's preview, a rerun): fit once
+            if len(_FITTED) >= 4:
+                _FITTED.clear()
+            # and once across processes: each `syngen generate` is a new one
+            _FITTED[key] = fitted("joint-model", key, "sdv", lambda: self._fit_groups(meta))
+        models, notes = _FITTED[key]
+        self._models, self.notes = dict(models), list(notes)
+        for synth in self._models.values():
+            # SDV seeds its sampler with a fixed state after fit; the run's seed varies it.
+            synth._set_random_state(self.rng.randrange(2**31))
+
+    def _fit_groups(self, meta: dict) -> tuple[dict, list[str]]:
+        models, notes = {}, []
+        try:
+            with quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"):
+                from sdv.cag import FixedCombinations
+                from sdv.metadata import Metadata
+                from sdv.single_table import GaussianCopulaSynthesizer
+
+                metadata = Metadata.load_from_dict(meta)
+                for g, frame in self._groups.items():
+                    if len(frame) < MIN_GROUP:
+                        notes.append(
+                            f"label '{g}' has {len(frame)} seed rows (< {MIN_GROUP}): its "
+                            "structured values are resampled from those rows"
+                        )
+                        continue
+                    synth = GaussianCopulaSynthesizer(metadata, enforce_min_max_values=True, enforce_rounding=True)
+                    fixed = [c for c in self.fixed if frame[c].nunique() > 1]
+                    if len(fixed) >= 2:
+                        synth.add_constraints([FixedCombinations(column_names=fixed)])
+                    self._keep_time_resolution(synth, frame)
+                    synth.fit({"seed": frame})
+                    models[g] = synth
+            return models, notes
+        except ImportError as exc:
+            raise ConfigError(
+                f"the conditional plan needs '{exc.name}': pip install -r requirements.txt (or use --plan rows)"
+            ) from None
+        except Exception as exc:  # SDV rejects some tables (e.g. one distinct value everywhere)
+            raise ConfigError(
+                f"cannot model the seed's structured columns ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:160]}); mark the offending column as written "
+                "by the model (--generator COLUMN=model) or use --plan rows"
+            ) from None
+
+    def _keep_time_resolution(self, synth, frame: pd.DataFrame) -> None:
+        """Dates and times come back at the seed's resolution: seed times on whole minutes give
+        new ones on whole minutes (SDV's default encoder gave `18:00:04` after `17:53:00`)."""
+        from rdt.transformers.datetime import OptimizedTimestampEncoder
+
+        stamps = {
+            c: OptimizedTimestampEncoder(datetime_format=self.schema.col(c).fmt)
+            for c in self.columns
+            if self.schema.col(c).role == Role.TIMESTAMP
+        }
+        if stamps:  # the synthesizer's own min/max clipping keeps them in the seed's range
+            synth.auto_assign_transformers({"seed": frame})
+            synth.update_transformers(stamps)
+
+    def _refill(self, group: str) -> None:
+        model = self._models.get(group)
+        if model is None:  # small label: whole tuples from its own rows
+            frame = self._groups[group]
+            idx = [self.rng.randrange(len(frame)) for _ in range(POOL)]
+            rows = frame.iloc[idx].to_dict("records")
+        else:
+            # SDV draws a tqdm bar on stderr when constraints are set; front-ends show progress.
+            with (
+                quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
+                out = model.sample(POOL)
+            out = out["seed"] if isinstance(out, dict) else out
+            rows = out.to_dict("records")
+        self._pool[group].extend(self._clean(r) for r in rows)
+
+    def _clean(self, row: dict) -> dict:
+        out = {}
+        for c in self.columns:
+            v = row.get(c)
+            if c in self.integer or self.schema.col(c).role == Role.NUMERIC:
+                out[c] = _format_number(v, self.integer.get(c, False), self.schema.col(c))
+            elif v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+                out[c] = None
+            else:
+                out[c] = str(v)
+        return out
+
+    def sample(self, label: str | None = None) -> dict:
+        """One row of the sampled columns for a row of this label."""
+        if not self.columns:
+            return {}
+        group = str(label) if self.schema.label else "*"
+        if group not in self._groups:
+            raise ConfigError(f"label '{label}' is not in the seed; it has {sorted(self._groups)}")
+        if not self._pool[group]:
+            self._refill(group)
+        return self._pool[group].pop()

@@ -1,0 +1,109 @@
+"""How a plan turns labels into prompts and model answers into candidate rows.
+
+`WholeRows` (plan "rows"): k-shot prompts, the model writes whole rows, the parser reads them.
+`ConditionalRows` (plan "conditional"): each prompt is one row whose label and structured fields
+are fixed in advance (syngen.plan.structure); the model writes only the remaining text.
+The pipeline runs either through the same loop: gate, checkpoint, events, cancel, budget.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from syngen.plan.length_hint import LengthSampler, hint_name
+from syngen.plan.resolve import Plan, novelty_columns
+from syngen.prompting.conditional import build_row_prompt, parse_answer
+from syngen.prompting.parsing import ParseResult, parse_output
+from syngen.prompting.prompts import Prompt, build_prompt
+from syngen.seed.schema import Role
+
+
+class WholeRows:
+    def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id):
+        self.seed, self.config, self.plan, self.rng = seed, config, plan, rng
+        self.merge_cols = seed.schema.prose_columns
+        self.notes: list[str] = []
+
+    def prompts_for(self, rows_needed: int) -> int:
+        return math.ceil(rows_needed / max(1, self.config.rows_per_prompt))
+
+    def prompts(self, labels: list[str | None]) -> list[Prompt]:
+        return [build_prompt(self.seed.df, self.seed.schema, self.config, self.rng, target_label=lab) for lab in labels]
+
+    def parse(self, prompt: Prompt, result, chat: bool) -> ParseResult:
+        text = ("" if chat else prompt.prefill) + result.text
+        return parse_output(
+            text, prompt.columns, self.merge_cols, prompt.exemplars, truncated=result.finish_reason == "length"
+        )
+
+
+class ConditionalRows:
+    def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id):
+        from syngen.plan.structure import StructureModel
+
+        self.seed, self.config, self.plan, self.rng = seed, config, plan, rng
+        self.fresh_id = fresh_id
+        sch = seed.schema
+        self.ids = [c for c in plan.seed_columns if sch.col(c).role == Role.ID]
+        sampled = [c for c in plan.seed_columns if c not in self.ids and c != sch.label]
+        # Open-vocabulary columns are fixed together so names keep their seed pairings.
+        self.names = [c for c in sampled if sch.col(c).role in (Role.SHORT_TEXT, Role.CATEGORICAL)]
+        fixed = self.names if plan.model_columns else []  # all-sampled rows would copy seed tuples
+        self.structure = StructureModel(seed.df, sch, sampled, seed=config.seed, fixed=fixed)
+        self.novel = novelty_columns(sch, plan)
+        self.lengths = LengthSampler(seed.df, sch.label, plan.hints)
+        self.notes = list(self.structure.notes)
+
+    def prompts_for(self, rows_needed: int) -> int:
+        return rows_needed  # one row per prompt: a batch never asks for more rows than are needed
+
+    def prompts(self, labels: list[str | None]) -> list[Prompt]:
+        sch = self.seed.schema
+        out = []
+        for lab in labels:
+            fields = self.structure.sample(lab)
+            if sch.label:
+                fields[sch.label] = lab
+            for c in self.ids:
+                fields[c] = self.fresh_id(sch.col(c))
+            written = list(self.plan.model_columns)
+            if self.novel and self.config.novelty and self.rng.random() < self.config.novelty:
+                for c in self.novel:  # this row's names are written by the model
+                    fields.pop(c, None)
+                written = self.novel + written
+            if not written:  # nothing for a model to write: the row is complete already
+                out.append(Prompt([], "", "", sch.names, [], lab, fields=fields, needs_model=False))
+                continue
+            match = [c for c in self.names if c in fields]
+            fields |= self.lengths.sample(lab, self.rng)
+            out.append(build_row_prompt(self.seed.df, sch, self.config, fields, written, match, self.rng))
+        return out
+
+    def parse(self, prompt: Prompt, result, chat: bool) -> ParseResult:
+        if not prompt.needs_model:
+            return ParseResult(rows=[dict(prompt.fields)], fmt="sampled")
+        res = parse_answer(result.text, prompt, chat, truncated=result.finish_reason == "length")
+        hints = {hint_name(c) for c in self.plan.hints}
+        res.rows = [{k: v for k, v in r.items() if k not in hints} for r in res.rows]  # not columns
+        return res
+
+
+def written_words(prompt: Prompt) -> int:
+    """The words a prompt asks the model to write (its length hints; 0 where it has none)."""
+    return sum(int(prompt.fields.get(hint_name(c)) or 0) for c in prompt.written)
+
+
+def row_source(seed, config, plan: Plan, rng: random.Random, fresh_id):
+    cls = ConditionalRows if plan.mode == "conditional" else WholeRows
+    return cls(seed, config, plan, rng, fresh_id)
+
+
+def preview_prompt(seed, config, plan: Plan, label: str | None) -> Prompt:
+    """The first prompt a run with this config would send (the app's live preview)."""
+    ids = {}
+
+    def fresh_id(col):  # the preview saves nothing, so any value of the pattern will do
+        return ids.setdefault(col.name, col.id_pattern.sample(random.Random(config.seed)))
+
+    return row_source(seed, config, plan, random.Random(config.seed), fresh_id).prompts([label])[0]
