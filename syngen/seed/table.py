@@ -63,7 +63,7 @@ def bundled(path: Path) -> Path:
     train.csv`, the default seed) as that file: `syngen generate` works from any folder."""
     if path.is_absolute() or path.exists() or path.parts[:1] != ("data",):
         return path
-    home = Path(__file__).resolve().parents[1] / path
+    home = Path(__file__).resolve().parents[2] / path
     return home if home.is_file() else path
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from syngen.cli.main import main
 from syngen.common.errors import BackendError, ConfigError
+from syngen.engine.adapter import check_adapter
 from syngen.evaluate.dcr import dcr_metrics
 from syngen.generate.config import RunConfig
 from syngen.plan.length_hint import hint_value
@@ -20,7 +21,6 @@ from syngen.seed.schema import Role
 from syngen.tune.seed_tuning import (
     TuneSettings,
     adapter_key,
-    check_adapter,
     holdout_rows,
     render_row,
     training_columns,
