@@ -39,7 +39,7 @@ DATA = ROOT / "data" / "drug_reviews"
 
 def first_row_seconds(plan: str, backend, n: int) -> float:
     """Wall time from calling run() (seed prepared, model warm) to the first accepted row."""
-    cfg = RunConfig(data=str(DATA / "train.csv"), num_samples=n, plan=plan, seed=11)
+    cfg = RunConfig(data=str(DATA / "train.csv"), num_samples=n, plan=plan, random_seed=11)
     seed = prepare_seed(cfg)
     t0, first = time.perf_counter(), []
     cancel = threading.Event()
@@ -54,7 +54,7 @@ def first_row_seconds(plan: str, backend, n: int) -> float:
 
 
 def generate(plan: str, backend, rows: int, minutes: float) -> tuple[pd.DataFrame, dict]:
-    cfg = RunConfig(data=str(DATA / "train.csv"), num_samples=rows, plan=plan, seed=5, provenance=False)
+    cfg = RunConfig(data=str(DATA / "train.csv"), num_samples=rows, plan=plan, random_seed=5, provenance=False)
     seed = prepare_seed(cfg)
     cancel = threading.Event()
     timer = threading.Timer(minutes * 60, cancel.set)

@@ -146,7 +146,7 @@ def steps() -> tuple[list[tuple[str, dict]], str]:
 def conditional_prompts(seed, n):
     import random
 
-    cfg = RunConfig(data=seed.name, seed=3)
+    cfg = RunConfig(data=seed.name, random_seed=3)
     src = row_source(seed, cfg, plan_for(seed, cfg), random.Random(1), lambda c: "123456")
     labels = sorted(seed.df[seed.schema.label].unique())
     return src.prompts([labels[i % len(labels)] for i in range(n)])
@@ -316,7 +316,7 @@ def old_vs_new(seed, n=16) -> dict:
 
 def whole_run(opts, seed, n=16, run_seed=21) -> dict:
     """One conditional run of n rows with a loaded backend of `opts`: its figures."""
-    cfg = RunConfig(data=seed.name, num_samples=n, seed=run_seed, max_prompts=4 * n)
+    cfg = RunConfig(data=seed.name, num_samples=n, random_seed=run_seed, max_prompts=4 * n)
     backend = hf.HFBackend(**opts)
     backend.load()  # load time is not run time
     first = []
@@ -800,7 +800,7 @@ def main() -> None:
             num_samples=10_000,
             batch_size=b,
             max_prompts=max(a.prompts, b),
-            seed=11,
+            random_seed=11,
             backend_options={"max_new_tokens": a.max_new_tokens},
         )
         backend = hf.HFBackend(max_new_tokens=a.max_new_tokens)

@@ -5,7 +5,7 @@ model loaded by the run itself, as when a user clicks Generate or starts `syngen
 
 At every event the run sends, it notes two estimates of the seconds left: before (the time since
 the run started, divided by the rows accepted, times the rows still wanted: what the app and the
-CLI showed until 2026-11-23) and now (`syngen.common.eta.RunEta`). When the run has ended, the true time
+CLI showed until 2026-11-23) and now (`syngen.generate.eta.RunEta`). When the run has ended, the true time
 left at each moment is known. Prints a line per estimate sampled (each row, each batch's end,
 and every 3 s of heartbeats) and the median absolute error of each. Writes bench/results/eta.json.
 """
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from syngen.backends.hf import HFBackend  # noqa: E402
-from syngen.common.eta import RunEta  # noqa: E402
 from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.generate.eta import RunEta  # noqa: E402
 from syngen.generate.loop import run  # noqa: E402
 from syngen.seed.prepared import prepare_seed  # noqa: E402
 
@@ -36,7 +36,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=16)
     ap.add_argument("--seed", type=int, default=21)
     a = ap.parse_args()
-    cfg = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"), num_samples=a.rows, seed=a.seed)
+    cfg = RunConfig(data=str(ROOT / "data/drug_reviews/train.csv"), num_samples=a.rows, random_seed=a.seed)
     seed = prepare_seed(cfg)
     eta, points, last = RunEta(), [], [0.0]
     t0 = time.perf_counter()

@@ -94,7 +94,7 @@ def run_syngen(cfg: RunConfig, seed) -> tuple:
 
 
 def part_kshot(seed, test, n, minutes, out_dir):
-    cfg = RunConfig(data=str(SEED_FILE), num_samples=n, out=str(out_dir), seed=1)
+    cfg = RunConfig(data=str(SEED_FILE), num_samples=n, out=str(out_dir), random_seed=1)
     rows, rate, status = run_syngen(cfg, seed)
     return measure(
         "k-shot conditional (k=4, no adapter)", seed, rows, test, training_s=0.0, rows_per_min=rate, status=status
@@ -102,7 +102,7 @@ def part_kshot(seed, test, n, minutes, out_dir):
 
 
 def part_tuned(seed, test, n, minutes, out_dir):
-    cfg = RunConfig(data=str(SEED_FILE), num_samples=n, out=str(out_dir), seed=1, k=0)
+    cfg = RunConfig(data=str(SEED_FILE), num_samples=n, out=str(out_dir), random_seed=1, k=0)
     t = time.perf_counter()
     tuned = tune_for_seed(cfg, seed, settings=TuneSettings(max_minutes=minutes), retrain=True)
     training = time.perf_counter() - t

@@ -21,7 +21,7 @@ name = st.radio(
     key="backend_name",
 )
 if name != cfg.backend:
-    cfg.backend, cfg.model, cfg.base_url, cfg.backend_options = name, None, None, {}
+    cfg = state.edit(backend=name, model=None, base_url=None, backend_options={})
 cls = backend_class(name)
 
 model = st.text_input(
@@ -30,7 +30,7 @@ model = st.text_input(
     key=f"backend_model_{name}",
     help="hf: gemma3-270m (bundled), a local folder, a .gguf file or a hub id",
 )
-cfg.model = None if model == DEFAULT_MODELS.get(name) and name == "hf" else model
+cfg = state.edit(model=None if model == DEFAULT_MODELS.get(name) and name == "hf" else model)
 if name != "hf":
     base = st.text_input(
         "Server address (optional)",
@@ -42,7 +42,7 @@ if name != "hf":
             "cohere": "https://api.cohere.com",
         }[name],
     )
-    cfg.base_url = base or None
+    cfg = state.edit(base_url=base or None)
     if name == "ollama" and st.button("List installed models", key="backend_list"):
         try:
             from syngen.backends import backend_from_config
@@ -68,10 +68,11 @@ if cls.key_env:
             st.warning(f"Set {cls.key_env} in the environment or .streamlit/secrets.toml, or type it here.")
 
 st.subheader("Options")
-cfg.backend_options = option_widgets(name, cfg.backend_options)
+cfg = state.edit(backend_options=option_widgets(name, cfg.backend_options))
 
 if name == "hf":
     adapt_section(state)
+    cfg = state.config  # the adapter section sets the adapter option
 
 if st.button("Test connection", key="backend_test"):
     with st.spinner("Asking the backend for a few tokens…"):

@@ -4,8 +4,9 @@ resume unfinished runs, review (like / dislike / edit)."""
 import pandas as pd
 import streamlit as st
 
-from syngen.common.eta import left_words
 from syngen.common.text import count
+from syngen.generate.eta import left_words
+from syngen.generate.events import RunStatus
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
 from syngen.ui.run import (
@@ -25,22 +26,28 @@ attach_running(state)
 
 running = state.job is not None and not state.job.done
 c = st.columns(4)
-cfg.num_samples = int(c[0].number_input("Rows to generate", 1, 10_000, cfg.num_samples, key="gen_n", disabled=running))
-cfg.batch_size = int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_size, key="gen_batch", disabled=running))
+cfg = state.edit(
+    num_samples=int(c[0].number_input("Rows to generate", 1, 10_000, cfg.num_samples, key="gen_n", disabled=running))
+)
+cfg = state.edit(
+    batch_size=int(c[1].number_input("Prompts per batch", 1, 64, cfg.batch_size, key="gen_batch", disabled=running))
+)
 # The box's value lives in session state alone (no `value=`), so a run can move it on: it is set
 # when a run started, before the box is drawn.
-st.session_state.setdefault("gen_seed", cfg.seed)
+st.session_state.setdefault("gen_seed", cfg.random_seed)
 if "gen_seed_next" in st.session_state:
     st.session_state["gen_seed"] = st.session_state.pop("gen_seed_next")
-cfg.seed = int(
-    c[2].number_input(
-        "Random seed",
-        0,
-        2**31 - 1,
-        key="gen_seed",
-        disabled=running,
-        help="The same seed and settings write the same rows; each run moves it on by one, so Generate "
-        "again writes new rows. A run's seed is saved in its config.json.",
+cfg = state.edit(
+    random_seed=int(
+        c[2].number_input(
+            "Random seed",
+            0,
+            2**31 - 1,
+            key="gen_seed",
+            disabled=running,
+            help="The same seed and settings write the same rows; each run moves it on by one, so Generate "
+            "again writes new rows. A run's seed is saved in its config.json.",
+        )
     )
 )
 c[3].write("")
@@ -52,7 +59,7 @@ if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
     if problem:
         st.error(problem)
     else:
-        st.session_state["gen_seed_next"] = (cfg.seed + 1) % 2**31
+        st.session_state["gen_seed_next"] = (cfg.random_seed + 1) % 2**31
         st.rerun()
 if b[1].button(
     "Preview 1 row",
@@ -111,7 +118,7 @@ progress()
 job = state.job
 if job is not None and job.done:
     finish_job(state)
-    if job.status == "complete":
+    if job.status == RunStatus.COMPLETE:
         st.success(job.message)
     else:
         st.warning(job.message if job.message.startswith(job.status) else f"{job.status}: {job.message}")

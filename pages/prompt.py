@@ -22,14 +22,14 @@ PLANS = {
     "conditional": "Conditional: sample the table's structure from the seed, the model writes the text",
     "rows": "Whole rows: the model writes every column",
 }
-cfg.plan = st.selectbox(
-    "Plan", list(PLANS), index=list(PLANS).index(cfg.plan), format_func=PLANS.get, key="prompt_plan"
+cfg = state.edit(
+    plan=st.selectbox("Plan", list(PLANS), index=list(PLANS).index(cfg.plan), format_func=PLANS.get, key="prompt_plan")
 )
 try:
     plan = plan_for(seed, cfg)
 except SyngenError as exc:  # an override for a column this seed does not have
     st.warning(f"{exc}; the column overrides were reset")
-    cfg.generators = {}
+    cfg = state.edit(generators={})
     plan = plan_for(seed, cfg)
 table = plan.table(seed.schema)
 if plan.mode == "conditional":
@@ -51,25 +51,29 @@ if plan.mode == "conditional":
     chosen = {r["column"]: (MODEL if r["generator"] == LABELS[MODEL] else SEED) for r in edited.to_dict("records")}
     overrides = {c: g for c, g in chosen.items() if g != default[c]}
     if overrides != cfg.generators:
-        cfg.generators = overrides
+        cfg = state.edit(generators=overrides)
         st.rerun()
     names = novelty_columns(seed.schema, plan)
     if names:
-        cfg.novelty = st.slider(
-            f"Novelty: share of rows whose {', '.join(names)} the model invents",
-            0.0,
-            1.0,
-            float(cfg.novelty),
-            0.05,
-            key="prompt_novelty",
-            help="0: every value comes from the seed; new values still meet the column's contract",
+        cfg = state.edit(
+            novelty=st.slider(
+                f"Novelty: share of rows whose {', '.join(names)} the model invents",
+                0.0,
+                1.0,
+                float(cfg.novelty),
+                0.05,
+                key="prompt_novelty",
+                help="0: every value comes from the seed; new values still meet the column's contract",
+            )
         )
-    cfg.label_gate = st.toggle(
-        "Reject text that reads as another label",
-        cfg.label_gate,
-        key="prompt_label_gate",
-        help="the seed-trained text classifier; threshold from the seed's own "
-        "out-of-fold scores (only 5% of real texts would fail it)",
+    cfg = state.edit(
+        label_gate=st.toggle(
+            "Reject text that reads as another label",
+            cfg.label_gate,
+            key="prompt_label_gate",
+            help="the seed-trained text classifier; threshold from the seed's own "
+            "out-of-fold scores (only 5% of real texts would fail it)",
+        )
     )
     texts = hintable(seed.schema, plan.generators)  # listed with the switch off too
     if texts:
@@ -82,7 +86,7 @@ if plan.mode == "conditional":
             "exemplars and tuning rows show their own. Off: the model chooses the length",
         )
         if hint != cfg.length_hint:
-            cfg.length_hint = hint
+            cfg = state.edit(length_hint=hint)
             st.rerun()  # the plan table and the preview follow
 else:
     st.dataframe(table, hide_index=True, width="stretch")
@@ -92,44 +96,48 @@ for note in plan.notes:
 st.subheader("Prompt")
 
 c = st.columns(3)
-cfg.k = c[0].number_input(
-    "Examples per prompt (k)",
-    0 if cfg.adapter else 1,  # an adapted model writes rows without examples
-    min(50, len(seed.df)),
-    max(0 if cfg.adapter else 1, min(cfg.k, len(seed.df))),
-    key="prompt_k",
-    help="how many real rows the model sees in each prompt"
-    + ("; 0 works with the adapted model (Backend page)" if cfg.adapter else ""),
+cfg = state.edit(
+    k=c[0].number_input(
+        "Examples per prompt (k)",
+        0 if cfg.adapter else 1,  # an adapted model writes rows without examples
+        min(50, len(seed.df)),
+        max(0 if cfg.adapter else 1, min(cfg.k, len(seed.df))),
+        key="prompt_k",
+        help="how many real rows the model sees in each prompt"
+        + ("; 0 works with the adapted model (Backend page)" if cfg.adapter else ""),
+    )
 )
-cfg.selection = c[1].selectbox(
-    "Exemplar selection",
-    SELECTIONS,
-    index=SELECTIONS.index(cfg.selection),
-    key="prompt_selection",
-    help="auto: follows the style",
+cfg = state.edit(
+    selection=c[1].selectbox(
+        "Exemplar selection",
+        SELECTIONS,
+        index=SELECTIONS.index(cfg.selection),
+        key="prompt_selection",
+        help="auto: follows the style",
+    )
 )
 styles = list(STYLES)
-cfg.style = c[2].selectbox("Style", styles, index=styles.index(cfg.style), key="prompt_style")
+cfg = state.edit(style=c[2].selectbox("Style", styles, index=styles.index(cfg.style), key="prompt_style"))
 if cfg.style == "custom":
-    cfg.template = st.text_area(
-        "Template",
-        cfg.template
-        or "Here are rows of a dataset:\n{examples}\nWrite {n} more rows like them, as CSV with the header.",
-        key="prompt_template",
-        help="placeholders: " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS),
+    cfg = state.edit(
+        template=st.text_area(
+            "Template",
+            cfg.template
+            or "Here are rows of a dataset:\n{examples}\nWrite {n} more rows like them, as CSV with the header.",
+            key="prompt_template",
+            help="placeholders: " + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS),
+        )
     )
 else:
-    cfg.template = None
+    cfg = state.edit(template=None)
     st.caption(STYLES[cfg.style])
-cfg.context = (
-    st.text_input(
-        "What is this data? (optional)",
-        cfg.context or "",
-        key="prompt_context",
-        placeholder="e.g. patient reviews of prescription drugs",
-    )
-    or None
+context = st.text_input(
+    "What is this data? (optional)",
+    cfg.context or "",
+    key="prompt_context",
+    placeholder="e.g. patient reviews of prescription drugs",
 )
+cfg = state.edit(context=context or None)
 
 label = seed.schema.label
 if label:
@@ -141,15 +149,15 @@ if label:
         key="prompt_mix_mode",
     )
     if mode == "One label":
-        cfg.label_mix = {st.selectbox("Label", allowed, key="prompt_one_label"): 1.0}
+        cfg = state.edit(label_mix={st.selectbox("Label", allowed, key="prompt_one_label"): 1.0})
     elif mode == "Custom mix":
         text = st.text_input("Weights", ",".join(f"{a}=1" for a in allowed), key="prompt_mix_text")
         try:
-            cfg.label_mix = parse_mix(text)
+            cfg = state.edit(label_mix=parse_mix(text))
         except SyngenError as exc:
             st.error(str(exc))
     else:
-        cfg.label_mix = None
+        cfg = state.edit(label_mix=None)
     try:
         st.caption(
             "Rows per label for this run: "
@@ -164,16 +172,18 @@ with st.expander(f"Negative examples ({len(cfg.negatives)})", expanded=False):
     up = st.file_uploader("or a CSV of rows", type=["csv"], key="prompt_neg_file")
     if st.button("Add", key="prompt_neg_add"):
         text_col = next((c.name for c in seed.schema.columns if c.role.value == "text"), seed.schema.names[0])
-        cfg.negatives += [{text_col: line.strip()} for line in typed.splitlines() if line.strip()]
+        cfg = state.edit(
+            negatives=cfg.negatives + [{text_col: line.strip()} for line in typed.splitlines() if line.strip()]
+        )
         if up is not None:
             try:
-                cfg.negatives += pd.read_csv(up, dtype=str).to_dict("records")
+                cfg = state.edit(negatives=cfg.negatives + pd.read_csv(up, dtype=str).to_dict("records"))
             except Exception as exc:  # a broken CSV is a message, not a traceback
                 st.error(f"{up.name}: could not be read as CSV ({exc})")
     if cfg.negatives:
         st.dataframe(pd.DataFrame(cfg.negatives), width="stretch")
         if st.button("Clear negatives", key="prompt_neg_clear"):
-            cfg.negatives = []
+            cfg = state.edit(negatives=[])
             st.rerun()
 
 st.subheader("Preview of one prompt")

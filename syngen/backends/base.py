@@ -125,6 +125,11 @@ class Backend:
         """Start slow set-up (loading weights) in the background and return at once; the first
         generate waits for it. Default: nothing to start."""
 
+    def refusing(self) -> str | None:
+        """Why the backend takes no more requests this run (a remote one after too many failures
+        in a row), or None. The run loop stops on it. Default: never refuses."""
+        return None
+
     def use_domain(self, texts: list[str]) -> None:
         """The text of the table being extended (seed cells, column names), once per run; a
         backend may use it (the embedded one scores only the tokens it needs). Default: ignored."""

@@ -144,6 +144,9 @@ class RemoteBackend(Backend):
     def circuit_open(self) -> bool:
         return self._consecutive_failures >= self.settings["circuit_after"]
 
+    def refusing(self) -> str | None:
+        return f"{self.settings['circuit_after']} requests failed in a row" if self.circuit_open() else None
+
     def generate(self, prompts, seed=None):
         out = [None] * len(prompts)
         for i, res in self.generate_iter(prompts, seed):

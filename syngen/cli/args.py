@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from syngen import __version__
@@ -29,7 +30,7 @@ _FIELDS = {
     "label": "label",
     "batch_size": "batch_size",
     "max_prompts": "max_prompts",
-    "seed": "seed",
+    "seed": "random_seed",
     "near_duplicate": "near_duplicate",
     "id_policy": "id_policy",
     "out": "out",
@@ -121,20 +122,24 @@ def parser() -> argparse.ArgumentParser:
         help="discriminator filtering: rounds of over-generation, keeping the most realistic rows",
     )
     g.add_argument("--oversample", type=float, default=2.0, help="candidates per kept row when filtering")
-    g.add_argument("--test", help="held-out real rows: report TSTR accuracy per filtering round")
+    g.add_argument("--real", help="held-out real rows: report TSTR accuracy per filtering round")
+    _renamed(g, "--test", "real")
     g.add_argument("--quiet", "-q", action="store_true")
 
     u = sub.add_parser("utility", help="train on synthetic, test on real (TSTR) and a discriminator")
-    u.add_argument("--seed", required=True, help="real training rows (the seed)")
+    u.add_argument("--data", help="real training rows (the seed table)")
     u.add_argument("--synthetic", required=True)
-    u.add_argument("--test", required=True, help="held-out real rows")
+    u.add_argument("--real", help="held-out real rows")
+    _renamed(u, "--seed", "data")
+    _renamed(u, "--test", "real")
     u.add_argument("--label")
     u.add_argument("--repeats", type=int, default=3)
     u.add_argument("--out", help="write the table as CSV here")
 
     e = sub.add_parser("experiment", help="k-sweep x synthetic-share table (TSTR), generation cached")
-    e.add_argument("--data", required=True, help="real training rows (the seed)")
-    e.add_argument("--test", required=True, help="held-out real rows")
+    e.add_argument("--data", help="real training rows (the seed table)")
+    e.add_argument("--real", help="held-out real rows")
+    _renamed(e, "--test", "real")
     e.add_argument("--k", default="5,10,15,30", help="comma-separated k values")
     e.add_argument("--mix", default="1.0,0.5", help="synthetic shares to train on, e.g. 1.0,0.5")
     e.add_argument("--backend", default="hf")
@@ -145,11 +150,13 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--repeats", type=int, default=3)
     e.add_argument("--prompt-style", default="base")
     e.add_argument("--label")
-    e.add_argument("--seed-value", type=int, default=0, dest="seed_value", help="random seed")
+    e.add_argument("--seed", type=int, help="random seed (default 0)")
+    _renamed(e, "--seed-value", "seed", type=int)
     e.add_argument("--out", default="output/experiment")
 
     r = sub.add_parser("report", help="quality report: synthetic rows against their seed")
-    r.add_argument("--seed", required=True, help="the real seed table")
+    r.add_argument("--data", help="the real seed table")
+    _renamed(r, "--seed", "data")
     r.add_argument("--synthetic", required=True, help="the generated table")
     r.add_argument("--out", default="report.html", help="HTML report (a .json is written next to it)")
     r.add_argument("--label")
@@ -169,56 +176,78 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Flags renamed in 0.2 (one name per meaning: --data is the seed table, --real held-out real rows,
+# --seed the random seed). The old names keep working, with a note, until the next release.
+_REQUIRED = {"utility": ("data", "real"), "experiment": ("data", "real"), "report": ("data",)}
+
+
+def _renamed(sub: argparse.ArgumentParser, old: str, new: str, type=str) -> None:
+    sub.add_argument(old, dest=f"renamed__{new}__{old.lstrip('-')}", type=type, help=argparse.SUPPRESS)
+
+
+def settle_renamed(a: argparse.Namespace, command_parser: argparse.ArgumentParser | None = None) -> list[str]:
+    """Move values given under an old flag name to the new one; returns the notes to print.
+    Raises ConfigError when a command misses a file it needs."""
+    notes = []
+    for key, value in list(vars(a).items()):
+        if key.startswith("renamed__") and value is not None:
+            _, new, old = key.split("__")
+            if getattr(a, new, None) is None:
+                setattr(a, new, value)
+            notes.append(f"--{old} is now --{new.replace('_', '-')}; the old name goes in the next release")
+    for need in _REQUIRED.get(a.command, ()):
+        if getattr(a, need, None) is None:
+            raise ConfigError(f"syngen {a.command} needs --{need} FILE")
+    return notes
+
+
 def config_from_args(a: argparse.Namespace) -> RunConfig:
-    cfg = RunConfig.load(a.config) if a.config else RunConfig()
-    for flag, fld in _FIELDS.items():
-        v = getattr(a, flag)
-        if v is not None:
-            setattr(cfg, fld, v)
-    opts = dict(cfg.backend_options)
+    """The run config the flags describe, made (and so checked) once: a replayed --config with
+    the flags given on top of it, the table file of `--out rows.csv` included."""
+    base = RunConfig.load(a.config) if a.config else RunConfig()
+    changes = {fld: getattr(a, flag) for flag, fld in _FIELDS.items() if getattr(a, flag) is not None}
+    opts = dict(base.backend_options)
     opts.update({k: getattr(a, k) for k in _SAMPLING if getattr(a, k) is not None})
     opts.update(pairs(a.option, "--option"))
     if a.seed is not None:
         opts["seed"] = a.seed
     if a.adapter:
         opts["adapter"] = a.adapter
-    cfg.backend_options = opts
+    changes["backend_options"] = opts
     if a.template:
-        cfg.template = _read_text(a.template)
-        cfg.style = a.prompt_style or "custom"
+        changes.update(template=_read_text(a.template), style=a.prompt_style or "custom")
     if a.label_mix:
-        cfg.label_mix = parse_mix(a.label_mix)
+        changes["label_mix"] = parse_mix(a.label_mix)
     if a.role:
-        cfg.roles = {**cfg.roles, **pairs(a.role, "--role")}
+        changes["roles"] = {**base.roles, **pairs(a.role, "--role")}
     if a.generator:
-        cfg.generators = {**cfg.generators, **pairs(a.generator, "--generator")}
-    if a.no_label_gate:
-        cfg.label_gate = False
-    if a.no_length_hint:
-        cfg.length_hint = False
-    if a.no_clean:
-        cfg.clean = False
+        changes["generators"] = {**base.generators, **pairs(a.generator, "--generator")}
+    for flag, fld in (("no_label_gate", "label_gate"), ("no_length_hint", "length_hint"), ("no_clean", "clean")):
+        if getattr(a, flag):
+            changes[fld] = False
     if a.no_provenance:
-        cfg.provenance = False
+        changes["provenance"] = False
     if a.unsafe_csv:
-        cfg.safe_csv = False
+        changes["safe_csv"] = False
     if a.negatives:
-        cfg.negatives = _read_negatives(a.negatives)
-    return cfg
+        changes["negatives"] = _read_negatives(a.negatives)
+    table = rows_file(a)
+    if table is not None:  # the run's folder goes next to the file, in the file's format
+        if a.format and a.format != _TABLE_SUFFIXES[table.suffix.lower()]:
+            raise ConfigError(f"--out {a.out} is a {table.suffix} file but --format is {a.format}: drop one of them")
+        changes.update(out=str(table.parent), format=_TABLE_SUFFIXES[table.suffix.lower()])
+    return replace(base, **changes)
 
 
 _TABLE_SUFFIXES = {f".{f}": f for f in FORMATS}
 
 
-def rows_file(a: argparse.Namespace, cfg: RunConfig) -> Path | None:
-    """The file `--out reviews.csv` names, with the run's folder and format set to go with it;
-    None when `--out` is a folder. (A table name used to become a folder called `reviews.csv`.)"""
+def rows_file(a: argparse.Namespace) -> Path | None:
+    """The file `--out reviews.csv` names, or None when `--out` is a folder. (A table name used
+    to become a folder called `reviews.csv`.)"""
     fmt = _TABLE_SUFFIXES.get(Path(a.out).suffix.lower()) if a.out else None
     if fmt is None or Path(a.out).is_dir():
         return None
-    if a.format and a.format != fmt:
-        raise ConfigError(f"--out {a.out} is a .{fmt} file but --format is {a.format}: drop one of them")
-    cfg.out, cfg.format = str(Path(a.out).parent), fmt
     return Path(a.out)
 
 

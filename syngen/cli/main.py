@@ -10,39 +10,38 @@ import time
 from pathlib import Path
 
 from syngen.cli import tune as cli_tune
-from syngen.cli.args import config_from_args, parser, rows_file
+from syngen.cli.args import config_from_args, parser, rows_file, settle_renamed
 from syngen.cli.progress_bar import Progress
 from syngen.cli.values import pairs
 from syngen.common.errors import ConfigError, SyngenError
 from syngen.common.text import count
 from syngen.evaluate.synthetic_reader import read_synthetic
 from syngen.generate.config import RunConfig
+from syngen.generate.events import RunStatus
 from syngen.seed.table import load_table
 
 
 def cmd_generate(a: argparse.Namespace) -> int:
-    from syngen.runs.execute import backend_for, execute, find_same_seed, normalise_negatives
-    from syngen.seed.prepared import prepare_seed
+    from syngen.runs.execute import backend_for, execute, find_same_seed, resolve
 
-    cfg = config_from_args(a)
-    table = rows_file(a, cfg)
-    cfg.check()
-    seed = prepare_seed(cfg)
-    if cfg.adapter == "auto":
-        result = cli_tune.run_tuning(cfg, seed, a.quiet)
-        print(f"adapter: {result.folder} ({result.message})", file=sys.stderr)
+    cfg, table = config_from_args(a), rows_file(a)
+    if cfg.adapter == "auto":  # tuned here, with a progress bar, before the run
+        resolved = cli_tune.run_tuning(cfg, a.quiet)
+        print(f"adapter: {resolved.tuned.folder} ({resolved.tuned.message})", file=sys.stderr)
+    else:
+        resolved = resolve(cfg)
+    cfg, seed = resolved.config, resolved.seed
     backend = backend_for(cfg)
     if not a.quiet:
         print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}", file=sys.stderr)
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
     if a.filter_rounds:
-        normalise_negatives(cfg, seed)
         return _generate_filtered(a, cfg, seed, backend, table)
     same = None if a.resume else find_same_seed(cfg)
     if same is not None:  # shown with -q too: it is about duplicate rows, not progress
         print(
-            f"note: {same.folder} has these settings and seed {cfg.seed}, so this run repeats its draws (with "
-            f"the embedded model, its rows); pass --seed {cfg.seed + 1} (or any other) for new rows",
+            f"note: {same.folder} has these settings and seed {cfg.random_seed}, so this run repeats its draws (with "
+            f"the embedded model, its rows); pass --seed {cfg.random_seed + 1} (or any other) for new rows",
             file=sys.stderr,
         )
     cancel = threading.Event()
@@ -83,9 +82,9 @@ def cmd_generate(a: argparse.Namespace) -> int:
     else:
         print(f"wrote {out.rows_file} ({rows})")
     print(f"replay: syngen generate --config {out.folder / 'config.json'}")
-    if result.status == "complete":
+    if result.status == RunStatus.COMPLETE:
         return 0
-    more = " (--max-prompts sets how many prompts it tries)" if result.status == "exhausted" else ""
+    more = " (--max-prompts sets how many prompts it tries)" if result.status == RunStatus.EXHAUSTED else ""
     print(f"the run folder {out.folder} keeps the accepted rows: add --resume to continue{more}", file=sys.stderr)
     return 1
 
@@ -120,7 +119,7 @@ def _generate_filtered(a, cfg, seed, backend, table: Path | None) -> int:
     from syngen.runs.experiment import filtered_generation
     from syngen.runs.export import default_stem, write_rows
 
-    test = prepare_test(a.test) if a.test else None
+    test = prepare_test(a.real) if a.real else None
     print(
         f"{'round':>5} {'candidates':>10} {'kept':>5} {'accept':>7} {'AUC cand':>9} {'AUC kept':>9} {'TSTR':>6}",
         file=sys.stderr,
@@ -157,11 +156,11 @@ def cmd_utility(a: argparse.Namespace) -> int:
     from syngen.evaluate.utility import discriminate, utility
     from syngen.seed.prepared import prepare_seed
 
-    seed = prepare_seed(RunConfig(data=a.seed, label=a.label))
+    seed = prepare_seed(RunConfig(data=a.data, label=a.label))
     synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
     for note in synth.attrs.get("notes", []):
         print(f"note: {a.synthetic}: {note}", file=sys.stderr)
-    test = prepare_test(a.test)
+    test = prepare_test(a.real)
     table = utility(seed.df, synth, test, seed.schema, label=a.label, repeats=a.repeats)
     cols = ["setting", "train_rows", "accuracy", "accuracy_sd", "macro_f1", "macro_f1_sd", "accuracy_vs_trtr"]
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
@@ -196,12 +195,12 @@ def cmd_experiment(a: argparse.Namespace) -> int:
         base_url=a.base_url,
         style=a.prompt_style,
         label=a.label,
-        seed=a.seed_value,
+        random_seed=a.seed or 0,
         backend_options=pairs(a.option, "--option"),
         out=a.out,
     )
     seed = prepare_seed(cfg)
-    test = prepare_test(a.test)
+    test = prepare_test(a.real)
     backend = backend_for(cfg)
     t0 = time.perf_counter()
     table = run_experiment(
@@ -226,7 +225,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     from syngen.runs.export import write_report
     from syngen.seed.prepared import prepare_seed
 
-    seed = prepare_seed(RunConfig(data=a.seed, label=a.label, roles=pairs(a.role, "--role")))
+    seed = prepare_seed(RunConfig(data=a.data, label=a.label, roles=pairs(a.role, "--role")))
     synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
     print(f"read {len(synth)} synthetic row(s) from {a.synthetic}", file=sys.stderr)
     for note in synth.attrs.get("notes", []):
@@ -258,6 +257,8 @@ def cmd_model_path(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        for note in settle_renamed(args):
+            print(f"syngen: note: {note}", file=sys.stderr)
         commands = {
             "generate": cmd_generate,
             "inspect": cmd_inspect,

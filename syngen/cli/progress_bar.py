@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from syngen.common.eta import RunEta
+from syngen.generate.eta import RunEta
+from syngen.generate.events import EventKind
 
 
 class Progress:
@@ -20,18 +21,24 @@ class Progress:
 
     def __call__(self, ev) -> None:
         self.eta(ev)
-        if ev.kind == "row_rejected":
+        if ev.kind == EventKind.ROW_REJECTED:
             self.rejected += 1
-        if ev.kind == "heartbeat":
+        if ev.kind == EventKind.HEARTBEAT:
             hb = ev.heartbeat
             self.working = (
                 f" | reading prompts {hb.reading:.0%}"
                 if hb.reading is not None
                 else f" | batch: {hb.tokens} tok, {hb.tokens_per_second:.0f} tok/s"
             )
-        elif ev.kind == "batch_finished":
+        elif ev.kind == EventKind.BATCH_FINISHED:
             self.working = ""
-        if self.quiet or ev.kind not in ("row_accepted", "batch_finished", "started", "finished", "heartbeat"):
+        if self.quiet or ev.kind not in (
+            EventKind.ROW_ACCEPTED,
+            EventKind.BATCH_FINISHED,
+            EventKind.STARTED,
+            EventKind.FINISHED,
+            EventKind.HEARTBEAT,
+        ):
             return
         done, n = ev.accepted, max(1, ev.target)
         el = time.perf_counter() - self.t0
@@ -43,9 +50,9 @@ class Progress:
             f"\r[{bar}] {done}/{n} rows | {self.rejected} rejected | "
             f"{rate:.1f} rows/min | ETA {eta} | {el:.0f}s{self.working}   "
         )
-        if ev.kind == "finished":
+        if ev.kind == EventKind.FINISHED:
             sys.stderr.write("\n")
-        elif ev.kind == "started" and ev.message:
+        elif ev.kind == EventKind.STARTED and ev.message:
             sys.stderr.write("\n" + ev.message + "\n")
         sys.stderr.flush()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from dataclasses import replace
 
 from syngen.cli.progress_bar import TuneBar
 from syngen.cli.values import pairs
@@ -43,17 +44,18 @@ def settings_from_args(a: argparse.Namespace):
     )
 
 
-def run_tuning(config: RunConfig, seed, quiet: bool = False, settings=None, retrain: bool = False):
-    """Tune (or reuse) in a worker thread; Ctrl-C cancels and keeps the best adapter so far."""
-    from syngen.runs.execute import resolve_adapter
+def run_tuning(config: RunConfig, quiet: bool = False, settings=None, retrain: bool = False):
+    """Tune (or reuse) the seed's adapter in a worker thread, with a progress bar; Ctrl-C cancels
+    and keeps the best adapter so far. Returns the ResolvedRun that names the adapter's folder."""
+    from syngen.runs.execute import resolve
 
     cancel, box = threading.Event(), {}
-    config.backend_options = {**config.backend_options, "adapter": "auto"}
+    config = replace(config, backend_options={**config.backend_options, "adapter": "auto"})
 
     def work():
         try:
-            box["result"] = resolve_adapter(
-                config, seed, on_progress=TuneBar(quiet), cancel=cancel, settings=settings, retrain=retrain
+            box["result"] = resolve(
+                config, on_progress=TuneBar(quiet), cancel=cancel, settings=settings, retrain=retrain
             )
         except BaseException as exc:  # handed to the main thread, which reports it
             box["error"] = exc
@@ -75,14 +77,16 @@ def run_tuning(config: RunConfig, seed, quiet: bool = False, settings=None, retr
 
 
 def cmd_tune(a: argparse.Namespace) -> int:
-    from syngen.seed.prepared import prepare_seed
-
-    cfg = RunConfig(data=a.data, label=a.label, roles=pairs(a.role, "--role"), clean=not a.no_clean)
-    cfg.plan = a.plan or cfg.plan
-    cfg.length_hint = not a.no_length_hint
-    cfg.model = a.model
-    seed = prepare_seed(cfg)
-    result = run_tuning(cfg, seed, a.quiet, settings_from_args(a), retrain=a.retrain)
+    cfg = RunConfig(
+        data=a.data,
+        label=a.label,
+        roles=pairs(a.role, "--role"),
+        clean=not a.no_clean,
+        plan=a.plan or "auto",
+        length_hint=not a.no_length_hint,
+        model=a.model,
+    )
+    result = run_tuning(cfg, a.quiet, settings_from_args(a), retrain=a.retrain).tuned
     print(f"{result.status}: {result.message}", file=sys.stderr)
     print(result.folder)
     print(f"use it: syngen generate --data {a.data} --adapter {result.folder}", file=sys.stderr)

@@ -9,13 +9,16 @@ import os
 from pathlib import Path
 
 from syngen.common.errors import ConfigError
-from syngen.generate.config import RunConfig
+from syngen.generate.config import RunConfig, upgrade
 
 
 def config_hash(config: RunConfig | dict, ignore: tuple[str, ...] = ()) -> str:
     """What makes a run's rows: its settings (a RunConfig, or one saved as a dict) without where
     and how they are written, nor the `ignore` fields."""
-    d = dict(config) if isinstance(config, dict) else config.to_dict()
+    d = upgrade(dict(config)) if isinstance(config, dict) else config.to_dict()
+    # Hashed under the name configs were first saved with, so runs from before the rename still
+    # resume and still count as "the same settings and seed".
+    d["seed"] = d.pop("random_seed", 0)
     for k in ("out", "format", "safe_csv", "provenance", "max_prompts", *ignore):
         d.pop(k, None)
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]

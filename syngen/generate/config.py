@@ -16,9 +16,11 @@ FORMATS = ("csv", "jsonl", "parquet", "xlsx")  # what runs and downloads write
 _SECRET = re.compile(r"key|token|secret|password|auth", re.I)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunConfig(PromptSpec):
-    """A PromptSpec plus data, backend, run control and output settings."""
+    """A PromptSpec plus data, backend, run control and output settings. Checked once, when it is
+    made (a bad value raises ConfigError), and never changed afterwards: a changed setting is a new
+    config (`dataclasses.replace`), which is checked in turn."""
 
     data: str = "data/drug_reviews/train.csv"
     num_samples: int = 20
@@ -42,7 +44,7 @@ class RunConfig(PromptSpec):
     # run control
     batch_size: int = 8
     max_prompts: int | None = None  # attempt budget; None: 6 prompts per row, >= 16
-    seed: int = 0
+    random_seed: int = 0  # the run's draws; `--seed` on the command line
     near_duplicate: float = 0.8  # Jaccard of word 3-grams that counts as a copy
     id_policy: str = "repair"  # "repair": invalid/duplicate IDs get fresh ones
     # output
@@ -50,6 +52,9 @@ class RunConfig(PromptSpec):
     format: str = "csv"
     provenance: bool = True
     safe_csv: bool = True
+
+    def __post_init__(self) -> None:
+        self.check()
 
     def check(self) -> None:
         if self.num_samples < 1:
@@ -92,6 +97,7 @@ class RunConfig(PromptSpec):
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
+        d = upgrade(d)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -109,6 +115,15 @@ class RunConfig(PromptSpec):
         if not isinstance(d, dict):
             raise ConfigError(f"{path}: a run config is a JSON object")
         return cls.from_dict(d)
+
+
+# Fields renamed since configs were first saved: a saved config.json keeps replaying.
+_RENAMED = {"seed": "random_seed"}
+
+
+def upgrade(d: dict) -> dict:
+    """A saved config's fields under today's names."""
+    return {_RENAMED.get(k, k): v for k, v in d.items()}
 
 
 def parse_mix(text: str | None) -> dict[str, float] | None:

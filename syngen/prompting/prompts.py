@@ -43,7 +43,7 @@ TEMPLATE_FIELDS = (
 )  # {row}: the conditional plan's given fields of the row to write
 
 
-@dataclass
+@dataclass(frozen=True)
 class PromptSpec:
     """What the user chose for the prompt; serialisable into the run config."""
 

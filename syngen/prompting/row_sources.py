@@ -50,7 +50,7 @@ class ConditionalRows:
         # Open-vocabulary columns are fixed together so names keep their seed pairings.
         self.names = [c for c in sampled if sch.col(c).role in (Role.SHORT_TEXT, Role.CATEGORICAL)]
         fixed = self.names if plan.model_columns else []  # all-sampled rows would copy seed tuples
-        self.structure = StructureModel(seed.df, sch, sampled, seed=config.seed, fixed=fixed)
+        self.structure = StructureModel(seed.df, sch, sampled, seed=config.random_seed, fixed=fixed)
         self.novel = novelty_columns(sch, plan)
         self.lengths = LengthSampler(seed.df, sch.label, plan.hints)
         self.notes = list(self.structure.notes)
@@ -104,6 +104,6 @@ def preview_prompt(seed, config, plan: Plan, label: str | None) -> Prompt:
     ids = {}
 
     def fresh_id(col):  # the preview saves nothing, so any value of the pattern will do
-        return ids.setdefault(col.name, col.id_pattern.sample(random.Random(config.seed)))
+        return ids.setdefault(col.name, col.id_pattern.sample(random.Random(config.random_seed)))
 
-    return row_source(seed, config, plan, random.Random(config.seed), fresh_id).prompts([label])[0]
+    return row_source(seed, config, plan, random.Random(config.random_seed), fresh_id).prompts([label])[0]

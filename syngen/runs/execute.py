@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -32,7 +32,8 @@ from syngen.backends import Backend, backend_class, backend_from_config
 from syngen.common.errors import BackendError, DataError
 from syngen.generate.checkpoint import config_hash
 from syngen.generate.config import RunConfig
-from syngen.generate.loop import Event, RunResult, run
+from syngen.generate.events import Event, EventKind, RunStatus
+from syngen.generate.loop import RunResult, run
 from syngen.runs.export import default_stem, write_rows
 from syngen.seed.prepared import Seed, prepare_seed
 from syngen.seed.schema import Role
@@ -54,7 +55,7 @@ class RunInfo:
     folder: Path
     run_id: str
     name: str
-    status: str  # running | complete | exhausted | cancelled | failed | interrupted
+    status: RunStatus
     message: str
     config: dict
     rows_file: Path | None
@@ -68,7 +69,7 @@ class RunInfo:
     @property
     def resumable(self) -> bool:
         """Unfinished, and it kept rows worth continuing from."""
-        return self.status != "complete" and self.status != "running" and self.checkpoint_rows > 0
+        return self.status not in (RunStatus.COMPLETE, RunStatus.RUNNING) and self.checkpoint_rows > 0
 
 
 @dataclass
@@ -84,31 +85,52 @@ def backend_for(config: RunConfig, api_key: str | None = None) -> Backend:
     return backend_from_config(config, api_key)
 
 
+@dataclass(frozen=True)
+class ResolvedRun:
+    """A run config made concrete for one seed; `execute` runs this and saves its config.
+
+    `config` is what config.json replays: an "auto" adapter replaced by the folder of the adapter
+    tuned on this seed, and negatives given as plain text turned into rows of the seed's columns.
+    The config the user made is left as it was."""
+
+    config: RunConfig
+    seed: Seed
+    tuned: object | None = None  # tune.TuneResult when the adapter was tuned or reused just now
+
+
+def resolve(config: RunConfig, seed: Seed | None = None, **tune_kwargs) -> ResolvedRun:
+    """Prepare the seed (unless given) and derive what the config leaves to the seed.
+    `tune_kwargs` (on_progress, cancel, settings, retrain) go to the adapter's tuning."""
+    seed = seed or prepare_seed(config)
+    config = replace(config, negatives=negatives_as_rows(config.negatives, seed))
+    config, tuned = resolve_adapter(config, seed, **tune_kwargs)
+    return ResolvedRun(config, seed, tuned)
+
+
 def resolve_adapter(config: RunConfig, seed: Seed, on_progress=None, cancel=None, settings=None, retrain=False):
-    """`adapter=auto`: the adapter tuned on this seed (tuned now if there is none yet); the
-    config then names its folder, so the run replays with the same weights. Returns the
-    TuneResult, or None when the config names no "auto" adapter."""
+    """`adapter=auto`: the adapter tuned on this seed (tuned now if there is none yet), named by
+    its folder in the returned config so the run replays with the same weights. Returns (config,
+    TuneResult), or (config, None) when the config names no "auto" adapter."""
     if config.adapter != "auto":
-        return None
+        return config, None
     from syngen.tune.seed_tuning import tune_for_seed
 
     result = tune_for_seed(config, seed, on_progress=on_progress, cancel=cancel, settings=settings, retrain=retrain)
     if not (result.folder / "adapter_config.json").exists():  # stopped before the first step
         raise BackendError(result.message)
-    config.backend_options = {**config.backend_options, "adapter": str(result.folder)}
-    return result
+    return replace(config, backend_options={**config.backend_options, "adapter": str(result.folder)}), result
 
 
 def key_env(config: RunConfig) -> str | None:
     return backend_class(config.backend).key_env
 
 
-def normalise_negatives(config: RunConfig, seed: Seed) -> None:
+def negatives_as_rows(negatives: list[dict], seed: Seed) -> list[dict]:
     """Plain-text negatives ({"__text__": line}) become rows whose text column holds the line."""
     text_cols = [c.name for c in seed.schema.by_role(Role.TEXT)] or seed.schema.names[:1]
-    config.negatives = [
+    return [
         {text_cols[0]: r["__text__"]} if "__text__" in r else {k: v for k, v in r.items() if k in seed.schema.names}
-        for r in config.negatives
+        for r in negatives
     ]
 
 
@@ -169,15 +191,18 @@ def execute(
 ) -> Outcome:
     """Run `config` end to end and leave a run folder. `resume`: True continues the newest
     unfinished run of this configuration; a folder continues that run."""
-    config.check()
-    seed = seed or prepare_seed(config)
-    normalise_negatives(config, seed)
 
     def tuning(p):  # front-ends show this line while the model is adapted to the seed
         if on_event is not None:
-            on_event(Event("started", 0, config.num_samples, message=f"adapting the model to the seed: {p.describe()}"))
+            on_event(
+                Event(
+                    EventKind.STARTED, 0, config.num_samples, message=f"adapting the model to the seed: {p.describe()}"
+                )
+            )
 
-    if resolve_adapter(config, seed, on_progress=tuning, cancel=cancel) is not None:
+    resolved = resolve(config, seed, on_progress=tuning, cancel=cancel)
+    config, seed = resolved.config, resolved.seed
+    if resolved.tuned is not None:
         backend = None  # built again below, with the adapter's folder
     backend = backend or backend_for(config, api_key)
     if check:
@@ -198,7 +223,7 @@ def execute(
         folder,
         run_id=run_id,
         name=name or _state(folder).get("name") or stem,
-        status="running",
+        status=RunStatus.RUNNING,
         message="",
         pid=os.getpid(),
         started=_state(folder).get("started", started),
@@ -222,7 +247,7 @@ def execute(
             run_id=run_id,
         )
     except BaseException as exc:  # the folder must not claim to be running after a crash or Ctrl-C
-        _update_state(folder, status="interrupted", message=f"{type(exc).__name__}: {exc}"[:300])
+        _update_state(folder, status=RunStatus.INTERRUPTED, message=f"{type(exc).__name__}: {exc}"[:300])
         raise
     rows_file = write_rows(
         result.rows, folder / f"{stem}.{config.format}", config.format, config.safe_csv, schema=seed.schema
@@ -261,7 +286,7 @@ def execute(
         scores=scores,
         rows_file=rows_file.name,
     )
-    if result.status == "complete":
+    if result.status == RunStatus.COMPLETE:
         ckpt.unlink(missing_ok=True)
     return Outcome(result, folder, rows_file, rep)
 
@@ -275,9 +300,9 @@ def read_run(folder: Path) -> RunInfo | None:
         config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         config = {}
-    status = st.get("status", "interrupted")
-    if status == "running" and not _alive(st.get("pid")):
-        status = "interrupted"  # the process that ran it is gone (a crash, kill -9, a restart)
+    status = RunStatus(st["status"]) if st.get("status") in set(RunStatus) else RunStatus.INTERRUPTED
+    if status == RunStatus.RUNNING and not _alive(st.get("pid")):
+        status = RunStatus.INTERRUPTED  # the process that ran it is gone (a crash, kill -9, a restart)
     ckpt = folder / CHECKPOINT
     kept = 0
     if ckpt.exists():
@@ -360,7 +385,7 @@ def rename_run(info: RunInfo, name: str) -> None:
 
 
 def delete_run(info: RunInfo) -> None:
-    if info.status == "running":
+    if info.status == RunStatus.RUNNING:
         raise DataError(f"run {info.run_id} is still running: cancel it first")
     if not (info.folder / STATE).exists():
         raise DataError(f"{info.folder} is not a run folder")

@@ -21,6 +21,7 @@ from syngen.evaluate.synthetic_reader import read_synthetic
 from syngen.evaluate.utility import discriminate, utility
 from syngen.generate.checkpoint import config_hash
 from syngen.generate.config import RunConfig
+from syngen.generate.events import RunStatus
 from syngen.generate.loop import run
 from syngen.runs.execute import execute
 from syngen.runs.export import write_rows
@@ -40,7 +41,7 @@ def generate_cached(cfg: RunConfig, seed: Seed, backend: Backend, cache_dir: Pat
         report=False,
         check=False,
     )
-    if out.result.status == "complete":
+    if out.result.status == RunStatus.COMPLETE:
         write_rows(out.result.rows, path, "csv", safe_csv=False)  # machine-to-machine: keep values exact
     return out.result.rows, out.result.status
 
@@ -73,7 +74,7 @@ def run_experiment(
             seed.schema,
             mixes=inner,
             repeats=repeats,
-            seed=base.seed,
+            seed=base.random_seed,
         )
         for r in table.to_dict("records"):
             share = r["synthetic_share"]
@@ -149,7 +150,10 @@ def filtered_generation(
     content = [c.name for c in seed.schema.columns]
     for r in range(rounds):
         c = replace(
-            cfg, num_samples=max(n + 2, math.ceil(n * oversample)), negatives=list(negatives), seed=cfg.seed + r
+            cfg,
+            num_samples=max(n + 2, math.ceil(n * oversample)),
+            negatives=list(negatives),
+            random_seed=cfg.random_seed + r,
         )
         res = run(c, backend, seed)
         cand = res.rows.reset_index(drop=True)
@@ -158,7 +162,7 @@ def filtered_generation(
             info["message"] = f"too few candidates ({len(cand)}): {res.message}"
             history.append(info)
             break
-        d = discriminate(seed.df, cand, seed.schema, folds=min(5, len(cand)), seed=cfg.seed + r)
+        d = discriminate(seed.df, cand, seed.schema, folds=min(5, len(cand)), seed=cfg.random_seed + r)
         order = np.argsort(d.proba)  # most realistic first
         kept = cand.iloc[order[:n]].reset_index(drop=True)
         worst = cand.iloc[order[::-1][:negatives_per_round]]
@@ -168,7 +172,7 @@ def filtered_generation(
             "acceptance": round(len(kept) / len(cand), 3),
             "auc_candidates": round(d.auc, 3),
             "auc_kept": round(
-                discriminate(seed.df, kept, seed.schema, folds=min(5, len(kept)), seed=cfg.seed + r).auc, 3
+                discriminate(seed.df, kept, seed.schema, folds=min(5, len(kept)), seed=cfg.random_seed + r).auc, 3
             )
             if len(kept) >= 2
             else None,

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from syngen.backends import Backend
 from syngen.common.errors import SyngenError
-from syngen.common.eta import RunEta
 from syngen.generate.config import RunConfig
+from syngen.generate.eta import RunEta
+from syngen.generate.events import EventKind, RunStatus
 from syngen.seed.prepared import Seed
 
 _ACTIVE: dict[str, "GenerationJob"] = {}
@@ -46,7 +47,7 @@ class GenerationJob:
         self.rejects: Counter = Counter()
         self.accepted = 0
         self.target = config.num_samples
-        self.status = "starting"  # starting | running | complete | exhausted | cancelled | failed
+        self.status = RunStatus.STARTING
         self.message = ""
         self.outcome = None  # runs.Outcome when the run finished
         self.heartbeat = None  # the last Heartbeat of the running batch
@@ -68,7 +69,7 @@ class GenerationJob:
 
     @property
     def done(self) -> bool:
-        return self.status not in ("starting", "running")
+        return self.status not in (RunStatus.STARTING, RunStatus.RUNNING)
 
     def eta_seconds(self) -> float | None:
         with self._lock:
@@ -80,20 +81,20 @@ class GenerationJob:
 
     def _on_event(self, ev) -> None:
         with self._lock:
-            self.status = "running" if self.status == "starting" else self.status
+            self.status = RunStatus.RUNNING if self.status == RunStatus.STARTING else self.status
             self.accepted = ev.accepted
             self._eta(ev)
-            if ev.kind == "row_accepted":
+            if ev.kind == EventKind.ROW_ACCEPTED:
                 self.rows.append(ev.row)
-            elif ev.kind == "row_rejected":
+            elif ev.kind == EventKind.ROW_REJECTED:
                 self.rejects[ev.reason] += 1
-            elif ev.kind == "batch_finished":
+            elif ev.kind == EventKind.BATCH_FINISHED:
                 self.message, self.heartbeat = ev.message, None
-            elif ev.kind == "heartbeat":
+            elif ev.kind == EventKind.HEARTBEAT:
                 self.heartbeat = ev.heartbeat
-            elif ev.kind == "started":
+            elif ev.kind == EventKind.STARTED:
                 self.message = ev.message
-            elif ev.kind == "finished":  # generation ended; the run is written and scored next
+            elif ev.kind == EventKind.FINISHED:  # generation ended; the run is written and scored next
                 self.message = f"{ev.message}; saving the run and scoring it…"
 
     def _run(self) -> None:
@@ -115,9 +116,9 @@ class GenerationJob:
                 self.rows = out.result.rows.to_dict("records")
                 self.status, self.message = out.result.status, out.result.message
         except SyngenError as exc:
-            self.status, self.message = "failed", str(exc)
+            self.status, self.message = RunStatus.FAILED, str(exc)
         except Exception as exc:  # a bug must reach the user as a message, not kill the page
-            self.status, self.message = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
+            self.status, self.message = RunStatus.FAILED, f"unexpected error: {type(exc).__name__}: {exc}"
         finally:
             self.finished = time.time()
             with _LOCK:
@@ -138,9 +139,7 @@ class TuneJob:
     (which keeps the best adapter so far) and the result."""
 
     def __init__(self, config: RunConfig, seed: Seed, settings=None, retrain: bool = False):
-        import dataclasses
-
-        self.config, self.seed, self.settings = dataclasses.replace(config), seed, settings
+        self.config, self.seed, self.settings = config, seed, settings  # a RunConfig never changes
         self.retrain = retrain
         self.cancel = threading.Event()
         self.progress = None  # the last tune.TuneProgress

@@ -33,7 +33,7 @@ def adapt_section(state) -> None:
     opts = dict(cfg.backend_options)
     if not on:
         opts.pop("adapter", None)
-        cfg.backend_options = opts
+        state.edit(backend_options=opts)
         return
     if state.seed is None:
         st.info("Load a seed on the Data page first: the adapter is tuned on its rows.")
@@ -58,7 +58,7 @@ def adapt_section(state) -> None:
             "Not tuned for this seed yet. Tune now to watch it, or Generate tunes it first "
             "(with the default 10-minute budget)."
         )
-    cfg.backend_options = opts
+    cfg = state.edit(backend_options=opts)
     if job is not None and job.done and job.status == "failed":
         st.error(f"Tuning failed: {job.message}")
     label = "Tune again" if cached is not None else "Tune now"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from syngen.common.errors import SyngenError
 from syngen.generate.config import RunConfig
 from syngen.generate.loop import preview
-from syngen.runs.execute import backend_for, key_env, normalise_negatives, precheck_message, save_rows
+from syngen.runs.execute import backend_for, key_env, negatives_as_rows, precheck_message, save_rows
 from syngen.runs.jobs import GenerationJob, active
 from syngen.ui.backend_form import secret_key
 from syngen.ui.state import AppState
@@ -24,12 +26,11 @@ def start_job(state: AppState, resume_folder=None) -> str | None:
     """Check the backend (seconds), then start the run in the background; an error message
     instead of an exception."""
     try:
-        cfg = RunConfig.from_dict(state.config.to_dict())
+        cfg = state.config  # checked when it was made; never changed, so the job may keep it
         if resume_folder is not None:
             run = next((r for r in state.runs if str(r.info.folder) == str(resume_folder)), None)
             if run is not None:
                 cfg = RunConfig.from_dict(run.info.config)
-        cfg.check()
         backend = _backend(state, cfg)
         problem = precheck_message(backend)
         if problem:
@@ -93,8 +94,7 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
     ]
     new_neg = [r for r in disliked if r not in state.config.negatives]
     new_liked = [r for r in liked if r not in state.config.liked]
-    state.config.negatives += new_neg
-    state.config.liked += new_liked
+    state.edit(negatives=state.config.negatives + new_neg, liked=state.config.liked + new_liked)
     kept = edited.loc[marks != "dislike", content].reset_index(drop=True)
     if run is not None:
         run.rows = kept
@@ -119,10 +119,8 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
 
 def preview_row(state: AppState) -> tuple[dict | None, str]:
     """One prompt, one answer, nothing saved: what the next run would write (seconds)."""
-    cfg = RunConfig.from_dict(state.config.to_dict())
     try:
-        cfg.check()
-        normalise_negatives(cfg, state.seed)
+        cfg = replace(state.config, negatives=negatives_as_rows(state.config.negatives, state.seed))
         backend = _backend(state, cfg)
         problem = precheck_message(backend)
         return (None, problem) if problem else preview(cfg, state.seed, backend)

@@ -31,8 +31,7 @@ def rebuild_seed(state: AppState) -> None:
         state.seed = prepare_seed(
             RunConfig(data=state.source, roles=state.roles, label=state.label), df=state.raw, clean_opts=state.clean
         )
-        state.config.data = state.source
-        state.config.label = state.seed.schema.label
+        state.edit(data=state.source, label=state.seed.schema.label)
         state.load_error = None
     except SyngenError as exc:
         state.seed, state.load_error = None, str(exc)

@@ -4,7 +4,7 @@ the run folders on disk (syngen.runs.execute), so a reload or a restart shows ev
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import streamlit as st
@@ -75,6 +75,12 @@ class AppState:
     feedback_run: str | None = None  # the run those rows belong to
     runs: list[RunRecord] = field(default_factory=list)  # oldest first
 
+    def edit(self, **changes) -> RunConfig:
+        """The run settings with `changes`: a new config (checked as it is made), kept as current."""
+        if any(getattr(self.config, k) != v for k, v in changes.items()):
+            self.config = replace(self.config, **changes)
+        return self.config
+
     @property
     def current(self) -> RunRecord | None:
         return self.runs[-1] if self.runs else None
@@ -103,10 +109,10 @@ class AppState:
 def get_state() -> AppState:
     if KEY not in st.session_state:
         state = AppState()
-        state.config.out = OUT_DIR
+        state.edit(out=OUT_DIR)
         state.refresh_runs()
         # A new session (a reload, a new tab) starts past every seed the history used, as a run
         # moves the seed on: Generate then writes new rows, not the first run's again.
-        state.config.seed = max((r.config.seed for r in state.runs), default=-1) + 1
+        state.edit(random_seed=max((r.config.random_seed for r in state.runs), default=-1) + 1)
         st.session_state[KEY] = state
     return st.session_state[KEY]

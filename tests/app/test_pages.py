@@ -227,7 +227,7 @@ def test_full_loop_through_a_server(app_in, monkeypatch):
         assert state.job.status == "complete" and not at.exception
         assert len(state.current.rows) == 6
         # the run keeps its seed; the box moves on, so Generate again writes new rows
-        assert state.job.config.seed == 5 and state.current.info.config["seed"] == 5
+        assert state.job.config.random_seed == 5 and state.current.info.config["random_seed"] == 5
         assert at.number_input(key="gen_seed").value == 6
         assert app_in("generate").number_input(key="gen_seed").value == 6  # a reload too
         # review: one feedback column, so like and dislike exclude each other

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def seed_and_prompts():
-    cfg = RunConfig(data=str(DRUG_TRAIN), k=4, seed=3)
+    cfg = RunConfig(data=str(DRUG_TRAIN), k=4, random_seed=3)
     seed = prepare_seed(cfg)
     src = row_source(seed, cfg, plan_for(seed, cfg), random.Random(1), lambda c: "123456")
     prompts = src.prompts(["positive", "negative", "neutral"])

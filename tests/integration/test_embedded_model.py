@@ -25,7 +25,14 @@ def backend():
 
 def test_real_generation_gives_exactly_n_valid_rows(backend):
     cfg = RunConfig(
-        data=str(DRUG_TRAIN), num_samples=2, k=2, batch_size=4, seed=7, rows_per_prompt=2, max_prompts=40, plan="rows"
+        data=str(DRUG_TRAIN),
+        num_samples=2,
+        k=2,
+        batch_size=4,
+        random_seed=7,
+        rows_per_prompt=2,
+        max_prompts=40,
+        plan="rows",
     )
     seed = prepare_seed(cfg)
     res = run(cfg, backend, seed)
@@ -115,7 +122,7 @@ def test_conditional_plan_real_rows_keep_the_sampled_fields(backend):
         num_samples=3,
         k=2,
         batch_size=3,
-        seed=3,
+        random_seed=3,
         max_prompts=30,
         label_mix={"negative": 2, "positive": 1},
     )
@@ -136,7 +143,7 @@ def test_conditional_plan_real_rows_keep_the_sampled_fields(backend):
 
 
 def test_cancel_during_a_real_batch_returns_within_two_seconds_and_keeps_rows(backend, tmp_path):
-    cfg = RunConfig(data=str(DRUG_TRAIN), num_samples=40, k=2, batch_size=8, seed=9, max_prompts=200)
+    cfg = RunConfig(data=str(DRUG_TRAIN), num_samples=40, k=2, batch_size=8, random_seed=9, max_prompts=200)
     seed = prepare_seed(cfg)
     cancel, state = threading.Event(), {}
 

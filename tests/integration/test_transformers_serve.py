@@ -48,7 +48,7 @@ def test_openai_backend_gets_real_text_from_transformers_serve(server):
         "openai", model, base_url=base_url, mode="completion", max_new_tokens=32, concurrency=1, timeout=300
     )
     backend.precheck()
-    cfg = RunConfig(data=str(DRUG_TRAIN), k=1, seed=4)
+    cfg = RunConfig(data=str(DRUG_TRAIN), k=1, random_seed=4)
     seed = prepare_seed(cfg)
     prompt = row_source(seed, cfg, plan_for(seed, cfg), random.Random(4), lambda c: "123456").prompts(["positive"])[0]
     (res,) = backend.generate([prompt], seed=4)

@@ -25,7 +25,7 @@ def adapters(tmp_path, monkeypatch):
 
 
 def test_tune_a_few_steps_then_generate_rows_from_the_adapter(small_seed, adapters, tmp_path):
-    cfg = RunConfig(data=str(small_seed), k=0, num_samples=2, out=str(tmp_path / "out"), seed=1)
+    cfg = RunConfig(data=str(small_seed), k=0, num_samples=2, out=str(tmp_path / "out"), random_seed=1)
     seed = prepare_seed(cfg)
     seen = []
     result = tune_for_seed(cfg, seed, settings=TINY, on_progress=seen.append)
@@ -50,7 +50,7 @@ def test_tune_a_few_steps_then_generate_rows_from_the_adapter(small_seed, adapte
     privacy = {m.name: m for m in out.report.metrics}
     assert any(name.startswith("closer to held-out") for name in privacy)
 
-    whole = RunConfig(data=str(small_seed), k=2, plan="rows", num_samples=1, out=str(tmp_path / "out"), seed=2)
+    whole = RunConfig(data=str(small_seed), k=2, plan="rows", num_samples=1, out=str(tmp_path / "out"), random_seed=2)
     whole.backend_options = {"adapter": str(folder), "max_new_tokens": 96}
     got = execute(whole, seed=prepare_seed(whole), report=False)
     assert len(got.result.rows) == 1, got.result.message

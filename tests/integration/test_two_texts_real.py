@@ -26,7 +26,7 @@ MAX_NEW = 160
 
 def test_the_model_goes_on_from_the_subject_to_the_description(tmp_path):
     tickets(tmp_path / "tickets.csv", rows=120)
-    cfg = RunConfig(data=str(tmp_path / "tickets.csv"), k=3, seed=1)
+    cfg = RunConfig(data=str(tmp_path / "tickets.csv"), k=3, random_seed=1)
     seed = prepare_seed(cfg)
     plan = plan_for(seed, cfg)
     assert plan.model_columns == ["subject", "description"]

@@ -81,7 +81,7 @@ def test_structure_model_keeps_pairs_formats_and_ranges(drug_seed):
 
 def test_conditional_run_meets_the_label_mix_exactly_with_fresh_ids(drug_seed):
     cfg = RunConfig(
-        num_samples=10, k=3, batch_size=4, seed=2, label_mix={"negative": 0.5, "neutral": 0.5}, label_gate=False
+        num_samples=10, k=3, batch_size=4, random_seed=2, label_mix={"negative": 0.5, "neutral": 0.5}, label_gate=False
     )  # the gate has its own tests; here every answer is usable
     backend = ScriptedBackend(outputs=[writer])
     res = run(cfg, backend, drug_seed)
@@ -110,7 +110,7 @@ def test_conditional_run_meets_the_label_mix_exactly_with_fresh_ids(drug_seed):
 def test_each_text_is_given_a_length_from_its_label_s_seed_texts_and_rows_do_not_keep_it(drug_seed):
     df = drug_seed.df
     lengths = {lab: {hint_value(t) for t in df[df["rating"] == lab]["review"]} for lab in df["rating"].unique()}
-    cfg = RunConfig(num_samples=12, k=2, batch_size=4, seed=2, label_gate=False)
+    cfg = RunConfig(num_samples=12, k=2, batch_size=4, random_seed=2, label_gate=False)
     backend = ScriptedBackend(outputs=[writer])
     res = run(cfg, backend, drug_seed)
     assert res.status == "complete" and "review words" not in res.rows.columns
@@ -123,7 +123,7 @@ def test_each_text_is_given_a_length_from_its_label_s_seed_texts_and_rows_do_not
             assert f"review words: {hint_value(e['review'])}\nreview: {' '.join(e['review'].split())}" in p.completion
     assert len(set(given)) > 3  # drawn, not one length for all
     off = ScriptedBackend(outputs=[writer])
-    run(RunConfig(num_samples=2, k=2, seed=2, label_gate=False, length_hint=False), off, drug_seed)
+    run(RunConfig(num_samples=2, k=2, random_seed=2, label_gate=False, length_hint=False), off, drug_seed)
     assert all("words" not in p.completion and "review words" not in p.fields for p in off.calls)
 
 
@@ -134,7 +134,7 @@ def test_the_first_batch_writes_the_shortest_of_a_full_batch_and_every_drawn_row
 
     for seed in (1, 2, 3):
         backend = ScriptedBackend(outputs=[writer])
-        res = run(RunConfig(num_samples=8, k=2, batch_size=8, seed=seed, label_gate=False), backend, drug_seed)
+        res = run(RunConfig(num_samples=8, k=2, batch_size=8, random_seed=seed, label_gate=False), backend, drug_seed)
         given = [p.fields["review words"] for p in backend.calls]
         assert res.status == "complete" and len(given) == 8  # one prompt per row: none drawn in vain
         first, rest = given[:FIRST_BATCH], given[FIRST_BATCH:]
@@ -168,7 +168,7 @@ def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(t
     ]
     path = tmp_path / "sales.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    cfg = RunConfig(data=str(path), num_samples=6, k=3, batch_size=3, seed=1, rows_per_prompt=2)
+    cfg = RunConfig(data=str(path), num_samples=6, k=3, batch_size=3, random_seed=1, rows_per_prompt=2)
     seed = prepare_seed(cfg)
     assert plan_for(seed, cfg).mode == "rows"
 
@@ -185,7 +185,7 @@ def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(t
     res = run(cfg, ScriptedBackend(outputs=[whole_rows]), seed)
     assert res.status == "complete" and len(res.rows) == 6 and res.plan.mode == "rows"
     # forced conditional with nothing for a model to write: every row from the structure model
-    cfg2 = RunConfig(data=str(path), num_samples=6, seed=1, plan="conditional")
+    cfg2 = RunConfig(data=str(path), num_samples=6, random_seed=1, plan="conditional")
     backend = ScriptedBackend(outputs=[""])
     res2 = run(cfg2, backend, seed)
     assert res2.status == "complete" and len(res2.rows) == 6 and backend.calls == []
@@ -199,7 +199,7 @@ def test_a_table_without_free_text_uses_whole_rows_and_works_conditionally_too(t
 
 
 def test_preview_shows_a_row_or_says_why_not(drug_seed):
-    cfg = RunConfig(k=2, seed=1, novelty=0.0)
+    cfg = RunConfig(k=2, random_seed=1, novelty=0.0)
     ok = ScriptedBackend(outputs=[writer])
     row, note = preview(cfg, drug_seed, ok)
     assert len(ok.calls) == 1 and row["review"].startswith("I used") and "not saved" in note
@@ -210,7 +210,7 @@ def test_preview_shows_a_row_or_says_why_not(drug_seed):
 
 
 def _prompt(drug_seed, written=("review",), label="negative"):
-    cfg = RunConfig(k=2, seed=1, novelty=0.0)
+    cfg = RunConfig(k=2, random_seed=1, novelty=0.0)
     plan = resolve_plan(drug_seed.schema, drug_seed.df, "auto", {c: "model" for c in written if c != "review"})
     src = row_source(drug_seed, cfg, plan, random.Random(1), lambda c: "123456")
     return src.prompts([label])[0]
@@ -249,7 +249,7 @@ def test_parse_answer_from_base_and_chat_models(drug_seed):
 
 
 def test_novelty_lets_the_model_write_names(drug_seed):
-    cfg = RunConfig(num_samples=6, k=2, batch_size=6, seed=4, novelty=1.0, label_mix={"negative": 1})
+    cfg = RunConfig(num_samples=6, k=2, batch_size=6, random_seed=4, novelty=1.0, label_mix={"negative": 1})
     words = "pain dizzy awful week nausea stopped worse doctor sleep headache rash tired".split()
     backend = ScriptedBackend(
         outputs=[
@@ -267,7 +267,7 @@ def test_novelty_lets_the_model_write_names(drug_seed):
         assert drug_seed.schema.validate(r)[1] == []  # a new name still meets the column's contract
     # at the default novelty 0 every name comes from the seed
     plain = ScriptedBackend(outputs=[writer])
-    run(RunConfig(num_samples=3, k=2, seed=4, label_gate=False), plain, drug_seed)
+    run(RunConfig(num_samples=3, k=2, random_seed=4, label_gate=False), plain, drug_seed)
     assert all(p.written == ["review"] for p in plain.calls)
 
 
@@ -289,14 +289,14 @@ def test_label_gate_counts_rejects_and_can_be_switched_off(drug_seed):
     good = "great amazing wonderful recommend effective relief happy best excellent life changing fantastic".split()
     liar = lambda p: " It worked great, best medicine ever, I recommend it. " + " ".join(random.sample(good, 9)) + ".\n"
     on = run(
-        RunConfig(num_samples=2, k=2, seed=1, max_prompts=8, label_mix={"negative": 1}),
+        RunConfig(num_samples=2, k=2, random_seed=1, max_prompts=8, label_mix={"negative": 1}),
         ScriptedBackend(outputs=[liar]),
         drug_seed,
     )
     assert on.status == "exhausted" and len(on.rows) == 0
     assert any("reads as rating=positive" in k for k in on.account.rejected)
     off = run(
-        RunConfig(num_samples=2, k=2, seed=1, max_prompts=8, label_mix={"negative": 1}, label_gate=False),
+        RunConfig(num_samples=2, k=2, random_seed=1, max_prompts=8, label_mix={"negative": 1}, label_gate=False),
         ScriptedBackend(outputs=[liar]),
         drug_seed,
     )
@@ -304,7 +304,7 @@ def test_label_gate_counts_rejects_and_can_be_switched_off(drug_seed):
 
 
 def test_labels_interleave_so_a_partial_run_keeps_the_mix():
-    from syngen.generate.loop import _pick_labels
+    from syngen.generate.batches import pick_labels as _pick_labels
 
     picks = _pick_labels({"positive": 128, "negative": 54, "neutral": 18}, Counter(), 20)
     assert Counter(picks) == {"positive": 12, "negative": 6, "neutral": 2}  # 64% / 27% / 9%, as targeted

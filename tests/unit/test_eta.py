@@ -3,8 +3,8 @@
 import pytest
 
 from syngen.backends.base import Heartbeat
-from syngen.common.eta import RunEta, left_words
-from syngen.generate.loop import Event
+from syngen.generate.eta import RunEta, left_words
+from syngen.generate.events import Event
 
 
 class Clock:

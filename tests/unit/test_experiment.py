@@ -48,7 +48,7 @@ def replay(test: pd.DataFrame, junk_every: int = 0):
 
 def test_experiment_table_and_cache(data, tmp_path):
     seed, test = data
-    cfg = RunConfig(num_samples=40, batch_size=8, seed=1, max_prompts=400, plan="rows", label_gate=False)
+    cfg = RunConfig(num_samples=40, batch_size=8, random_seed=1, max_prompts=400, plan="rows", label_gate=False)
     backend = ScriptedBackend(outputs=[replay(test)], kind="chat")
     table = run_experiment(cfg, seed, test.head(200), [2, 4], [1.0, 0.5], backend, tmp_path / "cache", repeats=2)
     assert list(table["synthetic_share"]) == [0.0, 0.5, 1.0, 0.5, 1.0]
@@ -65,7 +65,7 @@ def test_experiment_table_and_cache(data, tmp_path):
 
 def test_filtering_keeps_realistic_rows_and_learns_negatives(data, monkeypatch):
     seed, test = data
-    cfg = RunConfig(num_samples=20, batch_size=8, seed=3, max_prompts=400, plan="rows", label_gate=False)
+    cfg = RunConfig(num_samples=20, batch_size=8, random_seed=3, max_prompts=400, plan="rows", label_gate=False)
     backend = ScriptedBackend(outputs=[replay(test, junk_every=3)], kind="chat")
     candidates = []
     real_run = experiment.run

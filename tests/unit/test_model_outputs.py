@@ -14,9 +14,9 @@ from syngen.cli.main import main
 from syngen.common.errors import DataError
 from syngen.evaluate import build_report
 from syngen.evaluate.synthetic_reader import read_synthetic
+from syngen.generate.account import RunAccount
 from syngen.generate.config import RunConfig
 from syngen.generate.gate import RowGate
-from syngen.generate.loop import RunAccount
 from syngen.seed.prepared import prepare_seed
 
 CORPUS = FIXTURES / "model_outputs"
@@ -64,7 +64,7 @@ def test_the_corpus_is_complete():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_report_reads_every_model_output_without_a_traceback(name, tmp_path, capsys):
     want = EXPECTED[name]
-    code = main(["report", "--seed", str(SEED), "--synthetic", str(CORPUS / name), "--out", str(tmp_path / "r.html")])
+    code = main(["report", "--data", str(SEED), "--synthetic", str(CORPUS / name), "--out", str(tmp_path / "r.html")])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     if isinstance(want, int):

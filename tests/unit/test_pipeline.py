@@ -27,7 +27,14 @@ def writer(counter=[0]):
 
 def cfg(path, **kw):
     base = dict(
-        data=str(path), num_samples=6, k=2, batch_size=3, seed=1, label="rating", plan="rows", completion_format="csv"
+        data=str(path),
+        num_samples=6,
+        k=2,
+        batch_size=3,
+        random_seed=1,
+        label="rating",
+        plan="rows",
+        completion_format="csv",
     )
     base.update(kw)
     return RunConfig(**base)
@@ -134,7 +141,7 @@ def test_seeded_runs_are_reproducible(small_seed):
     cols = ["review_id", "review", "rating", "date", "usefulCount"]
     assert ra.rows[cols].equals(rb.rows[cols])
     rc = ScriptedBackend(outputs=[writer([0])])
-    run(cfg(small_seed, seed=2), rc)
+    run(cfg(small_seed, random_seed=2), rc)
     assert [p.completion for p in rc.calls] != [p.completion for p in a.calls]
 
 

@@ -135,7 +135,7 @@ def test_report_cli_writes_html_and_json(tmp_path, capsys):
     code = main(
         [
             "report",
-            "--seed",
+            "--data",
             str(OUT / "prompt_seed_rows.csv"),
             "--synthetic",
             str(OUT / "suppl_diversity_cohere_command-r-plus_10_output.csv"),

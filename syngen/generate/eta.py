@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import time
 
+from syngen.generate.events import EventKind
+
 
 class RunEta:
     """Feed it every pipeline Event; `seconds_left()` is None until a batch has ended with rows."""
@@ -28,11 +30,11 @@ class RunEta:
     def __call__(self, ev) -> None:
         now = self.clock()
         self.accepted, self.target = ev.accepted, ev.target
-        if ev.kind == "started" and not self.ended:
+        if ev.kind == EventKind.STARTED and not self.ended:
             self.began, self._from = now, ev.accepted  # for a backend without heartbeats
-        elif ev.kind == "heartbeat" and not self.ended:
+        elif ev.kind == EventKind.HEARTBEAT and not self.ended:
             self.began = now - ev.heartbeat.seconds  # first batch: its own clock excludes the load
-        elif ev.kind == "batch_finished":
+        elif ev.kind == EventKind.BATCH_FINISHED:
             self.rows, self.ended = ev.accepted, now
 
     def seconds_left(self) -> float | None:
