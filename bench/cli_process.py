@@ -1,5 +1,5 @@
 """Whole `syngen generate` processes, measured from outside: peak RSS and time to the first row.
-Called by bench/embedded.py (--only rss, --only first-row)."""
+Called by bench/embedded/rss.py and bench/embedded/first_row.py."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from embedded import alternating, conditional_prompts, prepared_batch  # noqa: E402
+from embedded.common import alternating, conditional_prompts, prepared_batch  # noqa: E402
 
 from syngen.backends.hf import HFBackend  # noqa: E402
 from syngen.generate.config import RunConfig  # noqa: E402

@@ -4,8 +4,8 @@
 
 llama-cpp-python is built by this script only, into bench/.llamacpp (never a project requirement:
 it compiles llama.cpp for about 7 minutes, once). Prints llama.cpp's decode tok/s (prefill
-subtracted) on the first conditional prompt bench/embedded.py uses; `bench/embedded.py --only
-steps` calls `decode_rate` in its own run, so its ratios to llama.cpp come from one run.
+subtracted) on the first conditional prompt bench/embedded/ uses; `bench/embedded/steps.py`
+calls `decode_rate` in its own run, so its ratios to llama.cpp come from one run.
 Writes bench/results/llamacpp.json. Skips with a clear message when it cannot be installed.
 """
 
@@ -70,7 +70,7 @@ def ensure_llamacpp(timeout: int) -> bool:
 
 def decode_rate(prompt: str, tokens: int, install_timeout: int = 900) -> dict | None:
     """llama.cpp's decode tok/s on `prompt`, one stream, 2 threads, measured in a child process
-    the way bench/embedded.py measures syngen: (tokens of N+1 steps - tokens of 1) / (time of N+1 -
+    the way bench/embedded/ measures syngen: (tokens of N+1 steps - tokens of 1) / (time of N+1 -
     time of 1), so prefill cancels out. None, with a printed reason, when llama.cpp is unavailable."""
     if not ensure_llamacpp(install_timeout):
         return None
@@ -131,7 +131,7 @@ def main() -> None:
     if a.child:
         _child(a.prompt_file, a.tokens)
         return
-    from embedded import conditional_prompts
+    from embedded.common import conditional_prompts
 
     from syngen.generate.config import RunConfig
     from syngen.seed.prepared import prepare_seed
@@ -142,7 +142,7 @@ def main() -> None:
         return
     print(
         f"llama.cpp: decode {got['decode_tok_per_s']} tok/s ({got['tokens']} tokens, one stream, 2 threads), "
-        f"prefill {got['prefill_s']} s, load {got['load_s']} s. bench/embedded.py --only steps measures "
+        f"prefill {got['prefill_s']} s, load {got['load_s']} s. bench/embedded/steps.py measures "
         "syngen against it in the same run."
     )
     (ROOT / "bench" / "results").mkdir(exist_ok=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = [
-    ("embedded backend", ["embedded.py", "--batches", "1,2,4,8,16", "--prompts", "8"]),
+    ("embedded backend", ["embedded/runs.py", "--batches", "1,2,4,8,16", "--prompts", "8"]),
     ("remote scaling", ["remote_scaling.py"]),
     ("quality report", ["quality_report.py"]),
     ("app first paint", ["app_first_paint.py"]),

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from embedded import conditional_prompts  # noqa: E402
+from embedded.common import conditional_prompts  # noqa: E402
 
 from syngen.backends import create_backend  # noqa: E402
 from syngen.backends.hf import HFBackend, embedded_folder  # noqa: E402

@@ -2,7 +2,7 @@
 structured columns), kept on disk between processes.
 
 Each `syngen generate` is a new process; fitting both again cost ~4-5 s before the first row
-(bench/embedded.py --only first-row). A second run on the same seed loads them instead. The key
+(bench/embedded/first_row.py). A second run on the same seed loads them instead. The key
 hashes everything the fit reads plus the fitting library's version, so a changed seed, setting or
 library fits anew; an unreadable file is fitted anew and overwritten.
 """

@@ -4,7 +4,7 @@ PyTorch's OpenMP runtime (libgomp) gives every thread that runs a parallel op a 
 Once two threads have pools there are more OpenMP threads than this machine's 2 cores, libgomp
 stops spinning between ops, and each of the thousands of small ops in a decode step waits on a
 futex. Decoding in a fresh worker thread after loading the model in another ran ~1.5x slower than
-doing both in one thread (bench/embedded.py --only threads). So whoever asks (the CLI, the app's
+doing both in one thread (bench/embedded/threads.py). So whoever asks (the CLI, the app's
 script threads, a tuning job), the model's work runs here, one job at a time.
 """
 

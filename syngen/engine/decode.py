@@ -12,7 +12,7 @@ A seed table's text uses a few thousand of them. So the loop below:
 - reads each prompt alone, without the batch's padding, in chunks, so a cancel is seen within
   about a second even during prefill;
 - appends each token to the KV cache in place instead of copying the cache (`kv_cache.py`).
-bench/embedded.py measures each of these against `model.generate`.
+bench/embedded/ measures each of these against `model.generate`.
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def read_prompts(body, input_ids, attention_mask, new_cache, should_stop, on_rea
     """Read a left-padded batch's prompts one by one without their padding, PREFILL_TOKENS at a
     time (a cancel waits for one chunk), and stack the rows' caches as the batch's (`stack_rows`).
     A batch of conditional prompts is ~17% padding, which a batched read computes and then masks;
-    read alone, they were read 1.12x faster (bench/embedded.py --only reading). Returns (cache,
+    read alone, they were read 1.12x faster (bench/embedded/reading.py). Returns (cache,
     each row's last hidden state), or None if `should_stop()` said so."""
     import torch
 

@@ -3,7 +3,7 @@
 Decoding on a CPU is bound by reading weights. fbgemm keeps a matrix packed as float16, half the
 bytes of float32, and multiplies float32 activations by it with float32 sums, so a result differs
 from float32's only by the weights' rounding (relative 2^-11; bfloat16's is 2^-8). Along the seed
-text the embedded model then picks float32's next token at 99.9% of positions (bench/embedded.py
+text the embedded model then picks float32's next token at 99.9% of positions (bench/embedded/
 --only fp16). Where torch has no fbgemm (ARM builds), everything stays float32. torch's dynamic
 layers (`dynamic_linears`) also give the opt-in int8-dynamic setting its layers.
 """

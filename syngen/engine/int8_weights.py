@@ -2,7 +2,7 @@
 activations left in floating point. Decode on a CPU is bound by reading weights; torch's
 `_weight_int8pack_mm` reads a quarter of the bytes. Unlike dynamic int8 (activations rounded to
 int8 too, which cut Gemma 3 270M's reviews short), the text changes only as much as a weight
-rounding does: bench/embedded.py --only int8 measures both.
+rounding does: bench/embedded/int8.py measures both.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 transformers' DynamicCache appends each decoded token with `torch.cat`, which copies the layer's
 whole cache on every step: with 800-token conditional prompts at batch 8 that was ~15% of a
-decode step here (bench/embedded.py --only steps). These layers keep keys and values in a buffer
+decode step here (bench/embedded/steps.py). These layers keep keys and values in a buffer
 with spare room and write the new token into it; a full buffer is reallocated at twice the size
 (full attention) or compacted to the window (sliding layers), so the copying is amortised to about
 one token per step. What the attention sees is the same tensors as DynamicCache's.

@@ -80,7 +80,7 @@ def quantize(model, how: str, store: Path | None = None) -> None:
     """The decoder's linear layers as `how` says: "int8" (weight-only, stored in `store`),
     "int8-dynamic" or "none". Dynamic int8 rounds the activations too: on 2 AVX2 cores decode at
     batch 8 is ~1.5x faster, but Gemma 3 270M's reviews come out much shorter (some end after a
-    token, some loop to the limit; bench/embedded.py --only quality), so it is opt-in."""
+    token, some loop to the limit; bench/embedded/quality.py), so it is opt-in."""
     if how == "int8":
         from syngen.engine.int8_weights import int8_weights
 

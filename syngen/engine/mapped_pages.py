@@ -4,7 +4,7 @@ transformers maps a safetensors file (privately, copy-on-write) and every tensor
 that one mapping, which lives as long as any of them does. When the decoder body is converted
 (bfloat16, packed float16), its float32 views die but the mapping stays, held by the float32
 head, and the ~400 MB of body pages read during the conversion stay resident: peak RSS of
-`syngen generate -n 4` counted them (bench/embedded.py --only rss). madvise(MADV_DONTNEED) drops
+`syngen generate -n 4` counted them (bench/embedded/rss.py). madvise(MADV_DONTNEED) drops
 them from the process; a page read again comes back from the file.
 
 Only pages that lie wholly inside dead tensors' ranges and inside a file-backed mapping are

@@ -130,7 +130,7 @@ def keep_head_float32(model) -> None:
     casts what it is given, so every way of scoring (the whole head, the domain head's rows from
     the Q8 table or from the head) gives the same float32 logits, as on float32 hosts. Converting
     the whole 262k-row head read all 671 MB of it and kept a 335 MB copy that a run with the Q8
-    table never uses (peak RSS of `syngen generate -n 4` 2378 MB, now 1486: bench/embedded.py
+    table never uses (peak RSS of `syngen generate -n 4` 2378 MB, now 1486: bench/embedded/
     --only rss). A head still tied to the embedding is untied: the embedding alone is converted."""
     import torch
 

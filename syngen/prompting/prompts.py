@@ -106,7 +106,7 @@ def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> st
 
 def rows_to_records(rows: list[dict], columns: list[str]) -> str:
     """One `column: value` line per field, a blank line between rows. Base models keep this
-    shape far better than CSV quoting (bench/embedded.py measures both)."""
+    shape far better than CSV quoting (bench/embedded/ measures both)."""
     return "".join("".join(f"{c}: {_one_line(r.get(c))}\n" for c in columns) + "\n" for r in rows)
 
 

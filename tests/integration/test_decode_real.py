@@ -62,7 +62,7 @@ def test_plain_loop_and_domain_head_write_what_generate_writes(seed_and_prompts)
 
 def test_the_english_core_keeps_ordinary_words_a_seed_never_used():
     """Tokens a drug-review run sampled with the whole head but the domain head lacked (1.15% of
-    them in bench/embedded.py before the core had whole words): every one is kept now."""
+    them in bench/embedded/ before the core had whole words): every one is kept now."""
     from syngen.engine.decode import domain_ids, english_core
 
     tok = HFBackend().load()[1]
@@ -145,7 +145,7 @@ def _picks(seed, prompts, **opts):
 def test_float16_weights_pick_the_float32_model_s_next_token(seed_and_prompts):
     """Float16 weights with float32 sums (the head everywhere, the body on hosts without native
     bf16) round only the weights: the next token is float32's almost everywhere (99.9% on 8
-    prompts in bench/embedded.py --only fp16), and the body's layers really are fbgemm's."""
+    prompts in bench/embedded/fp16.py), and the body's layers really are fbgemm's."""
     import torch
 
     from syngen.engine import fp16_weights
@@ -168,7 +168,7 @@ def test_float16_weights_pick_the_float32_model_s_next_token(seed_and_prompts):
 
 def test_int8_weights_pick_the_float_model_s_next_token_and_write_text(seed_and_prompts):
     """Teacher-forced along the prompts' seed text, int8 weights choose the float32 model's next
-    token almost everywhere (bench/embedded.py --only int8 measures it on 8 prompts), and the
+    token almost everywhere (bench/embedded/int8.py measures it on 8 prompts), and the
     backend writes text with them."""
 
     seed, prompts = seed_and_prompts
