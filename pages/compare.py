@@ -7,7 +7,7 @@ import streamlit as st
 
 from syngen.common.errors import SyngenError
 from syngen.common.text import count
-from syngen.runs.execute import delete_run, rename_run
+from syngen.runs.store import delete_run, rename_run
 from syngen.ui.page import start
 from syngen.ui.reports import summary_row
 

@@ -22,7 +22,8 @@ from syngen.seed.table import load_table
 
 
 def cmd_generate(a: argparse.Namespace) -> int:
-    from syngen.runs.execute import backend_for, execute, find_same_seed, resolve
+    from syngen.runs.execute import backend_for, execute, resolve
+    from syngen.runs.store import find_same_seed
 
     cfg, table = config_from_args(a), rows_file(a)
     if cfg.adapter == "auto":  # tuned here, with a progress bar, before the run

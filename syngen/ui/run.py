@@ -9,8 +9,9 @@ import pandas as pd
 from syngen.common.errors import SyngenError
 from syngen.generate.config import RunConfig
 from syngen.generate.loop import preview
-from syngen.runs.execute import backend_for, key_env, negatives_as_rows, precheck_message, save_rows
+from syngen.runs.execute import backend_for, key_env, negatives_as_rows, precheck_message
 from syngen.runs.jobs import GenerationJob, active
+from syngen.runs.store import save_rows
 from syngen.ui.backend_form import secret_key
 from syngen.ui.state import AppState
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from syngen.generate.config import RunConfig
-from syngen.runs.execute import RunInfo, list_runs, load_rows
+from syngen.runs.store import RunInfo, list_runs, load_rows
 from syngen.seed.table import CleanOptions
 
 KEY = "syngen_state"

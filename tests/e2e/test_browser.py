@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from helpers import DRUG_TRAIN, ROOT, free_port, wait_until_up
 
-from syngen.runs.execute import list_runs
 from syngen.runs.export import safe_cell
+from syngen.runs.store import list_runs
 
 sys.path.insert(0, str(ROOT / "bench"))
 from app_first_paint import FLAGS, set_number  # noqa: E402  (FLAGS: what this machine's closed network needs)
