@@ -1,4 +1,4 @@
-""" "body-runs" runs whole 16-row conditional runs with the body in float16 and in the host's dtype
+"""Runs whole 16-row conditional runs with the body in float16 and in the host's dtype
 before it (bfloat16 where native, else float32), alternating, and compares their tok/s over the
 whole run (the prompts' reading included).
 
@@ -13,11 +13,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
-    arguments,
     drug_seed,
+    experiment,
     run_pairs,
     was_dtype,
-    write_result,
 )
 
 
@@ -27,10 +26,5 @@ def body_runs(seed) -> dict:
     return run_pairs(seed, {"body float16": {"dtype": "float16"}, f"body {was}": {"dtype": was}})
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("body-runs", {"body_runs": body_runs(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "body-runs", lambda a: {"body_runs": body_runs(drug_seed())})

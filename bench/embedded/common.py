@@ -323,3 +323,11 @@ def command(a: argparse.Namespace, script: str) -> str:
     """The command line that measured a figure, emulation flag included."""
     flag = " --emulate-amd" if a.emulate_amd else " --emulate-avx2" if a.emulate_avx2 else ""
     return f"python bench/embedded/{script}{flag}"
+
+
+def experiment(doc: str, name: str, measure, extra=None) -> dict:
+    """Run one experiment script: its flags, `measure(args)` -> figures, bench/results/embedded-<name>.json."""
+    a = arguments(doc, extra)
+    figures = measure(a)
+    write_result(name, figures, a)
+    return figures

@@ -1,4 +1,4 @@
-""" "first-row" starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
+"""Starts `syngen generate -n 8` and times it to its first accepted row, in pairs: the
 seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded from disk; with
 `--against REV`, that git revision's syngen against this tree's (both with the fits loaded).
 

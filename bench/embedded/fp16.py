@@ -1,4 +1,4 @@
-""" "fp16" decodes with float16 weights (float32 sums) against float32 ones in alternating pairs: the
+"""Decodes with float16 weights (float32 sums) against float32 ones in alternating pairs: the
 domain head's rows, then the decoder body against the host's dtype before it (bfloat16 where
 native, else float32); and counts how often each picks float32's next token.
 
@@ -13,11 +13,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
-    arguments,
     drug_seed,
+    experiment,
     was_dtype,
     weight_pairs,
-    write_result,
 )
 
 
@@ -35,10 +34,5 @@ def fp16_pairs(seed) -> dict:
     return weight_pairs(seed, comparisons, agreement)
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("fp16", {"fp16_weights": fp16_pairs(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "fp16", lambda a: {"fp16_weights": fp16_pairs(drug_seed())})

@@ -1,4 +1,4 @@
-""" "int8" decodes the same prompts with weight-only int8 and with float32 weights in alternating
+"""Decodes the same prompts with weight-only int8 and with float32 weights in alternating
 pairs (batch 1 and 8, sampled) and counts how often both pick the same next token along the
 prompts' seed text.
 
@@ -13,10 +13,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
-    arguments,
     drug_seed,
+    experiment,
     weight_pairs,
-    write_result,
 )
 
 
@@ -25,10 +24,5 @@ def int8_pairs(seed) -> dict:
     return weight_pairs(seed, [("int8 weights", {"quantize": "int8"}, {})], {"int8 weights": {"quantize": "int8"}})
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("int8", {"int8_weights": int8_pairs(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "int8", lambda a: {"int8_weights": int8_pairs(drug_seed())})

@@ -1,4 +1,4 @@
-""" "kv" decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
+"""Decodes one prefilled batch of 8 with transformers' DynamicCache and with syngen's in-place
 cache in alternating pairs and prints the median ratio.
 
     python bench/embedded/kv.py [--emulate-avx2|--emulate-amd]
@@ -7,21 +7,21 @@ cache in alternating pairs and prints the median ratio.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
     alternating,
-    arguments,
     conditional_prompts,
-    domain_texts,
     drug_seed,
-    hf,
+    experiment,
     prepared_batch,
-    time,
-    write_result,
 )
+
+from syngen.backends import hf  # noqa: E402
+from syngen.seed.prepared import domain_texts  # noqa: E402
 
 
 def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
@@ -70,10 +70,5 @@ def kv_pairs(seed, batch=8, steps=24, pairs=8) -> dict:
     return out
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("kv", {"kv_cache": kv_pairs(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "kv", lambda a: {"kv_cache": kv_pairs(drug_seed())})

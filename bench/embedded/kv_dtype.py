@@ -1,4 +1,4 @@
-""" "kv-dtype" decodes with the float16 body's KV cache in bfloat16 and in float32, in alternating
+"""Decodes with the float16 body's KV cache in bfloat16 and in float32, in alternating
 pairs (batch 1 and 8, sampled), and compares 8 greedy texts written with each.
 
     python bench/embedded/kv-dtype.py [--emulate-avx2|--emulate-amd]
@@ -6,20 +6,19 @@ pairs (batch 1 and 8, sampled), and compares 8 greedy texts written with each.
 
 from __future__ import annotations
 
+import os
+import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
-    arguments,
     batch_run,
     conditional_prompts,
     decode_pairs,
     drug_seed,
-    os,
-    statistics,
-    write_result,
+    experiment,
 )
 
 
@@ -53,10 +52,5 @@ def kv_dtype_pairs(seed, new_tokens=48) -> dict | None:
     return out
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("kv-dtype", {"kv_dtype": kv_dtype_pairs(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "kv-dtype", lambda a: {"kv_dtype": kv_dtype_pairs(drug_seed())})

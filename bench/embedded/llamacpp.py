@@ -1,4 +1,4 @@
-""" "llamacpp" alternates syngen's defaults (sampled) with llama.cpp's one stream on the same first
+"""Alternates syngen's defaults (sampled) with llama.cpp's one stream on the same first
 prompt, 4 pairs at batch 1 and 8, and prints the per-pair ratios: the goal's figure on a host whose
 speed drifts within the minutes `steps` takes.
 
@@ -20,10 +20,11 @@ from embedded.common import (  # noqa: E402
     command,
     conditional_prompts,
     decode_rate,
-    domain_texts,
     drug_seed,
     write_result,
 )
+
+from syngen.seed.prepared import domain_texts  # noqa: E402
 
 
 def against_llamacpp(seed, pairs=4, new_tokens=48) -> dict | None:

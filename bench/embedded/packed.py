@@ -1,4 +1,4 @@
-""" "packed" decodes with the bfloat16 body's linear layers packed for oneDNN and plain, in
+"""Decodes with the bfloat16 body's linear layers packed for oneDNN and plain, in
 alternating pairs (batch 1 and 8, sampled), counts how often each picks float32's next token, then
 runs whole 16-row conditional runs with each (hosts with native bf16 only).
 
@@ -13,11 +13,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
-    arguments,
     drug_seed,
+    experiment,
     run_pairs,
     weight_pairs,
-    write_result,
 )
 
 
@@ -37,10 +36,5 @@ def packed_pairs(seed) -> dict | None:
     return out | {"whole runs": run_pairs(seed, {"packed": {}, "plain": {"linear": "plain"}})}
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("packed", {"packed": packed_pairs(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "packed", lambda a: {"packed": packed_pairs(drug_seed())})

@@ -1,4 +1,4 @@
-""" "quality" writes the same 16 conditional rows with the embedded backend as it was before the decode work (transformers' `generate`, the whole head) and with today's defaults, and compares what the texts look like.
+"""Writes the same 16 conditional rows with the embedded backend as it was before the decode work (transformers' `generate`, the whole head) and with today's defaults, and compares what the texts look like.
 
 python bench/embedded/quality.py [--emulate-avx2|--emulate-amd]
 """
@@ -12,12 +12,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
     OLD,
-    arguments,
     drug_seed,
+    experiment,
     text_figures,
     was_dtype,
     whole_run,
-    write_result,
 )
 
 
@@ -37,10 +36,5 @@ def old_vs_new(seed, n=16) -> dict:
     return out
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("quality", {"old_vs_new": old_vs_new(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "quality", lambda a: {"old_vs_new": old_vs_new(drug_seed())})

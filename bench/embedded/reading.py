@@ -1,4 +1,4 @@
-""" "reading" reads a batch of 8 conditional prompts each alone without the batch's padding (the
+"""Reads a batch of 8 conditional prompts each alone without the batch's padding (the
 default) and as the left-padded batch at once, in alternating pairs, and compares the states left.
 
     python bench/embedded/reading.py [--emulate-avx2|--emulate-amd]
@@ -7,21 +7,21 @@ default) and as the left-padded batch at once, in alternating pairs, and compare
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
     alternating,
-    arguments,
     conditional_prompts,
-    domain_texts,
     drug_seed,
-    hf,
+    experiment,
     prepared_batch,
-    time,
-    write_result,
 )
+
+from syngen.backends import hf  # noqa: E402
+from syngen.seed.prepared import domain_texts  # noqa: E402
 
 
 def padded_read(body, ids, mask, new_cache):
@@ -91,10 +91,5 @@ def reading_pairs(seed, batch=8, pairs=4) -> dict:
     return got
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("reading", {"reading": reading_pairs(drug_seed())}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "reading", lambda a: {"reading": reading_pairs(drug_seed())})

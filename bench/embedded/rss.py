@@ -1,4 +1,4 @@
-""" "rss" runs `syngen generate -n 4` in a fresh process with the defaults, the body left in float32,
+"""Runs `syngen generate -n 4` in a fresh process with the defaults, the body left in float32,
 the token table dequantised whole, and int8 weights, and prints each peak RSS (goal <= 1.5 GB); with
 `--against REV`, that revision's defaults and this tree's, alternating.
 

@@ -1,4 +1,4 @@
-""" "runs" loads the model cold (the GGUF dequantised, what transformers does alone) and warm (syngen's cached copy), then generates at each batch size and prints tok/s, rows/min and the pipeline's overhead; and the peak RSS of it all.
+"""Loads the model cold (the GGUF dequantised, what transformers does alone) and warm (syngen's cached copy), then generates at each batch size and prints tok/s, rows/min and the pipeline's overhead; and the peak RSS of it all.
 
 python bench/embedded/runs.py [--emulate-avx2|--emulate-amd] [--batches 1,4,8] [--prompts 8] [--max-new-tokens 512]
 """
@@ -14,14 +14,15 @@ import resource  # noqa: E402
 
 from embedded.common import (  # noqa: E402
     DRUGS,
-    RunConfig,
     arguments,
     drug_seed,
-    hf,
     load_time,
-    run,
     write_result,
 )
+
+from syngen.backends import hf  # noqa: E402
+from syngen.generate.config import RunConfig  # noqa: E402
+from syngen.generate.loop import run  # noqa: E402
 
 
 def main() -> None:

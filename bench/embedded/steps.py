@@ -1,4 +1,4 @@
-""" "steps" measures the decode changes one at a time on the same conditional prompts: transformers'
+"""Measures the decode changes one at a time on the same conditional prompts: transformers'
 `generate` with the whole 262k-token head (the old default), syngen's plain loop with the whole
 head, the plain loop with the domain head, the KV cache appended in place, the head's rows in
 float16, the body in float16 and then its KV cache in bfloat16 (hosts without native bf16) or
@@ -23,12 +23,13 @@ from embedded.common import (  # noqa: E402
     arguments,
     conditional_prompts,
     decode_rate,
-    domain_texts,
     drug_seed,
-    hf,
     steps,
     write_result,
 )
+
+from syngen.backends import hf  # noqa: E402
+from syngen.seed.prepared import domain_texts  # noqa: E402
 
 
 def decode_steps(seed, batches=(1, 8), new_tokens=48) -> dict:

@@ -1,4 +1,4 @@
-""" "threads" decodes the same batch with the model's work split over threads as generation did
+"""Decodes the same batch with the model's work split over threads as generation did
 before (the load in one thread, each batch in a fresh one) and on syngen's one torch thread.
 
     python bench/embedded/threads.py [--emulate-avx2|--emulate-amd]
@@ -13,8 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embedded.common import (  # noqa: E402
     ROOT,
-    arguments,
-    write_result,
+    experiment,
 )
 
 LAYOUT_CHILD = """
@@ -76,10 +75,5 @@ def thread_layout() -> dict:
     return out
 
 
-def main() -> None:
-    a = arguments(__doc__)
-    write_result("threads", {"thread_layout": thread_layout()}, a)
-
-
 if __name__ == "__main__":
-    main()
+    experiment(__doc__, "threads", lambda a: {"thread_layout": thread_layout()})
