@@ -38,8 +38,8 @@ def shingles(text, n: int = 3) -> set[tuple]:
 
 
 def has_date(fmt: str | None) -> bool:
-    return bool(fmt) and any(d in fmt for d in DATE_DIRECTIVES)
+    return bool(fmt) and (fmt.startswith("epoch") or any(d in fmt for d in DATE_DIRECTIVES))
 
 
 def has_time(fmt: str | None) -> bool:
-    return bool(fmt) and any(d in fmt for d in TIME_DIRECTIVES)
+    return bool(fmt) and (fmt.startswith("epoch") or any(d in fmt for d in TIME_DIRECTIVES))

@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 
 from syngen.common.text import has_date, words
+from syngen.seed.timestamps import EPOCHS, ordinal, parse_time, plain
 
 NAN = float("nan")
 _SENT = re.compile(r"[.!?]+(?:\s|$)")
@@ -209,7 +210,10 @@ def _parse_times(values, fmt) -> tuple[list[datetime], int]:
     vals = _clean(values)
     if not vals:
         return [], 0
-    parsed = pd.to_datetime(pd.Series(vals), format=fmt, errors="coerce")
+    if fmt in EPOCHS:
+        times = [parse_time(v, fmt) for v in vals]
+        return [t for t in times if t is not None], len(vals)
+    parsed = pd.to_datetime(pd.Series(vals), format=plain(fmt), errors="coerce", utc="%z" in fmt)
     return [t.to_pydatetime() for t in parsed.dropna()], len(vals)
 
 
@@ -246,7 +250,26 @@ def timestamp_metrics(col: str, seed, synth, fmt: str) -> list[Metric]:
                 detail=f"synthetic years {dict(sorted(Counter(t.year for t in gt).items()))}",
             )
         )
+        ks = time_ks_complement(st, gt)
+        out.append(
+            Metric("time distribution (KS complement)", col, ks, "max", score=ks, detail="1 = the same spread in time")
+        )
     return out
+
+
+def time_ks_complement(seed_times: list[datetime], synth_times: list[datetime]) -> float:
+    """1 - the Kolmogorov-Smirnov distance between the two sets of instants (SDMetrics'
+    KSComplement on seconds): how alike their spread over time is."""
+    from sdmetrics.single_column import KSComplement
+
+    def seconds(ts):
+        return [ordinal(t) for t in ts]
+
+    import pandas as pd
+
+    return float(
+        KSComplement.compute(real_data=pd.Series(seconds(seed_times)), synthetic_data=pd.Series(seconds(synth_times)))
+    )
 
 
 def timestamp_consistency(ts_col: str, ts_fmt: str, part_col: str, part_fmt: str, rows: list[dict]) -> Metric | None:
@@ -255,9 +278,10 @@ def timestamp_consistency(ts_col: str, ts_fmt: str, part_col: str, part_fmt: str
     agree = total = 0
     for r in rows:
         try:
-            ts = datetime.strptime(str(r.get(ts_col)).strip(), ts_fmt)
-            part = datetime.strptime(str(r.get(part_col)).strip(), part_fmt)
-        except (ValueError, TypeError):
+            ts, part = parse_time(r.get(ts_col), ts_fmt), parse_time(r.get(part_col), part_fmt)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if ts is None or part is None:
             continue
         total += 1
         agree += (ts.date() == part.date()) if part_is_date else (ts.hour, ts.minute) == (part.hour, part.minute)

@@ -20,11 +20,13 @@ MAX_PAIRS = 12
 
 
 def _cats(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame) -> list[str]:
+    """Columns whose values repeat in the seed: pairing two of them says something. A short-text
+    column that is nearly unique per row (titles, names) has no pair structure to keep."""
     roles = (Role.LABEL, Role.CATEGORICAL, Role.SHORT_TEXT)
     return [
         c.name
         for c in schema.by_role(*roles)
-        if c.name in synth.columns and 1 < seed[c.name].nunique() <= MAX_PAIR_CARDINALITY
+        if c.name in synth.columns and 1 < seed[c.name].nunique() <= min(MAX_PAIR_CARDINALITY, max(2, len(seed) // 2))
     ]
 
 
@@ -73,7 +75,17 @@ def pair_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame) -> lis
     nums = _nums(schema, synth)
     for a, b in list(itertools.combinations(nums, 2))[:MAX_PAIRS]:
         real, fake = _as_numbers(seed, [a, b]).dropna(), _as_numbers(synth, [a, b]).dropna()
-        if len(real) < 3 or len(fake) < 3 or real[a].std() == 0 or real[b].std() == 0:
+        if len(real) < 3 or real[a].std() == 0 or real[b].std() == 0:
+            continue  # no trend in the seed to keep
+        if len(fake) < 3 or not fake[a].std() > 0 or not fake[b].std() > 0:
+            out.append(
+                nan_metric(
+                    "pair trend (SDMetrics CorrelationSimilarity)",
+                    f"{a} × {b}",
+                    "max",
+                    "a synthetic column is constant (or has under 3 numbers): no correlation to compare",
+                )
+            )
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import html
 import math
 from collections import Counter
-from datetime import datetime
 
 import plotly.graph_objects as go
 
 from syngen.common.text import has_date
 from syngen.evaluate import metrics as m
 from syngen.seed.schema import Role
+from syngen.seed.timestamps import parse_time
 
 SEED, SYNTH = "#4C78A8", "#F58518"
 
@@ -93,10 +93,8 @@ def _id_figure(title: str, spec, seed_vals, synth_vals) -> go.Figure:
 def _years(values, fmt) -> Counter:
     out = Counter()
     for v in m._clean(values):
-        try:
-            out[datetime.strptime(v, fmt).year] += 1
-        except ValueError:
-            out["unparsed"] += 1
+        t = parse_time(v, fmt)
+        out[t.year if t is not None else "unparsed"] += 1
     return out
 
 

@@ -339,9 +339,16 @@ def build_report(
     cols: list[Metric] = []
     timings: dict[str, float] = {}
 
-    def timed(key, fn, *args):
+    def timed(key, fn, *args, failed=None):
+        """One part of the report, timed. A part that fails on this data (a library refusing a
+        constant column, say) is a NaN metric with the reason, never an exception: the rest of
+        the report and the run's files are still written."""
         t = time.perf_counter()
-        out = fn(*args)
+        try:
+            out = fn(*args)
+        except Exception as exc:  # noqa: BLE001  (any library error becomes a reason on the page)
+            why = f"could not be computed on this data ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+            out = failed(why) if failed else [nan_metric(key, "", "max", why)]
         timings[key] = timings.get(key, 0.0) + time.perf_counter() - t
         return out
 
@@ -358,11 +365,20 @@ def build_report(
             continue
         if label and label in synthetic.columns:
             cols += timed("text by label", m.text_by_label, t.name, label, seed_rows, synth_sample)
-            cols.append(timed("text vs label", m.label_consistency, t.name, label, seed_rows, synth_sample))
+            cols += timed("text vs label", lambda *a: [m.label_consistency(*a)], t.name, label, seed_rows, synth_sample)
         for short in schema.by_role(Role.SHORT_TEXT):
             if short.name in synthetic.columns:
-                cols.append(timed("field overlap", m.field_overlap, short.name, t.name, seed_rows, synth_sample))
-    copies, flagged = timed("copies and duplicates", copy_metrics, schema, seed, synthetic)
+                cols += timed(
+                    "field overlap", lambda *a: [m.field_overlap(*a)], short.name, t.name, seed_rows, synth_sample
+                )
+    copies, flagged = timed(
+        "copies and duplicates",
+        copy_metrics,
+        schema,
+        seed,
+        synthetic,
+        failed=lambda why: ([nan_metric("exact copies of seed rows", "", "min", why)], []),
+    )
     dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered)
     report = QualityReport(cols + copies + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes)

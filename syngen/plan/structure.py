@@ -26,7 +26,9 @@ import pandas as pd
 from syngen.common.errors import ConfigError
 from syngen.common.fitted_cache import digest, fitted
 from syngen.common.quiet import quiet_libraries
+from syngen.common.text import has_date, has_time
 from syngen.seed.schema import Role, Schema
+from syngen.seed.timestamps import EPOCHS, format_time, parse_time, plain
 
 MIN_GROUP = 10  # rows a label needs for its own copula
 _FITTED: dict = {}  # (seed content, columns, fixed) -> fitted synthesizers per label; a few kept
@@ -39,6 +41,23 @@ _SDTYPE = {
     Role.COUNT: "numerical",
     Role.TIMESTAMP: "datetime",
 }
+
+
+def _epoch(spec) -> bool:
+    """Epoch times are modelled as the whole numbers they are (SDV reads them as numbers)."""
+    return spec.role == Role.TIMESTAMP and spec.fmt in EPOCHS
+
+
+def epoch_step(values: pd.Series, fmt: str) -> int:
+    """The coarsest of a day, an hour, a minute, a second (in the epoch's unit) that every seed
+    value is a whole number of."""
+    per_second = 1000 if fmt == EPOCHS[1] else 1
+    nums = [int(v) for v in values.dropna()]
+    for seconds in (86400, 3600, 60, 1):
+        step = seconds * per_second
+        if nums and all(x % step == 0 for x in nums):
+            return step
+    return 1
 
 
 def _format_number(x, integer: bool, spec) -> str | None:
@@ -61,12 +80,18 @@ class StructureModel:
         self.schema, self.seed = schema, seed
         label = schema.label
         self.columns = [c for c in columns if c != label and schema.col(c).role in _SDTYPE]
-        # Whole numbers (counts, or numeric columns holding integers) come back as integers.
+        # Whole numbers (counts, epoch times, or numeric columns holding integers) come back as integers.
         self.integer = {
-            c: schema.col(c).role == Role.COUNT or all(float(v).is_integer() for v in self._numbers(df, c).dropna())
+            c: schema.col(c).role != Role.NUMERIC or all(float(v).is_integer() for v in self._numbers(df, c).dropna())
             for c in self.columns
-            if schema.col(c).role in (Role.NUMERIC, Role.COUNT)
+            if schema.col(c).role in (Role.NUMERIC, Role.COUNT) or _epoch(schema.col(c))
         }
+        # A timestamp that writes another's instant in another format (reviewTime "02 28, 2014"
+        # beside unixReviewTime 1393545600) is derived from it, so the two always agree.
+        self.derived = same_instants(df, schema, self.columns)
+        # Epoch times keep the seed's resolution: all on whole days give new ones on whole days.
+        self.step = {c: epoch_step(df[c], schema.col(c).fmt) for c in self.columns if _epoch(schema.col(c))}
+        self.columns = [c for c in self.columns if c not in self.derived]
         self.fixed = [c for c in (fixed or []) if c in self.columns]
         self.notes: list[str] = []
         self.rng = random.Random(seed)
@@ -94,9 +119,9 @@ class StructureModel:
         cols = {}
         for c in self.columns:
             spec = self.schema.col(c)
-            cols[c] = {"sdtype": _SDTYPE[spec.role]}
-            if spec.role == Role.TIMESTAMP:
-                cols[c]["datetime_format"] = spec.fmt
+            cols[c] = {"sdtype": "numerical" if _epoch(spec) else _SDTYPE[spec.role]}
+            if spec.role == Role.TIMESTAMP and not _epoch(spec):
+                cols[c]["datetime_format"] = plain(spec.fmt)
         return {"tables": {"seed": {"columns": cols}}}
 
     def _fit(self) -> None:
@@ -156,9 +181,9 @@ class StructureModel:
         from rdt.transformers.datetime import OptimizedTimestampEncoder
 
         stamps = {
-            c: OptimizedTimestampEncoder(datetime_format=self.schema.col(c).fmt)
+            c: OptimizedTimestampEncoder(datetime_format=plain(self.schema.col(c).fmt))
             for c in self.columns
-            if self.schema.col(c).role == Role.TIMESTAMP
+            if self.schema.col(c).role == Role.TIMESTAMP and not _epoch(self.schema.col(c))
         }
         if stamps:  # the synthesizer's own min/max clipping keeps them in the seed's range
             synth.auto_assign_transformers({"seed": frame})
@@ -185,13 +210,25 @@ class StructureModel:
         out = {}
         for c in self.columns:
             v = row.get(c)
-            if c in self.integer or self.schema.col(c).role == Role.NUMERIC:
+            if c in self.step and v is not None and not (isinstance(v, float) and np.isnan(v)):
+                out[c] = str(int(round(float(v) / self.step[c])) * self.step[c])
+            elif c in self.integer or self.schema.col(c).role == Role.NUMERIC:
                 out[c] = _format_number(v, self.integer.get(c, False), self.schema.col(c))
             elif v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
                 out[c] = None
+            elif self.schema.col(c).role == Role.TIMESTAMP and self.schema.col(c).fmt != plain(self.schema.col(c).fmt):
+                fmt = self.schema.col(c).fmt  # "07 6, 2008": SDV writes padded numbers, the seed does not
+                t = parse_time(v, fmt)
+                out[c] = format_time(t, fmt) if t is not None else str(v)
             else:
                 out[c] = str(v)
         return out
+
+    def _derive(self, row: dict) -> dict:
+        for col, source in self.derived.items():
+            t = parse_time(row.get(source), self.schema.col(source).fmt) if row.get(source) else None
+            row[col] = format_time(t, self.schema.col(col).fmt) if t is not None else None
+        return row
 
     def sample(self, label: str | None = None) -> dict:
         """One row of the sampled columns for a row of this label."""
@@ -202,4 +239,31 @@ class StructureModel:
             raise ConfigError(f"label '{label}' is not in the seed; it has {sorted(self._groups)}")
         if not self._pool[group]:
             self._refill(group)
-        return self._pool[group].pop()
+        return self._derive(self._pool[group].pop())
+
+
+def same_instants(df: pd.DataFrame, schema: Schema, columns: list[str], agree: float = 0.98) -> dict[str, str]:
+    """{derived column: the column it is derived from} for date columns that, in `agree` of the
+    seed's rows, hold another timestamp column's instant in their own format. The one with a time
+    of day (or an epoch) is kept as the source."""
+    stamps = [c for c in columns if schema.col(c).role == Role.TIMESTAMP and has_date(schema.col(c).fmt)]
+    stamps.sort(key=lambda c: not has_time(schema.col(c).fmt))  # finer first: sources before what they give
+    derived: dict[str, str] = {}
+    for a in stamps:
+        if a in derived:
+            continue
+        fa = schema.col(a).fmt
+        for b in stamps:
+            if b == a or b in derived or b in derived.values():
+                continue
+            fb = schema.col(b).fmt
+            pairs = [(x, y) for x, y in zip(df[a], df[b]) if x is not None and y is not None]
+            if len(pairs) < 5:
+                continue
+            same = 0
+            for x, y in pairs:
+                t = parse_time(x, fa)
+                same += t is not None and format_time(t, fb) == str(y).strip()
+            if same >= agree * len(pairs):
+                derived[b] = a
+    return derived

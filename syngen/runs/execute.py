@@ -188,24 +188,18 @@ def execute(
     write_json(folder / ACCOUNT, account)
     rep = None
     scores = {}
+    message = result.message
     if report and len(result.rows):
-        from syngen.evaluate import build_report
-        from syngen.tune.seed_tuning import holdout_rows
-
-        rep = build_report(
-            seed.df,
-            result.rows,
-            seed.schema,
-            account=result.account,
-            requested=config.num_samples,
-            holdout=holdout_rows(config),
-        )
-        write_json(folder / REPORT, rep.to_dict())
-        scores = {"overall": rep.to_dict()["overall"], **rep.to_dict()["parts"]}
+        rep, problem = _report(config, seed, result)
+        if rep is not None:
+            write_json(folder / REPORT, rep.to_dict())
+            scores = {"overall": rep.to_dict()["overall"], **rep.to_dict()["parts"]}
+        else:  # the rows are written; only the report is missing, and the state says why
+            message = f"{message}; {problem}"
     update_state(
         folder,
         status=result.status,
-        message=result.message,
+        message=message,
         rows=len(result.rows),
         delivered=len(result.rows),
         seconds=round(time.time() - started, 1),
@@ -225,3 +219,22 @@ def precheck_message(backend: Backend) -> str | None:
     except BackendError as exc:
         return str(exc)
     return None
+
+
+def _report(config: RunConfig, seed: Seed, result: RunResult):
+    """(the quality report, None), or (None, why) when it cannot be built on these rows."""
+    from syngen.evaluate import build_report
+    from syngen.tune.seed_tuning import holdout_rows
+
+    try:
+        rep = build_report(
+            seed.df,
+            result.rows,
+            seed.schema,
+            account=result.account,
+            requested=config.num_samples,
+            holdout=holdout_rows(config),
+        )
+        return rep, None
+    except Exception as exc:  # noqa: BLE001  (a report bug must not lose the run's rows or its state)
+        return None, f"no quality report: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"

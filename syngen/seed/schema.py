@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from enum import Enum
 
 import numpy as np
@@ -19,6 +18,7 @@ from syngen.common.errors import ConfigError
 from syngen.common.text import has_date
 from syngen.seed.id_pattern import IdParts, IdPattern, learn_id_pattern
 from syngen.seed.number_format import NumberFormat, learn_number_format
+from syngen.seed.timestamps import detect_format, epoch_format, format_time, ordinal, parse_time
 
 
 class Role(str, Enum):
@@ -32,24 +32,6 @@ class Role(str, Enum):
     TIMESTAMP = "timestamp"  # dates / times in the seed's format
 
 
-DATE_FORMATS = [
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%B %d, %Y",
-    "%b %d, %Y",
-    "%d %B %Y",
-    "%d %b %Y",
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-    "%d.%m.%Y",
-    "%m/%d/%Y %H:%M",
-    "%H:%M:%S",
-    "%H:%M",
-]
 _ID_NAME = re.compile(r"(^|_)(id|uuid|asin|sku|key|code)$|id$|^id", re.I)
 _COUNT_NAME = re.compile(r"count|vote|helpful|likes|views|num_|_num|^n_|clicks|shares", re.I)
 _LABEL_NAME = re.compile(r"rating|label|class|sentiment|category|stars|score|target|polarity|outcome|verdict", re.I)
@@ -107,11 +89,10 @@ class ColumnSpec:
                 return v, f"'{_short(v)}' does not match the ID pattern {self.id_pattern.regex}"
             return v, None
         if r == Role.TIMESTAMP:
-            try:
-                t = datetime.strptime(v, self.fmt)
-            except ValueError:
+            t = parse_time(v, self.fmt)
+            if t is None:
                 return v, f"'{_short(v)}' does not parse as {self.fmt}"
-            x = _ordinal(t)
+            x = ordinal(t)
             if self.minimum is not None and not (self.minimum <= x <= self.maximum):
                 return v, f"{v} is outside the seed range {self.seed_min}..{self.seed_max}"
             return v, None
@@ -159,10 +140,6 @@ def too_long(chars: int, limit: int) -> str:
 
 def _short(v: str, n: int = 40) -> str:
     return v if len(v) <= n else v[: n - 1] + "…"
-
-
-def _ordinal(t: datetime) -> float:
-    return (t - datetime(1900, 1, 1)).total_seconds()
 
 
 @dataclass
@@ -221,6 +198,8 @@ def infer_role(name: str, values: list[str], n_rows: int) -> Role:
         return Role.SHORT_TEXT
     distinct = len(set(values))
     if all(_INT.match(v) for v in values):
+        if epoch_format(values, name):  # 1393545600 in a column named like a time
+            return Role.TIMESTAMP
         if _ID_NAME.search(name) and not _COUNT_NAME.search(name):
             return Role.ID
         if _COUNT_NAME.search(name):
@@ -234,7 +213,7 @@ def infer_role(name: str, values: list[str], n_rows: int) -> Role:
         return Role.CATEGORICAL if _LABEL_NAME.search(name) and distinct <= 20 else Role.NUMERIC
     if {v.lower() for v in values} <= _BOOLS:
         return Role.CATEGORICAL
-    if detect_date_format(values):
+    if detect_format(values, name):
         return Role.TIMESTAMP
     unit = learn_number_format(values)
     if unit:  # $46.28, 12%, 1,234
@@ -256,23 +235,6 @@ def infer_role(name: str, values: list[str], n_rows: int) -> Role:
     if distinct <= min(30, max(1, n_rows // 3)):
         return Role.CATEGORICAL
     return Role.SHORT_TEXT
-
-
-def detect_date_format(values: list[str]) -> str | None:
-    """The first known format that parses at least 95% of the values (all, for small seeds)."""
-    sample = values[:200]
-    need = len(sample) if len(sample) < 20 else int(0.95 * len(sample))
-    for fmt in DATE_FORMATS:
-        ok = 0
-        for v in sample:
-            try:
-                datetime.strptime(v, fmt)
-                ok += 1
-            except ValueError:
-                pass
-        if ok >= need and ok > 0:
-            return fmt
-    return None
 
 
 def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> ColumnSpec:
@@ -305,21 +267,17 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
         spec.id_pattern = learn_id_pattern(values)
         spec.unique = len(set(values)) == len(values) and len(values) > 1
     elif role == Role.TIMESTAMP:
-        spec.fmt = detect_date_format(values)
+        # Chosen by hand, whole numbers in an epoch range are epoch times whatever the name.
+        spec.fmt = detect_format(values, name) or epoch_format(values, name, by_name=False)
         if spec.fmt is None:
             raise ConfigError(
                 f"column '{name}' cannot be a timestamp: no known date format fits values like '{_short(values[0])}'"
             )
-        times = []
-        for v in values:
-            try:
-                times.append(datetime.strptime(v, spec.fmt))
-            except ValueError:
-                pass
-        lo, hi = min(times), max(times)
+        times = [t for t in (parse_time(v, spec.fmt) for v in values) if t is not None]
+        lo, hi = min(times, key=ordinal), max(times, key=ordinal)
         if has_date(spec.fmt):  # time-of-day columns have no range
-            spec.minimum, spec.maximum = _ordinal(lo), _ordinal(hi)
-        spec.seed_min, spec.seed_max = lo.strftime(spec.fmt), hi.strftime(spec.fmt)
+            spec.minimum, spec.maximum = ordinal(lo), ordinal(hi)
+        spec.seed_min, spec.seed_max = format_time(lo, spec.fmt), format_time(hi, spec.fmt)
     else:
         spec.max_chars = 2 * max(len(v) for v in values)
         spec.median_chars = int(np.median([len(v) for v in values]))

@@ -3,7 +3,6 @@ inside the row, answers parsed from base and chat models, the label gate, exact 
 
 import random
 from collections import Counter
-from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -19,6 +18,7 @@ from syngen.plan.structure import StructureModel
 from syngen.prompting.conditional import parse_answer
 from syngen.prompting.row_sources import row_source
 from syngen.seed.prepared import prepare_seed
+from syngen.seed.timestamps import format_time, parse_time
 
 REVIEWS = {
     "positive": "it worked really well and I feel great, highly recommend it to anyone",
@@ -63,7 +63,8 @@ def test_structure_model_keeps_pairs_formats_and_ranges(drug_seed):
     unseen = sum((r["drugName"], r["condition"]) not in pairs for r in rows) / len(rows)
     assert unseen <= 0.05
     for r in rows:
-        datetime.strptime(r["date"], sch.col("date").fmt)  # the seed's format
+        t = parse_time(r["date"], sch.col("date").fmt)  # the seed's format, days unpadded as the seed's
+        assert t is not None and format_time(t, sch.col("date").fmt) == r["date"]
         assert sch.col("usefulCount").check(r["usefulCount"])[1] is None  # whole number in range
     # the spread of dates follows the seed (not one date, not a narrow window)
     years = Counter(r["date"][-4:] for r in rows)
