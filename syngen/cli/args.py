@@ -37,6 +37,7 @@ _FIELDS = {
     "format": "format",
     "plan": "plan",
     "novelty": "novelty",
+    "keys": "key_policy",
 }
 _SAMPLING = ("temperature", "top_p", "top_k", "max_new_tokens")
 
@@ -87,6 +88,11 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="COLUMN=seed|model",
         help="who produces a column in the conditional plan: sampled from the seed or written by the model",
+    )
+    g.add_argument(
+        "--keys",
+        choices=("fresh", "reuse"),
+        help="entity keys (IDs that repeat in the seed): fresh keys with the seed's repetition (default) or the seed's own",
     )
     g.add_argument("--novelty", type=float, help="share of rows whose names the model writes (default 0)")
     g.add_argument(

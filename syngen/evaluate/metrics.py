@@ -203,6 +203,55 @@ def id_metrics(col: str, seed, synth, pattern=None) -> list[Metric]:
     return out
 
 
+def key_metrics(col: str, seed, synth, pattern=None) -> list[Metric]:
+    """An entity key (a product, a person): its pattern, and whether rows share keys as often as
+    the seed's rows do (rows per key itself grows with the table, so it is shown, not scored)."""
+    s, g = _clean(seed), _clean(synth)
+    if not g:
+        return [nan_metric("pattern conformity", col, "max", "no synthetic values")]
+    ids = id_metrics(col, seed, synth, pattern)
+    out = [x for x in ids if x.name in ("pattern conformity", "placeholder-looking values")]
+
+    def shared(vals):  # share of rows whose key another row has too
+        counts = Counter(vals)
+        return sum(n for n in counts.values() if n > 1) / len(vals)
+
+    a, b = shared(s), shared(g)
+    out.append(
+        Metric(
+            "rows sharing a key",
+            col,
+            b,
+            "info",
+            score=1 - abs(a - b),
+            detail=f"seed {a:.0%} ({len(s) / len(set(s)):.1f} rows per key), synthetic {b:.0%} "
+            f"({len(g) / len(set(g)):.1f} rows per key over {len(g)} rows)",
+        )
+    )
+    reused = sum(v in set(s) for v in g) / len(g)
+    out.append(Metric("seed keys reused", col, reused, "info", detail="the plan's key policy decides"))
+    return out
+
+
+def personal_metrics(col: str, seed, synth) -> list[Metric]:
+    """A column of people's data: how many synthetic values are a seed person's (goal 0)."""
+    s, g = set(_clean(seed)), _clean(synth)
+    if not g:
+        return [nan_metric("seed personal values reused", col, "0", "no synthetic values")]
+    hits = [v for v in g if v in s]
+    share = len(hits) / len(g)
+    return [
+        Metric(
+            "seed personal values reused",
+            col,
+            share,
+            "0",
+            score=1 - share,
+            detail=f"{len(hits)} of {len(g)}" + (f": {', '.join(sorted(set(hits))[:3])}" if hits else ""),
+        )
+    ]
+
+
 def _parse_times(values, fmt) -> tuple[list[datetime], int]:
     """Parse with the seed's format; vectorised (pandas), exact same rules as strptime."""
     import pandas as pd

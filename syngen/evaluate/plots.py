@@ -120,7 +120,7 @@ def column_figures(report) -> dict[str, go.Figure]:
             )
         elif spec.role == Role.TIMESTAMP and has_date(spec.fmt):
             figs[c] = _bars(f"{c}: rows per year", _years(s, spec.fmt), _years(g, spec.fmt))
-        elif spec.role == Role.ID:
+        elif spec.role in (Role.ID, Role.KEY):
             figs[c] = _id_figure(f"{c}: identifier checks", spec, s, g)
         else:  # short text: the most frequent values of both sides show repeats at a glance
             figs[c] = _bars(f"{c}: most frequent values", Counter(m._clean(s)), Counter(m._clean(g)), top=16)

@@ -23,7 +23,8 @@ from syngen.evaluate.dcr import dcr_metrics
 from syngen.evaluate.metrics import Metric, nan_metric
 from syngen.evaluate.nearcopy import near_copies
 from syngen.evaluate.pairs import pair_metrics, shape_metrics
-from syngen.seed.schema import Role, Schema, infer_schema
+from syngen.evaluate.privacy import personal_leaks
+from syngen.seed.schema import NOT_CONTENT, Role, Schema, infer_schema
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
 SMALL_SAMPLE = 30  # below this many synthetic rows the report warns that scores are noisy
@@ -144,6 +145,10 @@ def column_metrics(spec, seed: pd.DataFrame, synth: pd.DataFrame, rng: random.Ra
         return m.numeric_metrics(col, s, g)
     if r == Role.ID:
         return m.id_metrics(col, s, g, spec.id_pattern)
+    if r == Role.KEY:
+        return m.key_metrics(col, s, g, spec.id_pattern)
+    if r == Role.PERSONAL:
+        return m.personal_metrics(col, s, g)
     if r == Role.TIMESTAMP:
         return m.timestamp_metrics(col, s, g, spec.fmt)
     if r == Role.TEXT:
@@ -170,7 +175,7 @@ def _consistency(schema: Schema, synth: pd.DataFrame) -> list[Metric]:
 def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, threshold: float = 0.8):
     """Exact and near copies of seed rows (naming the closest seed row), and duplicates within
     the synthetic rows. Near copies: MinHash/LSH candidates, exact Jaccard (nearcopy.py)."""
-    content = [c.name for c in schema.columns if c.role != Role.ID and c.name in synth.columns]
+    content = [c.name for c in schema.columns if c.role not in NOT_CONTENT and c.name in synth.columns]
     texts = [c.name for c in schema.by_role(Role.TEXT) if c.name in synth.columns] or content
     n = len(synth)
     if not n:
@@ -380,6 +385,7 @@ def build_report(
         failed=lambda why: ([nan_metric("exact copies of seed rows", "", "min", why)], []),
     )
     dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
+    dcr += timed("personal data", lambda *a: [personal_leaks(*a)], schema, seed, synthetic)
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered)
     report = QualityReport(cols + copies + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes)
     report.timings = timings

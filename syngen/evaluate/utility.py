@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from syngen.common.errors import ConfigError
-from syngen.seed.schema import Role, Schema
+from syngen.seed.schema import NOT_CONTENT, Role, Schema
 
 MIXES = (0.25, 0.5, 0.75)
 
@@ -176,7 +176,7 @@ def discriminate(
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    cols = [c.name for c in schema.columns if c.role != Role.ID and c.name in synthetic.columns]
+    cols = [c.name for c in schema.columns if c.role not in NOT_CONTENT and c.name in synthetic.columns]
     if len(real) < 2 or len(synthetic) < 2:
         raise ConfigError("the discriminator needs at least 2 real and 2 synthetic rows")
     data = pd.concat([real[cols], synthetic[cols]], ignore_index=True)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from syngen.common.errors import ConfigError
-from syngen.generate.config import RunConfig, upgrade
+from syngen.generate.config import ADDED_DEFAULTS, RunConfig, upgrade
 
 
 def config_hash(config: RunConfig | dict, ignore: tuple[str, ...] = ()) -> str:
@@ -19,6 +19,9 @@ def config_hash(config: RunConfig | dict, ignore: tuple[str, ...] = ()) -> str:
     # Hashed under the name configs were first saved with, so runs from before the rename still
     # resume and still count as "the same settings and seed".
     d["seed"] = d.pop("random_seed", 0)
+    for k, default in ADDED_DEFAULTS.items():
+        if d.get(k, default) == default:
+            d.pop(k, None)
     for k in ("out", "format", "safe_csv", "provenance", "max_prompts", *ignore):
         d.pop(k, None)
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]

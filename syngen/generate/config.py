@@ -39,6 +39,7 @@ class RunConfig(PromptSpec):
     plan: str = "auto"  # auto | conditional | rows
     generators: dict[str, str] = field(default_factory=dict)  # column -> "seed" | "model" overrides
     novelty: float = 0.0  # share of rows whose categorical values the model writes
+    key_policy: str = "fresh"  # entity keys (IDs that repeat): "fresh" keys or "reuse" the seed's
     label_gate: bool = True  # reject text the seed's classifier reads as another label
     length_hint: bool = True  # conditional plan: each text is given a length drawn from the seed's texts
     # run control
@@ -69,6 +70,8 @@ class RunConfig(PromptSpec):
             raise ConfigError("--batch-size must be at least 1")
         if self.plan not in ("auto", "conditional", "rows"):
             raise ConfigError(f"unknown plan '{self.plan}'; use auto, conditional or rows")
+        if self.key_policy not in ("fresh", "reuse"):
+            raise ConfigError(f"unknown key policy '{self.key_policy}'; use fresh or reuse")
         if not 0 <= self.novelty <= 1:
             raise ConfigError("--novelty must be a share in [0, 1]")
         bad = {c: g for c, g in self.generators.items() if g not in ("seed", "model")}
@@ -119,6 +122,9 @@ class RunConfig(PromptSpec):
 
 # Fields renamed since configs were first saved: a saved config.json keeps replaying.
 _RENAMED = {"seed": "random_seed"}
+# Fields added since, with the default that behaves as configs saved before them did: left out of
+# a config's hash at that default, so earlier runs still resume and still match.
+ADDED_DEFAULTS = {"key_policy": "fresh"}
 
 
 def upgrade(d: dict) -> dict:

@@ -8,7 +8,8 @@ import random
 from syngen.common.errors import ConfigError
 from syngen.evaluate.copies import CopyIndex, repetition_ratio, row_key, word_count
 from syngen.generate.config import RunConfig
-from syngen.seed.schema import Role
+from syngen.plan.people import People
+from syngen.seed.schema import IDS, NOT_CONTENT, Role
 
 MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams
 
@@ -19,9 +20,13 @@ class RowGate:
     def __init__(self, seed, config: RunConfig, rng: random.Random):
         self.schema, self.config, self.rng = seed.schema, config, rng
         sch = seed.schema
-        self.ids = sch.by_role(Role.ID)
-        self.content_cols = [c.name for c in sch.columns if c.role != Role.ID]
+        self.ids = sch.by_role(*IDS)
+        self.content_cols = [c.name for c in sch.columns if c.role not in NOT_CONTENT]
         self.text_cols = [c.name for c in sch.by_role(Role.TEXT)] or self.content_cols
+        # People in written rows: seed people's values become fresh ones, emails, phone numbers,
+        # links and seed names in text are replaced (syngen.plan.people).
+        self.people = People(seed.df, sch, config.random_seed)
+        self.scrubbed = [c.name for c in sch.by_role(Role.TEXT, Role.SHORT_TEXT)]
         records = seed.df.to_dict("records")
         self.seed_keys = {row_key(r, self.content_cols): i for i, r in enumerate(records)}
         self.seed_text = CopyIndex()
@@ -48,6 +53,13 @@ class RowGate:
                 if bad:
                     row[c.name] = self.fresh_id(c)
                     account.repaired[f"{c.name}: invalid, duplicate or seed ID replaced"] += 1
+        replaced = self.people.repair(row)
+        for c in self.scrubbed:
+            if row.get(c):
+                row[c], n = self.people.scrub(str(row[c]))
+                replaced += n
+        if replaced:
+            account.repaired["personal data replaced with fresh values"] += replaced
         row, problems = self.schema.validate(row)
         if problems:
             return None, problems[0]

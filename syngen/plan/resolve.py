@@ -42,7 +42,12 @@ class Plan:
 
     def table(self, schema: Schema) -> pd.DataFrame:
         """What the Prompt page and `syngen inspect` show."""
-        how = {Role.ID: "fresh value of the learned pattern", Role.LABEL: "assigned to meet the label mix"}
+        how = {
+            Role.ID: "fresh value of the learned pattern",
+            Role.KEY: "fresh keys, each repeated as the seed's keys are",
+            Role.PERSONAL: "fresh realistic values (Faker), never a seed value",
+            Role.LABEL: "assigned to meet the label mix",
+        }
         rows = []
         for c in schema.columns:
             g = self.generators[c.name]
@@ -100,7 +105,7 @@ def resolve_plan(
     gens = {c.name: default_generator(c, df[c.name]) for c in schema.columns}
     for c, g in overrides.items():
         role = schema.col(c).role
-        if g == MODEL and role in (Role.ID, Role.LABEL):
+        if g == MODEL and role in (Role.ID, Role.KEY, Role.PERSONAL, Role.LABEL):
             notes.append(f"{c}: a {role.value} column is always {LABELS[SEED]} in the conditional plan")
             continue
         gens[c] = g

@@ -26,7 +26,7 @@ from syngen.prompting.prompts import (
     rows_to_records,
     select_exemplars,
 )
-from syngen.seed.schema import Role, Schema, too_long
+from syngen.seed.schema import IDS, Role, Schema, too_long
 
 _FENCE = re.compile(r"^```\w*\s*$")
 
@@ -66,7 +66,7 @@ def row_columns(schema: Schema, given: list[str], written: list[str]) -> list[st
     """Order of a rendered row: label, given fields, length hints, then what the model writes
     (text last). ID columns are left out: they carry nothing the text depends on and cost tokens."""
     label = schema.label
-    shown = [c for c in schema.names if c in given and schema.col(c).role != Role.ID and c != label]
+    shown = [c for c in schema.names if c in given and schema.col(c).role not in IDS and c != label]
     hints = [hint_name(c) for c in written if hint_name(c) in given]
     ordered = sorted(written, key=lambda c: schema.col(c).role == Role.TEXT)
     return ([label] if label else []) + shown + hints + ordered

@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 import random
 
+from syngen.plan.keys import Keys
 from syngen.plan.length_hint import LengthSampler, hint_name
+from syngen.plan.people import People
 from syngen.plan.resolve import Plan, novelty_columns
 from syngen.prompting.conditional import build_row_prompt, parse_answer
 from syngen.prompting.parsing import ParseResult, parse_output
@@ -51,9 +53,12 @@ class ConditionalRows:
         self.names = [c for c in sampled if sch.col(c).role in (Role.SHORT_TEXT, Role.CATEGORICAL)]
         fixed = self.names if plan.model_columns else []  # all-sampled rows would copy seed tuples
         self.structure = StructureModel(seed.df, sch, sampled, seed=config.random_seed, fixed=fixed)
+        self.keys = Keys(seed.df, sch, sampled, config.key_policy, rng, fresh_id) if sch.by_role(Role.KEY) else None
+        self.people = People(seed.df, sch, config.random_seed) if sch.by_role(Role.PERSONAL) else None
         self.novel = novelty_columns(sch, plan)
         self.lengths = LengthSampler(seed.df, sch.label, plan.hints)
-        self.notes = list(self.structure.notes)
+        self.notes = list(self.structure.notes) + (self.keys.notes if self.keys else [])
+        self.notes += self.people.notes if self.people else []
 
     def prompts_for(self, rows_needed: int) -> int:
         return rows_needed  # one row per prompt: a batch never asks for more rows than are needed
@@ -67,6 +72,10 @@ class ConditionalRows:
                 fields[sch.label] = lab
             for c in self.ids:
                 fields[c] = self.fresh_id(sch.col(c))
+            if self.keys:
+                fields = self.keys.assign(fields)
+            if self.people:
+                fields = self.people.fill(fields)
             written = list(self.plan.model_columns)
             if self.novel and self.config.novelty and self.rng.random() < self.config.novelty:
                 for c in self.novel:  # this row's names are written by the model

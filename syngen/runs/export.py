@@ -50,9 +50,9 @@ def typed(df: pd.DataFrame, schema=None) -> pd.DataFrame:
             out[c] = out[c].map(lambda v: None if pd.isna(v) else str(v).lower() == "true").astype("boolean")
             continue
         role = Role.COUNT if c in WHOLE_PROVENANCE and c not in roles else roles.get(c)
-        if role not in (Role.COUNT, Role.NUMERIC, Role.ID):
+        if role not in (Role.COUNT, Role.NUMERIC, Role.ID, Role.KEY):
             continue
-        if role == Role.ID and not values.str.fullmatch(r"[1-9]\d{0,17}|0").all():
+        if role in (Role.ID, Role.KEY) and not values.str.fullmatch(r"[1-9]\d{0,17}|0").all():
             continue  # IDs with letters or leading zeros stay text
         nums = pd.to_numeric(out[c], errors="coerce")
         if nums.notna().sum() != out[c].notna().sum():

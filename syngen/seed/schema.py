@@ -18,6 +18,7 @@ from syngen.common.errors import ConfigError
 from syngen.common.text import has_date
 from syngen.seed.id_pattern import IdParts, IdPattern, learn_id_pattern
 from syngen.seed.number_format import NumberFormat, learn_number_format
+from syngen.seed.personal import personal_kind
 from syngen.seed.timestamps import detect_format, epoch_format, format_time, ordinal, parse_time
 
 
@@ -28,7 +29,9 @@ class Role(str, Enum):
     CATEGORICAL = "categorical"  # other closed sets (booleans, small categories)
     NUMERIC = "numeric"  # real numbers
     COUNT = "count"  # non-negative integers (helpful votes)
-    ID = "id"  # identifiers with a learned pattern
+    ID = "id"  # identifiers with a learned pattern, unique per row
+    KEY = "key"  # an identifier that repeats: an entity (a product, a person) with several rows
+    PERSONAL = "personal"  # people: names, handles, emails, phones, addresses, locations (never copied)
     TIMESTAMP = "timestamp"  # dates / times in the seed's format
 
 
@@ -52,6 +55,8 @@ class ColumnSpec:
     fmt: str | None = None  # timestamp format
     id_pattern: IdPattern | IdParts | None = None
     unique: bool = False  # IDs that are unique in the seed must stay unique
+    rows_per_key: float | None = None  # key: the seed's mean rows per entity
+    personal: str | None = None  # personal: what it holds (syngen.seed.personal.KINDS)
     max_chars: int | None = None  # text: 2x the longest seed value
     median_chars: int | None = None  # text: the seed values' median length
     needs_letters: bool = False  # free text: every seed value has a letter (so "11" is not a review)
@@ -84,7 +89,7 @@ class ColumnSpec:
             if self.minimum is not None and not (self.minimum <= x <= self.maximum):
                 return v, f"{v} is outside the seed range {self.seed_min}..{self.seed_max}"
             return (self.unit.show(x, r == Role.COUNT) if self.unit else v), None
-        if r == Role.ID:
+        if r in IDS:
             if self.id_pattern and not self.id_pattern.matches(v):
                 return v, f"'{_short(v)}' does not match the ID pattern {self.id_pattern.regex}"
             return v, None
@@ -122,6 +127,10 @@ class ColumnSpec:
             return f"{kind} from {self.seed_min} to {self.seed_max}"
         if r == Role.ID:
             return f"identifier matching {self.id_pattern.regex}" + (", unique" if self.unique else "")
+        if r == Role.KEY:
+            return f"entity key matching {self.id_pattern.regex}, {self.rows_per_key:.1f} rows per key in the seed"
+        if r == Role.PERSONAL:
+            return f"personal data ({self.personal}): fresh values, never the seed's"
         if r == Role.TIMESTAMP:
             rng = f", from {self.seed_min} to {self.seed_max}" if self.minimum is not None else ""
             return f"date/time formatted {self.fmt}{rng}"
@@ -131,6 +140,10 @@ class ColumnSpec:
         d = asdict(self)
         d["role"] = self.role.value
         return d
+
+
+IDS = (Role.ID, Role.KEY)  # identifier roles: a learned pattern, never written by the model
+NOT_CONTENT = (Role.ID, Role.KEY, Role.PERSONAL)  # left out when rows are compared as content
 
 
 def too_long(chars: int, limit: int) -> str:
@@ -196,6 +209,17 @@ def infer_role(name: str, values: list[str], n_rows: int) -> Role:
     """Guess a column's role from its name and non-missing values."""
     if not values:
         return Role.SHORT_TEXT
+    kind = personal_kind(name, values)
+    whole, real = all(_INT.match(v) for v in values), all(_FLOAT.match(v) for v in values)
+    if kind and (kind == "phone" or not whole) and (kind == "coordinates" or not real):
+        return Role.PERSONAL
+    role = _infer_role(name, values, n_rows)
+    if role == Role.ID and len(set(values)) <= 0.95 * len(values):
+        return Role.KEY  # asin: 499 reviews of 44 products
+    return role
+
+
+def _infer_role(name: str, values: list[str], n_rows: int) -> Role:
     distinct = len(set(values))
     if all(_INT.match(v) for v in values):
         if epoch_format(values, name):  # 1393545600 in a column named like a time
@@ -263,9 +287,14 @@ def build_spec(name: str, role: Role, values: list[str], nullable: bool) -> Colu
             spec.minimum = min(0.0, spec.minimum)
         show = (lambda x: spec.unit.show(x, role == Role.COUNT)) if spec.unit else _num_str
         spec.seed_min, spec.seed_max = show(spec.minimum), show(spec.maximum)
-    elif role == Role.ID:
+    elif role in IDS:
         spec.id_pattern = learn_id_pattern(values)
-        spec.unique = len(set(values)) == len(values) and len(values) > 1
+        spec.unique = role == Role.ID and len(set(values)) == len(values) and len(values) > 1
+        if role == Role.KEY:
+            spec.rows_per_key = len(values) / len(set(values))
+    elif role == Role.PERSONAL:
+        spec.personal = personal_kind(spec.name, values) or ("handle" if all(" " not in v for v in values) else "name")
+        spec.allowed = None
     elif role == Role.TIMESTAMP:
         # Chosen by hand, whole numbers in an epoch range are epoch times whatever the name.
         spec.fmt = detect_format(values, name) or epoch_format(values, name, by_name=False)

@@ -35,7 +35,7 @@ from syngen.engine.loading import EMBEDDED, gguf_for, load_weights
 from syngen.plan.length_hint import hint_name, with_hints
 from syngen.plan.resolve import Plan
 from syngen.prompting.prompts import _one_line
-from syngen.seed.schema import Role, Schema
+from syngen.seed.schema import IDS, Role, Schema
 from syngen.tune.lora_trainer import LoraTrainer, length_batches, split_rows
 
 HOLDOUT = "holdout.csv"
@@ -119,7 +119,10 @@ def training_columns(schema: Schema, plan: Plan, rng: random.Random) -> list[str
     given = [
         c.name
         for c in schema.columns
-        if c.name != label and c.name not in written and not (skip_ids and c.role == Role.ID)
+        if c.name != label
+        and c.name not in written
+        and not (skip_ids and c.role in IDS)
+        and c.role != Role.PERSONAL  # the adapter never learns people's names
     ]
     if plan.mode != "conditional":  # the model writes every field, in the order the prompts show
         return ([label] if label else []) + [c for c in schema.names if c != label]

@@ -74,7 +74,7 @@ def test_inspect_prints_roles_and_contracts(capsys):
     assert main(["inspect", "--data", "data/drug_reviews/train.csv"]) == 0
     out = capsys.readouterr().out
     assert "600 rows x 7 columns" in out and "wrapping quotes: 600" in out
-    assert "rating       label" in out and "%B %d, %Y" in out
+    assert "rating       label" in out and "%B %-d, %Y" in out
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,7 @@ def test_every_reject_is_counted_with_its_reason(small_seed):
     )
     r = res.account.rejected
     assert r["usefulCount: # is outside the seed range #..#"] == 1
-    assert r["date: '…' does not parse as %B %d, %Y"] == 1
+    assert r["date: '…' does not parse as %B %-d, %Y"] == 1
     assert r["ragged row: # fields, expected #"] == 1  # the prose line after the label prefill
     assert r["near copy of seed row # (similarity #)"] == 1
     assert r["empty output"] == 1

@@ -66,7 +66,7 @@ def test_chat_prompt_carries_contracts_negatives_and_context(drug_seed):
     user = p.messages[1]["content"]
     assert "The dataset: patient reviews of drugs." in user
     assert "- rating: one of: positive, negative, neutral" in user
-    assert "date/time formatted %B %d, %Y" in user
+    assert "date/time formatted %B %-d, %Y" in user
     assert "Too generic to be real." in user and "Write 7 new rows" in user
     assert "vary topics" in user
     assert p.completion.startswith("# patient reviews of drugs\n")

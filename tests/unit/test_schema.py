@@ -35,7 +35,8 @@ def test_drug_review_roles_and_contracts(drug_seed):
 def test_amazon_seed_roles(amazon_rows):
     s = infer_schema(pd.DataFrame(amazon_rows, dtype=object))
     roles = {c.name: c.role.value for c in s.columns}
-    assert roles["rating"] == "label" and roles["asin"] == "id" and roles["user_id"] == "id"
+    # asin repeats in these rows: an entity key (a product); every user_id is new: an ID
+    assert roles["rating"] == "label" and roles["asin"] == "key" and roles["user_id"] == "id"
     assert roles["timestamp"] == "timestamp" and roles["data"] == "timestamp" and roles["time"] == "timestamp"
     assert roles["helpful_vote"] == "count" and roles["verified_purchase"] == "categorical"
     assert s.col("asin").id_pattern.regex == "^B0[A-Z0-9]{8}$"

@@ -1,0 +1,147 @@
+"""Fresh people for synthetic rows: realistic values from Faker for every personal column, never a
+seed value, the same value for the same entity (a reviewer's name on every row of their key);
+and the same treatment for people inside written text (emails, phone numbers, links, seed
+people's names and handles).
+
+Why Faker directly rather than rdt's AnonymizedFaker: values must be consistent per entity key and
+must never equal a seed value; rdt's transformer gives neither guarantee. Faker is seeded with the
+run's random seed, so a run's people replay with it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pandas as pd
+
+from syngen.plan.keys import determined_by
+from syngen.seed.personal import EMAIL, PHONE, URL, identifying
+from syngen.seed.schema import Role, Schema
+
+
+class People:
+    def __init__(self, df: pd.DataFrame, schema: Schema, random_seed: int = 0):
+        from faker import Faker
+
+        self.fake = Faker("en_US")
+        self.fake.seed_instance(random_seed)
+        self.rng = random.Random(random_seed)
+        self.cols = schema.by_role(Role.PERSONAL)
+        keys = [c.name for c in schema.by_role(Role.KEY)]
+        self.owner = {c.name: next((k for k in keys if determined_by(df, k, c.name)), None) for c in self.cols}
+        self.seed_values = {c.name: set(df[c.name].dropna().astype(str)) for c in self.cols}
+        self.missing = {c.name: float(df[c.name].isna().mean()) for c in self.cols}
+        self.style = {c.name: _style(df[c.name].dropna().astype(str).tolist()) for c in self.cols}
+        self.kind = {c.name: c.personal or "name" for c in self.cols}
+        self.memo: dict[tuple, str | None] = {}
+        # what identifies a seed person inside text (not names that are everyday words of the table)
+        texts = [str(v) for c in schema.by_role(Role.TEXT) for v in df[c.name].dropna()]
+        self.seed_people = identifying({v for vals in self.seed_values.values() for v in vals}, texts)
+        self._people_re = _alternation(self.seed_people)
+
+    @property
+    def notes(self) -> list[str]:
+        return [
+            f"{c.name}: fresh {self.kind[c.name]} values (never a seed person's)"
+            + (f", the same for each {self.owner[c.name]}" if self.owner[c.name] else "")
+            for c in self.cols
+        ]
+
+    def value(self, col: str) -> str | None:
+        if self.rng.random() < self.missing[col]:
+            return None
+        for _ in range(50):
+            v = self._draw(col)
+            if v not in self.seed_values[col]:
+                return v
+        return f"{self._draw(col)} {self.rng.randrange(10**4)}"  # every draw was a seed value: make it new
+
+    def _draw(self, col: str) -> str:
+        kind, style, f = self.kind[col], self.style[col], self.fake
+        if kind == "name":
+            v = f.first_name() if style["one_word"] else f.name()
+        elif kind == "handle":
+            v = f.user_name()
+        elif kind == "email":
+            v = f.email()
+        elif kind == "phone":
+            v = f.phone_number()
+        elif kind == "address":
+            v = f.street_address()
+        elif kind == "location":
+            v = f"{f.city()}, {f.state_abbr()}" if style["comma"] else f.city()
+        elif kind == "coordinates":
+            v = f"{float(f.latitude()):.6f}, {float(f.longitude()):.6f}"
+            v = f"[{v}]" if style["bracket"] else v
+        else:  # ip
+            v = f.ipv4()
+        if style["at"] and not v.startswith("@"):
+            v = "@" + v
+        return v.lower() if style["lower"] else v
+
+    def fill(self, fields: dict) -> dict:
+        """Give the row's personal columns fresh values (one per entity where a key owns them)."""
+        for c in self.cols:
+            owner = self.owner[c.name]
+            if owner and fields.get(owner) is not None:
+                fields[c.name] = self.memo.setdefault((c.name, fields[owner]), self.value(c.name))
+            else:
+                fields[c.name] = self.value(c.name)
+        return fields
+
+    def repair(self, row: dict) -> int:
+        """A row the model wrote: seed people's values in personal columns become fresh ones.
+        Returns how many were replaced."""
+        n = 0
+        for c in self.cols:
+            if str(row.get(c.name) or "") in self.seed_values[c.name]:
+                row[c.name] = self.value(c.name)
+                n += 1
+        return n
+
+    def scrub(self, text: str) -> tuple[str, int]:
+        """Text with emails, phone numbers, links and seed people's names and handles replaced by
+        fresh values. Returns (text, how many were replaced)."""
+        if not text:
+            return text, 0
+        count = 0
+
+        def sub(pattern, make):
+            nonlocal text, count
+            text, n = pattern.subn(lambda m: make(m.group(0)), text)
+            count += n
+
+        sub(EMAIL, lambda _: self.fake.email())
+        sub(URL, lambda _: self.fake.url())
+        sub(PHONE, lambda _: self.fake.phone_number())
+        if self._people_re is not None:
+            sub(self._people_re, self._like)
+        return text, count
+
+    def _like(self, seen: str) -> str:
+        """A fresh value shaped like the seed person's value found in a text."""
+        if seen.startswith("@"):
+            return "@" + self.fake.user_name()
+        if " " in seen:
+            return self.fake.name()
+        return self.fake.user_name() if seen.islower() else self.fake.first_name()
+
+
+def _style(values: list[str]) -> dict:
+    n = max(1, len(values))
+    return {
+        "one_word": sum(" " not in v.strip() for v in values) >= 0.7 * n,
+        "at": sum(v.startswith("@") for v in values) >= 0.7 * n,
+        "lower": sum(v == v.lower() for v in values) >= 0.9 * n,
+        "comma": sum(", " in v for v in values) >= 0.5 * n,
+        "bracket": sum(v.startswith("[") for v in values) >= 0.5 * n,
+    }
+
+
+def _alternation(values: set[str]):
+    """One regex for seed people's names and handles as whole words (longest first)."""
+    words = sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(w) for w in words[:5000]) + r")(?!\w)")
