@@ -26,6 +26,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +108,7 @@ def part_tuned(seed, test, n, minutes, out_dir):
     tuned = tune_for_seed(cfg, seed, settings=TuneSettings(max_minutes=minutes), retrain=True)
     training = time.perf_counter() - t
     print(f"tuned: {tuned.message}", file=sys.stderr)
-    cfg.backend_options = {"adapter": str(tuned.folder)}
+    cfg = replace(cfg, backend_options={"adapter": str(tuned.folder)})
     rows, rate, status = run_syngen(cfg, seed)
     return measure(
         "tuned adapter (LoRA, k=0)",

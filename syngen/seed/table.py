@@ -101,13 +101,17 @@ def load_upload(data: bytes, filename: str, max_bytes: int | None = None) -> pd.
 
 
 def _load_bytes(data: bytes, suffix: str, name: str, ragged: str = "skip") -> pd.DataFrame:
+    read_notes: list[str] = []
     try:
         if suffix in (".csv", ".tsv", ".txt", ""):
-            df = _read_delimited(_decode(data, name), name, "\t" if suffix == ".tsv" else None, ragged)
+            text, read_notes = _text(data, name)
+            df = _read_delimited(text, name, "\t" if suffix == ".tsv" else None, ragged)
         elif suffix == ".json":
-            df = _records_frame(_json_records(_decode(data, name), name), name)
+            text, read_notes = _text(data, name)
+            df = _records_frame(_json_records(text, name), name)
         elif suffix in (".jsonl", ".ndjson"):
-            records, notes = _jsonl_records(_decode(data, name), name)
+            text, read_notes = _text(data, name)
+            records, notes = _jsonl_records(text, name)
             df = _records_frame(records, name, notes)
         elif suffix == ".parquet":
             df = pd.read_parquet(io.BytesIO(data))
@@ -127,7 +131,34 @@ def _load_bytes(data: bytes, suffix: str, name: str, ragged: str = "skip") -> pd
         raise DataError(
             f"{name}: could not be read as {suffix or 'a table'} ({first_line(exc)}); check the file is a valid table"
         ) from None
+    df.attrs["notes"] = read_notes + list(df.attrs.get("notes", []))
     return _as_strings(df, name)
+
+
+def _text(data: bytes, name: str) -> tuple[str, list[str]]:
+    """The file's text and what reading it decided: an encoding other than UTF-8, and mojibake
+    (UTF-8 that was once read as cp1252: "cafÃ©") repaired by ftfy where it is sure."""
+    text = _decode(data, name)
+    notes = []
+    if not (data.startswith((b"\xff\xfe", b"\xfe\xff")) or _is_utf8(data)):
+        notes.append("read as cp1252 / latin-1 (the file is not UTF-8)")
+    import ftfy
+
+    if ftfy.is_bad(text[:200_000]):
+        fixed = ftfy.fix_encoding(text)
+        changed = sum(a != b for a, b in zip(text.splitlines(), fixed.splitlines()))
+        if changed and len(fixed.splitlines()) == len(text.splitlines()):
+            text = fixed
+            notes.append(f"repaired garbled characters (UTF-8 read as cp1252, like 'Ã©' for 'é') on {changed} line(s)")
+    return text, notes
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -138,8 +169,15 @@ def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # Spreadsheet exports on Windows are often cp1252/latin-1; every byte decodes there.
-        return data.decode("latin-1")
+        pass
+    # Spreadsheet exports on Windows are often cp1252 (its curly quotes are the bytes latin-1
+    # leaves as control characters); latin-1 decodes every byte and catches the rest.
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1", errors="replace")
 
 
 def _read_delimited(text: str, name: str, delimiter: str | None, ragged: str = "skip") -> pd.DataFrame:
@@ -151,19 +189,86 @@ def _read_delimited(text: str, name: str, delimiter: str | None, ragged: str = "
     if delimiter is None:
         delimiter = _sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter), [])
-    names = [h.strip() for h in header]
-    dupes = sorted({h for h in names if names.count(h) > 1})
-    if dupes:  # pandas would silently rename them to a.1, a.2
-        raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
+    unnamed = [i for i, h in enumerate(header) if not h.strip()]
+    names, name_notes = name_columns([h.strip() for h in header])
     # Rows are split by the csv module (quotes, embedded line breaks) so that one policy decides
     # about ragged rows whatever pandas version is installed: long rows skipped (or cut with
     # ragged="truncate"), short rows padded with empty cells; each counted in a note.
     records = [rec for rec in csv.reader(io.StringIO(text), delimiter=delimiter) if any(f.strip() for f in rec)][1:]
+    records, joined = _join_long_rows(records, len(names), unnamed, delimiter)
     kept, notes = fit_rows(records, len(names), name, ragged, delimiter)
+    if joined:
+        notes.insert(
+            0, f"{joined} row(s) longer than the header (commas not quoted) joined back into '{names[unnamed[0] - 1]}'"
+        )
     df = pd.DataFrame(kept, columns=names, dtype=object)
     df = df.where(df != "", None)
-    df.attrs.update(notes=notes, delimiter=delimiter)
+    df, spill_notes = rejoin_spilled(df, [names[i] for i in unnamed], delimiter)
+    df.attrs.update(notes=name_notes + spill_notes + notes, delimiter=delimiter)
     return df
+
+
+def _join_long_rows(records: list[list[str]], width: int, unnamed: list[int], sep: str) -> tuple[list, int]:
+    """With unnamed columns after a named one (`label,message,,,`), a row longer than the header
+    is that text cut at unquoted commas: its extra fields go back into the text."""
+    t = unnamed[0] - 1 if unnamed else -1
+    if t < 0 or unnamed != list(range(unnamed[0], width)):
+        return records, 0
+    out, joined = [], 0
+    for rec in records:
+        if len(rec) > width:
+            keep = [f for f in rec[t + 1 :] if f.strip()]
+            rec = rec[:t] + [sep.join([rec[t], *keep])] + [""] * (width - t - 1)
+            joined += 1
+        out.append(rec)
+    return out, joined
+
+
+def name_columns(names: list[str]) -> tuple[list[str], list[str]]:
+    """Header names a table can use: an empty one becomes `column_<n>`, a repeated one gets
+    `_2`, `_3` (pandas would rename them `.1` without a word). Returns (names, notes)."""
+    out, notes, seen = [], [], set()
+    for i, n in enumerate(names):
+        new = n or f"column_{i + 1}"
+        k = 2
+        while new in seen:
+            new, k = f"{n or f'column_{i + 1}'}_{k}", k + 1
+        if n and new != n:
+            notes.append(f"column name '{n}' appears more than once: the repeat is called '{new}'")
+        seen.add(new)
+        out.append(new)
+    return out, notes
+
+
+def rejoin_spilled(df: pd.DataFrame, unnamed: list[str], sep: str = ",") -> tuple[pd.DataFrame, list[str]]:
+    """Columns with no header name, as a downloaded file has them (`label,message,,,`): empty ones
+    are dropped; values in them on a few rows are the named text before them cut at unquoted
+    commas, and are joined back onto it. An unnamed column filled on most rows is kept as data."""
+    if not unnamed:
+        return df, []
+    notes = []
+    empty = [c for c in unnamed if df[c].isna().all()]
+    spilled = [c for c in unnamed if c not in empty and df[c].notna().mean() < 0.5]
+    kept = [c for c in unnamed if c not in empty + spilled]
+    cols = list(df.columns)
+    named_before = [c for c in cols[: cols.index(spilled[0])] if c not in unnamed] if spilled else []
+    if spilled and named_before:
+        target = named_before[-1]
+        rows = df[spilled].notna().any(axis=1)
+        for i in df.index[rows]:
+            parts = [df.at[i, target]] + [df.at[i, c] for c in spilled]
+            df.at[i, target] = sep.join(str(p) for p in parts if p is not None)
+        notes.append(
+            f"{int(rows.sum())} row(s) had text past the named columns (commas not quoted): joined back onto '{target}'"
+        )
+    else:
+        kept += spilled
+        spilled = []
+    if empty:
+        notes.append(f"{len(empty)} column(s) with no name and no values dropped")
+    if kept:
+        notes.append(f"column(s) with no name kept as {', '.join(kept)}")
+    return df.drop(columns=empty + spilled), notes
 
 
 def _read_markdown(lines: list[str], name: str) -> pd.DataFrame:
@@ -320,10 +425,9 @@ def _as_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:
     if df.shape[1] == 0 or len(df) == 0:
         raise DataError(f"{name}: no columns or no rows found")
     cols = [str(c).strip() for c in df.columns]
-    dupes = sorted({c for c in cols if cols.count(c) > 1})
-    if dupes:
-        raise DataError(f"{name}: duplicate column names {dupes}; rename them so each is unique")
-    notes = list(df.attrs.get("notes", []))
+    cols = ["" if c.startswith("Unnamed: ") else c for c in cols]  # pandas' name for an empty header
+    cols, name_notes = name_columns(cols)
+    notes = list(df.attrs.get("notes", [])) + [n for n in name_notes if n not in df.attrs.get("notes", [])]
     df = df.copy()
     df.columns = cols
     out = {}

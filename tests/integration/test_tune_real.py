@@ -2,6 +2,7 @@
 the adapter (conditional plan with k=0, whole rows), reuse, cancel and the CLI."""
 
 import threading
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -40,7 +41,7 @@ def test_tune_a_few_steps_then_generate_rows_from_the_adapter(small_seed, adapte
     again = tune_for_seed(cfg, seed, settings=TINY)
     assert again.status == "reused" and again.folder == folder
 
-    cfg.backend_options = {"adapter": str(folder), "max_new_tokens": 48}
+    cfg = replace(cfg, backend_options={"adapter": str(folder), "max_new_tokens": 48})
     out = execute(cfg, seed=seed)
     rows = out.result.rows
     assert out.result.status == "complete", out.result.message
@@ -51,7 +52,7 @@ def test_tune_a_few_steps_then_generate_rows_from_the_adapter(small_seed, adapte
     assert any(name.startswith("closer to held-out") for name in privacy)
 
     whole = RunConfig(data=str(small_seed), k=2, plan="rows", num_samples=1, out=str(tmp_path / "out"), random_seed=2)
-    whole.backend_options = {"adapter": str(folder), "max_new_tokens": 96}
+    whole = replace(whole, backend_options={"adapter": str(folder), "max_new_tokens": 96})
     got = execute(whole, seed=prepare_seed(whole), report=False)
     assert len(got.result.rows) == 1, got.result.message
     assert got.result.rows.iloc[0]["rating"] in labels
