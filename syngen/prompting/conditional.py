@@ -9,6 +9,8 @@ as an instruction and answer with the missing `column: value` lines.
 
 from __future__ import annotations
 
+import csv
+import json
 import random
 import re
 
@@ -184,6 +186,14 @@ def parse_answer(text: str, prompt: Prompt, chat: bool, truncated: bool) -> Pars
     lines = (text or "").replace("\r", "").split("\n")
     if chat:
         lines = _strip_chatter(lines)
+        table = _table_rows(lines, prompt)
+        if table is not None:  # a table, a list of rows or several records: not one row's text
+            if len(table) != 1 or any(not _unquote(str(table[0].get(c) or "")) for c in written):
+                res.rejects.append(
+                    Reject(fragment, f"the answer is a table of {len(table)} row(s), not one row's text")
+                )
+                return res
+            lines = [f"{c}: {table[0][c]}" for c in written]  # its one row: that row's own text
     keyed = re.compile(r"^\s*(" + "|".join(re.escape(c) for c in prompt.columns) + r")\s*:\s?(.*)$", re.I)
     values: dict[str, str] = {}
     current = None if chat else written[0]
@@ -220,3 +230,40 @@ def parse_answer(text: str, prompt: Prompt, chat: bool, truncated: bool) -> Pars
         return res
     res.rows.append({**prompt.fields, **{c: _unquote(values[c]) for c in written}})
     return res
+
+
+_DELIMS = (",", "|", "\t", ";")
+
+
+def _table_rows(lines: list[str], prompt: Prompt) -> list[dict] | None:
+    """The rows of an answer written as a table (CSV, markdown, tab-separated, a JSON list or
+    several `column: value` records), or None when it reads as plain text. A table is three or
+    more lines splitting into the same number (3+) of fields, or a JSON value."""
+    body = [ln for ln in lines if ln.strip()]
+    joined = "\n".join(body).strip()
+    if joined[:1] in "[{":
+        try:
+            data = json.loads(joined)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            data = [data]
+        if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+            return [{str(k): v for k, v in r.items()} for r in data]
+    for d in _DELIMS:
+        widths = [len(next(csv.reader([ln], delimiter=d))) for ln in body]
+        common = max(set(widths), key=widths.count) if widths else 0
+        if common >= 3 and widths.count(common) >= 3:
+            rows = list(csv.reader([ln.strip().strip("|") if d == "|" else ln for ln in body], delimiter=d))
+            rows = [[c.strip() for c in r] for r in rows if len(r) == common and not set("".join(r)) <= set("-: ")]
+            header = [h.lower() for h in rows[0]]
+            cols = [c.lower() for c in prompt.columns]
+            if sum(h in cols for h in header) >= 2:  # a header row: rows as dicts by name
+                names = [next((c for c in prompt.columns if c.lower() == h), h) for h in rows[0]]
+                return [dict(zip(names, r)) for r in rows[1:]]
+            return [{} for _ in rows]  # a table with no header we know: count its rows
+    keys = [c.lower() for c in prompt.written]
+    starts = [ln for ln in body if ln.split(":", 1)[0].strip().lower() in keys]
+    if len(starts) > len(keys):  # the same written field more than once: several records
+        return [{} for _ in range(len(starts) // max(1, len(keys)))]
+    return None

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# What a spreadsheet would run when it opens a CSV: a cell that starts with "=" (after any leading
+# tabs, line breaks or spaces, which some strip), or with "+", "-" or "@" followed by a formula
+# shape: a function call (SUM(, HYPERLINK(), a DDE link (cmd|), a cell reference (A1, $B$2) or
+# arithmetic (1+2). "@united thanks", "-5" and "+1 555 123 4567" are text people write and stay
+# as they are, so a model trained on the export sees what the data has (docs/guarantees.md).
+_FORMULA = re.compile(
+    r"^[\t\r\n ]*(=|[+\-@]\s*([A-Za-z_][\w.]*\s*\(|[^|\s]*\||\$?[A-Za-z]{1,3}\$?\d+\b|[\d.]+\s*[-+*/^&]\s*[\w(]))"
+)
 
 
 def slug(s: str) -> str:
@@ -26,8 +32,9 @@ def default_stem(dataset: str, style: str, backend: str, model: str, n: int) -> 
 
 
 def safe_cell(v):
-    """Neutralise spreadsheet formulas (OWASP CSV injection): prefix a quote, keep numbers."""
-    if isinstance(v, str) and v.startswith(_UNSAFE_START) and not _NUMBER.match(v):
+    """Neutralise what a spreadsheet would execute (OWASP CSV injection) with a leading quote;
+    every other cell, numbers and @mentions included, is written as it is."""
+    if isinstance(v, str) and _FORMULA.match(v):
         return "'" + v
     return v
 

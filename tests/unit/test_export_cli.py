@@ -10,7 +10,29 @@ from syngen.generate.config import RunConfig, parse_mix
 from syngen.runs.export import default_stem, safe_cell, write_rows
 from syngen.seed.table import load_table
 
-OWASP = ["=1+2", "+1+2", "-1+2", "@SUM(1,2)", "\tcmd", "\rcmd", "=HYPERLINK(\"http://x\")", "-2+3+cmd|' /C calc'!A0"]
+OWASP = [
+    "=1+2",
+    "+1+2",
+    "-1+2",
+    "@SUM(1,2)",
+    "\t=cmd|' /C calc'!A0",
+    "\r=1+2",
+    "=HYPERLINK(\"http://x\")",
+    "-2+3+cmd|' /C calc'!A0",
+    "+cmd|' /C calc'!A0",
+    "@A1",
+    "- $B$2",
+]
+# What people write, which no spreadsheet runs: exported as it is (a model trained on the export
+# must not see a quote the real data never has).
+TEXT = ["@united thanks for nothing", "-5", "+1 555 123 4567", "- great product", "+ works well", "@ home", "\tcmd"]
+
+
+@pytest.mark.parametrize("text", TEXT)
+def test_text_that_only_looks_like_a_formula_round_trips(tmp_path, text):
+    assert safe_cell(text) == text
+    p = write_rows(pd.DataFrame({"a": [text]}), tmp_path / "x.csv")
+    assert list(csv.DictReader(open(p, newline="", encoding="utf-8")))[0]["a"] == text
 
 
 def test_default_name_follows_the_seed_convention():
