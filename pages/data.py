@@ -47,6 +47,11 @@ c[1].metric("Columns", len(seed.df.columns))
 c[2].metric("Label column", seed.schema.label or "none")
 c[3].metric("Text columns", len(seed.schema.by_role(Role.TEXT)))
 
+if seed.shift:  # the seed is not the table the user gave: said in view, with the way back
+    st.warning(
+        f"{seed.shift[0].upper()}{seed.shift[1:]}. Switch off **Drop duplicates** or **Drop empty text** "
+        "under Cleaning to keep those rows."
+    )
 with st.expander("Cleaning: " + (seed.clean.summary() if seed.clean else ""), expanded=False):
     opts = state.clean
     cols = st.columns(5)

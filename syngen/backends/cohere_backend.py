@@ -1,4 +1,5 @@
-"""Cohere (v2 chat) via the official `cohere` client; key from COHERE_API_KEY."""
+"""Cohere (v2 chat) via the official `cohere` client; key from COHERE_API_KEY, address from the
+option or CO_API_URL (as the SDK reads it)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class CohereBackend(RemoteBackend):
     kind = "chat"
     needs_key = True
     key_env = "COHERE_API_KEY"
+    url_env = "CO_API_URL"  # the Cohere SDK's own variable: the precheck and the client use one address
     default_model = "command-r-plus-08-2024"
     options = REMOTE_OPTIONS
 

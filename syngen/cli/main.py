@@ -20,6 +20,8 @@ from syngen.generate.config import RunConfig
 from syngen.generate.events import RunStatus
 from syngen.seed.table import load_table
 
+KEEP_ALL = "--no-clean keeps every row (duplicates and rows without text included)"
+
 
 def cmd_generate(a: argparse.Namespace) -> int:
     from syngen.runs.execute import backend_for, execute, resolve
@@ -36,6 +38,8 @@ def cmd_generate(a: argparse.Namespace) -> int:
     if not a.quiet:
         print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}", file=sys.stderr)
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
+    if seed.shift:  # shown with -q too: the seed is not the table the user gave
+        print(f"warning: {seed.shift}; {KEEP_ALL}", file=sys.stderr)
     if a.filter_rounds:
         return _generate_filtered(a, cfg, seed, backend, table)
     same = None if a.resume else find_same_seed(cfg)
@@ -100,6 +104,8 @@ def cmd_inspect(a: argparse.Namespace) -> int:
         print(f"cleaning: {seed.clean.summary()}")
         for note in seed.clean.notes:
             print(f"note: {note}")
+    if seed.shift:
+        print(f"warning: {seed.shift}; {KEEP_ALL}")
     print(f"label column: {seed.schema.label or '(none)'}")
     from syngen.plan.resolve import plan_for
 
@@ -158,7 +164,7 @@ def cmd_utility(a: argparse.Namespace) -> int:
     from syngen.seed.prepared import prepare_seed
 
     seed = prepare_seed(RunConfig(data=a.data, label=a.label))
-    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
+    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns, seed.schema)
     for note in synth.attrs.get("notes", []):
         print(f"note: {a.synthetic}: {note}", file=sys.stderr)
     test = prepare_test(a.real)
@@ -227,7 +233,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     from syngen.seed.prepared import prepare_seed
 
     seed = prepare_seed(RunConfig(data=a.data, label=a.label, roles=pairs(a.role, "--role")))
-    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns)
+    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns, seed.schema)
     print(f"read {len(synth)} synthetic row(s) from {a.synthetic}", file=sys.stderr)
     for note in synth.attrs.get("notes", []):
         print(f"note: {a.synthetic}: {note}", file=sys.stderr)

@@ -52,8 +52,12 @@ def _first_line(text: str) -> str:
     return line if len(line) <= 100 else line[:99] + "…"
 
 
-def read_synthetic(path: str | Path, seed_columns: list[str], text_columns: list[str] = ()) -> pd.DataFrame:
-    """The rows of a synthetic table keyed by the seed's column names, with notes."""
+def read_synthetic(
+    path: str | Path, seed_columns: list[str], text_columns: list[str] = (), schema=None
+) -> pd.DataFrame:
+    """The rows of a synthetic table keyed by the seed's column names, with notes. With the
+    seed's `schema`, rows that all lack the same column are read with it empty when the cells fit
+    the seed's contracts one way only."""
     path = Path(path)
     if path.suffix.lower() in _BINARY:
         df = load_table(path)
@@ -74,6 +78,10 @@ def read_synthetic(path: str | Path, seed_columns: list[str], text_columns: list
     if not text.strip():
         raise DataError(f"{path.name}: the file is empty; give a table with a header row and data rows")
     parsed = parse_output(text, seed_columns, text_columns, truncated=False, partial=True)
+    if not parsed.rows and schema is not None:
+        short = rows_one_cell_short(text, seed_columns, schema)
+        if short is not None:
+            return short
     if not parsed.rows:
         shown = f"its columns are {list(df.columns)}" if df is not None else f"it starts '{_first_line(text)}'"
         data_rows = [r for r in parsed.rejects if "not a data row" not in r.reason]
@@ -120,3 +128,52 @@ def _check_shared(df: pd.DataFrame, seed_columns: list[str], name: str, file_col
             f"{name}: shares no column with the seed (its columns are {file_cols}; the seed has {list(seed_columns)})"
         )
     return df
+
+
+def _split_table(text: str) -> list[list[str]]:
+    """Lines of a markdown or delimited table as cells (separator rows and prose left out)."""
+    import csv
+
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
+    if sum(ln.startswith("|") for ln in lines) >= 2:
+        rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines if ln.startswith("|")]
+    else:
+        rows = [[c.strip() for c in r] for r in csv.reader(lines)]
+    return [r for r in rows if not all(set(c) <= set("-: ") for c in r)]
+
+
+def rows_one_cell_short(text: str, seed_columns: list[str], schema) -> pd.DataFrame | None:
+    """A table whose header names the seed's columns but whose rows all have one cell fewer (the
+    seed SynGen's Qwen text_length output: 9 rows of 10 cells under 11 names). Each column is tried
+    as the missing one; the one whose absence lets the most cells meet the seed's contracts wins,
+    if no other does as well. None when that is not the case."""
+    rows = _split_table(text)
+    header_at = next(
+        (i for i, r in enumerate(rows) if sum(norm_name(c) in map(norm_name, seed_columns) for c in r) >= 2), None
+    )
+    if header_at is None:
+        return None
+    header = [next((s for s in seed_columns if norm_name(s) == norm_name(c)), c) for c in rows[header_at]]
+    body = rows[header_at + 1 :]
+    if not body or any(len(r) != len(header) - 1 for r in body):
+        return None
+    known = [c for c in header if c in schema.names]
+
+    def fits(missing: str) -> int:
+        names = [c for c in header if c != missing]
+        return sum(schema.col(c).check(v)[1] is None for r in body for c, v in zip(names, r) if c in known)
+
+    scores = sorted(((fits(c), c) for c in header), reverse=True)
+    (best, missing), second = scores[0], scores[1][0]
+    if best == second:
+        return None
+    names = [c for c in header if c != missing]
+    out = pd.DataFrame([dict(zip(names, r)) for r in body], dtype=object)
+    out[missing] = None
+    out = out[[c for c in header if c in out.columns]]
+    out.attrs["notes"] = [
+        f"every row had {len(header) - 1} cells for {len(header)} columns: read with '{missing}' empty "
+        f"(the one column whose absence lets the cells fit the seed's contracts: {best} cells fit, "
+        f"{second} with the next best choice)"
+    ]
+    return out

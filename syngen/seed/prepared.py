@@ -27,11 +27,35 @@ class Seed:
     schema: Schema
     clean: CleanReport | None
     name: str
+    shift: str | None = None  # what cleaning changed in the table's meaning (rows, label mix), if much
+
+
+ROWS_SHIFT = 0.05  # cleaning that removes more than this share of rows is said outside the details
+LABEL_SHIFT = 0.05  # likewise a label's share moving by more than this
+
+
+def cleaning_shift(raw: pd.DataFrame, clean: pd.DataFrame, label: str | None) -> str | None:
+    """One line when cleaning removed over 5% of the rows or moved a label's share by over 5
+    points: rows and label shares before and after. None when it changed little."""
+    before, after = len(raw), len(clean)
+    parts = []
+    moved = False
+    if label and label in raw.columns:
+        a = raw[label].astype(str).where(raw[label].notna()).value_counts(normalize=True)
+        b = clean[label].astype(str).value_counts(normalize=True)
+        moved = any(abs(a.get(k, 0) - b.get(k, 0)) > LABEL_SHIFT for k in set(a.index) | set(b.index))
+        shares = ", ".join(f"{k} {a.get(k, 0):.0%} -> {b.get(k, 0):.0%}" for k in a.index[:6])
+        parts.append(f"label {label}: {shares}")
+    if before and (before - after) / before <= ROWS_SHIFT and not moved:
+        return None
+    return f"cleaning kept {after} of {before} rows ({(before - after) / before:.0%} removed)" + (
+        "; " + parts[0] if parts else ""
+    )
 
 
 def prepare_seed(config: SeedSettings, df: pd.DataFrame | None = None, clean_opts: CleanOptions | None = None) -> Seed:
     """Load (unless given), clean and infer the schema of the seed named in the config."""
-    raw = load_table(config.data) if df is None else df
+    raw = loaded = load_table(config.data) if df is None else df
     report = None
     if config.clean:
         raw, report = clean_table(raw, opts=clean_opts)
@@ -41,7 +65,8 @@ def prepare_seed(config: SeedSettings, df: pd.DataFrame | None = None, clean_opt
             "switch cleaning steps off to keep them"
         )
     schema = infer_schema(raw, overrides=config.roles, label=config.label)
-    return Seed(raw, schema, report, dataset_name(config.data))
+    shift = cleaning_shift(loaded, raw, schema.label) if report is not None else None
+    return Seed(raw, schema, report, dataset_name(config.data), shift)
 
 
 def domain_texts(seed: Seed) -> list[str]:

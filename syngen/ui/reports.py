@@ -65,7 +65,7 @@ def report_for_upload(state: AppState, data: bytes, filename: str):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(filename).name
         path.write_bytes(data)
-        synth = read_synthetic(path, state.seed.schema.names, state.seed.schema.prose_columns)
+        synth = read_synthetic(path, state.seed.schema.names, state.seed.schema.prose_columns, state.seed.schema)
     rep = build_report(state.seed.df, synth, state.seed.schema, about={"file": filename, "rows": len(synth)})
     rep.notes = list(synth.attrs.get("notes", [])) + rep.notes
     return rep

@@ -327,3 +327,18 @@ def test_cancel_stops_waiting_for_retry_after(server):
     t = time.monotonic()
     res = list(b.generate_iter([PROMPT], cancel=cancel))
     assert res[0][1].error == "cancelled" and time.monotonic() - t < 10
+
+
+def test_cohere_precheck_and_requests_use_co_api_url(server, monkeypatch):
+    """CO_API_URL is the Cohere SDK's own address variable: the precheck must check the address the
+    client will use (it used to refuse with "cannot reach https://api.cohere.com")."""
+    server.script("/v2/chat", cohere_ok("a,b\n5,6\n"))
+    monkeypatch.setenv("CO_API_URL", server.url)
+    b = create_backend("cohere", api_key=KEY, **FAST)
+    b.precheck()  # reaches the loopback server named by CO_API_URL
+    res = b.generate([PROMPT])[0]
+    assert res.error is None and "5,6" in res.text and len(server.bodies("/v2/chat")) == 1
+    dead = f"http://127.0.0.1:{dead_port()}"
+    monkeypatch.setenv("CO_API_URL", dead)
+    with pytest.raises(BackendError, match=f"cannot reach {dead}"):
+        create_backend("cohere", api_key=KEY).precheck()
