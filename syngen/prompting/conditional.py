@@ -237,8 +237,9 @@ _DELIMS = (",", "|", "\t", ";")
 
 def _table_rows(lines: list[str], prompt: Prompt) -> list[dict] | None:
     """The rows of an answer written as a table (CSV, markdown, tab-separated, a JSON list or
-    several `column: value` records), or None when it reads as plain text. A table is three or
-    more lines splitting into the same number (3+) of fields, or a JSON value."""
+    several `column: value` records), or None when it reads as plain text. A table is a header
+    row naming 2+ of the columns, three or more lines splitting into the same number (3+) of
+    fields, or a JSON value."""
     body = [ln for ln in lines if ln.strip()]
     joined = "\n".join(body).strip()
     if joined[:1] in "[{":
@@ -250,18 +251,19 @@ def _table_rows(lines: list[str], prompt: Prompt) -> list[dict] | None:
             data = [data]
         if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
             return [{str(k): v for k, v in r.items()} for r in data]
+    cols = [c.lower() for c in prompt.columns]
     for d in _DELIMS:
-        widths = [len(next(csv.reader([ln], delimiter=d))) for ln in body]
+        split = csv.reader([ln.strip().strip("|") if d == "|" else ln for ln in body], delimiter=d)
+        rows = [[c.strip() for c in r] for r in split]
+        rows = [r for r in rows if not set("".join(r)) <= set("-: ")]  # markdown's separator row
+        at = next((i for i, r in enumerate(rows) if len(r) >= 3 and sum(c.lower() in cols for c in r) >= 2), None)
+        if at is not None:  # a header row naming the table's columns: the rows after it, by name
+            names = [next((c for c in prompt.columns if c.lower() == h.lower()), h) for h in rows[at]]
+            return [dict(zip(names, r)) for r in rows[at + 1 :] if len(r) == len(names)]
+        widths = [len(r) for r in rows]
         common = max(set(widths), key=widths.count) if widths else 0
-        if common >= 3 and widths.count(common) >= 3:
-            rows = list(csv.reader([ln.strip().strip("|") if d == "|" else ln for ln in body], delimiter=d))
-            rows = [[c.strip() for c in r] for r in rows if len(r) == common and not set("".join(r)) <= set("-: ")]
-            header = [h.lower() for h in rows[0]]
-            cols = [c.lower() for c in prompt.columns]
-            if sum(h in cols for h in header) >= 2:  # a header row: rows as dicts by name
-                names = [next((c for c in prompt.columns if c.lower() == h), h) for h in rows[0]]
-                return [dict(zip(names, r)) for r in rows[1:]]
-            return [{} for _ in rows]  # a table with no header we know: count its rows
+        if common >= 3 and widths.count(common) >= 3:  # a table with no header we know: count its rows
+            return [{} for _ in range(widths.count(common))]
     keys = [c.lower() for c in prompt.written]
     starts = [ln for ln in body if ln.split(":", 1)[0].strip().lower() in keys]
     if len(starts) > len(keys):  # the same written field more than once: several records

@@ -89,7 +89,7 @@ def detect_format(values: list[str], name: str = "") -> str | None:
         ok = sum(_reads(fmt, v) for v in sample)
         if ok >= need and ok > best_ok:
             best, best_ok = fmt, ok
-    return _padding(best, sample) if best else None
+    return _zone_colon(_padding(best, sample), sample) if best else None
 
 
 def _padding(fmt: str, values: list[str]) -> str:
@@ -107,9 +107,17 @@ def _padding(fmt: str, values: list[str]) -> str:
     return fmt
 
 
+def _zone_colon(fmt: str, values: list[str]) -> str:
+    """`%:z` where the seed writes zones as ISO 8601 does (`-08:00`, not `-0800`)."""
+    if "%z" in fmt and sum(bool(re.search(r"[+-]\d{2}:\d{2}$", v)) for v in values) >= 0.5 * len(values):
+        return fmt.replace("%z", "%:z")
+    return fmt
+
+
 def plain(fmt: str) -> str:
-    """The format as strptime and pandas read it (`%-d` is a glibc strftime extension)."""
-    return fmt.replace("%-", "%")
+    """The format as strptime and pandas read it (`%-d` is a glibc strftime extension, `%:z`
+    Python's only from 3.12; strptime's `%z` reads `-08:00` as well)."""
+    return fmt.replace("%:z", "%z").replace("%-", "%")
 
 
 def epoch_format(values: list[str], name: str = "", by_name: bool = True) -> str | None:
@@ -144,6 +152,10 @@ def format_time(t: datetime, fmt: str) -> str:
     if fmt in EPOCHS:
         seconds = t.replace(tzinfo=timezone.utc).timestamp() if t.tzinfo is None else t.timestamp()
         return str(int(round(seconds * (1000 if fmt == EPOCH_MS else 1))))
+    if "%:z" in fmt:
+        zone = t.strftime("%z")
+        marker = "\u2060zone\u2060"  # strftime stops at a NUL, so a marker it leaves alone
+        return t.strftime(fmt.replace("%:z", marker)).replace(marker, f"{zone[:3]}:{zone[3:]}" if zone else "")
     return t.strftime(fmt)
 
 
