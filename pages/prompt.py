@@ -9,6 +9,7 @@ from syngen.plan.labels import label_targets
 from syngen.plan.resolve import LABELS, MODEL, SEED, hintable, novelty_columns, plan_for, resolve_plan
 from syngen.prompting.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
 from syngen.prompting.row_sources import preview_prompt
+from syngen.seed.schema import Role
 from syngen.ui.page import start
 from syngen.ui.widgets import token_estimate
 
@@ -64,6 +65,20 @@ if plan.mode == "conditional":
                 0.05,
                 key="prompt_novelty",
                 help="0: every value comes from the seed; new values still meet the column's contract",
+            )
+        )
+    keys = [c.name for c in seed.schema.by_role(Role.KEY)]
+    if keys:  # IDs that repeat: products, people
+        policies = {"fresh": "New keys, repeated as the seed's are", "reuse": "The seed's own keys"}
+        cfg = state.edit(
+            key_policy=st.radio(
+                f"Entity keys ({', '.join(keys)})",
+                list(policies),
+                index=list(policies).index(cfg.key_policy),
+                format_func=policies.get,
+                horizontal=True,
+                key="prompt_keys",
+                help="columns that belong to a key (a product's category) stay the same on all its rows",
             )
         )
     cfg = state.edit(

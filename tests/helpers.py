@@ -1,10 +1,13 @@
 """Paths and small builders shared by the tests (imported as `helpers`; conftest modules are not
 importable by name)."""
 
+import random
 import socket
 import time
 import urllib.request
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -66,3 +69,27 @@ def tiny_gemma(seed: int = 0, **config):
         head_dim=8,
     )
     return Gemma3ForCausalLM(Gemma3TextConfig(**{**base, **config})).eval()
+
+
+def tweets_table(n=60, seed=0) -> pd.DataFrame:
+    """Airline tweets' shape: a day-first timestamp, a user handle, a home town, an @mention in
+    the text, a retweet count that is nearly always 0."""
+    rng = random.Random(seed)
+    airlines = ["United", "Delta", "SouthwestAir", "JetBlue"]
+    rows = []
+    for i in range(n):
+        a = rng.choice(airlines)
+        rows.append(
+            {
+                "tweet_id": str(570306133677760513 + i * 7919),
+                "airline_sentiment": rng.choice(["negative", "negative", "neutral", "positive"]),
+                "airline": a,
+                "name": rng.choice(["saraholbrook", "jnardino", "cairdin", "pilot_pete", "yvonnalynn"]) + str(i % 7),
+                "retweet_count": "0",
+                "text": f"@{a} my flight {i} was {rng.choice(['late', 'fine', 'cancelled'])} and the crew was "
+                f"{rng.choice(['kind', 'rude', 'ok'])} today",
+                "tweet_created": f"{1 + i % 28:02d}-02-2015 {i % 24:02d}:{(i * 7) % 60:02d}",
+                "tweet_location": rng.choice(["Boston, MA", "Lets Play", "Brooklyn, NY", None, "Austin, TX"]),
+            }
+        )
+    return pd.DataFrame(rows, dtype=object)

@@ -55,6 +55,10 @@ def personal_kind(name: str, values: list[str]) -> str | None:
         if hits >= 0.9 * len(sample) and (kind != "phone" or _named(name) in ("phone", None) and _phone_like(sample)):
             return kind
     kind = _named(name)
+    if kind == "name" and sum(
+        " " not in v and (v.islower() or any(ch.isdigit() or ch == "_" for ch in v)) for v in sample
+    ) >= 0.8 * len(sample):
+        kind = "handle"  # a "name" column of saraholbrook, jnardino7: user handles
     if kind and (sum(len(v) for v in sample) / len(sample) <= 80 or kind == "address"):
         return kind
     return None

@@ -14,7 +14,7 @@ import time
 
 import pandas as pd
 import pytest
-from helpers import DRUG_TRAIN, ROOT, free_port, wait_until_up
+from helpers import DRUG_TRAIN, ROOT, free_port, tweets_table, wait_until_up
 
 from syngen.runs.export import safe_cell
 from syngen.runs.store import list_runs
@@ -336,3 +336,33 @@ def test_adapt_the_model_to_a_table_in_a_browser(app, small_seed, new_page):
         time.sleep(1)
     assert run.status == "complete" and run.rows == 1, run
     assert "adapters" in run.config["backend_options"]["adapter"]
+
+
+def test_an_uploaded_real_table_is_understood_on_the_data_page(app, tmp_path, new_page):
+    """A tweets table as people download it: a day-first timestamp, a user-handle column, a home
+    town, tweet IDs. The Data page shows the timestamp's format, the people columns as personal
+    (fresh values, never the seed's), and the Prompt page says how each is produced."""
+    app_url, _ = app
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "airline_tweets.csv"
+    tweets_table(60).to_csv(path, index=False)
+    page = new_page()
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(app_url)
+    page.get_by_text("Upload a file").click()
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("Seed in use: airline_tweets.csv").wait_for(timeout=60_000)
+    page.get_by_text("date/time formatted %d-%m-%Y %H:%M").wait_for(timeout=30_000)
+    page.get_by_text("personal data (handle): fresh values, never the seed's").wait_for(timeout=30_000)
+    page.get_by_text("personal data (location): fresh values, never the seed's").wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "17_real_table_data.png"), full_page=True)
+    page.get_by_role("link", name="Prompt").click()
+    page.get_by_text("Preview of one prompt").wait_for(timeout=60_000)
+    preview = page.locator("[data-testid='stCode']").last
+    preview.wait_for(timeout=60_000)
+    page.screenshot(path=str(SHOTS / "18_real_table_prompt.png"), full_page=True)
+    # the row the model is asked to finish carries a fresh handle, not one of the seed's people
+    given = [ln for ln in preview.inner_text().splitlines() if ln.startswith("name:")]
+    assert given and given[-1].split(":", 1)[1].strip() not in set(tweets_table(60)["name"])
+    assert not console_errors, console_errors

@@ -8,7 +8,7 @@ import random
 
 import pandas as pd
 import pytest
-from helpers import ROOT
+from helpers import ROOT, tweets_table
 
 from syngen.backends.scripted import ScriptedBackend
 from syngen.evaluate import build_report
@@ -26,30 +26,6 @@ from syngen.seed.timestamps import EPOCH_MS, EPOCH_S, detect_format, format_time
 
 REAL = ROOT.parent / "shared" / "data" / "realworld"
 INSTRUMENTS = REAL / "amazon_musical_instruments.csv"
-
-
-def _tweets(n=60, seed=0) -> pd.DataFrame:
-    """Airline tweets' shape: a day-first timestamp, a user handle, a home town, an @mention in
-    the text, a retweet count that is nearly always 0."""
-    rng = random.Random(seed)
-    airlines = ["United", "Delta", "SouthwestAir", "JetBlue"]
-    rows = []
-    for i in range(n):
-        a = rng.choice(airlines)
-        rows.append(
-            {
-                "tweet_id": str(570306133677760513 + i * 7919),
-                "airline_sentiment": rng.choice(["negative", "negative", "neutral", "positive"]),
-                "airline": a,
-                "name": rng.choice(["saraholbrook", "jnardino", "cairdin", "pilot_pete", "yvonnalynn"]) + str(i % 7),
-                "retweet_count": "0",
-                "text": f"@{a} my flight {i} was {rng.choice(['late', 'fine', 'cancelled'])} and the crew was "
-                f"{rng.choice(['kind', 'rude', 'ok'])} today",
-                "tweet_created": f"{1 + i % 28:02d}-02-2015 {i % 24:02d}:{(i * 7) % 60:02d}",
-                "tweet_location": rng.choice(["Boston, MA", "Lets Play", "Brooklyn, NY", None, "Austin, TX"]),
-            }
-        )
-    return pd.DataFrame(rows, dtype=object)
 
 
 _ANSWERS = itertools.count()
@@ -78,7 +54,7 @@ def test_a_constant_synthetic_column_gives_a_reason_not_a_traceback(tmp_path):
 
 def test_a_run_on_the_tweets_table_finishes_with_its_state_and_report(tmp_path):
     path = tmp_path / "tweets.csv"
-    _tweets().to_csv(path, index=False)
+    tweets_table().to_csv(path, index=False)
     cfg = RunConfig(data=str(path), num_samples=6, out=str(tmp_path / "out"), k=2, label_gate=False)
     out = execute(cfg, backend=ScriptedBackend(outputs=[_answer], kind="chat"), check=False)
     info = read_run(out.folder)
@@ -148,7 +124,7 @@ def test_people_and_keys_are_understood_on_the_instruments_table():
 
 
 def test_generated_rows_never_carry_seed_people_and_keep_keys_consistent(tmp_path):
-    df = _tweets(80)
+    df = tweets_table(80)
     people = {"saraholbrook0", "jnardino1"}
     df["user_key"] = [f"U{i % 20:04d}" for i in range(len(df))]  # 20 users, 4 tweets each
     df["name"] = [f"handle{i % 20}" for i in range(len(df))]  # each user's handle
