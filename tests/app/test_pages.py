@@ -69,6 +69,34 @@ def test_upload_mode_and_a_broken_file(app_in):
     assert any("not valid JSON" in e.value for e in at.error) and not at.exception
 
 
+def test_cleaning_that_changes_the_label_mix_is_said_outside_the_fold(app_in):
+    """Alexa-like reviews: many exact duplicates of the positive rows. The Data page says what
+    cleaning did to the rows and the label mix in view, with the way back; switching duplicates
+    off keeps every row and the warning goes."""
+    from syngen.ui.seed import load_source, rebuild_seed
+
+    at = app_in()
+    at.radio(key="data_source").set_value("Upload a file").run()
+    state = at.session_state["syngen_state"]
+    rows = ["rating,verified_reviews"] + ["5,Love my Echo and the sound is great"] * 30
+    rows += [f"1,It stopped working after {i} days and support did not help" for i in range(10)]
+
+    class Upload:
+        name = "alexa_like.csv"
+
+        def getvalue(self):
+            return "\n".join(rows).encode()
+
+    load_source(state, Upload())
+    rebuild_seed(state)
+    at.run()
+    warned = [w.value for w in at.warning if "cleaning kept 11 of 40 rows" in w.value.lower()]
+    assert warned and "5 75% -> 9%" in warned[0] and "Drop duplicates" in warned[0]
+    at.toggle(key="data_dupes").set_value(False).run()
+    assert state.seed.shift is None and len(state.seed.df) == 40
+    assert not [w for w in at.warning if "cleaning kept" in w.value.lower()]
+
+
 def test_prompt_page_previews_the_exact_prompt(app_in):
     at = app_in("prompt")
     code = at.code[0].value
