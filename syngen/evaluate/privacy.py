@@ -9,15 +9,11 @@ import re
 import pandas as pd
 
 from syngen.evaluate.metrics import Metric, nan_metric
-from syngen.seed.personal import EMAIL, PHONE, identifying
+from syngen.seed.personal import EMAIL, PHONE, identifying, same_person_form
 from syngen.seed.schema import Role, Schema
 
 _TOKEN = re.compile(r"[\w@.+'-]+")
 MAX_WORDS = 4  # a seed value is matched in text as a run of up to this many words
-
-
-def _norm(v: str) -> str:
-    return " ".join(str(v).lower().lstrip("@").split())
 
 
 def seed_personal_values(schema: Schema, seed: pd.DataFrame) -> set[str]:
@@ -25,10 +21,10 @@ def seed_personal_values(schema: Schema, seed: pd.DataFrame) -> set[str]:
     phone numbers written in the seed's texts."""
     texts = [str(v) for c in schema.by_role(Role.TEXT) for v in seed[c.name].dropna()]
     people = {v for c in schema.by_role(Role.PERSONAL) for v in seed[c.name].dropna().astype(str)}
-    found = {_norm(v) for v in identifying(people, texts)}
+    found = {same_person_form(v) for v in identifying(people, texts)}
     for c in schema.by_role(Role.TEXT, Role.SHORT_TEXT):
         for text in seed[c.name].dropna().astype(str):
-            found |= {_norm(x) for x in EMAIL.findall(text) + PHONE.findall(text)}
+            found |= {same_person_form(x) for x in EMAIL.findall(text) + PHONE.findall(text)}
     return found
 
 
@@ -43,7 +39,7 @@ def find_personal(values: set[str], synth: pd.DataFrame, columns: list[str]) -> 
     hits = []
     for c in columns:
         for cell in synth[c].dropna().astype(str):
-            whole = _norm(cell)
+            whole = same_person_form(cell)
             if whole in values:
                 hits.append((c, whole))
                 continue

@@ -16,7 +16,7 @@ import re
 import pandas as pd
 
 from syngen.plan.keys import determined_by
-from syngen.seed.personal import EMAIL, PHONE, URL, identifying
+from syngen.seed.personal import EMAIL, PHONE, URL, identifying, same_person_form
 from syngen.seed.schema import Role, Schema
 
 
@@ -31,6 +31,8 @@ class People:
         keys = [c.name for c in schema.by_role(Role.KEY)]
         self.owner = {c.name: next((k for k in keys if determined_by(df, k, c.name)), None) for c in self.cols}
         self.seed_values = {c.name: set(df[c.name].dropna().astype(str)) for c in self.cols}
+        # compared as the privacy check compares them: "Brian" is the seed's "brian"
+        self._seed_norm = {c: {same_person_form(v) for v in vals} for c, vals in self.seed_values.items()}
         self.missing = {c.name: float(df[c.name].isna().mean()) for c in self.cols}
         self.style = {c.name: _style(df[c.name].dropna().astype(str).tolist()) for c in self.cols}
         self.kind = {c.name: c.personal or "name" for c in self.cols}
@@ -53,7 +55,7 @@ class People:
             return None
         for _ in range(50):
             v = self._draw(col)
-            if v not in self.seed_values[col]:
+            if same_person_form(v) not in self._seed_norm[col]:
                 return v
         return f"{self._draw(col)} {self.rng.randrange(10**4)}"  # every draw was a seed value: make it new
 
@@ -95,7 +97,7 @@ class People:
         Returns how many were replaced."""
         n = 0
         for c in self.cols:
-            if str(row.get(c.name) or "") in self.seed_values[c.name]:
+            if row.get(c.name) and same_person_form(row[c.name]) in self._seed_norm[c.name]:
                 row[c.name] = self.value(c.name)
                 n += 1
         return n

@@ -95,3 +95,8 @@ def identifying(values: set[str], seed_texts: list[str], common: float = 0.01) -
         if sum(low in t for t in texts) <= limit:
             out.add(w)
     return out
+
+
+def same_person_form(v) -> str:
+    """How two personal values are compared: case, a leading @ and spacing do not matter."""
+    return " ".join(str(v).lower().lstrip("@").split())
