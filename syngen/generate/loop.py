@@ -187,8 +187,14 @@ class _Run:
         return itertools.chain(sampled_only, ((batch.needs_model[j], r) for j, r in results))
 
     def take_answer(self, batch: _Batch, idx: int, res) -> None:
-        """Parse one answer and pass its rows through the gates."""
-        prompt = batch.prompts[idx]
+        """Parse one answer and pass its rows through the gates; a prompt that gave no row gives
+        back what it reserved (its entity keys)."""
+        kept = len(self.accepted)
+        self._take(batch, batch.prompts[idx], res)
+        if len(self.accepted) == kept and not (res is not None and res.error == "cancelled"):
+            self.source.release(batch.prompts[idx])
+
+    def _take(self, batch: _Batch, prompt, res) -> None:
         chat = self.backend.kind != "completion"
         if res is None:
             parsed = self.source.parse(prompt, None, chat)

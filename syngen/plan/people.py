@@ -146,4 +146,5 @@ def _alternation(values: set[str]):
     words = sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(w) for w in words[:5000]) + r")(?!\w)")
+    # case-insensitive, as the report's count is: "brian" in a text is the seed's "Brian"
+    return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(w) for w in words[:5000]) + r")(?!\w)", re.I)

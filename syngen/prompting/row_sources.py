@@ -33,6 +33,9 @@ class WholeRows:
     def prompts(self, labels: list[str | None]) -> list[Prompt]:
         return [build_prompt(self.seed.df, self.seed.schema, self.config, self.rng, target_label=lab) for lab in labels]
 
+    def release(self, prompt: Prompt) -> None:
+        """Whole rows carry no planned keys: nothing to give back."""
+
     def parse(self, prompt: Prompt, result, chat: bool) -> ParseResult:
         text = ("" if chat else prompt.prefill) + result.text
         return parse_output(
@@ -53,7 +56,11 @@ class ConditionalRows:
         self.names = [c for c in sampled if sch.col(c).role in (Role.SHORT_TEXT, Role.CATEGORICAL)]
         fixed = self.names if plan.model_columns else []  # all-sampled rows would copy seed tuples
         self.structure = StructureModel(seed.df, sch, sampled, seed=config.random_seed, fixed=fixed)
-        self.keys = Keys(seed.df, sch, sampled, config.key_policy, rng, fresh_id) if sch.by_role(Role.KEY) else None
+        self.keys = (
+            Keys(seed.df, sch, sampled, config.key_policy, rng, fresh_id, config.num_samples)
+            if sch.by_role(Role.KEY)
+            else None
+        )
         self.people = People(seed.df, sch, config.random_seed) if sch.by_role(Role.PERSONAL) else None
         self.novel = novelty_columns(sch, plan)
         self.lengths = LengthSampler(seed.df, sch.label, plan.hints)
@@ -88,6 +95,11 @@ class ConditionalRows:
             fields |= self.lengths.sample(lab, self.rng)
             out.append(build_row_prompt(self.seed.df, sch, self.config, fields, written, match, self.rng))
         return out
+
+    def release(self, prompt: Prompt) -> None:
+        """The prompt's row was not kept: its entity keys go back to be used again."""
+        if self.keys:
+            self.keys.release(prompt.fields)
 
     def parse(self, prompt: Prompt, result, chat: bool) -> ParseResult:
         if not prompt.needs_model:

@@ -37,6 +37,7 @@ _BY_VALUE = [
     # (555) 123-4567, 555-123-4567, +44 20 7946 0958: a leading + or a 3-3-4 grouping, not a date
     ("phone", re.compile(r"^(\+\d[\d\s().-]{6,}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})$")),
 ]
+_ID_LIKE = re.compile(r"[A-Z0-9_-]+")
 # In written text: what is scrubbed wherever it appears.
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"https?://\S+|www\.\S+")
@@ -55,6 +56,8 @@ def personal_kind(name: str, values: list[str]) -> str | None:
         if hits >= 0.9 * len(sample) and (kind != "phone" or _named(name) in ("phone", None) and _phone_like(sample)):
             return kind
     kind = _named(name)
+    if kind in ("name", "handle") and all(_ID_LIKE.fullmatch(v) and any(ch.isdigit() for ch in v) for v in sample):
+        return None  # a "user" column of U0001, A2IBPI20UZIR0U: user IDs (an id or key role), not names
     if kind == "name" and sum(
         " " not in v and (v.islower() or any(ch.isdigit() or ch == "_" for ch in v)) for v in sample
     ) >= 0.8 * len(sample):
@@ -82,17 +85,22 @@ def _phone_like(values: list[str]) -> bool:
 
 def identifying(values: set[str], seed_texts: list[str], common: float = 0.01) -> set[str]:
     """The personal values that single a person out: 3+ characters, and not everyday words of
-    the table (a reviewer called "Music" or "Amazon Customer": a value found in more than
-    `common` of the seed's texts, or 3 of them, is a word of the domain, not a person)."""
+    the table. A plain one-word value ("Dad", "Music") found as a word in any seed text is a word
+    people write, not a person; a longer name or a handle ("Amazon Customer", "@guitar_guy") is,
+    unless more than `common` of the seed's texts (or 3 of them) contain it."""
     texts = [t.lower() for t in seed_texts]
+    words = {w for t in texts for w in re.findall(r"[\w']+", t)}
     limit = max(3, common * len(texts))
     out = set()
     for v in values:
         w = str(v).strip()
-        if len(w.lstrip("@")) < 3:
+        low = w.lower().lstrip("@")
+        if len(low) < 3:
             continue
-        low = w.lower()
-        if sum(low in t for t in texts) <= limit:
+        plain_word = re.fullmatch(r"[^\W\d_]+", low) is not None and not w.startswith("@")
+        if plain_word and low in words:
+            continue
+        if plain_word or sum(low in t for t in texts) <= limit:
             out.add(w)
     return out
 

@@ -245,3 +245,32 @@ def test_a_table_answer_is_not_taken_as_one_rows_text(drug_seed):
     assert got.rows and got.rows[0]["review"] == "It helped my mood within two weeks and I sleep better now"
     plain = parse_answer("It helped, with few side effects; I sleep better.", prompt, chat=True, truncated=False)
     assert plain.rows and plain.rows[0]["review"].startswith("It helped")
+
+
+def test_rows_not_kept_give_their_keys_back(tmp_path):
+    """With half the answers unusable, rows still share keys about as often as the seed's do
+    (each entity keeps the rows it was given, instead of losing them to rejects)."""
+    df = pd.DataFrame(
+        {
+            # 60 users with one row and 10 with four, as people's reviews go: 40% of rows share a user
+            "user_id": [f"U{i:04d}" for i in range(60)] + [f"V{i % 10:04d}" for i in range(40)],
+            "note": [f"a short note number {i} about the visit" for i in range(100)],
+        },
+        dtype=object,
+    )
+    path = tmp_path / "k.csv"
+    df.to_csv(path, index=False)
+    seed = prepare_seed(RunConfig(data=str(path)))
+    assert seed.schema.col("user_id").role == Role.KEY
+    answers = itertools.count()
+
+    def half_empty(prompt):
+        return "" if next(answers) % 2 else _answer(prompt)
+
+    cfg = RunConfig(data=str(path), num_samples=40, out=str(tmp_path / "o"), k=2, label_gate=False, max_prompts=400)
+    rows = execute(cfg, seed=seed, backend=ScriptedBackend(outputs=[half_empty], kind="chat"), check=False).result.rows
+    counts = rows["user_id"].value_counts()
+    shared = counts[counts > 1].sum() / len(rows)
+    # rows planned as whole entities: ~40% share a user, as in the seed (keys opened one row at a
+    # time, and lost to rejects, gave 5-25% here)
+    assert len(rows) == 40 and 0.28 <= shared <= 0.6 and not set(rows["user_id"]) & set(df["user_id"])
