@@ -34,16 +34,20 @@ def _grams(text: str) -> set[str]:
     return {" ".join(toks[i : i + n]) for n in range(1, MAX_WORDS + 1) for i in range(len(toks) - n + 1)}
 
 
-def find_personal(values: set[str], synth: pd.DataFrame, columns: list[str]) -> list[tuple[str, str]]:
-    """(column, seed value) for every synthetic cell holding a seed person's value."""
+def find_personal(
+    values: set[str], synth: pd.DataFrame, columns: list[str], whole: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """(column, seed value) for every synthetic cell holding a seed person's value: the whole
+    cell in the `whole` columns (a person's column: a new "Brian Hamilton" is not the seed's
+    "Brian"), anywhere in the text of the others."""
     hits = []
     for c in columns:
         for cell in synth[c].dropna().astype(str):
-            whole = same_person_form(cell)
-            if whole in values:
-                hits.append((c, whole))
-                continue
-            hits += [(c, g) for g in _grams(cell) & values]
+            norm = same_person_form(cell)
+            if norm in values:
+                hits.append((c, norm))
+            elif c not in whole:
+                hits += [(c, g) for g in _grams(cell) & values]
     return hits
 
 
@@ -52,7 +56,8 @@ def personal_leaks(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame) -> M
     if not values:
         return nan_metric("seed personal values in the output", "", "0", "the seed has no personal data found")
     cols = [c for c in schema.names if c in synth.columns and schema.col(c).role in _SCANNED]
-    hits = find_personal(values, synth, cols)
+    people = tuple(c.name for c in schema.by_role(Role.PERSONAL))
+    hits = find_personal(values, synth, cols, whole=people)
     shown = ", ".join(sorted({f"{v} ({c})" for c, v in hits})[:4])
     return Metric(
         "seed personal values in the output",

@@ -41,6 +41,7 @@ class People:
         texts = [str(v) for c in schema.by_role(Role.TEXT) for v in df[c.name].dropna()]
         self.seed_people = identifying({v for vals in self.seed_values.values() for v in vals}, texts)
         self._people_re = _alternation(self.seed_people)
+        self._taken = {same_person_form(v) for v in self.seed_people}
 
     @property
     def notes(self) -> list[str]:
@@ -122,12 +123,18 @@ class People:
         return text, count
 
     def _like(self, seen: str) -> str:
-        """A fresh value shaped like the seed person's value found in a text."""
-        if seen.startswith("@"):
-            return "@" + self.fake.user_name()
-        if " " in seen:
-            return self.fake.name()
-        return self.fake.user_name() if seen.islower() else self.fake.first_name()
+        """A fresh value shaped like the seed person's value found in a text, never a seed person."""
+        taken = self._taken
+        for _ in range(50):
+            if seen.startswith("@"):
+                v = "@" + self.fake.user_name()
+            elif " " in seen:
+                v = self.fake.name()
+            else:
+                v = self.fake.user_name() if seen.islower() else self.fake.first_name()
+            if same_person_form(v) not in taken and not any(w in taken for w in same_person_form(v).split()):
+                return v
+        return "someone"
 
 
 def _style(values: list[str]) -> dict:

@@ -147,7 +147,8 @@ def test_generated_rows_never_carry_seed_people_and_keep_keys_consistent(tmp_pat
     assert len(rows) == 30 and not (set(rows["name"]) & set(df["name"]) | set(rows["name"]) & people)
     assert not set(rows["tweet_location"].dropna()) & set(df["tweet_location"].dropna())
     assert not rows["text"].str.contains("555-123-4567|sara@example.com|handle3").any()
-    assert find_personal(seed_personal_values(sch, seed.df), rows, ["name", "text", "tweet_location"]) == []
+    people = ("name", "tweet_location")
+    assert find_personal(seed_personal_values(sch, seed.df), rows, ["name", "text", *people], whole=people) == []
     assert out.report.find("seed personal values in the output").value == 0
     # one handle per user key, users with several tweets, and no seed user key
     per_key = rows.groupby("user_key")["name"].nunique()
