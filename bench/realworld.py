@@ -100,11 +100,12 @@ def main() -> None:
         if "rows" in r:
             keys = "; ".join(f"{k} {v['seed']} / {v['synthetic']}" for k, v in r["rows_per_key"].items()) or "no keys"
             ks = ", ".join(f"{k} {v}" for k, v in r["timestamp_ks_complement"].items()) or "no timestamps"
+            leaks = r["seed_personal_values_in_output"]
+            people = "no personal columns" if leaks is None else f"seed personal values in the output {leaks}"
             figures.record(
                 f"real-world table: {name}",
-                f"{r['rows']} rows at {r['rows_per_min']} rows/min, report {r['report_s']} s; seed personal values in the "
-                f"output {r['seed_personal_values_in_output']}; rows per key seed / synthetic: {keys}; timestamp KS "
-                f"complement: {ks}; tracebacks {r['tracebacks']}",
+                f"{r['rows']} rows at {r['rows_per_min']} rows/min, report {r['report_s']} s; {people}; rows per key "
+                f"seed / synthetic: {keys}; timestamp KS complement: {ks}; tracebacks {r['tracebacks']}",
                 cmd,
                 "personal values 0, tracebacks 0",
             )

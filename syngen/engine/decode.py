@@ -161,7 +161,7 @@ def decode(
     """Generate for a left-padded batch. `done(i, new_ids)` says when sequence i has what it
     needs; `on_done(i, new_ids, reason)` gets each sequence once ("stop" or "length"), unless
     `should_stop()` ends the batch first (cancel, or the caller has all it needs). `kv`: "inplace"
-    (syngen/backends/kv_cache.py; keys and values kept in `kv_dtype` if given) or "dynamic"
+    (syngen/engine/kv_cache.py; keys and values kept in `kv_dtype` if given) or "dynamic"
     (transformers' DynamicCache). `on_read(share)` after each prefill chunk, `on_step(tokens,
     sequences)` after each decode step. `steer(i, token)`, if given, may replace the token just
     sampled for sequence i with some it must write instead (the first replaces it, the rest are fed

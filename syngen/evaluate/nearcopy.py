@@ -1,6 +1,6 @@
 """Near-copy detection for whole tables: MinHash + LSH over word 3-gram shingles, vectorised.
 
-The pipeline checks rows one at a time with `copycheck.CopyIndex`; a report over 100k rows
+The pipeline checks rows one at a time with `syngen.evaluate.copies.CopyIndex`; a report over 100k rows
 needs all pairs at once. Shingles become one integer array (numpy), MinHash signatures
 are computed in chunks, LSH bands propose candidate pairs, and each candidate's Jaccard
 similarity is then computed exactly from the two shingle sets, so a

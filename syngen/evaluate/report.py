@@ -198,7 +198,7 @@ def copy_metrics(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, thresh
             cache[id(df), c] = [normalise(v) if isinstance(v, str) else "" for v in df[c].tolist()]
         return cache[id(df), c]
 
-    def keys(df):  # the same normalisation as copycheck.row_key, column at a time
+    def keys(df):  # the same normalisation as copies.row_key, column at a time
         return list(zip(*[column(df, c) for c in content]))
 
     def joined(df):
@@ -297,7 +297,11 @@ def run_metrics(account=None, requested: int | None = None, delivered: int = 0) 
     if account is not None:  # a RunAccount, or its dict as a run folder keeps it
         get = account.get if isinstance(account, dict) else lambda k, d=None: getattr(account, k, d)
         rejected = sum((get("rejected") or {}).values())
-        accepted, total = get("accepted", 0), get("parsed", 0) + rejected
+        # every candidate is accepted or rejected once: a row rejected by the gate is among the
+        # parsed rows too, and rows kept from a checkpoint were never parsed (the old sum, parsed
+        # plus rejected, counted the one twice and the other not at all: 1.05 after a resume)
+        accepted = get("accepted", 0)
+        total = accepted + rejected
         if total:
             out.append(
                 Metric(

@@ -35,7 +35,7 @@ class RunConfig(PromptSpec):
     label_mix: dict[str, float] | None = None  # None: follow the seed's label mix
     roles: dict[str, str] = field(default_factory=dict)
     clean: bool = True
-    # generation plan (see syngen/plan.py): "auto" picks conditional when the seed has free text
+    # generation plan (see syngen/plan/resolve.py): "auto" picks conditional when the seed has free text
     plan: str = "auto"  # auto | conditional | rows
     generators: dict[str, str] = field(default_factory=dict)  # column -> "seed" | "model" overrides
     novelty: float = 0.0  # share of rows whose categorical values the model writes

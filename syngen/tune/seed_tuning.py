@@ -3,7 +3,7 @@
 Each seed row becomes a text in the shape the generation prompts use (`column: value` lines, the
 label first, the other given fields in a random order, the text the model writes last), and a
 LoRA adapter (peft) learns to continue such rows. The loss is scored over the domain head
-(backends/decode.py), the token ids the seed uses: the whole 262k-token head would make each step
+(syngen/engine/decode.py), the token ids the seed uses: the whole 262k-token head would make each step
 ~6x slower on a CPU. 10% of the rows are held out for the validation loss, which picks the best
 adapter and stops training when it stops improving; a time budget and a cancel keep the best so far.
 

@@ -3,7 +3,7 @@
 import pytest
 
 from syngen.common.fitted_cache import digest, fitted
-from syngen.evaluate import label_classifier as textclf
+from syngen.evaluate import label_classifier
 from syngen.evaluate.label_classifier import LabelGate
 from syngen.plan import structure
 from syngen.plan.structure import StructureModel
@@ -79,15 +79,15 @@ def test_the_joint_model_is_loaded_by_a_new_process_and_samples_the_same_rows(ca
 
 def test_the_label_gate_is_loaded_by_a_new_process(cache, drug_seed, monkeypatch):
     df, label = drug_seed.df, drug_seed.schema.label
-    textclf._CACHE.clear()
+    label_classifier._CACHE.clear()
     first = LabelGate(df, "review", label)
     assert first.active and len(list((cache / "text-classifier").glob("*.pkl"))) == 1
-    textclf._CACHE.clear()
-    monkeypatch.setattr(textclf, "_fit", lambda *a: (_ for _ in ()).throw(AssertionError("fitted again")))
+    label_classifier._CACHE.clear()
+    monkeypatch.setattr(label_classifier, "_fit", lambda *a: (_ for _ in ()).throw(AssertionError("fitted again")))
     again = LabelGate(df, "review", label)
     assert again.threshold == first.threshold and again.clf.classes == first.clf.classes
     row = {"review": df["review"].iloc[0], label: df[label].iloc[0]}
     assert again.check(row) == first.check(row)
-    textclf._CACHE.clear()
+    label_classifier._CACHE.clear()
     with pytest.raises(AssertionError, match="fitted again"):
         LabelGate(df.iloc[:-1], "review", label)

@@ -4,8 +4,7 @@ host's body gets."""
 import pytest
 import torch
 
-from syngen.engine import fp16_weights
-from syngen.engine import loading as hf_loading
+from syngen.engine import fp16_weights, loading
 from syngen.engine.decode import DomainHead
 from syngen.engine.fp16_weights import Fp16Matrix, packed, times
 
@@ -62,6 +61,6 @@ def test_a_float16_domain_head_scores_what_the_float32_head_scores(monkeypatch):
     ],
 )
 def test_the_body_dtype_follows_the_cpu(monkeypatch, setting, how, native_bf16, fbgemm, body):
-    monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: native_bf16)
+    monkeypatch.setattr(loading, "cpu_has_bf16", lambda: native_bf16)
     monkeypatch.setattr(fp16_weights, "available", lambda: fbgemm)
-    assert hf_loading.body_dtype(setting, how) == body
+    assert loading.body_dtype(setting, how) == body

@@ -119,18 +119,17 @@ def test_a_bfloat16_cache_keeps_half_the_bytes_and_the_states_close():
 
 
 def test_the_cache_keeps_bfloat16_under_a_float16_body_only(monkeypatch):
-    from syngen.engine import fp16_weights
-    from syngen.engine import loading as hf_loading
+    from syngen.engine import fp16_weights, loading
 
     monkeypatch.setattr(fp16_weights, "available", lambda: True)
-    monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(loading, "cpu_has_bf16", lambda: False)
     s = {"dtype": "auto", "quantize": "none", "kv_dtype": "auto"}
-    assert hf_loading.kv_dtype(s) == torch.bfloat16  # auto on an AVX2 host: a float16 body
-    assert hf_loading.kv_dtype({**s, "dtype": "float32"}) is None
-    assert hf_loading.kv_dtype({**s, "kv_dtype": "activations"}) is None
-    assert hf_loading.kv_dtype({**s, "dtype": "float32", "kv_dtype": "bfloat16"}) == torch.bfloat16
-    monkeypatch.setattr(hf_loading, "cpu_has_bf16", lambda: True)
-    assert hf_loading.kv_dtype(s) is None  # a bfloat16 body's activations are bfloat16 already
+    assert loading.kv_dtype(s) == torch.bfloat16  # auto on an AVX2 host: a float16 body
+    assert loading.kv_dtype({**s, "dtype": "float32"}) is None
+    assert loading.kv_dtype({**s, "kv_dtype": "activations"}) is None
+    assert loading.kv_dtype({**s, "dtype": "float32", "kv_dtype": "bfloat16"}) == torch.bfloat16
+    monkeypatch.setattr(loading, "cpu_has_bf16", lambda: True)
+    assert loading.kv_dtype(s) is None  # a bfloat16 body's activations are bfloat16 already
 
 
 def test_prompts_read_alone_and_stacked_decode_as_the_padded_batch(tiny, monkeypatch):

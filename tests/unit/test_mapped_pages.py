@@ -1,4 +1,4 @@
-"""Pages of a mapped weights file given back after the body is converted (syngen/backends/mapped_pages.py)."""
+"""Pages of a mapped weights file given back after the body is converted (syngen/engine/mapped_pages.py)."""
 
 import gc
 import sys
@@ -7,8 +7,7 @@ import pytest
 import torch
 from helpers import tiny_gemma
 
-from syngen.engine import fp16_weights, mapped_pages
-from syngen.engine import loading as hf_loading
+from syngen.engine import fp16_weights, loading, mapped_pages
 
 P = 4096
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise and /proc are Linux's")
@@ -66,7 +65,7 @@ def test_converting_the_body_gives_its_float32_pages_back_and_keeps_what_is_used
         model.lm_head.weight.data[25, 128] = 123.0  # mid-table: on a whole page
         if not release:
             monkeypatch.setattr(mapped_pages, "release", lambda dead, live: 0)
-        hf_loading.set_precision(model, None, settings)
+        loading.set_precision(model, None, settings)
         monkeypatch.undo()
         with torch.no_grad():
             logits = model(ids).logits

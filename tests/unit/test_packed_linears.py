@@ -1,4 +1,4 @@
-"""bfloat16 linear layers packed for oneDNN (syngen/backends/packed_linears.py)."""
+"""bfloat16 linear layers packed for oneDNN (syngen/engine/packed_linears.py)."""
 
 import copy
 
@@ -6,8 +6,7 @@ import pytest
 import torch
 from helpers import tiny_gemma
 
-from syngen.engine import loading as hf_loading
-from syngen.engine import packed_linears
+from syngen.engine import loading, packed_linears
 from syngen.engine.int8_weights import Int8Linear
 from syngen.engine.packed_linears import PackedLinear
 
@@ -17,7 +16,7 @@ SETTINGS = {"quantize": "none", "dtype": "bfloat16", "embedding": "float", "cach
 
 def _converted(model, **settings):
     model = copy.deepcopy(model)
-    hf_loading.set_precision(model, None, {**SETTINGS, "linear": "packed", **settings})
+    loading.set_precision(model, None, {**SETTINGS, "linear": "packed", **settings})
     return model
 
 

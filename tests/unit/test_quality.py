@@ -211,3 +211,15 @@ def test_large_tables_estimate_near_copies_from_a_sample(drug_seed, monkeypatch)
     r = build_report(drug_seed.df, synth, drug_seed.schema)
     assert r.find("exact copies of seed rows").value == 1.0  # every row checked
     assert "estimated from a 50-row sample" in r.find("near copies of seed rows").detail
+
+
+def test_share_of_model_output_accepted_is_a_share():
+    """Resumed rows were never parsed and gate rejects were counted twice: the share was 1.05."""
+    from syngen.evaluate.report import run_metrics
+
+    (share,) = [
+        x
+        for x in run_metrics({"accepted": 21, "parsed": 18, "rejected": {"empty output": 3, "near copy": 2}})
+        if x.name == "share of model output accepted"
+    ]
+    assert share.value == 21 / 26 and share.value <= 1
