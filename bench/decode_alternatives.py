@@ -47,7 +47,7 @@ def continuous_batching(backend: HFBackend, prompts, pairs: int) -> dict:
     def trial(kind):
         t = time.perf_counter()
         if kind == "syngen":
-            res = backend.generate(prompts, seed=1)
+            res = backend.generate(prompts, random_seed=1)
             n, texts[kind] = sum(r.completion_tokens for r in res), [r.text for r in res]
         else:  # not under inference_mode: the manager's own thread updates its tensors in place
             out = model.generate_batch(inputs=ids, generation_config=config, continuous_batching_config=paged)

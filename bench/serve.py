@@ -66,7 +66,7 @@ def serve(folder: Path, extra: list[str]):
 
 def timed(backend, prompts) -> tuple[float, int]:
     t = time.perf_counter()
-    res = backend.generate(prompts, seed=1)
+    res = backend.generate(prompts, random_seed=1)
     took = time.perf_counter() - t
     errors = [r.error for r in res if r.error]
     if errors:

@@ -116,7 +116,7 @@ def batch_run(opts, prompts, new_tokens, temperature, texts=None):
         # on the model's thread: a parallel op on this one would start a second OpenMP pool
         torch_thread.call(lambda: b._head(torch.zeros(1, 1, dtype=torch.long)))
     t = time.perf_counter()
-    res = b.generate(prompts, seed=1)
+    res = b.generate(prompts, random_seed=1)
     took = time.perf_counter() - t
     assert all(r.error is None and r.completion_tokens == new_tokens for r in res), res
     if texts is not None:

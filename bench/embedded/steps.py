@@ -77,7 +77,7 @@ def outside_domain_share(seed, n_prompts=16, new_tokens=128) -> float:
     from syngen.engine.decode import domain_ids
 
     kept = set(domain_ids(tok, domain_texts(seed), enc["input_ids"].flatten().tolist()).tolist())
-    res = b.generate(prompts, seed=2)
+    res = b.generate(prompts, random_seed=2)
     ids = [i for r in res for i in r.meta["token_ids"]]
     share = sum(i not in kept for i in ids) / max(1, len(ids))
     print(

@@ -107,15 +107,15 @@ class Backend:
     def model_label(self) -> str:
         return self.model
 
-    def generate(self, prompts: list[Prompt], seed: int | None = None) -> list[GenerationResult]:
+    def generate(self, prompts: list[Prompt], random_seed: int | None = None) -> list[GenerationResult]:
         """Generate for several prompts at once (batched or concurrent); one result each."""
         raise NotImplementedError
 
-    def generate_iter(self, prompts: list[Prompt], seed: int | None = None, cancel=None, on_progress=None):
+    def generate_iter(self, prompts: list[Prompt], random_seed: int | None = None, cancel=None, on_progress=None):
         """Yield (index, result) as results complete; the default runs `generate` in one go.
         `cancel` (a threading.Event) stops the work early; backends that work in long steps call
         `on_progress(Heartbeat)` during a batch so front-ends can show signs of life."""
-        yield from enumerate(self.generate(prompts, seed=seed))
+        yield from enumerate(self.generate(prompts, random_seed=random_seed))
 
     def precheck(self) -> None:
         """Raise BackendError when the backend clearly cannot work (a server that does not

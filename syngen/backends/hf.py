@@ -267,13 +267,13 @@ class HFBackend(Backend):
 
         return StoppingCriteriaList([RowsDone()])
 
-    def generate(self, prompts, seed=None):
+    def generate(self, prompts, random_seed=None):
         out = [None] * len(prompts)
-        for i, res in self.generate_iter(prompts, seed):
+        for i, res in self.generate_iter(prompts, random_seed):
             out[i] = res
         return out
 
-    def generate_iter(self, prompts, seed=None, cancel=None, on_progress=None):
+    def generate_iter(self, prompts, random_seed=None, cancel=None, on_progress=None):
         """Run one batched generate call on the torch thread and yield each sequence's result
         as soon as it has finished its rows (the first row arrives long before the batch ends)."""
         if not prompts:
@@ -323,7 +323,7 @@ class HFBackend(Backend):
 
         need = [p.rows * p.lines_per_row for p in prompts]
         stopped = lambda: abandon.is_set() or (cancel is not None and cancel.is_set())  # noqa: E731
-        run_seed = seed if seed is not None else s["seed"]
+        run_seed = random_seed if random_seed is not None else s["seed"]
 
         def with_generate():
             torch.manual_seed(run_seed)
@@ -375,7 +375,7 @@ class HFBackend(Backend):
                 temperature=s["temperature"],
                 top_k=s["top_k"],
                 top_p=s["top_p"],
-                seed=run_seed,
+                random_seed=run_seed,
             )
             return {}
 

@@ -147,18 +147,18 @@ class RemoteBackend(Backend):
     def refusing(self) -> str | None:
         return f"{self.settings['circuit_after']} requests failed in a row" if self.circuit_open() else None
 
-    def generate(self, prompts, seed=None):
+    def generate(self, prompts, random_seed=None):
         out = [None] * len(prompts)
-        for i, res in self.generate_iter(prompts, seed):
+        for i, res in self.generate_iter(prompts, random_seed):
             out[i] = res
         return out
 
-    def generate_iter(self, prompts, seed=None, cancel=None, on_progress=None):
+    def generate_iter(self, prompts, random_seed=None, cancel=None, on_progress=None):
         """Send up to `concurrency` requests at once; yield results in order of completion."""
         if not prompts:
             return
-        if seed is not None:
-            self.settings["seed"] = seed
+        if random_seed is not None:
+            self.settings["seed"] = random_seed
         if cancel is not None:
             self.cancel_event = cancel
         workers = min(self.settings["concurrency"], len(prompts))

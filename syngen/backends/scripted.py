@@ -21,7 +21,7 @@ class ScriptedBackend(Backend):
         self.kind = kind
         self.calls: list = []  # prompts seen, for assertions
 
-    def generate(self, prompts, seed=None):
+    def generate(self, prompts, random_seed=None):
         results = []
         for p in prompts:
             item = self.outputs[len(self.calls) % len(self.outputs)]

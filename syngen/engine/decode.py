@@ -154,7 +154,7 @@ def decode(
     temperature: float = 0.0,
     top_k: int = 0,
     top_p: float = 1.0,
-    seed: int = 0,
+    random_seed: int = 0,
     kv: str = "inplace",
     kv_dtype=None,
 ) -> None:
@@ -172,7 +172,7 @@ def decode(
     from syngen.engine.kv_cache import attend_in_cache_dtype, in_place_cache
 
     body = model.base_model  # the decoder without its head
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(random_seed)
     mask = attention_mask
     if kv == "inplace" and kv_dtype is not None:
         attend_in_cache_dtype(model)

@@ -332,7 +332,7 @@ def build_report(
     schema: Schema | None = None,
     account=None,
     requested: int | None = None,
-    seed_rng: int = 0,
+    random_seed: int = 0,
     delivered: int | None = None,
     about: dict | None = None,
     holdout: pd.DataFrame | None = None,
@@ -344,7 +344,7 @@ def build_report(
     schema = schema or infer_schema(seed)
     synthetic, notes = align_columns(seed, synthetic)
     seed, synthetic = schema.plain_numbers(seed), schema.plain_numbers(synthetic)  # $46.28 -> 46.28
-    rng = random.Random(seed_rng)
+    rng = random.Random(random_seed)
     cols: list[Metric] = []
     timings: dict[str, float] = {}
 

@@ -25,7 +25,7 @@ def _text(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     return df[cols].astype(object).where(df[cols].notna(), "").astype(str).agg(" ".join, axis=1)
 
 
-def make_model(schema: Schema, label: str | None, seed: int = 0):
+def make_model(schema: Schema, label: str | None, random_seed: int = 0):
     """A pipeline over the schema's columns: TF-IDF for text, one-hot for categories, scaled
     numbers; logistic regression on top."""
     from sklearn.compose import ColumnTransformer
@@ -76,10 +76,12 @@ def make_model(schema: Schema, label: str | None, seed: int = 0):
         )
     if not parts:
         raise ConfigError("no usable feature columns besides the label; set roles with --role")
-    return make_pipeline(ColumnTransformer(parts), LogisticRegression(max_iter=2000, C=4.0, random_state=seed))
+    return make_pipeline(ColumnTransformer(parts), LogisticRegression(max_iter=2000, C=4.0, random_state=random_seed))
 
 
-def _fit_score(train: pd.DataFrame, test: pd.DataFrame, schema: Schema, label: str, seed: int) -> tuple[float, float]:
+def _fit_score(
+    train: pd.DataFrame, test: pd.DataFrame, schema: Schema, label: str, random_seed: int
+) -> tuple[float, float]:
     from sklearn.metrics import accuracy_score, f1_score
 
     y = train[label].astype(str)
@@ -87,7 +89,7 @@ def _fit_score(train: pd.DataFrame, test: pd.DataFrame, schema: Schema, label: s
         # One class only: the classifier predicts it everywhere (what a real model would learn).
         pred = np.full(len(test), y.iloc[0] if len(y) else "")
     else:
-        model = make_model(schema, label, seed).fit(train, y)
+        model = make_model(schema, label, random_seed).fit(train, y)
         pred = model.predict(test)
     truth = test[label].astype(str)
     return accuracy_score(truth, pred), f1_score(truth, pred, average="macro", zero_division=0)
@@ -101,7 +103,7 @@ def utility(
     label: str | None = None,
     mixes=MIXES,
     repeats: int = 3,
-    seed: int = 0,
+    random_seed: int = 0,
 ) -> pd.DataFrame:
     """Accuracy and macro-F1 (mean and sd over `repeats`) for TRTR, TSTR, mixes and augmentation.
     Training sets of the mixes have the same size n = min(real, synthetic) rows."""
@@ -127,7 +129,7 @@ def utility(
         # same rows (lbfgs is deterministic): fit once and repeat the figure.
         whole = share is None or (k in (0, len(synthetic)) and n - k in (0, len(real_train)))
         for r in range(1 if whole else repeats):
-            rng = random.Random(seed * 1000 + r)
+            rng = random.Random(random_seed * 1000 + r)
             if share is None:
                 train = pd.concat([real_train, synthetic], ignore_index=True)
             else:
@@ -137,7 +139,7 @@ def utility(
                 if k:
                     parts.append(synthetic.sample(k, random_state=rng.randrange(10**6)))
                 train = pd.concat(parts, ignore_index=True)
-            a, f = _fit_score(train, real_test, schema, label, seed + r)
+            a, f = _fit_score(train, real_test, schema, label, random_seed + r)
             accs.append(a)
             f1s.append(f)
         if whole:
@@ -170,7 +172,7 @@ class Discrimination:
 
 
 def discriminate(
-    real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, folds: int = 5, seed: int = 0, top: int = 10
+    real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, folds: int = 5, random_seed: int = 0, top: int = 10
 ) -> Discrimination:
     """Cross-validated real-vs-synthetic classifier on the content columns (IDs left out)."""
     from sklearn.metrics import roc_auc_score
@@ -182,8 +184,8 @@ def discriminate(
     data = pd.concat([real[cols], synthetic[cols]], ignore_index=True)
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
     folds = max(2, min(folds, len(real), len(synthetic)))
-    model = _with_lengths(make_model(schema, None, seed), schema)
-    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    model = _with_lengths(make_model(schema, None, random_seed), schema)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=random_seed)
     proba = cross_val_predict(model, data, y, cv=cv, method="predict_proba")[:, 1]
     auc = float(roc_auc_score(y, proba))
     syn_p = proba[len(real) :]

@@ -174,7 +174,7 @@ class _Run:
             _timed(
                 self.backend.generate_iter(
                     asked,
-                    seed=self.config.random_seed + 1000 * batch.number,
+                    random_seed=self.config.random_seed + 1000 * batch.number,
                     cancel=self.cancel,
                     on_progress=lambda hb: self._event(EventKind.HEARTBEAT, message=hb.describe(), heartbeat=hb),
                 ),
@@ -344,7 +344,7 @@ def preview(config: RunConfig, seed: Seed, backend: Backend) -> tuple[dict | Non
     t = time.perf_counter()
     backend.use_domain(domain_texts(seed))
     if prompt.needs_model:
-        res = next(iter(dict(backend.generate_iter([prompt], seed=rng.randrange(10**6))).values()))
+        res = next(iter(dict(backend.generate_iter([prompt], random_seed=rng.randrange(10**6))).values()))
         if res.error:
             return None, res.error
         parsed = source.parse(prompt, res, backend.kind != "completion")

@@ -75,9 +75,9 @@ class StructureModel:
     """Fit on the seed once; `sample(label)` returns one row of the sampled columns."""
 
     def __init__(
-        self, df: pd.DataFrame, schema: Schema, columns: list[str], seed: int = 0, fixed: list[str] | None = None
+        self, df: pd.DataFrame, schema: Schema, columns: list[str], random_seed: int = 0, fixed: list[str] | None = None
     ):
-        self.schema, self.seed = schema, seed
+        self.schema, self.random_seed = schema, random_seed
         label = schema.label
         self.columns = [c for c in columns if c != label and schema.col(c).role in _SDTYPE]
         # Whole numbers (counts, epoch times, or numeric columns holding integers) come back as integers.
@@ -94,7 +94,7 @@ class StructureModel:
         self.columns = [c for c in self.columns if c not in self.derived]
         self.fixed = [c for c in (fixed or []) if c in self.columns]
         self.notes: list[str] = []
-        self.rng = random.Random(seed)
+        self.rng = random.Random(random_seed)
         self._frame = self._typed(df)
         self._models: dict = {}
         self._pool: dict = defaultdict(list)

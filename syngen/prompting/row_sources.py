@@ -55,7 +55,7 @@ class ConditionalRows:
         # Open-vocabulary columns are fixed together so names keep their seed pairings.
         self.names = [c for c in sampled if sch.col(c).role in (Role.SHORT_TEXT, Role.CATEGORICAL)]
         fixed = self.names if plan.model_columns else []  # all-sampled rows would copy seed tuples
-        self.structure = StructureModel(seed.df, sch, sampled, seed=config.random_seed, fixed=fixed)
+        self.structure = StructureModel(seed.df, sch, sampled, random_seed=config.random_seed, fixed=fixed)
         self.keys = (
             Keys(seed.df, sch, sampled, config.key_policy, rng, fresh_id, config.num_samples)
             if sch.by_role(Role.KEY)

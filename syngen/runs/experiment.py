@@ -74,7 +74,7 @@ def run_experiment(
             seed.schema,
             mixes=inner,
             repeats=repeats,
-            seed=base.random_seed,
+            random_seed=base.random_seed,
         )
         for r in table.to_dict("records"):
             share = r["synthetic_share"]
@@ -162,7 +162,7 @@ def filtered_generation(
             info["message"] = f"too few candidates ({len(cand)}): {res.message}"
             history.append(info)
             break
-        d = discriminate(seed.df, cand, seed.schema, folds=min(5, len(cand)), seed=cfg.random_seed + r)
+        d = discriminate(seed.df, cand, seed.schema, folds=min(5, len(cand)), random_seed=cfg.random_seed + r)
         order = np.argsort(d.proba)  # most realistic first
         kept = cand.iloc[order[:n]].reset_index(drop=True)
         worst = cand.iloc[order[::-1][:negatives_per_round]]
@@ -172,7 +172,8 @@ def filtered_generation(
             "acceptance": round(len(kept) / len(cand), 3),
             "auc_candidates": round(d.auc, 3),
             "auc_kept": round(
-                discriminate(seed.df, kept, seed.schema, folds=min(5, len(kept)), seed=cfg.random_seed + r).auc, 3
+                discriminate(seed.df, kept, seed.schema, folds=min(5, len(kept)), random_seed=cfg.random_seed + r).auc,
+                3,
             )
             if len(kept) >= 2
             else None,

@@ -10,9 +10,9 @@ TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down
 PAD_TO = 32  # batch lengths are rounded up to this
 
 
-def split_rows(n: int, share: float, seed: int) -> tuple[list[int], list[int]]:
+def split_rows(n: int, share: float, random_seed: int) -> tuple[list[int], list[int]]:
     order = list(range(n))
-    random.Random(seed).shuffle(order)
+    random.Random(random_seed).shuffle(order)
     held = max(1, round(n * share)) if n >= 4 else 0
     return sorted(order[held:]), sorted(order[:held])
 
@@ -39,7 +39,7 @@ class LoraTrainer:
 
         from syngen.engine.decode import domain_ids
 
-        torch.manual_seed(s.seed)
+        torch.manual_seed(s.random_seed)
         self.ids = [tok(t, truncation=True, max_length=s.max_tokens)["input_ids"] for t in texts]
         used = {i for ids in self.ids for i in ids}
         # every training target is in the head; the English core would make it 5x wider for no target

@@ -56,7 +56,7 @@ class TuneSettings:
     holdout: float = 0.1
     evals_per_epoch: int = 4
     patience: int = 3  # evaluations without a better validation loss before stopping
-    seed: int = 0
+    random_seed: int = 0
     max_steps: int = 0  # 0: no limit (tests use a few)
 
     def check(self) -> None:
@@ -68,8 +68,11 @@ class TuneSettings:
             raise ConfigError("rank, epochs and batch size must be at least 1")
 
     def key_fields(self) -> dict:
-        """What changes the adapter (the budget does too: a shorter one may stop earlier)."""
-        return asdict(self)
+        """What changes the adapter (the budget does too: a shorter one may stop earlier), under
+        the names adapters were first keyed with, so adapters tuned before the rename are found."""
+        d = asdict(self)
+        d["seed"] = d.pop("random_seed")
+        return d
 
 
 @dataclass
@@ -137,8 +140,8 @@ def render_row(row: dict, columns: list[str]) -> str:
     return "".join(f"{c}: {_one_line(row.get(c))}\n" for c in columns) + "\n"
 
 
-def training_texts(df: pd.DataFrame, schema: Schema, plan: Plan, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
+def training_texts(df: pd.DataFrame, schema: Schema, plan: Plan, random_seed: int = 0) -> list[str]:
+    rng = random.Random(random_seed)
     return [render_row(with_hints(r, plan.hints), training_columns(schema, plan, rng)) for r in df.to_dict("records")]
 
 
@@ -215,11 +218,11 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     t0 = time.perf_counter()
     report(TuneProgress("loading"))
     net, tok, _ = load_weights(model, gguf_for(model))  # a private float32 copy: LoRA edits it
-    train_rows, held_rows = split_rows(len(df), s.holdout, s.seed)
-    texts = training_texts(df, schema, plan, s.seed)
+    train_rows, held_rows = split_rows(len(df), s.holdout, s.random_seed)
+    texts = training_texts(df, schema, plan, s.random_seed)
     tr = LoraTrainer(net, tok, texts, domain, s)
     opt = torch.optim.AdamW(tr.params, lr=s.learning_rate, weight_decay=0.0)
-    rng = random.Random(s.seed)
+    rng = random.Random(s.random_seed)
     per_epoch = math.ceil(len(train_rows) / s.batch_size)
     planned = per_epoch * s.epochs if not s.max_steps else min(s.max_steps, per_epoch * s.epochs)
     horizon = [planned]  # the cosine decays over the steps the budget allows (re-estimated below)

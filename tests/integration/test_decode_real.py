@@ -29,7 +29,7 @@ def seed_and_prompts():
 def _texts(seed, prompts, **opts):
     b = HFBackend(max_new_tokens=24, **opts)
     b.use_domain(domain_texts(seed))
-    res = b.generate(prompts, seed=5)
+    res = b.generate(prompts, random_seed=5)
     assert all(r.error is None and r.completion_tokens > 0 for r in res), res
     return [r.text for r in res]
 
@@ -96,7 +96,7 @@ def test_a_cancel_during_prefill_ends_the_batch_within_a_second(seed_and_prompts
     timer = threading.Timer(0.5, cancel.set)
     timer.start()
     t = time.perf_counter()
-    res = dict(b.generate_iter(prompts * 3, seed=1, cancel=cancel))  # 9 long prompts: ~10 s of prefill
+    res = dict(b.generate_iter(prompts * 3, random_seed=1, cancel=cancel))  # 9 long prompts: ~10 s of prefill
     took = time.perf_counter() - t - 0.5
     assert all(r.error == "cancelled" for r in res.values()) and len(res) == 9
     assert took < 3.0, took  # one prefill chunk (PREFILL_TOKENS), not the ~10 s of the whole prefill
@@ -113,7 +113,7 @@ def test_a_batch_waiting_behind_other_model_work_is_cancelled_at_once(seed_and_p
     try:
         threading.Timer(0.5, cancel.set).start()
         t = time.perf_counter()
-        res = dict(b.generate_iter(prompts, seed=1, cancel=cancel))
+        res = dict(b.generate_iter(prompts, random_seed=1, cancel=cancel))
         took = time.perf_counter() - t
     finally:
         release.set()

@@ -51,7 +51,7 @@ def test_openai_backend_gets_real_text_from_transformers_serve(server):
     cfg = RunConfig(data=str(DRUG_TRAIN), k=1, random_seed=4)
     seed = prepare_seed(cfg)
     prompt = row_source(seed, cfg, plan_for(seed, cfg), random.Random(4), lambda c: "123456").prompts(["positive"])[0]
-    (res,) = backend.generate([prompt], seed=4)
+    (res,) = backend.generate([prompt], random_seed=4)
     assert res.error is None, res.error
     assert res.text.strip() and res.completion_tokens > 0  # usage reported by the engine
     assert backend._no_top_k  # the engine refused top_k (422); the backend asked again without it

@@ -38,9 +38,9 @@ def test_the_model_goes_on_from_the_subject_to_the_description(tmp_path):
 
     backend = HFBackend(max_new_tokens=MAX_NEW)
     backend.use_domain(domain_texts(seed))
-    alone = backend.generate([replace(p, line_keys=[], line_limits=[], line_ends=[]) for p in prompts], seed=5)
-    run_on = backend.generate([replace(p, line_ends=[]) for p in prompts], seed=5)  # keys, no sentence ends
-    steered = backend.generate(prompts, seed=5)
+    alone = backend.generate([replace(p, line_keys=[], line_limits=[], line_ends=[]) for p in prompts], random_seed=5)
+    run_on = backend.generate([replace(p, line_ends=[]) for p in prompts], random_seed=5)  # keys, no sentence ends
+    steered = backend.generate(prompts, random_seed=5)
     assert all(r.error is None for r in alone + run_on + steered)
 
     def ended_after_subject(results):

@@ -56,7 +56,11 @@ def test_plan_for_the_bundled_seed(drug_seed):
 def test_structure_model_keeps_pairs_formats_and_ranges(drug_seed):
     sch = drug_seed.schema
     sm = StructureModel(
-        drug_seed.df, sch, ["drugName", "condition", "date", "usefulCount"], seed=1, fixed=["drugName", "condition"]
+        drug_seed.df,
+        sch,
+        ["drugName", "condition", "date", "usefulCount"],
+        random_seed=1,
+        fixed=["drugName", "condition"],
     )
     rows = [sm.sample(lab) for lab in ["positive"] * 120 + ["negative"] * 60 + ["neutral"] * 20]
     pairs = set(zip(drug_seed.df["drugName"], drug_seed.df["condition"]))

@@ -57,7 +57,7 @@ COLS = ["drugName", "condition", "date", "usefulCount"]
 
 def test_the_joint_model_is_loaded_by_a_new_process_and_samples_the_same_rows(cache, drug_seed, monkeypatch):
     def sample(seed):
-        sm = StructureModel(drug_seed.df, drug_seed.schema, COLS, seed=seed, fixed=["drugName", "condition"])
+        sm = StructureModel(drug_seed.df, drug_seed.schema, COLS, random_seed=seed, fixed=["drugName", "condition"])
         return [sm.sample(lab) for lab in ["positive", "negative", "neutral"] * 5]
 
     structure._FITTED.clear()
@@ -74,7 +74,7 @@ def test_the_joint_model_is_loaded_by_a_new_process_and_samples_the_same_rows(ca
     # a changed seed table is a different key: it fits
     structure._FITTED.clear()
     with pytest.raises(AssertionError, match="fitted again"):
-        StructureModel(drug_seed.df.iloc[:-1], drug_seed.schema, COLS, seed=3)
+        StructureModel(drug_seed.df.iloc[:-1], drug_seed.schema, COLS, random_seed=3)
 
 
 def test_the_label_gate_is_loaded_by_a_new_process(cache, drug_seed, monkeypatch):
