@@ -6,7 +6,7 @@ import streamlit as st
 from syngen.common.errors import SyngenError
 from syngen.generate.config import parse_mix
 from syngen.plan.labels import label_targets
-from syngen.plan.resolve import LABELS, MODEL, SEED, hintable, novelty_columns, plan_for, resolve_plan
+from syngen.plan.resolve import LABELS, MADE, MODEL, SEED, hintable, novelty_columns, plan_for, resolve_plan
 from syngen.prompting.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
 from syngen.prompting.row_sources import preview_prompt
 from syngen.seed.schema import Role
@@ -45,7 +45,7 @@ if plan.mode == "conditional":
         width="stretch",
         disabled=["column", "role", "how"],
         column_config={
-            "generator": st.column_config.SelectboxColumn("generator", options=list(LABELS.values()), required=True)
+            "generator": st.column_config.SelectboxColumn("generator", options=[*LABELS.values(), MADE], required=True)
         },
     )
     default = resolve_plan(seed.schema, seed.df, "conditional").generators

@@ -23,6 +23,9 @@ from syngen.seed.schema import Role, Schema
 
 SEED, MODEL = "seed", "model"
 LABELS = {SEED: "sampled from the seed", MODEL: "written by the model"}
+# IDs, entity keys and people are made new by syngen, not sampled: the table says so
+MADE = "made new by syngen"
+MADE_ROLES = (Role.ID, Role.KEY, Role.PERSONAL)
 
 
 @dataclass
@@ -58,7 +61,8 @@ class Plan:
             )
             if c.name in self.hints:
                 detail += " and a length"  # in words, drawn from the seed (the Prompt page's switch says how)
-            rows.append({"column": c.name, "role": c.role.value, "generator": LABELS[g], "how": detail})
+            shown = MADE if g == SEED and c.role in MADE_ROLES else LABELS[g]
+            rows.append({"column": c.name, "role": c.role.value, "generator": shown, "how": detail})
         return pd.DataFrame(rows)
 
 
@@ -106,7 +110,8 @@ def resolve_plan(
     for c, g in overrides.items():
         role = schema.col(c).role
         if g == MODEL and role in (Role.ID, Role.KEY, Role.PERSONAL, Role.LABEL):
-            notes.append(f"{c}: a {role.value} column is always {LABELS[SEED]} in the conditional plan")
+            made = MADE if role in MADE_ROLES else LABELS[SEED]
+            notes.append(f"{c}: a {role.value} column is always {made} in the conditional plan")
             continue
         gens[c] = g
     if not any(g == MODEL for g in gens.values()):
