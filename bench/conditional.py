@@ -30,8 +30,9 @@ from syngen.evaluate.utility import discriminate, utility  # noqa: E402
 from syngen.generate.config import RunConfig  # noqa: E402
 from syngen.generate.loop import run  # noqa: E402
 from syngen.runs.export import write_rows  # noqa: E402
+from syngen.seed.clean import clean_table  # noqa: E402
 from syngen.seed.prepared import prepare_seed  # noqa: E402
-from syngen.seed.table import clean_table, load_table  # noqa: E402
+from syngen.seed.table import load_table  # noqa: E402
 
 OUT = ROOT / "bench" / "results"
 DATA = ROOT / "data" / "drug_reviews"

@@ -6,7 +6,8 @@ import streamlit as st
 
 from syngen.common.errors import SyngenError
 from syngen.evaluate.utility import discriminate, utility
-from syngen.seed.table import clean_table, load_table, load_upload
+from syngen.seed.clean import clean_table
+from syngen.seed.table import load_table, load_upload
 from syngen.ui.page import pick_run, start
 from syngen.ui.state import BUNDLED
 

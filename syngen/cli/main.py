@@ -154,7 +154,7 @@ def _generate_filtered(a, cfg, seed, backend, table: Path | None) -> int:
 
 
 def prepare_test(path: str):
-    from syngen.seed.table import clean_table
+    from syngen.seed.clean import clean_table
 
     return clean_table(load_table(path))[0]
 

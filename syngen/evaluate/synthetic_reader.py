@@ -19,7 +19,8 @@ import pandas as pd
 from syngen.common.errors import DataError
 from syngen.common.provenance import PROVENANCE
 from syngen.prompting.parsing import norm_name, parse_output
-from syngen.seed.table import _decode, load_table, max_bytes_default
+from syngen.seed.table import load_table, max_bytes_default
+from syngen.seed.text_formats import decode
 
 _BINARY = (".parquet", ".xlsx", ".xls")
 _LIST = re.compile(r"^\s*\d+[.)]\s+\S")
@@ -74,7 +75,7 @@ def read_synthetic(
     data = path.read_bytes()
     if len(data) > max_bytes_default():
         raise DataError(f"{path.name}: over the size limit; use a sample of the file (or raise SYNGEN_MAX_MB)")
-    text = _decode(data, path.name) if data else ""
+    text = decode(data, path.name) if data else ""
     if not text.strip():
         raise DataError(f"{path.name}: the file is empty; give a table with a header row and data rows")
     parsed = parse_output(text, seed_columns, text_columns, truncated=False, partial=True)

@@ -8,8 +8,9 @@ from typing import Protocol
 import pandas as pd
 
 from syngen.common.errors import DataError
+from syngen.seed.clean import CleanOptions, CleanReport, clean_table
 from syngen.seed.schema import Schema, infer_schema
-from syngen.seed.table import CleanOptions, CleanReport, clean_table, dataset_name, load_table
+from syngen.seed.table import dataset_name, load_table
 
 
 class SeedSettings(Protocol):

@@ -11,7 +11,7 @@ import streamlit as st
 
 from syngen.generate.config import RunConfig
 from syngen.runs.store import RunInfo, list_runs, load_rows
-from syngen.seed.table import CleanOptions
+from syngen.seed.clean import CleanOptions
 
 KEY = "syngen_state"
 BUNDLED = "data/drug_reviews/train.csv"

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from syngen.common.errors import DataError
-from syngen.seed.table import CleanOptions, clean_table, clean_value, dataset_name, load_table, load_upload
+from syngen.seed.clean import CleanOptions, clean_table, clean_value
+from syngen.seed.table import dataset_name, load_table, load_upload
 
 ROWS = [{"id": "1", "text": "good stuff here", "label": "pos"}, {"id": "2", "text": "bad stuff there", "label": "neg"}]
 
