@@ -2,7 +2,7 @@
 before it (bfloat16 where native, else float32), alternating, and compares their tok/s over the
 whole run (the prompts' reading included).
 
-    python bench/embedded/body-runs.py [--emulate-avx2|--emulate-amd]
+    python bench/embedded/body_runs.py [--emulate-avx2|--emulate-amd]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 seed's fitted joint model and label gate refitted (SYNGEN_FIT_CACHE=0) or loaded from disk; with
 `--against REV`, that git revision's syngen against this tree's (both with the fits loaded).
 
-    python bench/embedded/first-row.py [--emulate-avx2|--emulate-amd] [--against REV]
+    python bench/embedded/first_row.py [--emulate-avx2|--emulate-amd] [--against REV]
 """
 
 from __future__ import annotations

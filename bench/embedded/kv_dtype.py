@@ -1,7 +1,7 @@
 """Decodes with the float16 body's KV cache in bfloat16 and in float32, in alternating
 pairs (batch 1 and 8, sampled), and compares 8 greedy texts written with each.
 
-    python bench/embedded/kv-dtype.py [--emulate-avx2|--emulate-amd]
+    python bench/embedded/kv_dtype.py [--emulate-avx2|--emulate-amd]
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Writes the same 16 conditional rows with the embedded backend as it was before the decode work (transformers' `generate`, the whole head) and with today's defaults, and compares what the texts look like.
+"""Writes the same 16 conditional rows with the embedded backend as it was before the decode work
+(transformers' `generate`, the whole head) and with today's defaults, and compares what the texts
+look like.
 
-python bench/embedded/quality.py [--emulate-avx2|--emulate-amd]
+    python bench/embedded/quality.py [--emulate-avx2|--emulate-amd]
 """
 
 from __future__ import annotations

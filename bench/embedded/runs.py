@@ -1,6 +1,8 @@
-"""Loads the model cold (the GGUF dequantised, what transformers does alone) and warm (syngen's cached copy), then generates at each batch size and prints tok/s, rows/min and the pipeline's overhead; and the peak RSS of it all.
+"""Loads the model cold (the GGUF dequantised, what transformers does alone) and warm (syngen's
+cached copy), then generates at each batch size and prints tok/s, rows/min and the pipeline's
+overhead; and the peak RSS of it all.
 
-python bench/embedded/runs.py [--emulate-avx2|--emulate-amd] [--batches 1,4,8] [--prompts 8] [--max-new-tokens 512]
+    python bench/embedded/runs.py [--emulate-avx2|--emulate-amd] [--batches 1,4,8] [--prompts 8] [--max-new-tokens 512]
 """
 
 from __future__ import annotations
