@@ -9,7 +9,8 @@ import re
 import pandas as pd
 
 from syngen.evaluate.metrics import Metric, nan_metric
-from syngen.seed.personal import EMAIL, PHONE, identifying, same_person_form
+from syngen.plan.people import seed_people
+from syngen.seed.personal import EMAIL, PHONE, same_person_form
 from syngen.seed.schema import Role, Schema
 
 _TOKEN = re.compile(r"[\w@.+'-]+")
@@ -19,9 +20,7 @@ MAX_WORDS = 4  # a seed value is matched in text as a run of up to this many wor
 def seed_personal_values(schema: Schema, seed: pd.DataFrame) -> set[str]:
     """What would identify a seed person: personal cells (3 characters or more), and emails and
     phone numbers written in the seed's texts."""
-    texts = [str(v) for c in schema.by_role(Role.TEXT) for v in seed[c.name].dropna()]
-    people = {v for c in schema.by_role(Role.PERSONAL) for v in seed[c.name].dropna().astype(str)}
-    found = {same_person_form(v) for v in identifying(people, texts)}
+    found = {same_person_form(v) for v in seed_people(seed, schema)}
     for c in schema.by_role(Role.TEXT, Role.SHORT_TEXT):
         for text in seed[c.name].dropna().astype(str):
             found |= {same_person_form(x) for x in EMAIL.findall(text) + PHONE.findall(text)}

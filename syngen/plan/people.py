@@ -38,8 +38,7 @@ class People:
         self.kind = {c.name: c.personal or "name" for c in self.cols}
         self.memo: dict[tuple, str | None] = {}
         # what identifies a seed person inside text (not names that are everyday words of the table)
-        texts = [str(v) for c in schema.by_role(Role.TEXT) for v in df[c.name].dropna()]
-        self.seed_people = identifying({v for vals in self.seed_values.values() for v in vals}, texts)
+        self.seed_people = seed_people(df, schema)
         self._people_re = _alternation(self.seed_people)
         self._taken = {same_person_form(v) for v in self.seed_people}
 
@@ -135,6 +134,14 @@ class People:
             if same_person_form(v) not in taken and not any(w in taken for w in same_person_form(v).split()):
                 return v
         return "someone"
+
+
+def seed_people(df: pd.DataFrame, schema: Schema) -> set[str]:
+    """The seed's values that single a person out (personal cells that are not everyday words of
+    its texts): what written text is scrubbed of and what the report looks for in the output."""
+    texts = [str(v) for c in schema.by_role(Role.TEXT) for v in df[c.name].dropna()]
+    people = {v for c in schema.by_role(Role.PERSONAL) for v in df[c.name].dropna().astype(str)}
+    return identifying(people, texts)
 
 
 def _style(values: list[str]) -> dict:
