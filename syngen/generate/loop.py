@@ -87,8 +87,7 @@ class _Run:
     """One run's state; `run` drives its steps in order: start, batches until done, finish."""
 
     def __init__(self, config, backend, seed, emit, cancel, checkpoint, resume, run_id):
-        self.t0 = time.perf_counter()
-        config.check()
+        self.t0 = time.perf_counter()  # the config was checked when it was made; the prompt needs the seed
         self.seed = seed = seed or prepare_seed(config)
         config.check_prompt(len(seed.df))  # a RunConfig is a PromptSpec
         self.config, self.emit, self.cancel = config, emit, cancel
@@ -334,7 +333,6 @@ def run(
 
 def preview(config: RunConfig, seed: Seed, backend: Backend) -> tuple[dict | None, str]:
     """One prompt, one answer, the run's gate, nothing saved: what a run would write (seconds)."""
-    config.check()
     config.check_prompt(len(seed.df))
     rng = random.Random(config.random_seed + int(time.time()))  # a new row on every click
     gate = RowGate(seed, config, rng)
