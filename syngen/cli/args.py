@@ -38,6 +38,7 @@ _FIELDS = {
     "plan": "plan",
     "novelty": "novelty",
     "keys": "key_policy",
+    "label_gate_model": "label_gate_model",
 }
 _SAMPLING = ("temperature", "top_p", "top_k", "max_new_tokens")
 
@@ -99,6 +100,11 @@ def parser() -> argparse.ArgumentParser:
         "--no-label-gate", action="store_true", help="keep text that the seed's classifier reads as another label"
     )
     g.add_argument(
+        "--label-gate-model",
+        choices=("embeddings", "tfidf"),
+        help="what the label gate reads text with: sentence embeddings or TF-IDF words",
+    )
+    g.add_argument(
         "--no-length-hint",
         action="store_true",
         help="let the model choose each text's length (default: a length drawn from the seed's texts of its label)",
@@ -132,15 +138,23 @@ def parser() -> argparse.ArgumentParser:
     _renamed(g, "--test", "real")
     g.add_argument("--quiet", "-q", action="store_true")
 
-    u = sub.add_parser("utility", help="train on synthetic, test on real (TSTR) and a discriminator")
+    u = sub.add_parser(
+        "utility",
+        help="augmentation lift: real + synthetic rows against class weights and random oversampling, "
+        "tested on held-out real rows; and a real-vs-synthetic discriminator",
+    )
     u.add_argument("--data", help="real training rows (the seed table)")
     u.add_argument("--synthetic", required=True)
-    u.add_argument("--real", help="held-out real rows")
+    u.add_argument("--real", help="held-out real rows (without: each repeat holds out 30%% of --data)")
     _renamed(u, "--seed", "data")
     _renamed(u, "--test", "real")
     u.add_argument("--label")
     u.add_argument("--repeats", type=int, default=3)
-    u.add_argument("--out", help="write the table as CSV here")
+    u.add_argument("--sizes", default="all,100,50,25", help="real-set sizes: all, or at most N rows per label")
+    u.add_argument(
+        "--features", default="embeddings,tfidf", help="how the classifier reads text: embeddings, tfidf or both"
+    )
+    u.add_argument("--out", help="write the lift table as CSV here (verdicts next to it)")
 
     e = sub.add_parser("experiment", help="k-sweep x synthetic-share table (TSTR), generation cached")
     e.add_argument("--data", help="real training rows (the seed table)")
@@ -184,7 +198,7 @@ def parser() -> argparse.ArgumentParser:
 
 # Flags renamed in 0.2 (one name per meaning: --data is the seed table, --real held-out real rows,
 # --seed the random seed). The old names keep working, with a note, until the next release.
-_REQUIRED = {"utility": ("data", "real"), "experiment": ("data", "real"), "report": ("data",)}
+_REQUIRED = {"utility": ("data",), "experiment": ("data", "real"), "report": ("data",)}
 
 
 def _renamed(sub: argparse.ArgumentParser, old: str, new: str, type=str) -> None:

@@ -160,26 +160,67 @@ def prepare_test(path: str):
 
 
 def cmd_utility(a: argparse.Namespace) -> int:
-    from syngen.evaluate.utility import discriminate, utility
+    from syngen.evaluate.lift import FEATURE_NAMES, parse_sizes
+    from syngen.evaluate.utility import discriminate
     from syngen.seed.prepared import prepare_seed
 
+    features = [f.strip() for f in a.features.split(",") if f.strip()]
+    bad = [f for f in features if f not in FEATURE_NAMES]
+    if bad or not features:
+        raise ConfigError(f"--features takes embeddings, tfidf or both (got {a.features!r})")
+    sizes = parse_sizes(a.sizes)
     seed = prepare_seed(RunConfig(data=a.data, label=a.label))
     synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns, seed.schema)
     for note in synth.attrs.get("notes", []):
         print(f"note: {a.synthetic}: {note}", file=sys.stderr)
-    test = prepare_test(a.real)
-    table = utility(seed.df, synth, test, seed.schema, label=a.label, repeats=a.repeats)
-    cols = ["setting", "train_rows", "accuracy", "accuracy_sd", "macro_f1", "macro_f1_sd", "accuracy_vs_trtr"]
-    print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"majority-class baseline: {table['majority_baseline'].iloc[0]:.3f}")
-    d = discriminate(seed.df, synth, seed.schema)
-    print(f"discriminator ROC AUC {d.auc:.3f} (0.5 = indistinguishable); detection score {d.detection_score:.3f}")
-    if d.giveaways:
-        print("gives it away: " + ", ".join(f"{n} ({w:+.2f})" for n, w in d.giveaways[:8]))
+    test = prepare_test(a.real) if a.real else None
+    lift = augmentation_lift_cli(seed, synth, test, a.label, sizes, features, a.repeats)
+    for feat in features:
+        d = discriminate(seed.df, synth, seed.schema, features=feat)
+        print(f"discriminator ROC AUC ({FEATURE_NAMES[feat]}) {d.auc:.3f} (0.5 = cannot tell synthetic from real)")
+        if d.giveaways and feat == "tfidf":
+            print("  gives it away: " + ", ".join(f"{n} ({w:+.2f})" for n, w in d.giveaways[:8]))
     if a.out:
-        table.to_csv(a.out, index=False)
-        print(f"wrote {a.out}")
+        out = Path(a.out)
+        lift.table.to_csv(out, index=False)
+        lift.verdicts.to_csv(out.with_name(f"{out.stem}.verdicts.csv"), index=False)
+        print(f"wrote {out} and {out.with_name(f'{out.stem}.verdicts.csv')}")
     return 0
+
+
+def augmentation_lift_cli(seed, synth, test, label, sizes, features, repeats):
+    """The lift table, printed by features and size, with the verdicts under each block."""
+    from syngen.evaluate.lift import FEATURE_NAMES, augmentation_lift
+
+    t0 = time.perf_counter()
+    lift = augmentation_lift(
+        seed.df,
+        synth,
+        seed.schema,
+        test,
+        label=label,
+        sizes=sizes,
+        features=features,
+        repeats=repeats,
+        on_step=lambda m: print(f"[{time.perf_counter() - t0:5.0f}s] trained and tested: {m}", file=sys.stderr),
+    )
+    held = f"{len(test)} held-out real rows" if test is not None else "30% of the real rows held out per repeat"
+    print(
+        f"{len(seed.df)} real + {len(synth)} synthetic rows; {held}; rarest label "
+        f"'{lift.minority}'; mean ± sd over {repeats} repeats"
+    )
+    for note in lift.notes:
+        print(f"note: {note}")
+    t = lift.table
+    for (feat, size), block in t.groupby(["features", "size"], sort=False):
+        print(f"\n{FEATURE_NAMES[feat]}, real rows: {size}")
+        print(f"  {'setting':34s} {'rows':>5s}  {'accuracy':>13s}  {'macro-F1':>13s}  {'F1 ' + lift.minority:>13s}")
+        for r in block.to_dict("records"):
+            cells = "  ".join(f"{r[m]:.3f} ± {r[m + '_sd']:.3f}" for m in ("accuracy", "macro_f1", "minority_f1"))
+            print(f"  {r['setting']:34s} {r['train_rows']:5d}  {cells}")
+        head = lift.headline(feat, size)
+        print(f"  verdict: {head['verdict']}")
+    return lift
 
 
 def cmd_experiment(a: argparse.Namespace) -> int:

@@ -70,20 +70,84 @@ def _fit(texts: list[str], labels: list[str]) -> SeedTextClassifier:
     return SeedTextClassifier(model, [str(c) for c in model.classes_], oof, labels)
 
 
+@dataclass
+class LabelConfidence:
+    """How much a text reads like its label, from sentence embeddings (all-MiniLM-L6-v2): an
+    ensemble of class-balanced logistic regressions, each fitted on a bootstrap of the seed, gives
+    every text a confidence (mean probability of its own label) and a variability (the spread of
+    that probability across the ensemble): the learning-dynamics signals CLLM curates by (Seedat
+    et al., 2024), from an ensemble instead of training checkpoints. Each label's floor is the
+    confidence that only `share` of its real seed texts fall below (out-of-fold): a rare label
+    the classifier learns poorly gets a low floor, not a wall."""
+
+    models: list
+    classes: list[str]
+    floors: dict[str, float]
+
+    def confidence(self, vectors: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.array([self.classes.index(lab) if lab in self.classes else -1 for lab in labels])
+        own = np.stack([m.predict_proba(vectors)[np.arange(len(idx)), np.maximum(idx, 0)] for m in self.models])
+        own[:, idx < 0] = np.nan
+        return own.mean(axis=0), own.std(axis=0)
+
+
+ENSEMBLE = 5
+
+
+def label_confidence(texts: list[str], labels: list[str], share: float = 0.1) -> LabelConfidence:
+    """Fit (or fetch from the disk cache) the embedding ensemble for these seed texts."""
+    texts, labels = [str(t) for t in texts], [str(x) for x in labels]
+    key = digest("embeddings", ENSEMBLE, share, texts, labels)
+    return fitted("label-confidence", key, "scikit-learn", lambda: _fit_confidence(texts, labels, share))
+
+
+def _fit_confidence(texts: list[str], labels: list[str], share: float) -> LabelConfidence:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    from syngen.engine.sentence_encoder import embed
+
+    x, y = embed(texts), np.array(labels)
+
+    def model():
+        return LogisticRegression(max_iter=2000, C=1.0, class_weight="balanced")
+
+    folds = max(2, min(5, min(Counter(labels).values())))
+    oof = cross_val_predict(model(), x, y, cv=folds, method="predict_proba")
+    classes = sorted(set(labels))
+    own = oof[np.arange(len(y)), [classes.index(v) for v in y]]
+    floors = {c: float(np.quantile(own[y == c], share)) for c in classes}
+    rng = np.random.default_rng(0)
+    models = []
+    for _ in range(ENSEMBLE):
+        while True:  # a bootstrap that keeps every label
+            pick = rng.integers(0, len(y), len(y))
+            if len(set(y[pick])) == len(classes):
+                break
+        models.append(model().fit(x[pick], y[pick]))
+    return LabelConfidence(models, classes, floors)
+
+
 class LabelGate:
-    """Rejects generated text that the seed's classifier assigns to another label with more
-    confidence than it gives to all but 5% of real seed texts (out-of-fold). Inactive, with a
+    """Rejects generated text that reads as another label. With `features="tfidf"`: text the
+    seed's TF-IDF classifier assigns to another label with more confidence than it gives to all
+    but 5% of real seed texts (out-of-fold). With "embeddings": text whose confidence for its own
+    label (LabelConfidence) is below what 90% of that label's real texts reach. Inactive, with a
     note, when the seed has no label, no free text or too few rows per label to learn from."""
 
-    def __init__(self, df, text_col: str | None, label: str | None, quantile: float = 0.95):
-        self.text_col, self.label, self.note = text_col, label, ""
-        self.clf, self.threshold = None, 1.0
+    def __init__(self, df, text_col: str | None, label: str | None, quantile: float = 0.95, features="tfidf"):
+        self.text_col, self.label, self.note, self.features = text_col, label, "", features
+        self.clf, self.threshold, self.ensemble = None, 1.0, None
         if not text_col or not label:
             self.note = "label gate off: the seed has no label or no free-text column"
             return
         pairs = [(str(t), str(y)) for t, y in zip(df[text_col], df[label]) if t and y is not None]
         if not pairs or not usable(*zip(*pairs)):
             self.note = "label gate off: needs 10+ seed texts and 2+ rows for each of 2+ labels"
+            return
+        if features == "embeddings":
+            self.ensemble = label_confidence(*zip(*pairs), share=1 - quantile)
+            self.clf = self.ensemble  # active
             return
         self.clf = seed_text_classifier(*zip(*pairs))
         self.threshold = self.clf.gate_threshold(quantile)
@@ -99,6 +163,17 @@ class LabelGate:
         text, lab = str(row.get(self.text_col) or ""), str(row.get(self.label))
         if not text.strip() or lab not in self.clf.classes:
             return None
+        if self.ensemble is not None:
+            from syngen.engine.sentence_encoder import embed
+
+            conf = float(self.ensemble.confidence(embed([text]), [lab])[0][0])
+            floor = self.ensemble.floors[lab]
+            if conf >= floor:
+                return None
+            return (
+                f"text reads too little like {self.label}={lab} (confidence {conf:.2f} < {floor:.2f}, "
+                "which 90% of its real seed texts reach)"
+            )
         proba = self.clf.model.predict_proba([text])
         wrong = float(self.clf.wrong_label_confidence(proba, [lab])[0])
         if wrong <= self.threshold:

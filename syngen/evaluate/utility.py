@@ -25,30 +25,44 @@ def _text(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     return df[cols].astype(object).where(df[cols].notna(), "").astype(str).agg(" ".join, axis=1)
 
 
-def make_model(schema: Schema, label: str | None, random_seed: int = 0):
-    """A pipeline over the schema's columns: TF-IDF for text, one-hot for categories, scaled
-    numbers; logistic regression on top."""
-    from sklearn.compose import ColumnTransformer
+def _text_part(text: list[str], features: str):
+    """Text columns as TF-IDF word 1-2-grams, or as sentence embeddings (all-MiniLM-L6-v2)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    if features == "embeddings":
+        from syngen.engine.sentence_encoder import embed
+
+        return FunctionTransformer(
+            lambda d: embed(_text(d, text)), feature_names_out=lambda t, f: [f"embedding {i}" for i in range(384)]
+        )
+    if features != "tfidf":
+        raise ConfigError(f"unknown text features '{features}'; use tfidf or embeddings")
+    return make_pipeline(
+        FunctionTransformer(lambda d: _text(d, text), feature_names_out=lambda t, f: ["text"]),
+        TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=50_000),
+    )
+
+
+def make_model(
+    schema: Schema, label: str | None, random_seed: int = 0, features: str = "tfidf", exclude=(), weighted=False
+):
+    """A pipeline over the schema's columns (but `exclude`): TF-IDF or sentence embeddings for
+    text, one-hot for categories, scaled numbers; logistic regression on top (`weighted`: class
+    weights inversely proportional to the label counts)."""
+    from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-    text = [c.name for c in schema.by_role(Role.TEXT, Role.SHORT_TEXT) if c.name != label]
-    cats = [c.name for c in schema.by_role(Role.CATEGORICAL, Role.LABEL) if c.name != label]
-    nums = [c.name for c in schema.by_role(Role.NUMERIC, Role.COUNT) if c.name != label]
+    skip = {label, *exclude}
+    text = [c.name for c in schema.by_role(Role.TEXT, Role.SHORT_TEXT) if c.name not in skip]
+    cats = [c.name for c in schema.by_role(Role.CATEGORICAL, Role.LABEL) if c.name not in skip]
+    nums = [c.name for c in schema.by_role(Role.NUMERIC, Role.COUNT) if c.name not in skip]
     parts = []
     if text:
-        parts.append(
-            (
-                "text",
-                make_pipeline(
-                    FunctionTransformer(lambda d: _text(d, text), feature_names_out=lambda t, f: ["text"]),
-                    TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=50_000),
-                ),
-                text,
-            )
-        )
+        parts.append(("text", _text_part(text, features), text))
     if cats:
         parts.append(
             (
@@ -76,7 +90,10 @@ def make_model(schema: Schema, label: str | None, random_seed: int = 0):
         )
     if not parts:
         raise ConfigError("no usable feature columns besides the label; set roles with --role")
-    return make_pipeline(ColumnTransformer(parts), LogisticRegression(max_iter=2000, C=4.0, random_state=random_seed))
+    lr = LogisticRegression(
+        max_iter=2000, C=4.0, random_state=random_seed, class_weight="balanced" if weighted else None
+    )
+    return make_pipeline(ColumnTransformer(parts), lr)
 
 
 def _fit_score(
@@ -172,19 +189,27 @@ class Discrimination:
 
 
 def discriminate(
-    real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, folds: int = 5, random_seed: int = 0, top: int = 10
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema,
+    folds: int = 5,
+    random_seed: int = 0,
+    top: int = 10,
+    features: str = "tfidf",
 ) -> Discrimination:
-    """Cross-validated real-vs-synthetic classifier on the content columns (IDs left out)."""
+    """Cross-validated real-vs-synthetic classifier on the content columns (IDs left out), its
+    text as TF-IDF or as sentence embeddings."""
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     cols = [c.name for c in schema.columns if c.role not in NOT_CONTENT and c.name in synthetic.columns]
+    real = match_labels(real, synthetic, schema.label)
     if len(real) < 2 or len(synthetic) < 2:
         raise ConfigError("the discriminator needs at least 2 real and 2 synthetic rows")
     data = pd.concat([real[cols], synthetic[cols]], ignore_index=True)
     y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
     folds = max(2, min(folds, len(real), len(synthetic)))
-    model = _with_lengths(make_model(schema, None, random_seed), schema)
+    model = _with_lengths(make_model(schema, None, random_seed, features=features), schema)
     cv = StratifiedKFold(folds, shuffle=True, random_state=random_seed)
     proba = cross_val_predict(model, data, y, cv=cv, method="predict_proba")[:, 1]
     auc = float(roc_auc_score(y, proba))
@@ -192,7 +217,27 @@ def discriminate(
     order = np.argsort(-syn_p)[:top]
     detectable = synthetic.iloc[order][cols].assign(p_synthetic=syn_p[order].round(3))
     model.fit(data, y)
-    return Discrimination(auc, 1 - (max(auc, 0.5) * 2 - 1), syn_p, detectable, _giveaways(model, top))
+    giveaways = [g for g in _giveaways(model, top + 384) if not g[0].startswith("embedding ")][:top]
+    return Discrimination(auc, 1 - (max(auc, 0.5) * 2 - 1), syn_p, detectable, giveaways)
+
+
+def match_labels(real: pd.DataFrame, synthetic: pd.DataFrame, label: str | None) -> pd.DataFrame:
+    """Real rows in the synthetic rows' label mix (as many as the real rows allow). A run asked
+    for one rare label, say, is compared with real rows of that label: the mix it was asked for
+    is a choice, not something that gives the rows away."""
+    if not label or label not in real.columns or label not in synthetic.columns:
+        return real
+    want = synthetic[label].astype(str).value_counts(normalize=True)
+    have = real[label].astype(str).value_counts()
+    if want.index.difference(have.index).size or (
+        want.sub(have / have.sum(), fill_value=0).abs().max() < 0.05
+    ):  # a label real rows lack, or mixes already alike: compare as they are
+        return real
+    scale = min(have[lab] / p for lab, p in want.items())
+    parts = [
+        real[real[label].astype(str) == lab].sample(max(1, int(scale * p)), random_state=0) for lab, p in want.items()
+    ]
+    return pd.concat(parts)
 
 
 def _with_lengths(pipeline, schema: Schema):

@@ -41,6 +41,7 @@ class RunConfig(PromptSpec):
     novelty: float = 0.0  # share of rows whose categorical values the model writes
     key_policy: str = "fresh"  # entity keys (IDs that repeat): "fresh" keys or "reuse" the seed's
     label_gate: bool = True  # reject text the seed's classifier reads as another label
+    label_gate_model: str = "tfidf"  # what reads the text: "embeddings" (sentence encoder) or "tfidf"
     length_hint: bool = True  # conditional plan: each text is given a length drawn from the seed's texts
     # run control
     batch_size: int = 8
@@ -70,6 +71,8 @@ class RunConfig(PromptSpec):
             raise ConfigError("--batch-size must be at least 1")
         if self.plan not in ("auto", "conditional", "rows"):
             raise ConfigError(f"unknown plan '{self.plan}'; use auto, conditional or rows")
+        if self.label_gate_model not in ("embeddings", "tfidf"):
+            raise ConfigError(f"unknown label gate model '{self.label_gate_model}'; use embeddings or tfidf")
         if self.key_policy not in ("fresh", "reuse"):
             raise ConfigError(f"unknown key policy '{self.key_policy}'; use fresh or reuse")
         if not 0 <= self.novelty <= 1:
@@ -124,12 +127,13 @@ class RunConfig(PromptSpec):
 _RENAMED = {"seed": "random_seed"}
 # Fields added since, with the default that behaves as configs saved before them did: left out of
 # a config's hash at that default, so earlier runs still resume and still match.
-ADDED_DEFAULTS = {"key_policy": "fresh"}
+ADDED_DEFAULTS = {"key_policy": "fresh", "label_gate_model": "tfidf"}
 
 
 def upgrade(d: dict) -> dict:
-    """A saved config's fields under today's names."""
-    return {_RENAMED.get(k, k): v for k, v in d.items()}
+    """A saved config's fields under today's names; a field added since gets the value that
+    behaves as the config did when it was saved (which may not be today's default)."""
+    return ADDED_DEFAULTS | {_RENAMED.get(k, k): v for k, v in d.items()}
 
 
 def parse_mix(text: str | None) -> dict[str, float] | None:

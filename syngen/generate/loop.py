@@ -69,7 +69,7 @@ def _label_gate(seed: Seed, config: RunConfig) -> LabelGate | None:
     if not config.label_gate:
         return None
     text = seed.schema.by_role(Role.TEXT)
-    return LabelGate(seed.df, text[0].name if text else None, seed.schema.label)
+    return LabelGate(seed.df, text[0].name if text else None, seed.schema.label, features=config.label_gate_model)
 
 
 @dataclass

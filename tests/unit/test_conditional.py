@@ -6,6 +6,7 @@ from collections import Counter
 
 import pandas as pd
 import pytest
+from helpers import ROOT
 
 from syngen.backends.scripted import ScriptedBackend
 from syngen.common.errors import ConfigError
@@ -290,6 +291,21 @@ def test_label_gate_rejects_text_that_reads_as_another_label(drug_seed):
     assert not LabelGate(drug_seed.df, None, "rating").active
 
 
+def test_embedding_label_gate_rejects_what_reads_as_another_label_and_keeps_real_texts(drug_seed, tmp_path):
+    gate = LabelGate(drug_seed.df, "review", "rating", features="embeddings")
+    assert gate.active and set(gate.ensemble.floors) == {"positive", "negative", "neutral"}
+    # (a weaker sentiment judge than TF-IDF on this seed: "best medicine ever ... no side effects"
+    # labelled negative passes it; bench/utility.py measures both gates)
+    wrong = {"rating": "positive", "review": "Terrible. Made me sick and dizzy, I stopped it after a week."}
+    assert "reads too little like rating=positive" in gate.check(wrong)
+    assert gate.check(dict(wrong, rating="negative")) is None
+    # real reviews it never saw pass about as often as the floor promises (95% of seed texts)
+    held = pd.read_csv(ROOT / "data/drug_reviews/test.csv").dropna(subset=["review"])
+    held = held[held["rating"] != "neutral"].sample(120, random_state=0)
+    passed = sum(gate.check(r) is None for r in held.to_dict("records"))
+    assert passed >= 0.85 * len(held)
+
+
 def test_label_gate_counts_rejects_and_can_be_switched_off(drug_seed):
     good = "great amazing wonderful recommend effective relief happy best excellent life changing fantastic".split()
     liar = lambda p: " It worked great, best medicine ever, I recommend it. " + " ".join(random.sample(good, 9)) + ".\n"
@@ -300,6 +316,19 @@ def test_label_gate_counts_rejects_and_can_be_switched_off(drug_seed):
     )
     assert on.status == "exhausted" and len(on.rows) == 0
     assert any("reads as rating=positive" in k for k in on.account.rejected)
+    bad = "terrible awful sick dizzy nausea worst useless stopped horrible pain".split()
+    words = random.Random(0)  # the same texts every time
+    grump = lambda p: " Terrible, it made me sick and dizzy, I stopped it. " + " ".join(words.sample(bad, 6)) + ".\n"
+    by_embeddings = run(
+        RunConfig(
+            num_samples=2, k=2, random_seed=1, max_prompts=8, label_mix={"positive": 1}, label_gate_model="embeddings"
+        ),
+        ScriptedBackend(outputs=[grump]),
+        drug_seed,
+    )
+    assert by_embeddings.status == "exhausted" and len(by_embeddings.rows) <= 1  # word salad may slip by
+    rejected = {k: n for k, n in by_embeddings.account.rejected.items() if "reads too little like rating=positive" in k}
+    assert sum(rejected.values()) >= 6
     off = run(
         RunConfig(num_samples=2, k=2, random_seed=1, max_prompts=8, label_mix={"negative": 1}, label_gate=False),
         ScriptedBackend(outputs=[liar]),

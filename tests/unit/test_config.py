@@ -50,7 +50,11 @@ def test_old_flag_names_still_work_with_a_note():
     e = parser().parse_args(["experiment", "--data", "s.csv", "--real", "t.csv", "--seed-value", "3"])
     assert settle_renamed(e) and e.seed == 3
     with pytest.raises(ConfigError, match="needs --real FILE"):
-        settle_renamed(parser().parse_args(["utility", "--data", "s.csv", "--synthetic", "y.csv"]))
+        settle_renamed(parser().parse_args(["experiment", "--data", "s.csv"]))
+    with pytest.raises(ConfigError, match="needs --data FILE"):
+        settle_renamed(parser().parse_args(["utility", "--synthetic", "y.csv"]))
+    # utility without held-out rows holds out part of --data (and says so)
+    assert settle_renamed(parser().parse_args(["utility", "--data", "s.csv", "--synthetic", "y.csv"])) == []
 
 
 def test_a_missing_file_flag_is_a_message_not_a_traceback(capsys):
