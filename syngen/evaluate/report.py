@@ -24,6 +24,7 @@ from syngen.evaluate.metrics import Metric, nan_metric
 from syngen.evaluate.nearcopy import near_copies
 from syngen.evaluate.pairs import pair_metrics, shape_metrics
 from syngen.evaluate.privacy import personal_leaks
+from syngen.evaluate.semantic import semantic_metrics
 from syngen.seed.schema import NOT_CONTENT, Role, Schema, infer_schema
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
@@ -388,10 +389,11 @@ def build_report(
         synthetic,
         failed=lambda why: ([nan_metric("exact copies of seed rows", "", "min", why)], []),
     )
+    meaning = timed("meaning (sentence embeddings)", semantic_metrics, schema, seed, synthetic)
     dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
     dcr += timed("personal data", lambda *a: [personal_leaks(*a)], schema, seed, synthetic)
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered)
-    report = QualityReport(cols + copies + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes)
+    report = QualityReport(cols + copies + meaning + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes)
     report.timings = timings
     report.about = dict(about or {})
 
@@ -401,9 +403,11 @@ def build_report(
 
     report.parts = {
         "column fidelity": mean_score(cols),
-        "privacy and novelty": mean_score(copies[:2] + dcr),
+        "privacy and novelty": mean_score(copies[:2] + meaning[:1] + dcr),
         "diversity": mean_score(
-            copies[2:] + [x for x in cols if x.name in ("distinct-2 ratio to seed", "repeated-opening share")]
+            copies[2:]
+            + meaning[1:]
+            + [x for x in cols if x.name in ("distinct-2 ratio to seed", "repeated-opening share")]
         ),
         "delivery": mean_score(runm),
     }

@@ -127,3 +127,26 @@ def test_embedding_discriminator_cannot_tell_real_from_real_and_spots_a_template
     assert discriminate(a, b, schema, folds=3, features="embeddings").auc < 0.65
     templ = b.assign(review=[f"I took this drug for {n} days and it was okay." for n in range(len(b))])
     assert discriminate(a, templ, schema, folds=3, features="embeddings").auc > 0.95
+
+
+def test_a_paraphrase_is_a_semantic_copy_and_one_text_over_and_over_has_no_diversity(drugs):
+    from syngen.evaluate.report import build_report
+
+    schema, real, _, _ = drugs
+    seed = real.iloc[:80]
+    fresh = real.iloc[80:120].copy()  # other real reviews: neither copies nor less diverse
+    para = fresh.iloc[:3].assign(
+        review=[
+            "I took this medicine for my pain and it helped me a lot, with no side effects at all.",
+            "This medicine helped a lot with my pain, and I had no side effects whatsoever.",
+            "Helped my pain a great deal and gave me no side effects.",
+        ]
+    )
+    seed = pd.concat([seed, para.iloc[[0]]])  # the seed says it once; the rows say it again in other words
+    r = build_report(seed, pd.concat([fresh.iloc[3:], para.iloc[1:]]), schema)
+    near = r.find("semantic near copies of seed rows")
+    assert r.find("near copies of seed rows").value == 0  # no word 3-gram copy
+    assert 0 < near.value <= 2 / 39 and "mean what a seed text says" in near.detail
+    assert 0.8 < r.find("semantic diversity (Vendi score) vs seed").value < 1.25
+    same = fresh.assign(review="The medicine worked for my pain and I had no side effects.")
+    assert build_report(seed, same, schema).find("semantic diversity (Vendi score) vs seed").value < 0.1
