@@ -134,6 +134,13 @@ def parser() -> argparse.ArgumentParser:
         help="discriminator filtering: rounds of over-generation, keeping the most realistic rows",
     )
     g.add_argument("--oversample", type=float, default=2.0, help="candidates per kept row when filtering")
+    g.add_argument(
+        "--keep-by",
+        choices=("realism", "confidence"),
+        default="realism",
+        help="which candidates filtering keeps: those a discriminator finds most realistic, or those "
+        "whose text reads most surely as their label (CLLM-style confidence from sentence embeddings)",
+    )
     g.add_argument("--real", help="held-out real rows: report TSTR accuracy per filtering round")
     _renamed(g, "--test", "real")
     g.add_argument("--quiet", "-q", action="store_true")

@@ -141,7 +141,14 @@ def _generate_filtered(a, cfg, seed, backend, table: Path | None) -> int:
         )
 
     kept, history = filtered_generation(
-        cfg, seed, backend, rounds=a.filter_rounds, oversample=a.oversample, test=test, on_round=show
+        cfg,
+        seed,
+        backend,
+        rounds=a.filter_rounds,
+        oversample=a.oversample,
+        test=test,
+        on_round=show,
+        keep_by=a.keep_by,
     )
     for h in history:
         if "message" in h:

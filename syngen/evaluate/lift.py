@@ -232,6 +232,7 @@ def augmentation_lift(
                             "metric": m,
                             "gain": gain,
                             "gain_sd": sd,
+                            "finding": finding(gain, sd, repeats),
                             "verdict": verdict(gain, sd, syn, base, m, repeats),
                         }
                     )
@@ -239,6 +240,13 @@ def augmentation_lift(
 
 
 METRIC_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "minority_f1": "F1 of the rarest label"}
+
+
+def finding(gain: float, sd: float, repeats: int) -> str:
+    """The verdict in two or three words."""
+    if repeats < 2:
+        return "no spread"
+    return "helps" if gain > sd else "does worse" if gain < -sd else "within the spread"
 
 
 def verdict(gain: float, sd: float, setting: str, baseline: str, metric: str, repeats: int) -> str:

@@ -1,7 +1,8 @@
 """The k-sweep x mix experiment of the k-shot + GAN seed, and discriminator-filtered generation.
 
 `run_experiment` generates once per k (cached by configuration, so a rerun is cheap), then
-trains the same classifier on each synthetic share and tests it on held-out real rows.
+trains the same classifier on each synthetic share and tests it on held-out real rows, and puts
+real + synthetic against class weights and random oversampling (syngen.evaluate.lift).
 `filtered_generation` over-generates, keeps the rows a real-vs-synthetic classifier finds most
 realistic, and feeds the most detectable ones back as negative examples for the next round.
 """
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from syngen.backends import Backend
+from syngen.common.errors import ConfigError
+from syngen.evaluate.lift import augmentation_lift
 from syngen.evaluate.synthetic_reader import read_synthetic
 from syngen.evaluate.utility import discriminate, utility
 from syngen.generate.checkpoint import config_hash
@@ -26,6 +29,7 @@ from syngen.generate.loop import run
 from syngen.runs.execute import execute
 from syngen.runs.export import write_rows
 from syngen.seed.prepared import Seed
+from syngen.seed.schema import Role
 
 
 def generate_cached(cfg: RunConfig, seed: Seed, backend: Backend, cache_dir: Path) -> tuple[pd.DataFrame, str]:
@@ -60,7 +64,7 @@ def run_experiment(
     """One row per (k, synthetic share) with accuracy and macro-F1 mean and sd, plus TRTR."""
     say = on_step or (lambda s: None)
     inner = sorted({m for m in mixes if 0 < m < 1})
-    out = []
+    out, lifts = [], []
     for k in ks:
         cfg = replace(base, k=k)
         cfg.check_prompt(len(seed.df))
@@ -76,13 +80,24 @@ def run_experiment(
             repeats=repeats,
             random_seed=base.random_seed,
         )
+        if seed.schema.label:  # against the baselines too: class weights, random oversampling
+            lift = augmentation_lift(
+                seed.df, rows, seed.schema, test, sizes=(None,), features=("tfidf",), repeats=repeats
+            )
+            head = lift.headline()
+            lifts += [
+                {"k": k, **r, "minority": lift.minority, "verdict": head["verdict"]}
+                for r in lift.table.to_dict("records")
+            ]
         for r in table.to_dict("records"):
             share = r["synthetic_share"]
             if share == 0.0 and not any(o["synthetic_share"] == 0.0 for o in out):
                 out.append({"k": None, **r, "rows_generated": 0, "source": "real"})  # TRTR, once
             elif share is not None and share > 0 and share in mixes:
                 out.append({"k": k, **r, "rows_generated": len(rows), "source": how})
-    return pd.DataFrame(out)
+    result = pd.DataFrame(out)
+    result.attrs["lift"] = pd.DataFrame(lifts)  # per k: real + synthetic against the baselines
+    return result
 
 
 def write_experiment(table: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
@@ -127,8 +142,34 @@ def write_experiment(table: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
         )
     base = table["majority_baseline"].iloc[0] if len(table) else float("nan")
     lines.append(f"\nMajority-class baseline on the test rows: {base:.3f}.")
+    lift = table.attrs.get("lift")
+    if lift is not None and len(lift):
+        paths["lift"] = out_dir / "experiment-lift.csv"
+        lift.to_csv(paths["lift"], index=False)
+        minority = lift["minority"].iloc[0]
+        lines += [
+            f"\nAgainst the baselines (every real row, TF-IDF; F1 of the rarest label '{minority}'):\n",
+            "| k | training set | accuracy | macro-F1 | F1 of the rarest label |",
+            "|---|---|---|---|---|",
+        ]
+        for r in lift.to_dict("records"):
+            lines.append(
+                f"| {r['k']} | {r['setting']} | {r['accuracy']:.3f} ± {r['accuracy_sd']:.3f} | "
+                f"{r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f} | {r['minority_f1']:.3f} ± {r['minority_f1_sd']:.3f} |"
+            )
+        lines += [""] + [f"- k = {k}: {v}" for k, v in lift.groupby("k", sort=False)["verdict"].first().items()]
     paths["summary"].write_text("\n".join(lines) + "\n", encoding="utf-8")
     return paths
+
+
+def _label_confidence(seed: Seed, cand: pd.DataFrame, text: str) -> tuple[np.ndarray, np.ndarray]:
+    from syngen.engine.sentence_encoder import embed
+    from syngen.evaluate.label_classifier import label_confidence
+
+    label = seed.schema.label
+    ens = label_confidence(seed.df[text].astype(str).tolist(), seed.df[label].astype(str).tolist())
+    conf, spread = ens.confidence(embed(cand[text].astype(str).tolist()), cand[label].astype(str).tolist())
+    return np.nan_to_num(conf, nan=-1.0), np.nan_to_num(spread)
 
 
 def filtered_generation(
@@ -140,9 +181,18 @@ def filtered_generation(
     test: pd.DataFrame | None = None,
     negatives_per_round: int = 5,
     on_round: Callable[[dict], None] | None = None,
+    keep_by: str = "realism",
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """Keep the N most realistic of about oversample x N candidates per round; the most detectable
-    candidates become negative examples for the next round. Returns the last round's rows."""
+    """Keep the N best of about oversample x N candidates per round; the most detectable
+    candidates become negative examples for the next round. Returns the last round's rows.
+    `keep_by`: "realism" keeps what a real-vs-synthetic classifier finds most realistic;
+    "confidence" keeps the texts that read most surely as their own label, with the least
+    disagreement across an ensemble fitted on the seed (CLLM's curation signals)."""
+    if keep_by not in ("realism", "confidence"):
+        raise ConfigError(f"unknown --keep-by '{keep_by}'; use realism or confidence")
+    text_cols = [c.name for c in seed.schema.by_role(Role.TEXT)]
+    if keep_by == "confidence" and not (seed.schema.label and text_cols):
+        raise ConfigError("--keep-by confidence needs a label and a free-text column; use --keep-by realism")
     n = cfg.num_samples
     negatives = list(cfg.negatives)
     kept = pd.DataFrame()
@@ -164,6 +214,9 @@ def filtered_generation(
             break
         d = discriminate(seed.df, cand, seed.schema, folds=min(5, len(cand)), random_seed=cfg.random_seed + r)
         order = np.argsort(d.proba)  # most realistic first
+        if keep_by == "confidence":
+            conf, spread = _label_confidence(seed, cand, text_cols[0])
+            order = np.argsort(-(conf - spread))  # surest first
         kept = cand.iloc[order[:n]].reset_index(drop=True)
         worst = cand.iloc[order[::-1][:negatives_per_round]]
         negatives += [{k: v for k, v in row.items() if k in content} for row in worst.to_dict("records")]

@@ -67,8 +67,23 @@ def show_lift(lift: Lift, n_synthetic: int) -> None:
             st.dataframe(shown, hide_index=True, width="stretch")
             v = lift.verdicts
             v = v[(v["features"] == feat) & (v["size"] == size)]
-            st.caption("Each comparison, repeat by repeat:")
-            st.dataframe(v[["verdict"]], hide_index=True, width="stretch")
+            st.caption(
+                "Each comparison, repeat by repeat (the same real rows and test draw for both sides): "
+                "the mean difference and its sd. 'helps' only when the difference is larger than the sd."
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "synthetic setting": v["setting"],
+                        "against": v["baseline"],
+                        "measure": v["metric"].map(METRIC_NAMES),
+                        "difference": [f"{g:+.3f} ± {d:.3f}" for g, d in zip(v["gain"], v["gain_sd"])],
+                        "finding": v["finding"],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def _sentence(head: dict, minority: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from helpers import ROOT
 
 from syngen.backends.scripted import ScriptedBackend
+from syngen.common.errors import ConfigError
 from syngen.generate.config import RunConfig
 from syngen.prompting.prompts import rows_to_csv
 from syngen.runs import experiment
@@ -58,8 +59,14 @@ def test_experiment_table_and_cache(data, tmp_path):
     calls = len(backend.calls)
     again = run_experiment(cfg, seed, test.head(200), [2, 4], [1.0], backend, tmp_path / "cache", repeats=1)
     assert len(backend.calls) == calls and set(again["source"].dropna()) >= {"cache"}  # no new generation
+    lift = table.attrs["lift"]
+    assert sorted(set(lift["k"])) == [2, 4] and "real + random oversampling" in set(lift["setting"])
+    over = lift[lift["setting"] == "real + random oversampling"]
+    assert (over["train_rows"] == len(seed.df) + 40).all()  # as many drawn-again rows as syngen gave
     paths = write_experiment(table, tmp_path / "exp")
-    assert "| 2 | 100% |" in paths["summary"].read_text() and paths["figure"].stat().st_size > 1000
+    summary = paths["summary"].read_text()
+    assert "| 2 | 100% |" in summary and paths["figure"].stat().st_size > 1000
+    assert "| 4 | real, class weights |" in summary and "- k = 2: real + synthetic" in summary
     assert len(pd.read_csv(paths["table"])) == 5
 
 
@@ -81,3 +88,35 @@ def test_filtering_keeps_realistic_rows_and_learns_negatives(data, monkeypatch):
         assert 0 < r["acceptance"] <= 1 and "tstr_accuracy" in r
     # the most detectable candidates (junk) became negative examples of round 2's prompts
     assert any("zorp" in p.messages[-1]["content"] or "blix" in p.messages[-1]["content"] for p in backend.calls[-8:])
+
+
+def test_filtering_by_confidence_drops_texts_that_read_as_another_label(data):
+    seed, test = data
+    pos = test[test["rating"] == "positive"]["review"].tolist()
+    neg = test[test["rating"] == "negative"].to_dict("records")
+    count = itertools.count()
+
+    def answer(prompt):  # negative rows; every third one carries a positive review's text
+        rows = []
+        for _ in range(2):
+            i = next(count)
+            r = dict(neg[i % len(neg)])
+            if i % 3 == 2:
+                r["review"] = pos[i % len(pos)]
+            rows.append(r)
+        return rows_to_csv(rows, COLS)
+
+    cfg = RunConfig(
+        num_samples=16, batch_size=8, random_seed=3, max_prompts=400, plan="rows", label_gate=False,
+        label_mix={"negative": 1},
+    )  # fmt: skip
+    kept, rounds = filtered_generation(
+        cfg, seed, ScriptedBackend(outputs=[answer], kind="chat"), rounds=1, oversample=2.0, keep_by="confidence"
+    )
+    liars = kept["review"].isin(set(pos)).sum()
+    assert len(kept) == 16 and rounds[0]["candidates"] >= 30
+    # a third of the candidates (about 11 of 32); kept at random about 5 of 16 would be; embeddings
+    # are a soft sentiment judge on this seed, so a few get through
+    assert liars <= 3
+    with pytest.raises(ConfigError, match="realism or confidence"):
+        filtered_generation(cfg, seed, ScriptedBackend(outputs=[answer], kind="chat"), keep_by="vibes")
