@@ -277,7 +277,8 @@ def test_full_loop_through_a_server(app_in, monkeypatch):
         at.switch_page("pages/quality.py").run()
         assert not at.exception and any(m.label == "Overall" for m in at.metric)
         at.switch_page("pages/utility.py").run()
-        at.button(key="utility_go").click().run()
+        at.multiselect(key="utility_features").set_value(["embeddings"]).run()
+        at.button(key="utility_go").click().run(timeout=300)
         assert not at.exception, at.exception[0].stack_trace[-6:] if at.exception else ""
         assert any(m.label.startswith("F1 of 'neutral'") for m in at.metric)
         assert any(m.label.startswith("Discriminator ROC AUC") for m in at.metric)

@@ -150,3 +150,28 @@ def test_a_paraphrase_is_a_semantic_copy_and_one_text_over_and_over_has_no_diver
     assert 0.8 < r.find("semantic diversity (Vendi score) vs seed").value < 1.25
     same = fresh.assign(review="The medicine worked for my pain and I had no side effects.")
     assert build_report(seed, same, schema).find("semantic diversity (Vendi score) vs seed").value < 0.1
+
+
+def test_the_command_prints_the_table_and_the_verdict_and_refuses_bad_flags(drugs, tmp_path, capsys):
+    from syngen.cli.main import main
+
+    schema, real, fresh, test = drugs
+    paths = {}
+    for name, df in (("real", real), ("fresh", fresh), ("test", test)):
+        paths[name] = tmp_path / f"{name}.csv"
+        df.to_csv(paths[name], index=False)
+    base = ["utility", "--data", str(paths["real"]), "--synthetic", str(paths["fresh"])]
+    out = tmp_path / "lift.csv"
+    assert main(base + ["--real", str(paths["test"]), "--sizes", "all", "--features", "tfidf", "--repeats", "2",
+                        "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "real + random oversampling" in printed and "verdict: real + synthetic" in printed
+    assert "discriminator ROC AUC (TF-IDF)" in printed
+    assert len(pd.read_csv(out)) == len(SETTINGS) and (tmp_path / "lift.verdicts.csv").exists()
+    for flags, message in (
+        (["--features", "vibes"], "--features takes embeddings, tfidf or both"),
+        (["--sizes", "all,1"], "--sizes takes 'all' and whole numbers"),
+        (["--repeats", "0"], "--repeats must be at least 1"),
+    ):
+        assert main(base + flags) == 2
+        assert message in capsys.readouterr().err
