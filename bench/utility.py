@@ -1,12 +1,14 @@
-"""Do syngen's rows help a classifier more than what an analyst tries first? For the bundled drug
-reviews and the Alexa reviews in ../shared/data/realworld (skipped when absent): rows written for
-the rarest label with the embedded model, then the augmentation-lift table of
+"""Do syngen's rows help a classifier more than what an analyst tries first? For the Alexa reviews
+in ../shared/data/realworld (skipped when absent; a 300-row seed, the rest held out) and the
+bundled drug reviews: rows written for the rarest label with the embedded model (--runs runs with
+the defaults, --variant-runs with the embedding label gate), then the augmentation-lift table of
 syngen.evaluate.lift on held-out real rows (real only, class weights, random oversampling, real +
-syngen rows; all rows and 100/50/25 per class; TF-IDF and sentence embeddings; repeats with their
-spread), the embedding discriminator's AUC, and the k sweep (examples per prompt) with the same
-baselines.
+syngen rows with and without class weights; every real row and at most 100/50/25 per label;
+TF-IDF and sentence embeddings; pooled over runs and repeats with their sd), the discriminator's
+AUC (embeddings and TF-IDF), curation (each run's rows halved at random, by label confidence, by
+realism), and the k sweep (examples per prompt) with the same baselines.
 
-    python bench/utility.py [--tables drugs,alexa] [--rows 100] [--runs 3] [--repeats 5] [--k 5,10,15,30]
+    python bench/utility.py [--tables alexa,drugs] [--rows 100] [--runs 3] [--repeats 5] [--k 5,10,15,30]
 
 Each generation is cached by its configuration (bench/results/utility/cache): a rerun only
 evaluates. Writes bench/results/utility.json and the figures to BENCHMARKS.md (bench/figures.py).
@@ -31,12 +33,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 import figures  # noqa: E402
 
 from syngen.common.errors import SyngenError  # noqa: E402
-from syngen.evaluate.lift import FEATURE_NAMES, METRICS, SYNTHETIC, augmentation_lift, parse_sizes  # noqa: E402
+from syngen.evaluate.lift import (  # noqa: E402
+    AUGMENTED_WEIGHTS,
+    FEATURE_NAMES,
+    METRICS,
+    SYNTHETIC,
+    augmentation_lift,
+    parse_sizes,
+)
 from syngen.evaluate.utility import discriminate  # noqa: E402
 from syngen.generate.config import RunConfig  # noqa: E402
 from syngen.runs.experiment import generate_cached  # noqa: E402
 from syngen.seed.clean import clean_table  # noqa: E402
 from syngen.seed.prepared import prepare_seed  # noqa: E402
+from syngen.seed.schema import Role  # noqa: E402
 from syngen.seed.table import load_table  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "utility"
@@ -152,6 +162,50 @@ def show(name: str, variant: str, got: dict) -> None:
     print(f"   discriminator AUC, embeddings {np.mean(auc):.3f} (runs {auc}); TF-IDF {np.mean(got['auc_tfidf']):.3f}")
 
 
+def curation(name, seed, test, rowsets: list[pd.DataFrame], repeats: int) -> dict:
+    """More candidates than needed, the best kept: each default run's rows halved three ways
+    (at random; the half whose text reads surest as its label, CLLM-style, as `--keep-by
+    confidence` keeps; the half a discriminator finds most realistic, as `--keep-by realism`),
+    each half against the same baselines on every real row."""
+    from syngen.engine.sentence_encoder import embed
+    from syngen.evaluate.label_classifier import label_confidence
+
+    text = seed.schema.by_role(Role.TEXT)[0].name
+    label = seed.schema.label
+    ens = label_confidence(seed.df[text].astype(str).tolist(), seed.df[label].astype(str).tolist())
+    got: dict = {}
+    for i, rows in enumerate(rowsets):
+        n = len(rows) // 2
+        conf, spread = ens.confidence(embed(rows[text].astype(str).tolist()), rows[label].astype(str).tolist())
+        real_p = discriminate(seed.df, rows, seed.schema, features="embeddings").proba
+        halves = {
+            "random half": rows.sample(n, random_state=i),
+            "surest half (confidence)": rows.iloc[np.argsort(-(conf - spread))[:n]],
+            "most realistic half (discriminator)": rows.iloc[np.argsort(real_p)[:n]],
+        }
+        for kind, half in halves.items():
+            lf = augmentation_lift(seed.df, half, seed.schema, test, sizes=(None,), repeats=repeats, random_seed=i)
+            t = lf.table.set_index(["features", "setting"])
+            for feat in FEATURE_NAMES:
+                h = lf.headline(feat)
+                cell = got.setdefault(kind, {}).setdefault(feat, {"gain": [], "sd": [], "synthetic_f1": []})
+                cell["gain"].append(h["gain"])
+                cell["sd"].append(h["gain_sd"])
+                cell["synthetic_f1"].append(float(t.loc[(feat, AUGMENTED_WEIGHTS), "minority_f1"]))
+    out = {}
+    print(f"\n== {name}: curation, {len(rowsets)} runs' rows halved ({repeats} repeats each)")
+    for kind, per in got.items():
+        for feat, cell in per.items():
+            g, sd = pooled(cell["gain"], cell["sd"])
+            f1 = float(np.mean(cell["synthetic_f1"]))
+            out.setdefault(kind, {})[feat] = {"gain": round(g, 4), "sd": round(sd, 4), "f1_with_weights": round(f1, 4)}
+            print(
+                f"   {kind:36s} {FEATURE_NAMES[feat]:19s} best syngen vs best baseline F1 {g:+.3f} ± {sd:.3f}; "
+                f"real + half, class weights: F1 {f1:.3f}"
+            )
+    return out
+
+
 def k_sweep(seed_file: Path, seed, test, label: str, ks, rows: int, repeats: int) -> dict:
     """The k-shot seed's sweep: rows written with k examples per prompt, against the same
     baselines on every real row (TF-IDF and embeddings), and synthetic-only accuracy (TSTR)."""
@@ -186,13 +240,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", default="alexa,drugs")
     ap.add_argument("--rows", type=int, default=100)
-    ap.add_argument("--runs", type=int, default=2, help="generation runs (random seeds) per table, default settings")
+    ap.add_argument("--runs", type=int, default=3, help="generation runs (random seeds) per table, default settings")
     ap.add_argument("--variant-runs", type=int, default=1, help="generation runs of each other variant")
     ap.add_argument("--repeats", type=int, default=5, help="lift repeats per generation run")
     ap.add_argument("--sizes", default="all,100,50,25")
     ap.add_argument("--k", default="5,10,15,30", help="k sweep (examples per prompt); empty: skip")
     ap.add_argument("--k-rows", type=int, default=60)
-    ap.add_argument("--k-tables", default="alexa", help="tables to run the k sweep on")
+    ap.add_argument("--k-tables", default="alexa,drugs", help="tables to run the k sweep on")
     ap.add_argument("--generate-only", action="store_true")
     a = ap.parse_args()
     found = tables()
@@ -225,6 +279,8 @@ def main() -> None:
         }
         results[name] = {"seed_rows": len(seed.df), "held_out_rows": len(test)}
         results[name]["variants"] = evaluate(name, seed, test, runs, a.repeats, parse_sizes(a.sizes))
+        default_rows = runs[DEFAULT]
+        results[name]["curation"] = curation(name, seed, test, default_rows, a.repeats)
         if ks and name in a.k_tables.split(","):
             print(f"\n== {name}: k sweep ({a.k_rows} rows each, one run, {a.repeats} repeats)")
             results[name]["k_sweep"] = k_sweep(seed_file, seed, test, label, ks, a.k_rows, a.repeats)

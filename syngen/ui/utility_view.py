@@ -36,7 +36,7 @@ def show_lift(lift: Lift, n_synthetic: int) -> None:
             c[0].metric(
                 f"F1 of '{lift.minority}': {head['setting']}",
                 _pm(syn, "minority_f1"),
-                f"{head['gain']:+.3f} ± {head['gain_sd']:.3f}",
+                f"{head['gain']:+.3f} ± {head['gain_sd']:.3f}" if round(head["gain"], 3) else None,  # no arrow on 0
                 delta_color="normal" if abs(head["gain"]) > head["gain_sd"] else "off",
                 help="against the stronger baseline, repeat by repeat (mean ± sd of the difference)",
             )
