@@ -285,22 +285,25 @@ def main() -> None:
             print(f"\n== {name}: k sweep ({a.k_rows} rows each, one run, {a.repeats} repeats)")
             results[name]["k_sweep"] = k_sweep(seed_file, seed, test, label, ks, a.k_rows, a.repeats)
         record(name, results[name], a)
-    (ROOT / "bench" / "results" / "utility.json").write_text(json.dumps(results, indent=2) + "\n")
+    path = ROOT / "bench" / "results" / "utility.json"
+    before = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps(before | results, indent=2) + "\n")  # one table at a time keeps the others
 
 
 def record(name: str, got: dict, a) -> None:
     cmd = (
         f"python bench/utility.py --tables {name} --rows {a.rows} --runs {a.runs} "
-        f"--variant-runs {a.variant_runs} --repeats {a.repeats}"
+        f"--variant-runs {a.variant_runs} --repeats {a.repeats} --k {a.k}"
     )
     parts = []
     for variant, v in got["variants"].items():
-        h = v["headline"]["embeddings | all"]
-        t = v["headline"]["tfidf | all"]
+        pairs = []
+        for feat in ("embeddings", "tfidf"):
+            h = v["headline"][f"{feat} | all"]
+            pairs.append(f"{FEATURE_NAMES[feat]}: {h['setting']} vs {h['baseline']} {h['gain']:+.3f} ± {h['sd']:.3f}")
         parts.append(
-            f"{variant}: F1 of '{v['minority']}' {h['setting']} vs {h['baseline']} {h['gain']:+.3f} ± {h['sd']:.3f} "
-            f"(embeddings), {t['gain']:+.3f} ± {t['sd']:.3f} (TF-IDF); discriminator AUC "
-            f"{np.mean(v['auc_embeddings']):.2f} (embeddings)"
+            f"{variant} ({v['runs']} runs): F1 of '{v['minority']}', " + "; ".join(pairs) + f"; discriminator "
+            f"AUC {np.mean(v['auc_embeddings']):.2f} (embeddings)"
         )
     figures.record(
         f"augmentation lift on held-out real rows: {name} ({got['seed_rows']} real rows, {a.rows} syngen rows "
