@@ -246,7 +246,7 @@ def finding(gain: float, sd: float, repeats: int) -> str:
     """The verdict in two or three words."""
     if repeats < 2:
         return "no spread"
-    return "helps" if gain > sd else "does worse" if gain < -sd else "within the spread"
+    return "helps" if gain > sd else "does worse" if gain < -sd else "within spread"
 
 
 def verdict(gain: float, sd: float, setting: str, baseline: str, metric: str, repeats: int) -> str:

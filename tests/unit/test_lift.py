@@ -52,6 +52,7 @@ def test_new_rows_of_the_rare_label_beat_oversampling(drugs):
     # with class weights, 40 new negative reviews teach it what weights alone cannot
     g = _gain(lift, setting=AUGMENTED_WEIGHTS, base=WEIGHTS)
     assert g["gain"] > max(0.05, g["gain_sd"]) and "help, by more than the spread" in g["verdict"]
+    assert g["finding"] == "helps"
     assert lift.headline("tfidf")["setting"] == AUGMENTED_WEIGHTS
     assert all(0 <= x <= 1 for x in t["minority_f1"]) and (t["minority_f1_sd"] >= 0).all()
 
@@ -62,6 +63,7 @@ def test_mislabelled_rows_lose_to_class_weights_alone(drugs):
     lift = augmentation_lift(real, wrong, schema, test, sizes=(None,), features=("tfidf",), repeats=3)
     g = _gain(lift, "accuracy", setting=AUGMENTED_WEIGHTS, base=WEIGHTS)
     assert g["gain"] < -g["gain_sd"] and "do worse, by more than the spread" in g["verdict"]
+    assert g["finding"] == "does worse"
 
 
 def test_sizes_cap_each_label_and_without_held_out_rows_it_says_so(drugs):
