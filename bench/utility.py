@@ -167,16 +167,13 @@ def curation(name, seed, test, rowsets: list[pd.DataFrame], repeats: int) -> dic
     (at random; the half whose text reads surest as its label, CLLM-style, as `--keep-by
     confidence` keeps; the half a discriminator finds most realistic, as `--keep-by realism`),
     each half against the same baselines on every real row."""
-    from syngen.engine.sentence_encoder import embed
-    from syngen.evaluate.label_classifier import label_confidence
+    from syngen.evaluate.label_classifier import rows_confidence
 
     text = seed.schema.by_role(Role.TEXT)[0].name
-    label = seed.schema.label
-    ens = label_confidence(seed.df[text].astype(str).tolist(), seed.df[label].astype(str).tolist())
     got: dict = {}
     for i, rows in enumerate(rowsets):
         n = len(rows) // 2
-        conf, spread = ens.confidence(embed(rows[text].astype(str).tolist()), rows[label].astype(str).tolist())
+        conf, spread = rows_confidence(seed.df, rows, text, seed.schema.label)
         real_p = discriminate(seed.df, rows, seed.schema, features="embeddings").proba
         halves = {
             "random half": rows.sample(n, random_state=i),

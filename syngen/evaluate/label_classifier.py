@@ -128,6 +128,16 @@ def _fit_confidence(texts: list[str], labels: list[str], share: float) -> LabelC
     return LabelConfidence(models, classes, floors)
 
 
+def rows_confidence(seed_df, rows, text: str, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's confidence for its own label and its spread across the ensemble fitted on the
+    seed (LabelConfidence); a label the seed lacks scores -1."""
+    from syngen.engine.sentence_encoder import embed
+
+    ens = label_confidence(seed_df[text].astype(str).tolist(), seed_df[label].astype(str).tolist())
+    conf, spread = ens.confidence(embed(rows[text].astype(str).tolist()), rows[label].astype(str).tolist())
+    return np.nan_to_num(conf, nan=-1.0), np.nan_to_num(spread)
+
+
 class LabelGate:
     """Rejects generated text that reads as another label. With `features="tfidf"`: text the
     seed's TF-IDF classifier assigns to another label with more confidence than it gives to all
@@ -147,21 +157,21 @@ class LabelGate:
             return
         if features == "embeddings":
             self.ensemble = label_confidence(*zip(*pairs), share=1 - quantile)
-            self.clf = self.ensemble  # active
             return
         self.clf = seed_text_classifier(*zip(*pairs))
         self.threshold = self.clf.gate_threshold(quantile)
 
     @property
     def active(self) -> bool:
-        return self.clf is not None
+        return self.clf is not None or self.ensemble is not None
 
     def check(self, row: dict) -> str | None:
         """A reject reason, or None when the text fits its label well enough."""
-        if self.clf is None:
+        judge = self.ensemble or self.clf
+        if judge is None:
             return None
         text, lab = str(row.get(self.text_col) or ""), str(row.get(self.label))
-        if not text.strip() or lab not in self.clf.classes:
+        if not text.strip() or lab not in judge.classes:
             return None
         if self.ensemble is not None:
             from syngen.engine.sentence_encoder import embed

@@ -18,6 +18,7 @@ import pandas as pd
 
 from syngen.common.text import word_count
 from syngen.evaluate.metrics import Metric, nan_metric
+from syngen.evaluate.utility import joined_text
 from syngen.seed.schema import Role, Schema
 
 COPY_COSINE = 0.95
@@ -42,11 +43,8 @@ def semantic_metrics(schema: Schema, seed: pd.DataFrame, synthetic: pd.DataFrame
     if not texts:
         return [nan_metric(n, "", "0" if i == 0 else "max", "no free-text column") for i, n in enumerate(names)]
 
-    def joined(df):
-        return df[texts].astype(object).where(df[texts].notna(), "").astype(str).agg(" ".join, axis=1).tolist()
-
     rng = random.Random(0)
-    real, syn = joined(seed), joined(synthetic)
+    real, syn = joined_text(seed, texts).tolist(), joined_text(synthetic, texts).tolist()
     real = rng.sample(real, min(len(real), 5 * SAMPLE))  # the seed side of the copy search
     syn_sample = rng.sample(syn, min(len(syn), SAMPLE))
     long = [t for t in syn_sample if word_count(t) >= MIN_WORDS]

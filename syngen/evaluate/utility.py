@@ -21,7 +21,8 @@ from syngen.seed.schema import NOT_CONTENT, Role, Schema
 MIXES = (0.25, 0.5, 0.75)
 
 
-def _text(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+def joined_text(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """The text columns of each row joined by spaces (missing values as empty)."""
     return df[cols].astype(object).where(df[cols].notna(), "").astype(str).agg(" ".join, axis=1)
 
 
@@ -35,12 +36,12 @@ def _text_part(text: list[str], features: str):
         from syngen.engine.sentence_encoder import embed
 
         return FunctionTransformer(
-            lambda d: embed(_text(d, text)), feature_names_out=lambda t, f: [f"embedding {i}" for i in range(384)]
+            lambda d: embed(joined_text(d, text)), feature_names_out=lambda t, f: [f"embedding {i}" for i in range(384)]
         )
     if features != "tfidf":
         raise ConfigError(f"unknown text features '{features}'; use tfidf or embeddings")
     return make_pipeline(
-        FunctionTransformer(lambda d: _text(d, text), feature_names_out=lambda t, f: ["text"]),
+        FunctionTransformer(lambda d: joined_text(d, text), feature_names_out=lambda t, f: ["text"]),
         TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=50_000),
     )
 
@@ -251,7 +252,7 @@ def _with_lengths(pipeline, schema: Schema):
     ct = pipeline.steps[0][1]
 
     def lengths(d):
-        t = _text(d, text)
+        t = joined_text(d, text)
         return np.c_[t.str.split().str.len().fillna(0), t.str.len().fillna(0)]
 
     ct.transformers.append(

@@ -19,6 +19,7 @@ import pandas as pd
 
 from syngen.backends import Backend
 from syngen.common.errors import ConfigError
+from syngen.evaluate.label_classifier import rows_confidence
 from syngen.evaluate.lift import augmentation_lift
 from syngen.evaluate.synthetic_reader import read_synthetic
 from syngen.evaluate.utility import discriminate, utility
@@ -162,16 +163,6 @@ def write_experiment(table: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def _label_confidence(seed: Seed, cand: pd.DataFrame, text: str) -> tuple[np.ndarray, np.ndarray]:
-    from syngen.engine.sentence_encoder import embed
-    from syngen.evaluate.label_classifier import label_confidence
-
-    label = seed.schema.label
-    ens = label_confidence(seed.df[text].astype(str).tolist(), seed.df[label].astype(str).tolist())
-    conf, spread = ens.confidence(embed(cand[text].astype(str).tolist()), cand[label].astype(str).tolist())
-    return np.nan_to_num(conf, nan=-1.0), np.nan_to_num(spread)
-
-
 def filtered_generation(
     cfg: RunConfig,
     seed: Seed,
@@ -215,7 +206,7 @@ def filtered_generation(
         d = discriminate(seed.df, cand, seed.schema, folds=min(5, len(cand)), random_seed=cfg.random_seed + r)
         order = np.argsort(d.proba)  # most realistic first
         if keep_by == "confidence":
-            conf, spread = _label_confidence(seed, cand, text_cols[0])
+            conf, spread = rows_confidence(seed.df, cand, text_cols[0], seed.schema.label)
             order = np.argsort(-(conf - spread))  # surest first
         kept = cand.iloc[order[:n]].reset_index(drop=True)
         worst = cand.iloc[order[::-1][:negatives_per_round]]
