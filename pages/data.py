@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from syngen.common.text import count
 from syngen.seed.schema import Role
 from syngen.seed.table import SUPPORTED, max_bytes_default
+from syngen.ui.run import filtered_rows, start_like
 from syngen.ui.seed import ensure_seed, load_source, rebuild_seed, set_role
 from syngen.ui.state import BUNDLED, get_state
 
@@ -96,5 +98,39 @@ if problem := st.session_state.pop("data_role_problem", None):  # an impossible 
 for note in seed.schema.notes:
     st.info(note)
 
-st.subheader("Preview")
-st.dataframe(seed.df.head(50), width="stretch", height=300)
+st.subheader("Seed rows: generate more like them")
+st.caption(
+    "Select rows (the boxes on the left) or filter them, then ask for more like them: exemplars are those rows "
+    "and their nearest neighbours of the same label; close rows of another label are shown to the model as "
+    "different; the other columns are drawn from the chosen rows' values."
+)
+filter_text = st.text_input(
+    "Filter",
+    key="data_filter",
+    placeholder="condition = Depression; usefulCount >= 10",
+    help="COLUMN = VALUE, != , >=, <=; join with ';'",
+)
+shown, problem = filtered_rows(seed, filter_text)
+if problem:
+    st.error(problem)
+picked_at = st.dataframe(
+    shown, width="stretch", height=300, on_select="rerun", selection_mode="multi-row", key="data_rows"
+).selection.rows
+picked = shown.iloc[[i for i in picked_at if i < len(shown)]]
+c = st.columns([1, 2, 2])
+n_like = int(c[0].number_input("Rows to write", 1, 10_000, 20, key="data_like_n"))
+like_selected = c[1].button(
+    f"Generate {n_like} like the {count(len(picked), 'selected row')}", key="data_like_go", disabled=picked.empty
+)
+like_filtered = c[2].button(
+    f"Generate {n_like} like the {count(len(shown), 'filtered row')}",
+    key="data_like_where_go",
+    disabled=not filter_text or problem is not None or shown.empty,
+)
+if like_selected or like_filtered:
+    problem = start_like(state, n_like, picked if like_selected else None, None if like_selected else filter_text)
+    if problem:
+        st.error(problem)
+    else:
+        st.session_state["gen_seed_next"] = (state.config.random_seed + 1) % 2**31  # the next run writes new rows
+        st.switch_page("pages/generate.py")

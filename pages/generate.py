@@ -7,11 +7,13 @@ import streamlit as st
 from syngen.common.text import count
 from syngen.generate.eta import left_words
 from syngen.generate.events import RunStatus
+from syngen.plan.target import target_words
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
 from syngen.ui.run import (
     CHOICES,
     FEEDBACK,
+    again_for_target,
     apply_feedback,
     attach_running,
     finish_job,
@@ -52,6 +54,13 @@ cfg = state.edit(
 )
 c[3].write("")
 c[3].caption(f"{display_name(cfg.backend, cfg.model)} · plan {cfg.plan} · style {cfg.style} · k={cfg.k}")
+aim = target_words(cfg)
+if aim:
+    t = st.columns([5, 1])
+    t[0].info(f"Target: {aim}. Set it on the Data page (rows like these) or the Prompt page (scenario, balance).")
+    if t[1].button("Clear target", key="gen_clear_target", disabled=running):
+        state.edit(where=[], like=[], like_where=[], balance=None)
+        st.rerun()
 
 b = st.columns([1, 1, 1, 3])
 if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
@@ -165,3 +174,17 @@ if state.job is None or state.job.done:
         reviewed, note = st.session_state.get("gen_review_note", (None, None))
         if note and reviewed == state.feedback_run:  # the note of this run's review, not an earlier one's
             st.success(note)
+            run = next((r for r in state.runs if str(r.info.folder) == str(state.feedback_run)), None)
+            aim = target_words(run.config) if run is not None else ""
+            if run is not None and st.button(
+                "Generate again for this target" if aim else "Generate again with this review",
+                key="gen_again",
+                type="primary",
+                help="the same target and row count; disliked rows are negatives, liked rows exemplars",
+            ):
+                problem = again_for_target(state, run)
+                if problem:
+                    st.error(problem)
+                else:
+                    st.session_state["gen_seed_next"] = (state.config.random_seed + 1) % 2**31
+                    st.rerun()

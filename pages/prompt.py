@@ -1,5 +1,7 @@
 """Prompt: k, exemplar selection, style or template, labels, context, negatives; live preview."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -7,6 +9,7 @@ from syngen.common.errors import SyngenError
 from syngen.generate.config import parse_mix
 from syngen.plan.labels import label_targets
 from syngen.plan.resolve import LABELS, MADE, MODEL, SEED, hintable, novelty_columns, plan_for, resolve_plan
+from syngen.plan.target import mix_for, parse_balance, resolve_target, target_words
 from syngen.prompting.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
 from syngen.prompting.row_sources import preview_prompt
 from syngen.seed.schema import Role
@@ -173,10 +176,51 @@ if label:
             st.error(str(exc))
     else:
         cfg = state.edit(label_mix=None)
+
+st.subheader("Target")
+st.caption(
+    "Where the new rows should fall: a scenario fixes columns to values or ranges (the other columns are drawn "
+    "from the seed rows that meet it); a rebalance lifts a column's rare values. Rows like chosen ones: select "
+    "them on the Data page."
+)
+t = st.columns([3, 2, 1])
+where_text = t[0].text_area(
+    "Scenario: one condition per line",
+    "\n".join(cfg.where),
+    key="prompt_where",
+    placeholder="condition = Depression\nusefulCount >= 10",
+    height=90,
+)
+choices = ["none"] + [c.name for c in seed.schema.by_role(Role.LABEL, Role.CATEGORICAL, Role.SHORT_TEXT)]
+now_col, now_share = parse_balance(cfg.balance)
+bal_col = t[1].selectbox(
+    "Rebalance", choices, index=choices.index(now_col) if now_col in choices else 0, key="prompt_balance"
+)
+bal_share = t[2].number_input(
+    "at least", 0.0, 0.5, float(now_share or 0.0), 0.01, key="prompt_balance_share", help="0: equal shares"
+)
+try:
+    cfg = state.edit(
+        where=[ln.strip() for ln in where_text.splitlines() if ln.strip()],
+        balance=None if bal_col == "none" else (f"{bal_col}={bal_share:g}" if bal_share else bal_col),
+    )
+    aim = resolve_target(seed, cfg)
+    if cfg.like or cfg.like_where:
+        c2 = st.columns([5, 1])
+        c2[0].caption(f"Also: {target_words(replace(cfg, where=[], balance=None))} (chosen on the Data page).")
+        if c2[1].button("Clear", key="prompt_like_clear"):
+            cfg = state.edit(like=[], like_where=[])
+            st.rerun()
+    for note in aim.notes if aim else []:
+        st.caption(note)
+except SyngenError as exc:
+    aim = None
+    st.error(str(exc))
+if label:
     try:
         st.caption(
             "Rows per label for this run: "
-            + ", ".join(f"{k}: {v}" for k, v in label_targets(seed, cfg.num_samples, cfg.label_mix).items())
+            + ", ".join(f"{k}: {v}" for k, v in label_targets(seed, cfg.num_samples, mix_for(cfg, aim)).items())
         )
     except SyngenError as exc:
         st.error(str(exc))
@@ -204,7 +248,7 @@ with st.expander(f"Negative examples ({len(cfg.negatives)})", expanded=False):
 st.subheader("Preview of one prompt")
 try:
     cfg.check_prompt(len(seed.df))
-    target = next(iter(label_targets(seed, cfg.num_samples, cfg.label_mix) or {None: 0}))
+    target = next(iter(label_targets(seed, cfg.num_samples, mix_for(cfg, aim)) or {None: 0}))
     p = preview_prompt(seed, cfg, plan, target)
     if not p.completion and not p.messages:
         st.info("No model call: every column of a row is sampled from the seed.")

@@ -65,6 +65,26 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--template", help="file with a custom prompt template ({examples}, {n}, ...)")
     g.add_argument("--context", help="what the data is, e.g. 'patient reviews of drugs'")
     g.add_argument("--negatives", help="file of rows (or lines of text) the output must not resemble")
+    g.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help="a scenario: fix a column's value or range (airline=United, usefulCount>=10); repeat to combine",
+    )
+    g.add_argument("--like", metavar="FILE", help="rows to write more like (a table with the seed's columns)")
+    g.add_argument(
+        "--like-where",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help="write more like the seed rows this condition selects (condition=Depression)",
+    )
+    g.add_argument(
+        "--balance",
+        metavar="COLUMN[=SHARE]",
+        help="rebalance a label or categorical column: equal shares, or lift values below SHARE up to it",
+    )
     g.add_argument("--rows-per-prompt", type=int)
     g.add_argument("--completion-format", help="what base models continue: records (default) or csv")
     g.add_argument("--label", help="label column (default: inferred)")
@@ -258,6 +278,14 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
         changes["safe_csv"] = False
     if a.negatives:
         changes["negatives"] = _read_negatives(a.negatives)
+    if a.where:
+        changes["where"] = list(a.where)
+    if a.like_where:
+        changes["like_where"] = list(a.like_where)
+    if a.like:
+        changes["like"] = [{k: v for k, v in r.items() if v is not None} for r in load_table(a.like).to_dict("records")]
+    if a.balance:
+        changes["balance"] = a.balance
     table = rows_file(a)
     if table is not None:  # the run's folder goes next to the file, in the file's format
         if a.format and a.format != _TABLE_SUFFIXES[table.suffix.lower()]:

@@ -25,6 +25,7 @@ from syngen.evaluate.nearcopy import near_copies
 from syngen.evaluate.pairs import pair_metrics, shape_metrics
 from syngen.evaluate.privacy import personal_leaks
 from syngen.evaluate.semantic import semantic_metrics
+from syngen.evaluate.target_check import reference_rows, target_metrics
 from syngen.seed.schema import NOT_CONTENT, Role, Schema, infer_schema
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
@@ -337,17 +338,28 @@ def build_report(
     delivered: int | None = None,
     about: dict | None = None,
     holdout: pd.DataFrame | None = None,
+    target=None,
+    mix: dict | None = None,
 ) -> QualityReport:
     """Compare a synthetic table with its seed, column by column and as a whole. `delivered`:
     rows the run produced (a user's review may have removed some since: curation is not a
     shortfall); `about`: run id, style, backend, model, time, shown at the top of the report;
-    `holdout`: seed rows a tuned model never saw (distance-to-closest-record comparison)."""
+    `holdout`: seed rows a tuned model never saw (distance-to-closest-record comparison);
+    `target` (syngen.plan.target) and `mix` (the label mix asked for): a targeted run's columns
+    are compared with the seed rows of its target, and the target itself is checked."""
     schema = schema or infer_schema(seed)
     synthetic, notes = align_columns(seed, synthetic)
     seed, synthetic = schema.plain_numbers(seed), schema.plain_numbers(synthetic)  # $46.28 -> 46.28
     rng = random.Random(random_seed)
     cols: list[Metric] = []
     timings: dict[str, float] = {}
+    ref = reference_rows(seed, schema, target, mix)  # copies and privacy are against every seed row
+    if len(ref) != len(seed):
+        notes.append(
+            f"columns are compared with the {len(ref)} seed rows of the run's target"
+            + (f" ({target.describe()})" if target is not None and target.describe() else " (its label mix)")
+            + "; copies and privacy with all seed rows"
+        )
 
     def timed(key, fn, *args, failed=None):
         """One part of the report, timed. A part that fails on this data (a library refusing a
@@ -362,13 +374,15 @@ def build_report(
         timings[key] = timings.get(key, 0.0) + time.perf_counter() - t
         return out
 
+    balanced = getattr(target, "balance", None)  # its shares are set on purpose: checked as the target
     for spec in schema.columns:
-        cols += timed(f"{spec.role.value} metrics", column_metrics, spec, seed, synthetic, rng)
+        if spec.name != balanced:
+            cols += timed(f"{spec.role.value} metrics", column_metrics, spec, ref, synthetic, rng)
     cols += timed("consistency", _consistency, schema, synthetic)
-    cols += timed("pair trends (SDMetrics)", pair_metrics, schema, seed, synthetic)
-    cols += timed("column shapes (SDMetrics)", shape_metrics, schema, seed, synthetic)
+    cols += timed("pair trends (SDMetrics)", pair_metrics, schema, ref, synthetic)
+    cols += timed("column shapes (SDMetrics)", shape_metrics, schema, ref, synthetic)
     label = schema.label
-    seed_rows = seed.to_dict("records")
+    seed_rows = ref.to_dict("records")
     synth_sample = _sample(synthetic.to_dict("records"), rng)
     for t in schema.by_role(Role.TEXT):
         if t.name not in synthetic.columns:
@@ -393,7 +407,10 @@ def build_report(
     dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
     dcr += timed("personal data", lambda *a: [personal_leaks(*a)], schema, seed, synthetic)
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered)
-    report = QualityReport(cols + copies + meaning + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes)
+    aim = timed("target", target_metrics, seed, schema, synthetic, target) if target is not None else []
+    report = QualityReport(
+        cols + aim + copies + meaning + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes
+    )
     report.timings = timings
     report.about = dict(about or {})
 
@@ -411,4 +428,6 @@ def build_report(
         ),
         "delivery": mean_score(runm),
     }
+    if aim:
+        report.parts["target"] = mean_score(aim)
     return report

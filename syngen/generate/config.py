@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from syngen.common.errors import ConfigError
+from syngen.plan.target import parse_balance
 from syngen.prompting.prompts import PromptSpec
+from syngen.seed.conditions import parse_conditions
 
 FORMATS = ("csv", "jsonl", "parquet", "xlsx")  # what runs and downloads write
 
@@ -43,6 +45,11 @@ class RunConfig(PromptSpec):
     label_gate: bool = True  # reject text the seed's classifier reads as another label
     label_gate_model: str = "tfidf"  # what reads the text: "embeddings" (sentence encoder) or "tfidf"
     length_hint: bool = True  # conditional plan: each text is given a length drawn from the seed's texts
+    # target (syngen/plan/target.py): where in the seed's space the rows fall
+    where: list[str] = field(default_factory=list)  # scenario conditions: "airline=United", "usefulCount>=10"
+    like: list[dict] = field(default_factory=list)  # "more like these" rows
+    like_where: list[str] = field(default_factory=list)  # ... or the seed rows these conditions select
+    balance: str | None = None  # "COLUMN" (equal shares) or "COLUMN=0.05" (rare values lifted to 5%)
     # run control
     batch_size: int = 8
     max_prompts: int | None = None  # attempt budget; None: 6 prompts per row, >= 16
@@ -77,6 +84,9 @@ class RunConfig(PromptSpec):
             raise ConfigError(f"unknown key policy '{self.key_policy}'; use fresh or reuse")
         if not 0 <= self.novelty <= 1:
             raise ConfigError("--novelty must be a share in [0, 1]")
+        parse_conditions(self.where)  # the syntax here; the columns once the seed is read
+        parse_conditions(self.like_where)
+        parse_balance(self.balance)
         bad = {c: g for c, g in self.generators.items() if g not in ("seed", "model")}
         if bad:
             raise ConfigError(f"generator(s) {bad}: each column is 'seed' (sampled) or 'model' (written)")
@@ -88,6 +98,10 @@ class RunConfig(PromptSpec):
 
     def check_prompt(self, n_seed: int, tuned: bool | None = None) -> None:
         super().check_prompt(n_seed, bool(self.adapter) if tuned is None else tuned)
+
+    @property
+    def targeted(self) -> bool:
+        return bool(self.where or self.like or self.like_where or self.balance)
 
     @property
     def prompt_budget(self) -> int:
@@ -127,13 +141,21 @@ class RunConfig(PromptSpec):
 _RENAMED = {"seed": "random_seed"}
 # Fields added since, with the default that behaves as configs saved before them did: left out of
 # a config's hash at that default, so earlier runs still resume and still match.
-ADDED_DEFAULTS = {"key_policy": "fresh", "label_gate_model": "tfidf"}
+ADDED_DEFAULTS = {
+    "key_policy": "fresh",
+    "label_gate_model": "tfidf",
+    "where": [],
+    "like": [],
+    "like_where": [],
+    "balance": None,
+}
 
 
 def upgrade(d: dict) -> dict:
     """A saved config's fields under today's names; a field added since gets the value that
     behaves as the config did when it was saved (which may not be today's default)."""
-    return ADDED_DEFAULTS | {_RENAMED.get(k, k): v for k, v in d.items()}
+    added = {k: list(v) if isinstance(v, list) else v for k, v in ADDED_DEFAULTS.items()}  # fresh lists
+    return added | {_RENAMED.get(k, k): v for k, v in d.items()}
 
 
 def parse_mix(text: str | None) -> dict[str, float] | None:

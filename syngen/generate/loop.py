@@ -33,7 +33,9 @@ from syngen.generate.events import Event, EventKind, RunStatus
 from syngen.generate.gate import RowGate
 from syngen.plan.labels import label_targets
 from syngen.plan.resolve import Plan, plan_for
+from syngen.plan.target import meets_target, mix_for, resolve_target
 from syngen.prompting.row_sources import row_source
+from syngen.seed.conditions import describe
 from syngen.seed.prepared import Seed, domain_texts, prepare_seed
 from syngen.seed.schema import Role
 
@@ -92,14 +94,15 @@ class _Run:
         config.check_prompt(len(seed.df))  # a RunConfig is a PromptSpec
         self.config, self.emit, self.cancel = config, emit, cancel
         self.n = config.num_samples
-        self.targets = label_targets(seed, self.n, config.label_mix)
+        self.target = resolve_target(seed, config)
+        self.targets = label_targets(seed, self.n, mix_for(config, self.target))
         self.backend = backend = backend or backend_from_config(config)
         backend.use_domain(domain_texts(seed))
         backend.preload()  # the weights load while the plan below fits its models
         self.rng = random.Random(config.random_seed)
         self.gate = RowGate(seed, config, self.rng)
         self.plan = plan_for(seed, config)
-        self.source = row_source(seed, config, self.plan, self.rng, self.gate.fresh_id)
+        self.source = row_source(seed, config, self.plan, self.rng, self.gate.fresh_id, self.target)
         self.label_gate = _label_gate(seed, config)
         self.label = seed.schema.label
         self.account = RunAccount()
@@ -127,7 +130,8 @@ class _Run:
 
     def announce(self) -> None:
         lg = self.label_gate
-        notes = self.plan.notes + self.source.notes + ([lg.note] if lg and lg.note else [])
+        notes = self.plan.notes + (self.target.notes if self.target else []) + self.source.notes
+        notes += [lg.note] if lg and lg.note else []
         self._event(
             EventKind.STARTED,
             message=f"run {self.run_id}: {self.n} rows wanted ({self.plan.mode} plan), "
@@ -241,6 +245,8 @@ class _Run:
         """Contracts and copies (the row gate), the label's quota, the label gate; accept or reject."""
         label = self.label
         row, why = self.gate.check(raw, self.account)
+        if row is not None and self.target and not meets_target(row, self.seed.schema, self.target):
+            row, why = None, f"outside the target ({describe(self.target.conditions)})"
         if row is not None and self.targets and self.counts[row[label]] >= self.targets[row[label]]:
             row, why = None, f"label quota for {label}={row[label]} already met"
         if row is not None and self.label_gate is not None:
@@ -336,8 +342,9 @@ def preview(config: RunConfig, seed: Seed, backend: Backend) -> tuple[dict | Non
     config.check_prompt(len(seed.df))
     rng = random.Random(config.random_seed + int(time.time()))  # a new row on every click
     gate = RowGate(seed, config, rng)
-    source = row_source(seed, config, plan_for(seed, config), rng, gate.fresh_id)
-    targets = label_targets(seed, max(1, config.num_samples), config.label_mix) or {None: 1}
+    target = resolve_target(seed, config)
+    source = row_source(seed, config, plan_for(seed, config), rng, gate.fresh_id, target)
+    targets = label_targets(seed, max(1, config.num_samples), mix_for(config, target)) or {None: 1}
     prompt = source.prompts([rng.choice([k for k, v in targets.items() if v] or [None])])[0]
     t = time.perf_counter()
     backend.use_domain(domain_texts(seed))

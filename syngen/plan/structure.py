@@ -99,7 +99,9 @@ class StructureModel:
         self._models: dict = {}
         self._pool: dict = defaultdict(list)
         groups = df[label].astype(str).tolist() if label else ["*"] * len(df)
+        self._labels = np.array(groups, dtype=object)
         self._groups = {g: self._frame[[x == g for x in groups]] for g in sorted(set(groups))}
+        self._slices: dict[str, np.ndarray] = {}  # a target's scenarios: name -> seed rows it draws from
         if self.columns:
             self._fit()
 
@@ -115,9 +117,9 @@ class StructureModel:
     def _numbers(self, df: pd.DataFrame, c: str) -> pd.Series:
         return pd.to_numeric(self.schema.plain_numbers(df[[c]])[c], errors="coerce")
 
-    def _metadata_dict(self) -> dict:
+    def _metadata_dict(self, columns: list[str] | None = None) -> dict:
         cols = {}
-        for c in self.columns:
+        for c in self.columns if columns is None else columns:
             spec = self.schema.col(c)
             cols[c] = {"sdtype": "numerical" if _epoch(spec) else _SDTYPE[spec.role]}
             if spec.role == Role.TIMESTAMP and not _epoch(spec):
@@ -142,28 +144,33 @@ class StructureModel:
 
     def _fit_groups(self, meta: dict) -> tuple[dict, list[str]]:
         models, notes = {}, []
+        for g, frame in self._groups.items():
+            if len(frame) < MIN_GROUP:
+                notes.append(
+                    f"label '{g}' has {len(frame)} seed rows (< {MIN_GROUP}): its "
+                    "structured values are resampled from those rows"
+                )
+                continue
+            models[g] = self._fit_frame(meta, frame)
+        return models, notes
+
+    def _fit_frame(self, meta: dict, frame: pd.DataFrame):
+        """One Gaussian copula fitted to `frame` (a label's rows, or a target's slice of them)."""
         try:
             with quiet_libraries("sdv", "rdt", "copulas", "SingleTableSynthesizer"):
                 from sdv.cag import FixedCombinations
                 from sdv.metadata import Metadata
                 from sdv.single_table import GaussianCopulaSynthesizer
 
-                metadata = Metadata.load_from_dict(meta)
-                for g, frame in self._groups.items():
-                    if len(frame) < MIN_GROUP:
-                        notes.append(
-                            f"label '{g}' has {len(frame)} seed rows (< {MIN_GROUP}): its "
-                            "structured values are resampled from those rows"
-                        )
-                        continue
-                    synth = GaussianCopulaSynthesizer(metadata, enforce_min_max_values=True, enforce_rounding=True)
-                    fixed = [c for c in self.fixed if frame[c].nunique() > 1]
-                    if len(fixed) >= 2:
-                        synth.add_constraints([FixedCombinations(column_names=fixed)])
-                    self._keep_time_resolution(synth, frame)
-                    synth.fit({"seed": frame})
-                    models[g] = synth
-            return models, notes
+                synth = GaussianCopulaSynthesizer(
+                    Metadata.load_from_dict(meta), enforce_min_max_values=True, enforce_rounding=True
+                )
+                fixed = [c for c in self.fixed if c in frame.columns and frame[c].nunique() > 1]
+                if len(fixed) >= 2:
+                    synth.add_constraints([FixedCombinations(column_names=fixed)])
+                self._keep_time_resolution(synth, frame)
+                synth.fit({"seed": frame})
+                return synth
         except ImportError as exc:
             raise ConfigError(
                 f"the conditional plan needs '{exc.name}': pip install -r requirements.txt (or use --plan rows)"
@@ -182,17 +189,53 @@ class StructureModel:
 
         stamps = {
             c: OptimizedTimestampEncoder(datetime_format=plain(self.schema.col(c).fmt))
-            for c in self.columns
+            for c in frame.columns
             if self.schema.col(c).role == Role.TIMESTAMP and not _epoch(self.schema.col(c))
         }
         if stamps:  # the synthesizer's own min/max clipping keeps them in the seed's range
             synth.auto_assign_transformers({"seed": frame})
             synth.update_transformers(stamps)
 
-    def _refill(self, group: str) -> None:
-        model = self._models.get(group)
-        if model is None:  # small label: whole tuples from its own rows
+    def add_slice(self, name: str, mask) -> None:
+        """Rows sampled under `name` come from the seed rows `mask` marks (a target's scenario):
+        the rows of the row's label among them, or all of them when the label has none. A slice
+        of MIN_GROUP rows or more gets its own copula; a smaller one gives its rows' tuples.
+        Fitting to the slice conditions exactly: every row meets the scenario, however rare."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            raise ConfigError(f"the scenario '{name}' matches no seed row")
+        self._slices[name] = mask
+
+    def slice_rows(self, name: str, label: str | None) -> pd.DataFrame:
+        mask = self._slices[name]
+        own = mask & (self._labels == (str(label) if self.schema.label else "*"))
+        return self._frame[own if own.any() else mask]
+
+    def _slice_model(self, group: tuple, frame: pd.DataFrame):
+        """The copula of a slice (fitted once, on first use), or None for tuples."""
+        if group in self._models:
+            return self._models[group]
+        varying = [c for c in self.columns if frame[c].astype(str).nunique() > 1]
+        model = None
+        if len(frame) >= MIN_GROUP and varying:
+            meta = self._metadata_dict(varying)
+            frame_hash = pd.util.hash_pandas_object(frame[varying], index=False).values.tobytes()
+            key = digest(frame_hash, varying, self.fixed, repr(meta), "slice")
+            model = fitted(
+                "joint-model", key, "sdv", lambda: self._fit_frame(meta, frame[varying].reset_index(drop=True))
+            )
+            model._set_random_state(self.rng.randrange(2**31))
+        self._models[group] = model
+        return model
+
+    def _refill(self, group) -> None:
+        if isinstance(group, tuple):  # (label, scenario)
+            frame = self.slice_rows(group[1], group[0])
+            model = self._slice_model(group, frame)
+        else:
             frame = self._groups[group]
+            model = self._models.get(group)
+        if model is None:  # small label or slice: whole tuples from its own rows
             idx = [self.rng.randrange(len(frame)) for _ in range(POOL)]
             rows = frame.iloc[idx].to_dict("records")
         else:
@@ -203,6 +246,9 @@ class StructureModel:
             ):
                 out = model.sample(POOL)
             out = out["seed"] if isinstance(out, dict) else out
+            for c in self.columns:  # a slice's constant columns were left out of its fit
+                if c not in out.columns:
+                    out[c] = frame[c].iloc[0]
             rows = out.to_dict("records")
         self._pool[group].extend(self._clean(r) for r in rows)
 
@@ -230,13 +276,15 @@ class StructureModel:
             row[col] = format_time(t, self.schema.col(col).fmt) if t is not None else None
         return row
 
-    def sample(self, label: str | None = None) -> dict:
-        """One row of the sampled columns for a row of this label."""
+    def sample(self, label: str | None = None, scenario: str | None = None) -> dict:
+        """One row of the sampled columns for a row of this label (from a scenario's slice)."""
         if not self.columns:
             return {}
         group = str(label) if self.schema.label else "*"
         if group not in self._groups:
             raise ConfigError(f"label '{label}' is not in the seed; it has {sorted(self._groups)}")
+        if scenario is not None:
+            group = (group, scenario)
         if not self._pool[group]:
             self._refill(group)
         return self._derive(self._pool[group].pop())

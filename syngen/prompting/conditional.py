@@ -82,8 +82,10 @@ def build_row_prompt(
     written: list[str],
     match_cols: list[str],
     rng: random.Random,
+    contrast=(),
 ) -> Prompt:
-    """One prompt for one row: `fields` are fixed, the model writes the `written` columns."""
+    """One prompt for one row: `fields` are fixed, the model writes the `written` columns.
+    `contrast`: seed rows of another label close to the wanted ones ("different from these")."""
     exemplars = choose_exemplars(seed, schema, spec, fields, match_cols, rng)
     exemplars = prefer_liked(
         exemplars, spec.liked, schema.label, fields.get(schema.label) if schema.label else None, spec.k, rng
@@ -98,6 +100,7 @@ def build_row_prompt(
         if spec.negatives
         else ""
     )
+    contrast_text = rows_to_records([with_hints(r, hinted) for r in contrast], cols).strip() if contrast else ""
     what = " and ".join(written)
     values = {
         "examples": examples,
@@ -121,6 +124,9 @@ def build_row_prompt(
             examples,
             STYLES[spec.style],
             ("Do not write anything like these (they were judged unrealistic):\n" + negatives) if negatives else "",
+            ("These rows are close but of another kind; the new row must read differently from them:\n" + contrast_text)
+            if contrast_text
+            else "",
             f"Write the {what} for this new row. It must fit every given field"
             + (f" (its {schema.label} is {fields.get(schema.label)})" if schema.label else "")
             + ":",
@@ -140,7 +146,13 @@ def build_row_prompt(
     if spec.template:  # the user's text is the whole prefix; the row follows it
         body = _fill(spec.template, {**values, "row": ""}).rstrip() + "\n\n"
     else:
-        body = (f"# {spec.context}\n\n" if spec.context else "") + (examples + "\n\n" if examples else "")
+        # a base model sees the close rows of another label as rows with their own label, first
+        # (farthest from the row it writes), so its label's wording is what it continues from
+        body = (
+            (f"# {spec.context}\n\n" if spec.context else "")
+            + (contrast_text + "\n\n" if contrast_text else "")
+            + (examples + "\n\n" if examples else "")
+        )
     prefill = row_lines + f"{written[0]}:"
     completion = body + prefill
     return Prompt(

@@ -11,19 +11,36 @@ from __future__ import annotations
 import math
 import random
 
+import pandas as pd
+
 from syngen.plan.keys import Keys
 from syngen.plan.length_hint import LengthSampler, hint_name
 from syngen.plan.people import People
 from syngen.plan.resolve import Plan, novelty_columns
+from syngen.plan.target import Target, resolve_target
 from syngen.prompting.conditional import build_row_prompt, parse_answer
 from syngen.prompting.parsing import ParseResult, parse_output
 from syngen.prompting.prompts import Prompt, build_prompt
 from syngen.seed.schema import Role
 
 
+def exemplar_rows(seed, target: Target | None, label) -> pd.DataFrame:
+    """Where a prompt's exemplars come from: a target's chosen rows and neighbours (or its
+    scenario's seed rows) when they have rows of this label, else the whole seed."""
+    df = seed.df
+    if target is None:
+        return df
+    pool = target.pool if target.pool is not None else (df[target.scenario] if target.scenario is not None else None)
+    lab = seed.schema.label
+    if pool is None or pool.empty or (lab and label is not None and not (pool[lab].astype(str) == str(label)).any()):
+        return df
+    return pool
+
+
 class WholeRows:
-    def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id):
+    def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id, target: Target | None = None):
         self.seed, self.config, self.plan, self.rng = seed, config, plan, rng
+        self.target = target
         self.merge_cols = seed.schema.prose_columns
         self.notes: list[str] = []
 
@@ -31,7 +48,12 @@ class WholeRows:
         return math.ceil(rows_needed / max(1, self.config.rows_per_prompt))
 
     def prompts(self, labels: list[str | None]) -> list[Prompt]:
-        return [build_prompt(self.seed.df, self.seed.schema, self.config, self.rng, target_label=lab) for lab in labels]
+        return [
+            build_prompt(
+                exemplar_rows(self.seed, self.target, lab), self.seed.schema, self.config, self.rng, target_label=lab
+            )
+            for lab in labels
+        ]
 
     def release(self, prompt: Prompt) -> None:
         """Whole rows carry no planned keys: nothing to give back."""
@@ -44,7 +66,7 @@ class WholeRows:
 
 
 class ConditionalRows:
-    def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id):
+    def __init__(self, seed, config, plan: Plan, rng: random.Random, fresh_id, target: Target | None = None):
         from syngen.plan.structure import StructureModel
 
         self.seed, self.config, self.plan, self.rng = seed, config, plan, rng
@@ -62,8 +84,12 @@ class ConditionalRows:
             else None
         )
         self.people = People(seed.df, sch, config.random_seed) if sch.by_role(Role.PERSONAL) else None
-        self.novel = novelty_columns(sch, plan)
+        self.target = target
+        fixed_by_target = {c.column for c in target.conditions} | set(target.invented) if target else set()
+        self.novel = [c for c in novelty_columns(sch, plan) if c not in fixed_by_target]
         self.lengths = LengthSampler(seed.df, sch.label, plan.hints)
+        for name, mask in (target.slices(seed) if target else {}).items():
+            self.structure.add_slice(name, mask)
         self.notes = list(self.structure.notes) + (self.keys.notes if self.keys else [])
         self.notes += self.people.notes if self.people else []
 
@@ -73,8 +99,11 @@ class ConditionalRows:
     def prompts(self, labels: list[str | None]) -> list[Prompt]:
         sch = self.seed.schema
         out = []
+        target = self.target
         for lab in labels:
-            fields = self.structure.sample(lab)
+            fields = self.structure.sample(lab, target.pick(lab, self.rng) if target else None)
+            if target:
+                fields |= target.invented  # values the seed never has, fixed as the user named them
             if sch.label:
                 fields[sch.label] = lab
             for c in self.ids:
@@ -93,7 +122,18 @@ class ConditionalRows:
                 continue
             match = [c for c in self.names if c in fields]
             fields |= self.lengths.sample(lab, self.rng)
-            out.append(build_row_prompt(self.seed.df, sch, self.config, fields, written, match, self.rng))
+            out.append(
+                build_row_prompt(
+                    exemplar_rows(self.seed, target, lab),
+                    sch,
+                    self.config,
+                    fields,
+                    written,
+                    match,
+                    self.rng,
+                    contrast=target.contrast if target else (),
+                )
+            )
         return out
 
     def release(self, prompt: Prompt) -> None:
@@ -115,9 +155,9 @@ def written_words(prompt: Prompt) -> int:
     return sum(int(prompt.fields.get(hint_name(c)) or 0) for c in prompt.written)
 
 
-def row_source(seed, config, plan: Plan, rng: random.Random, fresh_id):
+def row_source(seed, config, plan: Plan, rng: random.Random, fresh_id, target: Target | None = None):
     cls = ConditionalRows if plan.mode == "conditional" else WholeRows
-    return cls(seed, config, plan, rng, fresh_id)
+    return cls(seed, config, plan, rng, fresh_id, target)
 
 
 def preview_prompt(seed, config, plan: Plan, label: str | None) -> Prompt:
@@ -127,4 +167,6 @@ def preview_prompt(seed, config, plan: Plan, label: str | None) -> Prompt:
     def fresh_id(col):  # the preview saves nothing, so any value of the pattern will do
         return ids.setdefault(col.name, col.id_pattern.sample(random.Random(config.random_seed)))
 
-    return row_source(seed, config, plan, random.Random(config.random_seed), fresh_id).prompts([label])[0]
+    target = resolve_target(seed, config)
+    source = row_source(seed, config, plan, random.Random(config.random_seed), fresh_id, target)
+    return source.prompts([label])[0]

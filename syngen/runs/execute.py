@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from syngen.backends import Backend, backend_class, backend_from_config
-from syngen.common.errors import BackendError
+from syngen.common.errors import BackendError, SyngenError
 from syngen.generate.checkpoint import config_hash
 from syngen.generate.config import RunConfig
 from syngen.generate.events import Event, EventKind, RunStatus
@@ -223,18 +223,32 @@ def precheck_message(backend: Backend) -> str | None:
 
 def _report(config: RunConfig, seed: Seed, result: RunResult):
     """(the quality report, None), or (None, why) when it cannot be built on these rows."""
+    try:
+        return run_report(config, seed, result.rows, account=result.account), None
+    except Exception as exc:  # noqa: BLE001  (a report bug must not lose the run's rows or its state)
+        return None, f"no quality report: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+
+
+def run_report(config: RunConfig, seed: Seed, rows, account=None, delivered: int | None = None, about=None):
+    """A run's quality report, the one the CLI writes and the app shows: against the seed rows
+    of the run's target and label mix, with the target checked."""
     from syngen.evaluate import build_report
+    from syngen.plan.target import mix_for, resolve_target
     from syngen.tune.seed_tuning import holdout_rows
 
     try:
-        rep = build_report(
-            seed.df,
-            result.rows,
-            seed.schema,
-            account=result.account,
-            requested=config.num_samples,
-            holdout=holdout_rows(config),
-        )
-        return rep, None
-    except Exception as exc:  # noqa: BLE001  (a report bug must not lose the run's rows or its state)
-        return None, f"no quality report: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        target = resolve_target(seed, config)
+    except SyngenError:  # the seed changed since the run (another upload): judged against it all
+        target = None
+    return build_report(
+        seed.df,
+        rows,
+        seed.schema,
+        account=account,
+        requested=config.num_samples,
+        delivered=delivered,
+        about=about,
+        holdout=holdout_rows(config),
+        target=target,
+        mix=mix_for(config, target),
+    )

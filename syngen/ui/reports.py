@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from syngen.evaluate import build_report
-from syngen.tune.seed_tuning import holdout_rows
+from syngen.runs.execute import run_report
 from syngen.ui.backend_form import display_name
 from syngen.ui.state import AppState, RunRecord
 
@@ -29,15 +29,8 @@ def about(run: RunRecord) -> dict:
 
 def report_for(state: AppState, run: RunRecord):
     if run.report is None and state.seed is not None:
-        run.report = build_report(
-            state.seed.df,
-            run.rows,
-            state.seed.schema,
-            account=run.account,
-            requested=run.config.num_samples,
-            delivered=run.delivered,
-            about=about(run),
-            holdout=holdout_rows(run.config),
+        run.report = run_report(
+            run.config, state.seed, run.rows, account=run.account, delivered=run.delivered, about=about(run)
         )
     return run.report
 

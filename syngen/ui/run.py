@@ -12,6 +12,7 @@ from syngen.generate.loop import preview
 from syngen.runs.execute import backend_for, key_env, negatives_as_rows, precheck_message
 from syngen.runs.jobs import GenerationJob, active
 from syngen.runs.store import save_rows
+from syngen.seed.conditions import check_conditions, meets, parse_conditions
 from syngen.ui.backend_form import secret_key
 from syngen.ui.state import AppState
 
@@ -41,6 +42,48 @@ def start_job(state: AppState, resume_folder=None) -> str | None:
         return None
     except SyngenError as exc:
         return str(exc)
+
+
+def filtered_rows(seed, text: str) -> tuple[pd.DataFrame, str | None]:
+    """The seed rows a filter keeps (all without one), and the filter's problem, if any."""
+    if not text or not text.strip():
+        return seed.df, None
+    try:
+        conds = parse_conditions([text])
+        check_conditions(conds, seed.schema)
+    except SyngenError as exc:
+        return seed.df, str(exc)
+    return seed.df[meets(seed.df, seed.schema, conds)], None
+
+
+def start_like(state: AppState, n: int, rows: pd.DataFrame | None, where: str | None) -> str | None:
+    """Start a run of n rows like the chosen seed rows (or like those a filter selects)."""
+    like = [] if rows is None else [{k: v for k, v in r.items() if v is not None} for r in rows.to_dict("records")]
+    try:
+        state.edit(num_samples=n, like=like, like_where=[where] if where else [], where=[], balance=None)
+    except SyngenError as exc:
+        return str(exc)
+    return start_job(state)
+
+
+def again_for_target(state: AppState, run) -> str | None:
+    """Generate again with a reviewed run's target, the negatives and liked rows gathered since:
+    liked rows of a "more like these" target join its chosen rows."""
+    cfg = run.config
+    liked = state.config.liked
+    like = cfg.like + [r for r in liked if r not in cfg.like] if (cfg.like or cfg.like_where) else cfg.like
+    try:
+        state.edit(
+            where=cfg.where,
+            like=like,
+            like_where=cfg.like_where,
+            balance=cfg.balance,
+            label_mix=cfg.label_mix,
+            num_samples=cfg.num_samples,
+        )
+    except SyngenError as exc:
+        return str(exc)
+    return start_job(state)
 
 
 def attach_running(state: AppState) -> None:

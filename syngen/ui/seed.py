@@ -32,6 +32,7 @@ def rebuild_seed(state: AppState) -> None:
             RunConfig(data=state.source, roles=state.roles, label=state.label), df=state.raw, clean_opts=state.clean
         )
         state.edit(data=state.source, label=state.seed.schema.label)
+        state.open_workspace(state.seed.df)
         state.load_error = None
     except SyngenError as exc:
         state.seed, state.load_error = None, str(exc)

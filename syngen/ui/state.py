@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from syngen.generate.config import RunConfig
+from syngen.runs import workspace
 from syngen.runs.store import RunInfo, list_runs, load_rows
 from syngen.seed.clean import CleanOptions
 
@@ -74,12 +75,29 @@ class AppState:
     feedback: pd.DataFrame | None = None  # the current rows with a like / dislike column and edits
     feedback_run: str | None = None  # the run those rows belong to
     runs: list[RunRecord] = field(default_factory=list)  # oldest first
+    workspace: str | None = None  # the seed's key: its liked rows, negatives and target on disk
 
     def edit(self, **changes) -> RunConfig:
-        """The run settings with `changes`: a new config (checked as it is made), kept as current."""
-        if any(getattr(self.config, k) != v for k, v in changes.items()):
+        """The run settings with `changes`: a new config (checked as it is made), kept as current.
+        Liked rows, negatives and the target are saved with the seed's workspace as they change."""
+        changed = [k for k, v in changes.items() if getattr(self.config, k) != v]
+        if changed:
             self.config = replace(self.config, **changes)
+            if self.workspace and set(changed) & set(workspace.FIELDS):
+                workspace.save(self.config.out, self.workspace, {k: getattr(self.config, k) for k in workspace.FIELDS})
         return self.config
+
+    def open_workspace(self, df: pd.DataFrame) -> None:
+        """A seed was loaded: bring back what was liked, disliked and targeted for it (or start
+        clean for a seed never seen)."""
+        key = workspace.seed_key(df)
+        if key == self.workspace:
+            return
+        self.workspace = None  # loading, not editing: nothing to save back
+        saved = workspace.load(self.config.out, key)
+        fresh = RunConfig()
+        self.edit(**{k: saved.get(k, getattr(fresh, k)) for k in workspace.FIELDS})
+        self.workspace = key
 
     @property
     def current(self) -> RunRecord | None:

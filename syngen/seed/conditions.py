@@ -1,0 +1,112 @@
+"""Conditions on a table's columns: `airline=United`, `usefulCount>=10`, `condition!=Acne`.
+
+A run's target (`--where`, `--like-where`) is a list of these, kept in the run config as the text
+the user typed, so the config stays readable and replays. `meets` says which rows of a table meet
+them; it serves both the seed (which rows a scenario draws from) and the output (the report's
+"rows meeting the target").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from syngen.common.errors import ConfigError
+from syngen.seed.schema import Role, Schema
+
+OPS = (">=", "<=", "!=", "=", ">", "<")  # longest first: ">=" is not ">" then "=10"
+RANGED = (Role.NUMERIC, Role.COUNT)
+_SPLIT = re.compile(r"^\s*([^<>=!]+?)\s*(>=|<=|!=|==|=|>|<)\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    column: str
+    op: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.column} {self.op} {self.value}"
+
+    @property
+    def exact(self) -> bool:
+        return self.op == "="
+
+
+def parse_condition(text: str) -> Condition:
+    m = _SPLIT.match(str(text))
+    if not m or not m.group(3):
+        raise ConfigError(
+            f"condition '{text}': write COLUMN=VALUE, COLUMN!=VALUE or a range such as COLUMN>=10 (also <=, >, <)"
+        )
+    col, op, value = m.group(1).strip(), m.group(2), m.group(3).strip().strip("\"'")
+    return Condition(col, "=" if op == "==" else op, value)
+
+
+def parse_conditions(texts) -> list[Condition]:
+    """Conditions from `--where` texts; one text may hold several joined by ' and ' or ';'."""
+    out = []
+    for text in texts or []:
+        for part in re.split(r"\s+and\s+|;", str(text)):
+            if part.strip():
+                out.append(parse_condition(part))
+    return out
+
+
+def check_conditions(conds: list[Condition], schema: Schema) -> None:
+    """Every condition names a column of the seed, and ranges are on numbers."""
+    for c in conds:
+        if c.column not in schema.names:
+            raise ConfigError(f"condition '{c}': no column '{c.column}'; the seed has {', '.join(schema.names)}")
+        spec = schema.col(c.column)
+        if c.op not in ("=", "!=") and spec.role not in RANGED:
+            raise ConfigError(
+                f"condition '{c}': '{c.column}' is {spec.role.value}, so it takes = or != only "
+                "(ranges are for numeric and count columns)"
+            )
+        if c.op not in ("=", "!=") and _number(c.value) is None:
+            raise ConfigError(f"condition '{c}': '{c.value}' is not a number")
+
+
+def _number(v) -> float | None:
+    try:
+        x = float(str(v).replace(",", ""))
+    except ValueError:
+        return None
+    return None if np.isnan(x) else x
+
+
+def meets(df: pd.DataFrame, schema: Schema, conds: list[Condition]) -> np.ndarray:
+    """Which rows of `df` meet every condition (a boolean array; all True without conditions)."""
+    ok = np.ones(len(df), dtype=bool)
+    if not conds or df.empty:
+        return ok
+    plain = schema.plain_numbers(df[[c.column for c in conds if c.column in df.columns]])
+    for c in conds:
+        if c.column not in plain.columns:
+            return np.zeros(len(df), dtype=bool)
+        col = plain[c.column]
+        if c.op in ("=", "!="):
+            same = (col.astype(str).str.strip().str.casefold() == c.value.casefold()).to_numpy()
+            if schema.col(c.column).role in RANGED and _number(c.value) is not None:  # 10 == 10.0
+                same |= (pd.to_numeric(col, errors="coerce") == _number(c.value)).to_numpy()
+            ok &= same if c.op == "=" else ~same
+            continue
+        x, v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float), _number(c.value)
+        with np.errstate(invalid="ignore"):
+            ok &= {">=": x >= v, "<=": x <= v, ">": x > v, "<": x < v}[c.op]
+    return ok
+
+
+def seed_value(df: pd.DataFrame, cond: Condition) -> str:
+    """The seed's own spelling of an exact condition's value ('depression' -> 'Depression')."""
+    col = df[cond.column].dropna().astype(str)
+    hit = col[col.str.strip().str.casefold() == cond.value.casefold()]
+    return str(hit.iloc[0]).strip() if len(hit) else cond.value
+
+
+def describe(conds: list[Condition]) -> str:
+    return " and ".join(str(c) for c in conds)
