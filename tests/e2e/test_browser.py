@@ -134,6 +134,29 @@ def _download(page, name, tmp_path):
     return target
 
 
+def _mark_first_row(page, mark):
+    """Set the first row's feedback cell in the review grid (a canvas) to `mark`."""
+    option = page.get_by_text(mark, exact=True)
+    for attempt in range(8):  # open a feedback cell's dropdown (rows 1-2, never the header)
+        box = page.locator("[data-testid='stDataFrameResizable']").last.bounding_box()
+        page.mouse.click(box["x"] + 50, box["y"] + (54 if attempt % 2 == 0 else 88))
+        time.sleep(0.6)
+        page.keyboard.press("Enter")
+        try:
+            option.last.wait_for(timeout=2_000)
+            break
+        except playwright.TimeoutError:
+            page.keyboard.press("Escape")
+            time.sleep(0.5)
+    for _ in range(3):  # on a busy machine the first click can land before the list takes it
+        option.last.click()
+        try:
+            option.last.wait_for(state="hidden", timeout=5_000)  # the list closes once the cell is set
+            break
+        except playwright.TimeoutError:
+            pass
+
+
 def _generate(page, n, seed):
     page.get_by_role("link", name="Generate").click()
     set_number(page, "Rows to generate", n)
@@ -200,25 +223,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     grid = page.locator("[data-testid='stDataFrameResizable']").last
     grid.wait_for(timeout=30_000)
     page.wait_for_timeout(3000)  # the finished job redraws the page once more; let it settle
-    option = page.get_by_text("dislike", exact=True)
-    for attempt in range(8):  # the grid is a canvas: open a feedback cell's dropdown (rows 1-2, never the header)
-        box = page.locator("[data-testid='stDataFrameResizable']").last.bounding_box()
-        page.mouse.click(box["x"] + 50, box["y"] + (54 if attempt % 2 == 0 else 88))
-        time.sleep(0.6)
-        page.keyboard.press("Enter")
-        try:
-            option.last.wait_for(timeout=2_000)
-            break
-        except playwright.TimeoutError:
-            page.keyboard.press("Escape")
-            time.sleep(0.5)
-    for _ in range(3):  # on a busy machine the first click can land before the list takes it
-        option.last.click()
-        try:
-            option.last.wait_for(state="hidden", timeout=5_000)  # the list closes once the cell is set
-            break
-        except playwright.TimeoutError:
-            pass
+    _mark_first_row(page, "dislike")
     time.sleep(1.0)
     page.screenshot(path=str(SHOTS / "06_review.png"), full_page=True)
     page.get_by_role("button", name="Apply review").click()
@@ -367,3 +372,77 @@ def test_an_uploaded_real_table_is_understood_on_the_data_page(app, tmp_path, ne
     given = [ln for ln in preview.inner_text().splitlines() if ln.startswith("name:")]
     assert given and given[-1].split(":", 1)[1].strip() not in set(tweets_table(60)["name"])
     assert not console_errors, console_errors
+
+
+def _wait_for_runs(out, n, seconds=900):
+    """The newest finished "like these" run once there are n of them (the page shows the rows
+    before the run's folder is written and scored)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        done = [r for r in list_runs(out) if r.status == "complete" and r.config.get("like")]
+        if len(done) >= n or time.monotonic() > deadline:
+            assert len(done) >= n, [(r.run_id, r.status) for r in list_runs(out)]
+            return done[0]
+        time.sleep(2)
+
+
+@pytest.mark.timeout(2400)
+def test_more_like_these_then_dislike_and_generate_again_in_a_browser(app, new_page):
+    """Data page: filter, select three seed rows, generate rows like them with the embedded model;
+    dislike one in the review and generate again for the same target: the second run carries the
+    disliked row as a negative and the same chosen rows; a reload keeps the negative."""
+    app_url, out = app
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_page()
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(app_url)
+    page.get_by_text("Seed rows: generate more like them").wait_for(timeout=60_000)
+    box = page.get_by_label("Filter", exact=True)
+    box.fill("condition = Sinusitis")
+    box.press("Enter")
+    page.get_by_role("button", name=re.compile("like the 4 filtered rows")).wait_for(timeout=30_000)
+    table = page.locator("[data-testid='stDataFrameResizable']").last
+    table.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    grid = table.bounding_box()
+    for i in range(3):  # the selection boxes in the grid's first column
+        page.mouse.click(grid["x"] + 12, grid["y"] + 35 + 35 * i + 17)
+        time.sleep(0.8)
+    set_number(page, "Rows to write", 3)
+    go = page.get_by_role("button", name="Generate 3 like the 3 selected rows")
+    go.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "19_like_selected.png"), full_page=True)
+    liked_before = len([r for r in list_runs(out) if r.config.get("like")])
+    go.click()
+    page.get_by_text("Target: like 3 chosen rows").wait_for(timeout=60_000)
+    page.get_by_text("3 rows generated").first.wait_for(timeout=900_000)
+    page.get_by_text("Review").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(3000)
+    page.screenshot(path=str(SHOTS / "20_like_generated.png"), full_page=True)
+    first = _wait_for_runs(out, liked_before + 1)
+    assert len(first.config["like"]) == 3 and {r["condition"] for r in first.config["like"]} == {"Sinusitis"}
+    _mark_first_row(page, "dislike")
+    time.sleep(1.0)
+    page.get_by_role("button", name="Apply review").click()
+    page.get_by_text("Removed 1 disliked row").wait_for(timeout=30_000)
+    again = page.get_by_role("button", name="Generate again for this target")
+    again.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "21_like_reviewed.png"), full_page=True)
+    again.click()
+    second = _wait_for_runs(out, liked_before + 2)
+    assert second.run_id != first.run_id and second.rows == 3, second
+    assert second.config["like"] == first.config["like"]
+    new = [r for r in second.config["negatives"] if r not in first.config["negatives"]]
+    kept = set(pd.read_csv(first.rows_file, dtype=str)["review"])  # the first run after its review
+    assert len(new) == 1 and new[0]["condition"] == "Sinusitis" and new[0]["review"] not in kept, new
+    assert (pd.read_csv(second.rows_file, dtype=str)["condition"] == "Sinusitis").all()
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(SHOTS / "22_like_again.png"), full_page=True)
+    page.reload()  # a new session: the negatives come back from the seed's workspace on disk
+    page.get_by_role("link", name="Prompt").click()
+    shown = page.get_by_text(re.compile(r"Negative examples \((\d+)\)"))
+    shown.wait_for(timeout=60_000)
+    assert int(re.search(r"\((\d+)\)", shown.inner_text()).group(1)) >= 1
+    page.screenshot(path=str(SHOTS / "23_negatives_after_reload.png"), full_page=True)
+    assert not [e for e in console_errors if "404" not in e], console_errors
