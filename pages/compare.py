@@ -1,5 +1,5 @@
-"""Compare: every run on disk side by side (style, plan, backend, k and their scores);
-rename and delete runs."""
+"""Compare: every run on disk side by side (key scores first, settings on demand); rename and
+delete runs."""
 
 import pandas as pd
 import plotly.express as px
@@ -9,7 +9,7 @@ from syngen.common.errors import SyngenError
 from syngen.common.text import count
 from syngen.runs.store import delete_run, rename_run
 from syngen.ui.page import start
-from syngen.ui.reports import summary_row
+from syngen.ui.reports import KEY_SCORES, summary_row
 
 state = start("Compare runs")
 state.refresh_runs()
@@ -22,12 +22,17 @@ if not runs:
     st.stop()
 with st.spinner("Scoring runs…"):
     table = pd.DataFrame([summary_row(state, r) for r in runs[::-1]])
-st.dataframe(table, width="stretch", hide_index=True)
-metric = st.selectbox(
-    "Chart",
-    [c for c in table.columns if c in ("overall", "column fidelity", "privacy and novelty", "diversity", "delivery")],
-    key="compare_metric",
+key = [c for c in ("name", "rows", *KEY_SCORES, "utility", "target") if c in table.columns]
+st.caption("Scores: 1 = like the seed on these measures; the same numbers as each run's Quality page and report.")
+st.dataframe(
+    table[key],
+    width="stretch",
+    hide_index=True,
+    column_config={"name": st.column_config.TextColumn("name", width="medium")},
 )
+with st.expander("Settings and every score"):
+    st.dataframe(table.fillna(""), width="stretch", hide_index=True)
+metric = st.selectbox("Chart", [c for c in KEY_SCORES if c in table.columns], key="compare_metric")
 if metric:
     st.plotly_chart(
         px.bar(
@@ -44,7 +49,7 @@ if metric:
         key="compare_chart",
     )
 
-st.subheader("Manage runs")
+st.subheader("Name and delete runs")
 by_id = {r.run_id: r for r in runs[::-1]}
 pick = st.selectbox(
     "Run",

@@ -19,6 +19,7 @@ from syngen.ui.run import (
     finish_job,
     open_latest_for_review,
     preview_row,
+    review_run,
     start_job,
 )
 
@@ -69,6 +70,7 @@ if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
         st.error(problem)
     else:
         st.session_state["gen_seed_next"] = (cfg.random_seed + 1) % 2**31
+        st.session_state.pop("gen_preview_result", None)  # a run replaces the preview
         st.rerun()
 if b[1].button(
     "Preview 1 row",
@@ -99,7 +101,7 @@ def progress():
     eta = job.eta_seconds()
     st.progress(
         min(1.0, job.accepted / max(1, job.target)),
-        text=f"{job.accepted}/{job.target} rows accepted · {count(sum(rejects.values()), 'fragment')} rejected"
+        text=f"{job.accepted}/{job.target} rows accepted · {count(sum(rejects.values()), 'rejected candidate')}"
         + (f" · {left_words(eta)}" if eta is not None else "")
         + f" · {job.status}",
     )
@@ -140,9 +142,23 @@ if state.job is None or state.job.done:
             problem = start_job(state, resume_folder=r.info.folder)
             st.error(problem) if problem else st.rerun()
 open_latest_for_review(state)
-if state.job is None or state.job.done:
+reviewable = {str(r.info.folder): r for r in state.runs[::-1] if r.info.rows}  # newest first
+if (state.job is None or state.job.done) and reviewable:
+    st.subheader("Review")
+    shown = str(state.feedback_run) if str(state.feedback_run) in reviewable else next(iter(reviewable))
+    pick = st.selectbox(
+        "Run to review",
+        list(reviewable),
+        index=list(reviewable).index(shown),
+        format_func=lambda f: (
+            f"{reviewable[f].name} · {count(reviewable[f].info.rows, 'row')} · {reviewable[f].status}"
+        ),
+        key=f"gen_review_run_{len(reviewable)}",  # a new run draws a new box that shows it
+    )
+    if pick != str(state.feedback_run):
+        review_run(state, reviewable[pick])
+        st.rerun()
     if state.feedback is not None and len(state.feedback):
-        st.subheader("Review")
         st.caption(
             "Mark rows as like or dislike and edit any cell, then apply. Disliked rows leave the run and "
             "become negative examples; liked rows are preferred as examples in the next run's prompts."

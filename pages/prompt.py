@@ -89,8 +89,8 @@ if plan.mode == "conditional":
             "Reject text that reads as another label",
             cfg.label_gate,
             key="prompt_label_gate",
-            help="the seed-trained text classifier; threshold from the seed's own "
-            "out-of-fold scores (only 5% of real texts would fail it)",
+            help="a classifier trained on the seed's texts reads each new text; a text it reads as "
+            "another label more surely than all but 5% of real texts is rejected",
         )
     )
     texts = hintable(seed.schema, plan.generators)  # listed with the switch off too
@@ -259,6 +259,6 @@ try:
         token_estimate(text, state.config.backend, state.config.model)
         + ("" if chat else " — a base model continues this text from its last line")
     )
-    st.code(text, language=None)
+    st.code(text, language=None, wrap_lines=True)
 except SyngenError as exc:
     st.error(str(exc))

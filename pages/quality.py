@@ -6,6 +6,7 @@ import math
 import streamlit as st
 
 from syngen.common.errors import SyngenError
+from syngen.evaluate.plots import shown_verdict
 from syngen.evaluate.report import SMALL_SAMPLE
 from syngen.ui.page import pick_run, start
 from syngen.ui.reports import report_for, report_for_upload
@@ -37,17 +38,23 @@ if n < SMALL_SAMPLE:
     st.warning(
         f"Only {n} synthetic rows: scores are noisy below {SMALL_SAMPLE} rows. Generate more before trusting them."
     )
-st.subheader("What to look at")
-st.markdown("\n".join(f"- {x}" for x in rep.summary() if not x.startswith("Only ")))
+st.subheader("Summary")
+for head, text in rep.story():
+    if isinstance(text, list):
+        st.markdown(f"**{head}**\n" + "\n".join(f"- {x}" for x in text))
+    else:
+        st.markdown(f"**{head}** {text}")
+with st.expander("Every fair or poor measure, worst first"):
+    st.markdown("\n".join(f"- {x}" for x in rep.summary(top=50) if not x.startswith("Only ")))
 
 cols = st.columns(1 + len(rep.parts))
 cols[0].metric(
     "Overall",
-    "n/a" if math.isnan(rep.overall) else f"{rep.overall:.2f}",
+    "not measured" if math.isnan(rep.overall) else f"{rep.overall:.2f}",
     help="mean of the parts; 1 = like the seed on these measures",
 )
 for c, (k, v) in zip(cols[1:], rep.parts.items()):
-    c.metric(k, "n/a" if math.isnan(v) else f"{v:.2f}")
+    c.metric(k, "not measured" if math.isnan(v) else f"{v:.2f}")
 for note in rep.notes:
     st.caption(note)
 
@@ -55,9 +62,10 @@ table = rep.table()
 only_bad = st.toggle("Only fair and poor", key="quality_bad")
 if only_bad:
     table = table[table["verdict"].isin(["fair", "poor"])]
-shown = table.assign(
-    value=table["value"].map(lambda v: "n/a" if v is None or v != v else f"{v:.3g}"),
-    score=table["score"].map(lambda v: "n/a" if v is None or v != v else f"{v:.2f}"),
+shown = table.assign(  # a metric that could not be computed says so, and its detail says why
+    value=table["value"].map(lambda v: "" if v is None or v != v else f"{v:.3g}"),
+    score=table["score"].map(lambda v: "" if v is None or v != v else f"{v:.2f}"),
+    verdict=table["verdict"].map(shown_verdict),
 )
 st.dataframe(shown, width="stretch", hide_index=True, height=320)
 

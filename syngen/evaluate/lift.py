@@ -259,3 +259,33 @@ def verdict(gain: float, sd: float, setting: str, baseline: str, metric: str, re
     if gain < -sd:
         return f"{what}: the synthetic rows do worse, by more than the spread"
     return f"{what}: within the spread, no evidence either way"
+
+
+def verdict_sentence(head: dict, minority: str) -> str:
+    """A headline (`Lift.headline`) in plain words, with its spread."""
+    g, sd = head["gain"], head["gain_sd"]
+    if g > sd:
+        return (
+            f"The synthetic rows help: {head['setting']} beats the best baseline ({head['baseline']}) on "
+            f"'{minority}' by {g:+.3f} F1, more than the spread (± {sd:.3f})."
+        )
+    if g < -sd:
+        return (
+            f"The synthetic rows do not help here: {head['baseline']} is better on '{minority}' by "
+            f"{-g:.3f} F1 (± {sd:.3f}). Use the baseline, or generate rows that add what the real ones lack."
+        )
+    return (
+        f"No evidence either way: {head['setting']} and {head['baseline']} differ by {g:+.3f} F1 on "
+        f"'{minority}', within the spread (± {sd:.3f})."
+    )
+
+
+def auc_words(auc: float) -> str:
+    """What a real-vs-synthetic classifier's ROC AUC means, in words."""
+    if auc < 0.6:
+        return f"AUC {auc:.2f}: a classifier can hardly tell the synthetic rows from real ones (0.5 = not at all)."
+    if auc < 0.75:
+        return f"AUC {auc:.2f}: a classifier tells some synthetic rows from real ones (0.5 = none, 1 = all)."
+    if auc < 0.9:
+        return f"AUC {auc:.2f}: a classifier tells most synthetic rows from real ones (0.5 = none, 1 = all)."
+    return f"AUC {auc:.2f}: a classifier tells nearly every synthetic row from real ones (0.5 = none, 1 = all)."

@@ -58,6 +58,14 @@ def _clean(values) -> list[str]:
 # ---------------------------------------------------------------- distributions
 
 
+def _shares(values, top: int = 5) -> str:
+    """'positive 64%, negative 27%, neutral 9%': the most common values with their shares."""
+    c = Counter(values)
+    n = sum(c.values()) or 1
+    shown = ", ".join(f"{k} {v / n:.0%}" for k, v in c.most_common(top))
+    return shown + (f", … ({len(c) - top} more)" if len(c) > top else "")
+
+
 def tvd(seed_values, synth_values) -> float:
     """Total-variation distance between two categorical distributions (0 = same, 1 = disjoint)."""
     a, b = Counter(seed_values), Counter(synth_values)
@@ -107,7 +115,7 @@ def categorical_metrics(col: str, seed, synth) -> list[Metric]:
             d,
             "min",
             score=1 - d,
-            detail=f"seed {dict(Counter(s).most_common(5))} vs synthetic {dict(Counter(g).most_common(5))}",
+            detail=f"seed {_shares(s)}; synthetic {_shares(g)}",
         ),
         Metric(
             "share of values never seen in the seed",
@@ -296,7 +304,8 @@ def timestamp_metrics(col: str, seed, synth, fmt: str) -> list[Metric]:
                 d,
                 "min",
                 score=1 - d,
-                detail=f"synthetic years {dict(sorted(Counter(t.year for t in gt).items()))}",
+                detail="synthetic rows per year: "
+                + ", ".join(f"{y} {k}" for y, k in sorted(Counter(t.year for t in gt).items())),
             )
         )
         ks = time_ks_complement(st, gt)

@@ -26,16 +26,19 @@ def _bars(title: str, seed_counts: Counter, synth_counts: Counter, top: int = 20
             [k for k, _ in seed_counts.most_common(top // 2)] + [k for k, _ in synth_counts.most_common(top // 2)]
         )
     )
+    names = [str(k) for k in keys]
     fig = go.Figure(
         [
-            go.Bar(name="seed", x=[str(k) for k in keys], y=[seed_counts[k] / ns for k in keys], marker_color=SEED),
-            go.Bar(
-                name="synthetic", x=[str(k) for k in keys], y=[synth_counts[k] / ng for k in keys], marker_color=SYNTH
-            ),
+            go.Bar(name="seed", x=names, y=[seed_counts[k] / ns for k in keys], marker_color=SEED),
+            go.Bar(name="synthetic", x=names, y=[synth_counts[k] / ng for k in keys], marker_color=SYNTH),
         ]
     )
+    # long names (drug names) are shortened on the axis, whole on hover, and the axis takes the
+    # room its labels need instead of clipping them
+    short = [k if len(k) <= 22 else k[:20] + "…" for k in names]
+    fig.update_xaxes(tickmode="array", tickvals=names, ticktext=short, automargin=True, tickangle=-40)
     fig.update_layout(
-        title=title, barmode="group", yaxis_title="share of rows", height=340, margin=dict(l=40, r=10, t=50, b=40)
+        title=title, barmode="group", yaxis_title="share of rows", height=380, margin=dict(l=40, r=10, t=50, b=40)
     )
     return fig
 
@@ -133,6 +136,22 @@ def _fmt(v) -> str:
     return html.escape(str(v))
 
 
+def shown_verdict(verdict: str) -> str:
+    """'n/a' (a metric that could not be computed) says so in words; its detail says why."""
+    return "not measured" if verdict == "n/a" else verdict
+
+
+def _story_html(report) -> str:
+    out = ["<h2>Summary</h2>"]
+    for head, text in report.story():
+        if isinstance(text, list):
+            items = "".join(f"<li>{html.escape(x)}</li>" for x in text)
+            out.append(f"<p><b>{html.escape(head)}</b></p><ul>{items}</ul>")
+        else:
+            out.append(f"<p><b>{html.escape(head)}</b> {html.escape(text)}</p>")
+    return "".join(out)
+
+
 def report_html(report) -> str:
     """A standalone page (plotly.js inlined once) that opens offline."""
     figs = report.figures()
@@ -140,7 +159,7 @@ def report_html(report) -> str:
     rows = "".join(
         f"<tr class='{r['verdict']}'><td>{html.escape(r['metric'])}</td><td>{html.escape(r['column'])}</td>"
         f"<td>{_fmt(r['value'])}</td><td>{html.escape(r['goal'])}</td><td>{_fmt(r['score'])}</td>"
-        f"<td>{r['verdict']}</td><td>{html.escape(r['detail'])}</td></tr>"
+        f"<td>{shown_verdict(r['verdict'])}</td><td>{html.escape(r['detail'])}</td></tr>"
         for r in report.table().to_dict("records")
     )
     plots = []
@@ -152,7 +171,8 @@ td,th{{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
 tr.good td:nth-child(6){{color:#2a7}}tr.fair td:nth-child(6){{color:#c80}}tr.poor td:nth-child(6){{color:#c33}}
 .grid{{display:grid;grid-template-columns:1fr 1fr;gap:8px}}</style></head><body>
 <h1>syngen quality report{(' · ' + html.escape(str(report.about.get('name') or report.about.get('run_id')))) if report.about else ''}</h1>
-<p>{html.escape(' · '.join(f"{k} {v}" for k, v in report.about.items() if v not in (None, '')))}</p>
+<p>{html.escape(' · '.join(f"{k} {v}" for k, v in report.about.items() if v not in (None, '') and k != 'utility'))}</p>
+{_story_html(report)}
 <h2>What to look at</h2><ul>{''.join(f"<li>{html.escape(x)}</li>" for x in report.summary())}</ul>
 <p>{len(report.seed)} seed rows, {len(report.synthetic)} synthetic rows.
 Overall score <b>{_fmt(report.overall)}</b> (mean of the parts below; 1 = indistinguishable from the seed

@@ -46,6 +46,12 @@ class QualityReport:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per metric family (bench/)
     about: dict = field(default_factory=dict)  # run id, style, backend, model, rows, time
 
+    def story(self) -> list[tuple[str, str | list[str]]]:
+        """What was made, how close, private or not, helps a model or not: in plain words."""
+        from syngen.evaluate.story import story
+
+        return story(self)
+
     def summary(self, top: int = 5) -> list[str]:
         """The top issues in plain language, worst first (what a reader should look at)."""
         out = []
@@ -103,6 +109,7 @@ class QualityReport:
             "parts": {k: clean(v) for k, v in self.parts.items()},
             "about": self.about,
             "summary": self.summary(),
+            "story": self.story(),
             "notes": self.notes,
             "rows": {"seed": len(self.seed), "synthetic": len(self.synthetic)},
             "metrics": [{k: clean(v) for k, v in r.items()} for r in self.table().to_dict("records")],
@@ -281,19 +288,22 @@ def _exact_dups(keys: list, sample: list[int]) -> int:
     return dups
 
 
-def run_metrics(account=None, requested: int | None = None, delivered: int = 0) -> list[Metric]:
+def run_metrics(
+    account=None, requested: int | None = None, delivered: int = 0, kept: int | None = None
+) -> list[Metric]:
     out = []
     if requested:
+        review = f"; {delivered - kept} removed in review, {kept} kept" if kept is not None and kept < delivered else ""
         out.append(
             Metric(
                 "rows delivered / requested",
                 "",
-                delivered / requested,
+                min(1.0, delivered / requested),
                 "1",
                 0,
                 1,
                 score=min(1.0, delivered / requested),
-                detail=f"{delivered} of {requested}",
+                detail=f"{delivered} of {requested}{review}",
             )
         )
     if account is not None:  # a RunAccount, or its dict as a run folder keeps it
@@ -311,7 +321,7 @@ def run_metrics(account=None, requested: int | None = None, delivered: int = 0) 
                     "",
                     accepted / total,
                     "max",
-                    detail=f"{accepted} accepted, {rejected} fragments rejected",
+                    detail=f"{accepted} accepted, {rejected} rejected candidates",
                 )
             )
     return out
@@ -406,7 +416,7 @@ def build_report(
     meaning = timed("meaning (sentence embeddings)", semantic_metrics, schema, seed, synthetic)
     dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
     dcr += timed("personal data", lambda *a: [personal_leaks(*a)], schema, seed, synthetic)
-    runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered)
+    runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered, len(synthetic))
     aim = timed("target", target_metrics, seed, schema, synthetic, target) if target is not None else []
     report = QualityReport(
         cols + aim + copies + meaning + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes

@@ -39,7 +39,7 @@ class RunAccount:
     def summary(self, top: int = 8) -> list[str]:
         lines = [
             f"{count(self.accepted, 'row')} accepted from {self.parsed} parsed, {count(self.prompts, 'prompt')} "
-            f"in {self.batches} batches; {sum(self.rejected.values())} fragments rejected"
+            f"in {self.batches} batches; {sum(self.rejected.values())} rejected candidates"
         ]
         for key, n in self.rejected.most_common(top):
             lines.append(f"  {n:5d}  {key}")

@@ -248,7 +248,14 @@ class _Run:
         if row is not None and self.target and not meets_target(row, self.seed.schema, self.target):
             row, why = None, f"outside the target ({describe(self.target.conditions)})"
         if row is not None and self.targets and self.counts[row[label]] >= self.targets[row[label]]:
-            row, why = None, f"label quota for {label}={row[label]} already met"
+            row, why = (
+                None,
+                (  # conditional rows are assigned their label: an extra one is just not needed
+                    f"not needed: the run has all its {label}={row[label]} rows"
+                    if self.plan.mode == "conditional"
+                    else f"label quota for {label}={row[label]} already met"
+                ),
+            )
         if row is not None and self.label_gate is not None:
             why = self.label_gate.check(row)
             row = None if why else row

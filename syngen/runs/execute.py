@@ -26,10 +26,10 @@ from syngen.runs.store import (
     ACCOUNT,
     CHECKPOINT,
     CONFIG,
-    REPORT,
     find_resumable,
     read_run,
     read_state,
+    save_report,
     update_state,
     write_json,
 )
@@ -103,6 +103,20 @@ def run_stem(config: RunConfig, seed_name: str, backend: Backend) -> str:
     return default_stem(seed_name, config.style, backend.name, backend.model_label, config.num_samples)
 
 
+def run_title(config: RunConfig, seed_name: str, backend: Backend, when: float) -> str:
+    """A run's default name in the history, for people: 'drug reviews, 20 rows, like 3 chosen rows,
+    Dec 5 14:02' (renamed on the Compare page; the folder keeps the file-safe stem)."""
+    from syngen.plan.target import target_words
+
+    parts = [seed_name.replace("_", " "), f"{config.num_samples} rows", target_words(config)]
+    if config.style != "base":
+        parts.append(f"{config.style} style")
+    if backend.name != "hf":
+        parts.append(backend.model_label)
+    parts.append(time.strftime("%b %-d %H:%M", time.localtime(when)))
+    return ", ".join(p for p in parts if p)
+
+
 def execute(
     config: RunConfig,
     *,
@@ -149,7 +163,7 @@ def execute(
     update_state(
         folder,
         run_id=run_id,
-        name=name or read_state(folder).get("name") or stem,
+        name=name or read_state(folder).get("name") or run_title(config, seed.name, backend, started),
         status=RunStatus.RUNNING,
         message="",
         pid=os.getpid(),
@@ -192,8 +206,7 @@ def execute(
     if report and len(result.rows):
         rep, problem = _report(config, seed, result)
         if rep is not None:
-            write_json(folder / REPORT, rep.to_dict())
-            scores = {"overall": rep.to_dict()["overall"], **rep.to_dict()["parts"]}
+            scores = save_report(folder, rep)
         else:  # the rows are written; only the report is missing, and the state says why
             message = f"{message}; {problem}"
     update_state(

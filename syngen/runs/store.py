@@ -7,6 +7,7 @@ shows every run; and what a review changes in a run's rows and name.
         account.json      requests, tokens, time, rejects by reason
         report.json       the quality report's scores
         state.json        status, message, name, times, counts (the history lists these)
+        utility.json      the latest utility verdict for these rows (the Utility page, the quick start)
         checkpoint.jsonl  accepted rows while the run is unfinished (resume continues from it)
 """
 
@@ -27,12 +28,13 @@ from syngen.generate.events import RunStatus
 from syngen.runs.export import write_rows
 from syngen.seed.table import load_table
 
-STATE, CONFIG, ACCOUNT, REPORT, CHECKPOINT = (
+STATE, CONFIG, ACCOUNT, REPORT, CHECKPOINT, UTILITY = (
     "state.json",
     "config.json",
     "account.json",
     "report.json",
     "checkpoint.jsonl",
+    "utility.json",
 )
 
 
@@ -181,6 +183,7 @@ def save_rows(info: RunInfo, rows: pd.DataFrame, schema=None, **state) -> None:
     fmt = info.config.get("format", "csv")
     stem = read_state(info.folder).get("stem") or info.folder.name
     path = write_rows(rows, info.folder / f"{stem}.{fmt}", fmt, info.config.get("safe_csv", True), schema=schema)
+    (info.folder / UTILITY).unlink(missing_ok=True)  # measured on the rows before the review
     update_state(info.folder, rows=len(rows), rows_file=path.name, **state)
 
 
@@ -204,3 +207,26 @@ def load_report_scores(info: RunInfo) -> dict:
         return json.loads((info.folder / REPORT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def save_utility(folder: Path, sentence: str, **details) -> None:
+    """The utility verdict of a run's rows (the summary quotes it). A review changes the rows,
+    so it removes the verdict (`save_rows`)."""
+    write_json(Path(folder) / UTILITY, {"sentence": sentence, **details})
+
+
+def load_utility(folder: Path) -> dict:
+    try:
+        return json.loads((Path(folder) / UTILITY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def save_report(folder: Path, report) -> dict:
+    """Write a run's report.json and its scores into the state (what Compare and the history
+    show), so every page reads the scores of the rows as they are now."""
+    d = report.to_dict()
+    write_json(Path(folder) / REPORT, d)
+    scores = {"overall": d["overall"], **d["parts"]}
+    update_state(Path(folder), scores=scores)
+    return scores

@@ -50,9 +50,14 @@ def parse_conditions(texts) -> list[Condition]:
     """Conditions from `--where` texts; one text may hold several joined by ' and ' or ';'."""
     out = []
     for text in texts or []:
-        for part in re.split(r"\s+and\s+|;", str(text)):
-            if part.strip():
-                out.append(parse_condition(part))
+        for clause in str(text).split(";"):
+            parts: list[str] = []
+            for piece in re.split(r"\s+and\s+", clause):
+                if parts and not _SPLIT.match(piece):  # "condition=Anxiety and Stress": one value
+                    parts[-1] += " and " + piece
+                else:
+                    parts.append(piece)
+            out += [parse_condition(p) for p in parts if p.strip()]
     return out
 
 

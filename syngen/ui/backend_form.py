@@ -39,28 +39,58 @@ def secret_key(env: str | None) -> str | None:
     return os.environ.get(env)
 
 
+# Each option in a user's words (the option's own help, written for the command line, goes
+# second); the rest of a backend's options are engine settings, folded under "Advanced".
+PLAIN = {
+    "temperature": ("Creativity", "higher: more varied wording; 0: always the most likely words (temperature)"),
+    "max_new_tokens": ("Longest answer, in tokens", "a token is about three quarters of a word (max_new_tokens)"),
+    "concurrency": ("Requests at once", "how many rows the server is asked for at the same time"),
+    "timeout": ("Seconds to wait for an answer", "a slower answer counts as failed and is retried"),
+    "top_p": ("Word choice breadth", "1: any word the model finds likely; lower: only the likeliest (top-p)"),
+    "top_k": ("Candidate words per step", "the model picks among this many likeliest words; 0: no limit (top-k)"),
+    "mode": ("Prompt form", "auto: as the model was trained; chat: instructions; completion: it continues the rows"),
+    "quantize": ("Weight compression", "int8: smaller and about 1.2x faster; none: as loaded"),
+    "vocab": ("Vocabulary", "domain: only the words of this table and its prompts (faster); full: every word"),
+    "loop": ("Decode loop", "plain: syngen's own, faster; generate: the transformers library's"),
+    "head": ("Output layer precision", "float16: half the memory traffic; float32: full precision"),
+    "max_retries": ("Retries per row", "after a dropped connection, a rate limit or a server error"),
+    "backoff": ("First retry delay, seconds", "doubles with each retry"),
+    "circuit_after": ("Stop after this many failures in a row", "so a dead server does not burn the budget"),
+}
+MAIN = ("temperature", "max_new_tokens", "concurrency", "timeout")
+
+
+def _widget(col, o, value, key: str):
+    label, plain = PLAIN.get(o.name, (o.name, ""))
+    help_text = f"{plain}. {o.help}" if plain else o.help
+    if o.choices:
+        return col.selectbox(label, o.choices, index=list(o.choices).index(value), key=key, help=help_text)
+    if o.type is bool:
+        return col.checkbox(label, bool(value), key=key, help=help_text)
+    if o.type is int:
+        return int(
+            col.number_input(label, int(o.minimum or 0), int(o.maximum or 10**6), int(value), key=key, help=help_text)
+        )
+    return float(
+        col.number_input(label, float(o.minimum or 0), float(o.maximum or 1e6), float(value), key=key, help=help_text)
+    )
+
+
 def option_widgets(name: str, current: dict) -> dict:
-    """A widget per typed option; returns the chosen values."""
+    """A widget per typed option, the everyday ones first and engine settings under "Advanced";
+    returns the chosen values."""
+    shown = [o for o in backend_class(name).options if o.name not in HIDDEN]
+    main = [o for o in shown if o.name in MAIN]
+    rest = [o for o in shown if o.name not in MAIN]
     out = {}
-    cols = st.columns(3)
-    for i, o in enumerate(o for o in backend_class(name).options if o.name not in HIDDEN):
-        col = cols[i % 3]
-        key = f"backend_{name}_{o.name}"
-        value = current.get(o.name, o.default)
-        if o.choices:
-            out[o.name] = col.selectbox(o.name, o.choices, index=list(o.choices).index(value), key=key, help=o.help)
-        elif o.type is bool:
-            out[o.name] = col.checkbox(o.name, bool(value), key=key, help=o.help)
-        elif o.type is int:
-            out[o.name] = int(
-                col.number_input(o.name, int(o.minimum or 0), int(o.maximum or 10**6), int(value), key=key, help=o.help)
-            )
-        else:
-            out[o.name] = float(
-                col.number_input(
-                    o.name, float(o.minimum or 0), float(o.maximum or 1e6), float(value), key=key, help=o.help
-                )
-            )
+    cols = st.columns(max(1, len(main)))
+    for col, o in zip(cols, main):
+        out[o.name] = _widget(col, o, current.get(o.name, o.default), f"backend_{name}_{o.name}")
+    if rest:
+        with st.expander("Advanced: sampling and engine settings"):
+            cols = st.columns(3)
+            for i, o in enumerate(rest):
+                out[o.name] = _widget(cols[i % 3], o, current.get(o.name, o.default), f"backend_{name}_{o.name}")
     return out
 
 

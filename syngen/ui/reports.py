@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from syngen.evaluate import build_report
+from syngen.plan.target import target_words
 from syngen.runs.execute import run_report
+from syngen.runs.store import load_utility, save_report
 from syngen.ui.backend_form import display_name
 from syngen.ui.state import AppState, RunRecord
 
@@ -24,28 +26,49 @@ def about(run: RunRecord) -> dict:
         "requested": cfg.num_samples,
         "status": run.status,
         "generated": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.info.started)) if run.info.started else "",
+        "seconds": round(run.seconds, 1),
+        "delivered": run.delivered,
+        "target": target_words(cfg),
+        "utility": load_utility(run.info.folder).get("sentence", ""),
     }
 
 
 def report_for(state: AppState, run: RunRecord):
+    """The run's report: built once for its rows as they are now, saved with the run (so the
+    history, Compare and the HTML report show the same numbers as the Quality page)."""
     if run.report is None and state.seed is not None:
         run.report = run_report(
             run.config, state.seed, run.rows, account=run.account, delivered=run.delivered, about=about(run)
         )
+        if run.info.rows and run.config.data == state.config.data:  # judged against its own seed
+            run.info.scores = save_report(run.info.folder, run.report)
+    elif run.report is not None:
+        run.report.about["utility"] = load_utility(run.info.folder).get("sentence", "")  # measured since
     return run.report
 
 
+KEY_SCORES = ("overall", "column fidelity", "privacy and novelty", "diversity", "target")
+
+
 def summary_row(state: AppState, run: RunRecord) -> dict:
-    """One line of the Compare table, from the run folder's saved scores (no recomputation)."""
+    """One line of the Compare table: the run's scores as saved with it (the Quality page saves
+    them again when it rebuilds a report, e.g. after a review), then its settings."""
     info = about(run)
-    row = {"name": info.pop("name"), "run": info.pop("run_id"), **info, "seconds": round(run.seconds, 1)}
     scores = dict(run.info.scores)
     if not scores and run.info.rows:
         rep = report_for(state, run)
         if rep is not None:
             scores = {"overall": rep.overall, **rep.parts}
-    row |= {k: (round(v, 3) if isinstance(v, float) else v) for k, v in scores.items() if v is not None}
-    return row
+    scores = {k: round(v, 3) for k, v in scores.items() if isinstance(v, float)}
+    utility = info.pop("utility") or ""
+    row = {
+        "name": info.pop("name"),
+        "rows": info.pop("rows"),
+        **{k: scores.get(k) for k in KEY_SCORES if k in scores},
+        "utility": utility.split(":")[0] if utility else "not measured",
+        "target": info.pop("target") or "—",
+    }
+    return row | {k: v for k, v in scores.items() if k not in row} | {"run": info.pop("run_id"), **info}
 
 
 def report_for_upload(state: AppState, data: bytes, filename: str):

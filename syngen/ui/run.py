@@ -14,6 +14,7 @@ from syngen.runs.jobs import GenerationJob, active
 from syngen.runs.store import save_rows
 from syngen.seed.conditions import check_conditions, meets, parse_conditions
 from syngen.ui.backend_form import secret_key
+from syngen.ui.reports import report_for
 from syngen.ui.state import AppState
 
 FEEDBACK = "feedback"  # one column: "keep", "like" or "dislike" (exclusive by construction)
@@ -94,11 +95,17 @@ def attach_running(state: AppState) -> None:
             state.job = running[-1]
 
 
+def review_run(state: AppState, run) -> None:
+    """Open a run of the history in the review grid."""
+    state.feedback_run = run.info.folder
+    state.feedback = feedback_frame(run.rows, state.config.liked)
+
+
 def open_latest_for_review(state: AppState) -> None:
     """With no job in this session (a reload, a new tab), the newest run is open for review."""
     if state.job is None and state.feedback is None and state.current is not None and state.current.info.rows:
         state.feedback_run = state.current.info.folder
-        state.feedback = feedback_frame(state.current.rows)
+        state.feedback = feedback_frame(state.current.rows, state.config.liked)
 
 
 def finish_job(state: AppState) -> None:
@@ -112,11 +119,17 @@ def finish_job(state: AppState) -> None:
     state.feedback_run = job.outcome.folder
     rec = state.run(job.outcome.result.run_id)
     if rec is not None:
-        state.feedback = feedback_frame(rec.rows)
+        state.feedback = feedback_frame(rec.rows, state.config.liked)
 
 
-def feedback_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.assign(**{FEEDBACK: "keep"})[[FEEDBACK] + list(rows.columns)]
+def feedback_frame(rows: pd.DataFrame, liked: list[dict] = ()) -> pd.DataFrame:
+    """The review grid: every row marked "keep", or "like" when it is among the liked rows (so a
+    like stays visible after Apply and after a reload)."""
+    marks = [
+        "like" if any(all(str(r.get(k)) == str(v) for k, v in lk.items()) for lk in liked) else "keep"
+        for r in rows.to_dict("records")
+    ]
+    return rows.assign(**{FEEDBACK: marks})[[FEEDBACK] + list(rows.columns)]
 
 
 def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
@@ -142,7 +155,6 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
     kept = edited.loc[marks != "dislike", content].reset_index(drop=True)
     if run is not None:
         run.rows = kept
-        run.report = None  # edited rows: the report is built again on view
         save_rows(
             run.info,
             kept,
@@ -150,7 +162,10 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
             curated=True,
             removed_by_review=run.delivered - len(kept),
         )
-    state.feedback = feedback_frame(kept)
+        run.info.rows, run.report = len(kept), None
+        if len(kept):
+            report_for(state, run)  # the scores of the rows as they are now, in every page and file
+    state.feedback = feedback_frame(kept, state.config.liked)
     return {
         "removed": len(disliked),
         "new_negatives": len(new_neg),

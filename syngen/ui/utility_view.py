@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from syngen.evaluate.lift import FEATURE_NAMES, METRIC_NAMES, METRICS, Lift
+from syngen.evaluate.lift import FEATURE_NAMES, METRIC_NAMES, METRICS, Lift, auc_words, verdict_sentence
 
 MEANINGFUL = 50  # synthetic rows below which the figures are mostly noise
 
@@ -31,7 +31,7 @@ def show_lift(lift: Lift, n_synthetic: int) -> None:
             head = lift.headline(feat, size)
             rows = block.set_index("setting")
             syn, base = rows.loc[head["setting"]].to_dict(), rows.loc[head["baseline"]].to_dict()
-            st.markdown(f"**{_sentence(head, lift.minority)}**")
+            st.markdown(f"**{verdict_sentence(head, lift.minority)}**")
             c = st.columns(3)
             c[0].metric(
                 f"F1 of '{lift.minority}': {head['setting']}",
@@ -86,24 +86,6 @@ def show_lift(lift: Lift, n_synthetic: int) -> None:
             )
 
 
-def _sentence(head: dict, minority: str) -> str:
-    g, sd = head["gain"], head["gain_sd"]
-    if g > sd:
-        return (
-            f"The synthetic rows help: {head['setting']} beats the best baseline ({head['baseline']}) on "
-            f"'{minority}' by {g:+.3f} F1, more than the spread (± {sd:.3f})."
-        )
-    if g < -sd:
-        return (
-            f"The synthetic rows do not help here: {head['baseline']} is better on '{minority}' by "
-            f"{-g:.3f} F1 (± {sd:.3f}). Use the baseline, or generate rows that add what the real ones lack."
-        )
-    return (
-        f"No evidence either way: {head['setting']} and {head['baseline']} differ by {g:+.3f} F1 on "
-        f"'{minority}', within the spread (± {sd:.3f})."
-    )
-
-
 def show_discriminator(disc, features: str) -> None:
     st.subheader("Can a classifier tell them apart?")
     c = st.columns(2)
@@ -112,6 +94,7 @@ def show_discriminator(disc, features: str) -> None:
         f"{disc.auc:.3f}",
         help="0.5: cannot tell synthetic from real; 1.0: tells every row apart",
     )
+    c[1].markdown(f"**{auc_words(disc.auc)}**")
     c[1].caption(
         "Real rows are taken in the synthetic rows' label mix, so a run asked for one label is "
         "compared with real rows of that label."

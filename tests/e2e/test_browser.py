@@ -233,7 +233,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     assert run1.rows == 1 and run1.status == "complete", run1
 
     page.get_by_role("link", name="Quality").click()
-    page.get_by_text("What to look at").wait_for(timeout=120_000)
+    page.get_by_text("What was made").wait_for(timeout=120_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
     page.wait_for_timeout(1500)  # let the remaining charts draw before the screenshot
     page.screenshot(path=str(SHOTS / "08_quality.png"), full_page=True)
@@ -254,7 +254,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     page.reload()
     page.get_by_role("link", name="Compare").wait_for(timeout=60_000)
     page.get_by_role("link", name="Compare").click()
-    page.get_by_text("Manage runs").wait_for(timeout=120_000)
+    page.get_by_text("Name and delete runs").wait_for(timeout=120_000)
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # the chart drew, not a blank box
     page.screenshot(path=str(SHOTS / "10_compare_after_reload.png"), full_page=True)
     run2 = next(r for r in list_runs(out) if r.run_id != run1.run_id)

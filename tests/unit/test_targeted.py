@@ -44,6 +44,8 @@ def test_conditions_parse_check_and_select_rows(drug_seed):
         ("usefulCount", ">=", "20"),
         ("rating", "!=", "positive"),
     ]
+    both = parse_conditions(["condition=Anxiety and Stress and usefulCount>=3"])  # a value with "and" in it
+    assert [str(c) for c in both] == ["condition = Anxiety and Stress", "usefulCount >= 3"]
     df = drug_seed.df
     hit = meets(df, drug_seed.schema, conds)
     expected = (
@@ -208,4 +210,3 @@ def test_liked_rows_negatives_and_target_are_kept_per_seed(tmp_path, drug_seed):
     assert workspace.seed_key(drug_seed.df) != workspace.seed_key(other)
     (tmp_path / workspace.FOLDER / f"{workspace.seed_key(drug_seed.df)}.json").write_text("{broken")
     assert workspace.load(tmp_path, workspace.seed_key(drug_seed.df)) == {}
-

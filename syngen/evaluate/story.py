@@ -1,0 +1,140 @@
+"""The report's story in plain words, for the Quality page and the top of the HTML report: what
+was made, how close it is to the real rows, whether it is private, whether it helps a model.
+Each finding says what it means first and the metric's technical name second. Every number comes
+from the report's own metrics, so the story cannot disagree with the table under it."""
+
+from __future__ import annotations
+
+import math
+
+from syngen.common.text import count
+
+# what a fidelity metric measures, in a reader's words
+PLAIN = {
+    "length in words KS": "text length",
+    "sentences per text KS": "sentences per text",
+    "Flesch reading ease gap": "how easily the text reads",
+    "grade level gap": "the text's reading level",
+    "repeated-opening share": "texts that open the same way",
+    "label distribution TVD": "the mix of labels",
+    "year distribution TVD": "the spread of years",
+    "time distribution (KS complement)": "the spread of dates",
+    "share inside the seed date range": "dates inside the seed's range",
+    "KS statistic": "the spread of values",
+    "pair trend (SDMetrics ContingencySimilarity)": "which values go together",
+    "value pairs never seen in the seed": "value pairs the seed never has",
+    "column shape (SDMetrics TVComplement)": "the shares of values",
+    "column shape (SDMetrics KSComplement)": "the spread of values",
+    "distinct-2 ratio to seed": "variety of wording",
+    "share outside the seed range": "values outside the seed's range",
+    "pattern conformity": "IDs that follow the seed's pattern",
+    "uniqueness (distinct / rows)": "unique IDs",
+}
+NOT_FIDELITY = ("copies", "duplicates", "distance to closest", "closer to held-out", "personal values", "delivered")
+NOT_FIDELITY += ("model output accepted", "Vendi", "target")
+CLOSE = ((0.85, "close to the real rows"), (0.7, "close in most respects"), (0.5, "different in several respects"))
+
+
+def _plain(metric) -> str:
+    if metric.name.startswith("text agrees with"):
+        return "text that reads like its label"
+    return PLAIN.get(metric.name, metric.name)
+
+
+def _num(v) -> str:
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
+
+
+def _find(report, name: str):
+    return next((x for x in report.metrics if x.name == name), None)
+
+
+def _copies(report, name: str) -> int | None:
+    m = _find(report, name)
+    if m is None or math.isnan(m.value):
+        return None
+    return int(round(m.value * len(report.synthetic)))
+
+
+def made(report) -> str:
+    about, n = report.about, len(report.synthetic)
+    label = report.schema.label
+    mix = ""
+    if label and label in report.synthetic.columns:
+        counts = report.synthetic[label].astype(str).value_counts()
+        mix = " (" + ", ".join(f"{v} {k}" for k, v in counts.items()) + ")"
+    delivered = about.get("delivered") or n
+    removed = int(delivered) - n
+    when = f" in {about['seconds']:.0f} s" if about.get("seconds") else ""
+    asked = f" of {about['requested']} asked for" if about.get("requested") else ""
+    review = f"; {count(removed, 'row')} removed in review, {n} kept" if removed > 0 else ""
+    target = f" Target: {about['target']}." if about.get("target") else ""
+    return f"{count(int(delivered), 'row')}{asked}{when}{review}{mix}.{target}"
+
+
+def closeness(report) -> tuple[str, list[str]]:
+    fid = report.parts.get("column fidelity", float("nan"))
+    if math.isnan(fid):
+        return "Not measured: the rows share no column with the seed.", []
+    word = next((w for floor, w in CLOSE if fid >= floor), "far from the real rows")
+    head = f"The rows are {word}: column fidelity {fid:.2f} (1 = like the seed on every measure)."
+    bad = [x for x in report.metrics if x.verdict in ("poor", "fair") and not any(k in x.name for k in NOT_FIDELITY)]
+    bad.sort(key=lambda x: x.score)
+    out = []
+    for x in bad[:3]:
+        where = f"{x.column}: " if x.column else ""
+        detail = f"{x.detail}; " if x.detail else ""
+        out.append(f"{where}{_plain(x)} differs from the seed ({detail}{x.name} {_num(x.value)}, {x.verdict})")
+    return head, out
+
+
+def privacy(report) -> str:
+    n = len(report.synthetic)
+    exact, near = _copies(report, "exact copies of seed rows"), _copies(report, "near copies of seed rows")
+    meaning = _find(report, "semantic near copies of seed rows")
+    personal = _find(report, "seed personal values in the output")
+    parts = []
+    if exact is not None:
+        parts.append("no row copies a seed row" if not exact else f"{exact} of {n} rows copy a seed row exactly")
+    if near is not None:
+        parts.append(f"{near} near copies (most words the same)")
+    if meaning is not None and not math.isnan(meaning.value):
+        parts.append(f"{meaning.detail.split(' mean ')[0]} say what a seed text says in other words")
+    if personal is not None and not math.isnan(personal.value):
+        k = int(personal.value)
+        parts.append("no personal value from the seed" if not k else f"{count(k, 'personal value')} from the seed")
+    text = "; ".join(parts) or "not measured"
+    dcr = _find(report, "distance to closest record vs random (SDMetrics DCRBaselineProtection)")
+    if dcr is not None and not math.isnan(dcr.value) and dcr.verdict in ("poor", "fair"):
+        text += (
+            f". Rows sit nearer the seed than random rows would (SDMetrics DCRBaselineProtection {_num(dcr.value)}): "
+            "names, dates and counts are drawn from the seed's own values, so this says more about those "
+            "than about copying, which the counts above measure"
+        )
+    return text[:1].upper() + text[1:] + "."
+
+
+def story(report) -> list[tuple[str, str | list[str]]]:
+    """(heading, text or list of findings), in reading order."""
+    head, findings = closeness(report)
+    out: list[tuple[str, str | list[str]]] = [("What was made", made(report)), ("How close", head)]
+    if findings:
+        out.append(("What differs most", findings))
+    target = report.parts.get("target")
+    if target is not None:
+        meet = _find(report, "rows meeting the target")
+        reads = _find(report, "text reads as the target")
+        bits = [meet.detail] if meet is not None else []
+        bits += [reads.detail] if reads is not None and not math.isnan(reads.value) else []
+        out.append(("Target", "; ".join(bits) + "." if bits else f"target score {target:.2f}."))
+    out.append(("Private?", privacy(report)))
+    utility = report.about.get("utility")
+    out.append(
+        (
+            "Does it help a model?",
+            utility
+            or "Not measured yet: the Utility page (or `syngen utility`) trains a classifier with and "
+            "without these rows and tests it on real rows it never saw.",
+        )
+    )
+    return out
