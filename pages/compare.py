@@ -22,7 +22,7 @@ if not runs:
     st.stop()
 with st.spinner("Scoring runs…"):
     table = pd.DataFrame([summary_row(state, r) for r in runs[::-1]])
-key = [c for c in ("name", "rows", *KEY_SCORES, "utility", "target") if c in table.columns]
+key = [c for c in ("name", "rows", "asked for", *KEY_SCORES, "utility") if c in table.columns]
 st.caption("Scores: 1 = like the seed on these measures; the same numbers as each run's Quality page and report.")
 st.dataframe(
     table[key],

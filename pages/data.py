@@ -5,7 +5,7 @@ import streamlit as st
 from syngen.common.text import count
 from syngen.seed.schema import Role
 from syngen.seed.table import SUPPORTED, max_bytes_default
-from syngen.ui.run import filtered_rows, start_like
+from syngen.ui.run import QUICK_ROWS, filtered_rows, start_like, start_quick
 from syngen.ui.seed import ensure_seed, load_source, rebuild_seed, set_role
 from syngen.ui.state import BUNDLED, get_state
 
@@ -48,6 +48,26 @@ c[0].metric("Rows", len(seed.df))
 c[1].metric("Columns", len(seed.df.columns))
 c[2].metric("Label column", seed.schema.label or "none")
 c[3].metric("Text columns", len(seed.schema.by_role(Role.TEXT)))
+
+q = st.columns([2, 5])
+if q[0].button(
+    f"Quick start: {QUICK_ROWS} rows",
+    type="primary",
+    key="data_quick",
+    help="the recommended settings with the embedded model; lands on the summary",
+):
+    problem = start_quick(state)
+    if problem:
+        st.error(problem)
+    else:
+        st.session_state["quick_start"] = True
+        st.session_state["gen_seed_next"] = (state.config.random_seed + 1) % 2**31
+        st.switch_page("pages/generate.py")
+q[1].caption(
+    f"Writes {QUICK_ROWS} rows of this table with the recommended settings, then shows what was made, how close "
+    "it is to your rows, whether it is private and whether it helps a classifier. Or set each step on the "
+    "pages on the left."
+)
 
 if seed.shift:  # the seed is not the table the user gave: said in view, with the way back
     st.warning(

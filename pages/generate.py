@@ -10,6 +10,7 @@ from syngen.generate.events import RunStatus
 from syngen.plan.target import target_words
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import start
+from syngen.ui.reports import report_for
 from syngen.ui.run import (
     CHOICES,
     FEEDBACK,
@@ -19,6 +20,7 @@ from syngen.ui.run import (
     finish_job,
     open_latest_for_review,
     preview_row,
+    quick_utility,
     review_run,
     start_job,
 )
@@ -63,8 +65,9 @@ if aim:
         state.edit(where=[], like=[], like_where=[], balance=None)
         st.rerun()
 
+previewing = st.session_state.get("gen_previewing", False)  # one row being written: no run meanwhile
 b = st.columns([1, 1, 1, 3])
-if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
+if b[0].button("Generate", type="primary", key="gen_go", disabled=running or previewing):
     problem = start_job(state)
     if problem:
         st.error(problem)
@@ -75,12 +78,18 @@ if b[0].button("Generate", type="primary", key="gen_go", disabled=running):
 if b[1].button(
     "Preview 1 row",
     key="gen_preview",
-    disabled=running,
+    disabled=running or previewing,
     help="one prompt, one answer, nothing saved: see what a run would write",
 ):
+    st.session_state["gen_previewing"] = True
+    st.session_state.pop("gen_preview_result", None)
+    st.rerun()  # drawn again with Generate disabled, then the row is written
+if previewing:
     with st.spinner("Writing one row… (the first use loads the model)"):
         row, note = preview_row(state)
     st.session_state["gen_preview_result"] = (row, note)
+    st.session_state["gen_previewing"] = False
+    st.rerun()
 if running and b[2].button("Cancel", key="gen_cancel"):
     state.job.cancel.set()
 if running and state.job.cancel.is_set():
@@ -129,6 +138,13 @@ progress()
 job = state.job
 if job is not None and job.done:
     finish_job(state)
+    quick = st.session_state.pop("quick_start", False) and job.status == RunStatus.COMPLETE
+    if quick and state.run(job.outcome.result.run_id) is not None:  # the quick start lands on the summary
+        rec = state.run(job.outcome.result.run_id)
+        with st.spinner("Measuring the rows: quality, privacy, and whether they help a classifier…"):
+            quick_utility(state, rec)
+            report_for(state, rec)
+        st.switch_page("pages/quality.py")
     if job.status == RunStatus.COMPLETE:
         st.success(job.message)
     else:
@@ -150,15 +166,19 @@ if (state.job is None or state.job.done) and reviewable:
         "Run to review",
         list(reviewable),
         index=list(reviewable).index(shown),
-        format_func=lambda f: (
-            f"{reviewable[f].name} · {count(reviewable[f].info.rows, 'row')} · {reviewable[f].status}"
-        ),
+        # not the row count: a review changes it, and a changed label would be another option
+        format_func=lambda f: f"{reviewable[f].name} · {reviewable[f].run_id}",
         key=f"gen_review_run_{len(reviewable)}",  # a new run draws a new box that shows it
     )
     if pick != str(state.feedback_run):
         review_run(state, reviewable[pick])
         st.rerun()
     if state.feedback is not None and len(state.feedback):
+        cfg = state.config
+        st.caption(
+            f"Kept for this seed (they survive a reload): {count(len(cfg.liked), 'liked row')}, used as examples; "
+            f"{count(len(cfg.negatives), 'negative example')}, which new rows must not resemble."
+        )
         st.caption(
             "Mark rows as like or dislike and edit any cell, then apply. Disliked rows leave the run and "
             "become negative examples; liked rows are preferred as examples in the next run's prompts."

@@ -7,13 +7,13 @@ import streamlit as st
 from syngen.common.errors import SyngenError
 from syngen.evaluate.lift import FEATURE_NAMES, SIZES, augmentation_lift, size_name
 from syngen.evaluate.utility import discriminate
+from syngen.runs.store import save_utility
 from syngen.seed.clean import clean_table
-from syngen.seed.table import load_table, load_upload
+from syngen.seed.table import load_upload
 from syngen.ui.page import pick_run, start
-from syngen.ui.state import BUNDLED
+from syngen.ui.run import BUNDLED_TEST, bundled_held_out
 from syngen.ui.utility_view import show_discriminator, show_lift
 
-BUNDLED_TEST = "data/drug_reviews/test.csv"
 state = start(
     "Utility",
     "Would these rows make your classifier better? The same classifier is trained on your real rows "
@@ -24,9 +24,8 @@ if not state.seed.schema.label:
     st.warning("Utility needs a label column: set one on the Data page.")
     st.stop()
 run = pick_run(state, "utility_run", "Generate at least two rows first.", min_rows=2)
-test = None
-if state.source == BUNDLED:
-    test = clean_table(load_table(BUNDLED_TEST))[0]
+test = bundled_held_out(state)
+if test is not None:
     st.caption(f"Held-out real rows: {BUNDLED_TEST} ({len(test)} rows)")
 else:
     up = st.file_uploader(
@@ -74,6 +73,7 @@ if st.button("Evaluate", type="primary", key="utility_go", disabled=not sizes or
             disc = discriminate(state.seed.df, run.rows, state.seed.schema, features=features[0])
             status.update(label="Done", state="complete")
         st.session_state["utility_result"] = (run.run_id, lift, disc, features[0])
+        save_utility(run.info.folder, lift.sentence(features[0]), held_out=len(test) if test is not None else 0)
     except SyngenError as exc:
         st.error(str(exc))
 result = st.session_state.get("utility_result")

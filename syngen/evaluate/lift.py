@@ -49,6 +49,11 @@ class Lift:
     repeats: int
     notes: list[str] = field(default_factory=list)
 
+    def sentence(self, features: str | None = None, size: str = "all") -> str:
+        """The headline in plain words (the summary quotes it)."""
+        feat = features or self.table["features"].iloc[0]
+        return f"{verdict_sentence(self.headline(feat, size), self.minority)} ({FEATURE_NAMES[feat]} classifier)"
+
     def headline(self, features: str | None = None, size: str = "all") -> dict:
         """The better synthetic setting (with or without class weights) against the stronger
         baseline (class weights or random oversampling), by the rarest label's F1, on every real

@@ -66,7 +66,7 @@ def summary_row(state: AppState, run: RunRecord) -> dict:
         "rows": info.pop("rows"),
         **{k: scores.get(k) for k in KEY_SCORES if k in scores},
         "utility": utility.split(":")[0] if utility else "not measured",
-        "target": info.pop("target") or "—",
+        "asked for": info.pop("target") or "the seed's mix",
     }
     return row | {k: v for k, v in scores.items() if k not in row} | {"run": info.pop("run_id"), **info}
 

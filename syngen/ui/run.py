@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pandas as pd
 
@@ -11,12 +11,16 @@ from syngen.generate.config import RunConfig
 from syngen.generate.loop import preview
 from syngen.runs.execute import backend_for, key_env, negatives_as_rows, precheck_message
 from syngen.runs.jobs import GenerationJob, active
-from syngen.runs.store import save_rows
+from syngen.runs.store import save_rows, save_utility
+from syngen.seed.clean import clean_table
 from syngen.seed.conditions import check_conditions, meets, parse_conditions
+from syngen.seed.table import load_table
 from syngen.ui.backend_form import secret_key
 from syngen.ui.reports import report_for
-from syngen.ui.state import AppState
+from syngen.ui.state import BUNDLED, AppState
 
+BUNDLED_TEST = "data/drug_reviews/test.csv"  # the bundled seed's held-out real rows
+QUICK_ROWS = 20  # the quick start's run: enough rows for a first look, a summary within ~90 s
 FEEDBACK = "feedback"  # one column: "keep", "like" or "dislike" (exclusive by construction)
 CHOICES = ["keep", "like", "dislike"]
 
@@ -85,6 +89,48 @@ def again_for_target(state: AppState, run) -> str | None:
     except SyngenError as exc:
         return str(exc)
     return start_job(state)
+
+
+def bundled_held_out(state: AppState) -> pd.DataFrame | None:
+    """The held-out real rows that ship with the bundled seed (None for an uploaded seed)."""
+    if state.source != BUNDLED:
+        return None
+    return clean_table(load_table(BUNDLED_TEST))[0]
+
+
+def start_quick(state: AppState) -> str | None:
+    """The quick start: the recommended settings (RunConfig's defaults) on the current seed, with
+    its label, roles, liked rows and negatives; QUICK_ROWS rows; no target."""
+    keep = ("data", "label", "roles", "clean", "out", "random_seed", "negatives", "liked")
+    fresh = RunConfig(num_samples=QUICK_ROWS)
+    try:
+        state.edit(**{f.name: getattr(fresh, f.name) for f in fields(RunConfig) if f.name not in keep})
+    except SyngenError as exc:
+        return str(exc)
+    return start_job(state)
+
+
+def quick_utility(state: AppState, run) -> str:
+    """A first utility verdict for a quick start's rows (TF-IDF, 3 repeats: seconds), saved with
+    the run for its summary; the Utility page measures more thoroughly."""
+    from syngen.evaluate.lift import augmentation_lift
+
+    test = bundled_held_out(state)
+    try:
+        lift = augmentation_lift(
+            state.seed.df,
+            run.rows,
+            state.seed.schema,
+            test,
+            sizes=(None,),
+            features=("tfidf",),
+            repeats=3,
+        )
+    except SyngenError as exc:
+        return f"not measured: {exc}"
+    sentence = lift.sentence("tfidf")
+    save_utility(run.info.folder, sentence, held_out=0 if test is None else len(test), quick=True)
+    return sentence
 
 
 def attach_running(state: AppState) -> None:

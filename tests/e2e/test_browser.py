@@ -5,6 +5,7 @@ person to look at."""
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ import pytest
 from helpers import DRUG_TRAIN, ROOT, free_port, tweets_table, wait_until_up
 
 from syngen.runs.export import safe_cell
-from syngen.runs.store import list_runs
+from syngen.runs.store import list_runs, read_run
 
 sys.path.insert(0, str(ROOT / "bench"))
 from app_first_paint import FLAGS, set_number  # noqa: E402  (FLAGS: what this machine's closed network needs)
@@ -134,12 +135,16 @@ def _download(page, name, tmp_path):
     return target
 
 
-def _mark_first_row(page, mark):
-    """Set the first row's feedback cell in the review grid (a canvas) to `mark`."""
+def _mark_row(page, mark, row=None):
+    """Set a feedback cell in the review grid (a canvas) to `mark`: of the first or second row
+    (whichever takes the click), or of row `row` (0 or 1)."""
     option = page.get_by_text(mark, exact=True)
-    for attempt in range(8):  # open a feedback cell's dropdown (rows 1-2, never the header)
-        box = page.locator("[data-testid='stDataFrameResizable']").last.bounding_box()
-        page.mouse.click(box["x"] + 50, box["y"] + (54 if attempt % 2 == 0 else 88))
+    table = page.locator("[data-testid='stDataFrameResizable']").last
+    table.scroll_into_view_if_needed()
+    for attempt in range(8):  # open the feedback cell's dropdown (never the header)
+        box = table.bounding_box()
+        y = (54 if attempt % 2 == 0 else 88) if row is None else 54 + 34 * row + 3 * (attempt % 2)
+        page.mouse.click(box["x"] + 50, box["y"] + y)
         time.sleep(0.6)
         page.keyboard.press("Enter")
         try:
@@ -223,7 +228,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     grid = page.locator("[data-testid='stDataFrameResizable']").last
     grid.wait_for(timeout=30_000)
     page.wait_for_timeout(3000)  # the finished job redraws the page once more; let it settle
-    _mark_first_row(page, "dislike")
+    _mark_row(page, "dislike")
     time.sleep(1.0)
     page.screenshot(path=str(SHOTS / "06_review.png"), full_page=True)
     page.get_by_role("button", name="Apply review").click()
@@ -422,7 +427,7 @@ def test_more_like_these_then_dislike_and_generate_again_in_a_browser(app, new_p
     page.screenshot(path=str(SHOTS / "20_like_generated.png"), full_page=True)
     first = _wait_for_runs(out, liked_before + 1)
     assert len(first.config["like"]) == 3 and {r["condition"] for r in first.config["like"]} == {"Sinusitis"}
-    _mark_first_row(page, "dislike")
+    _mark_row(page, "dislike")
     time.sleep(1.0)
     page.get_by_role("button", name="Apply review").click()
     page.get_by_text("Removed 1 disliked row").wait_for(timeout=30_000)
@@ -446,3 +451,93 @@ def test_more_like_these_then_dislike_and_generate_again_in_a_browser(app, new_p
     assert int(re.search(r"\((\d+)\)", shown.inner_text()).group(1)) >= 1
     page.screenshot(path=str(SHOTS / "23_negatives_after_reload.png"), full_page=True)
     assert not [e for e in console_errors if "404" not in e], console_errors
+
+
+PAGES = ("Data", "Prompt", "Backend", "Generate", "Quality", "Utility", "Compare", "Download")
+RAW = re.compile(r"\{'[^']*':|\bNone\b|\bnan\b")  # a Python dict, a None or a NaN on the page
+
+
+def _page_text_is_clean(page, name):
+    text = page.inner_text("body")
+    assert not RAW.search(text), (name, RAW.search(text).group(0), text[:2000])
+    shares = [float(x) for x in re.findall(r"share[^\n]{0,60}?(\d+\.\d+)", text)]
+    assert all(x <= 1 for x in shares), (name, shares)
+
+
+@pytest.mark.timeout(2400)
+def test_a_demo_quick_start_review_and_reload_in_a_browser(app, tmp_path, new_page):
+    """The stakeholder path: the quick start from the Data page lands on the plain-words summary
+    with a quality and a utility verdict; a review likes one row and dislikes another; after a
+    reload the liked row and the negative are still there; Quality, Compare (the saved scores) and
+    the HTML report give the same overall score after the review; no page shows a raw dict, a
+    None or a share above 1. Screenshots of every page before and after."""
+    app_url, out = app
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_page(accept_downloads=True)
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.goto(app_url)
+    quick = page.get_by_role("button", name=re.compile("Quick start"))
+    quick.wait_for(timeout=60_000)
+    before = {r.run_id for r in list_runs(out)}
+    t0 = time.monotonic()
+    quick.click()
+    page.get_by_text(re.compile(r"^[1-9]\d*/20 rows accepted")).first.wait_for(timeout=600_000)
+    first_rows = time.monotonic() - t0
+    page.get_by_text("What was made").wait_for(timeout=900_000)
+    summary = time.monotonic() - t0
+    page.get_by_text("Does it help a model?").wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)
+    body = page.inner_text("body")
+    assert "Not measured yet" not in body and re.search(r"help|No evidence either way", body), body[:3000]
+    (run,) = [r for r in list_runs(out) if r.run_id not in before]
+    assert run.status == "complete" and run.rows == 20
+    for name in PAGES:
+        page.get_by_role("link", name=name).click()
+        page.wait_for_timeout(4000)
+        page.screenshot(path=str(SHOTS / f"30_before_{name.lower()}.png"), full_page=True)
+        _page_text_is_clean(page, name)
+
+    page.get_by_role("link", name="Generate").click()
+    page.get_by_text("Run to review").wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)
+    _mark_row(page, "like", row=0)
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Apply review").click()
+    page.get_by_text("1 liked row will be preferred as examples").wait_for(timeout=120_000)
+    _mark_row(page, "dislike", row=1)  # the liked row stays first, still marked "like"
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Apply review").click()
+    page.get_by_text(re.compile(r"Removed 1 disliked row")).wait_for(timeout=120_000)
+    page.screenshot(path=str(SHOTS / "31_reviewed.png"), full_page=True)
+
+    page.reload()
+    page.get_by_role("link", name="Generate").click()
+    kept = page.get_by_text(re.compile(r"Kept for this seed"))
+    kept.wait_for(timeout=60_000)
+    assert re.search(r"(\d+) liked rows?", kept.inner_text()) and re.search(
+        r"[1-9]\d* negative example", kept.inner_text()
+    )
+    page.get_by_role("link", name="Quality").click()
+    page.get_by_text("What was made").wait_for(timeout=300_000)
+    page.wait_for_timeout(2000)
+    body = page.inner_text("body")
+    assert "1 row removed in review, 19 kept" in body, body[:2000]
+    overall = re.search(r"Overall\s*\n\s*(\d\.\d\d)", body).group(1)
+    saved = read_run(run.folder).scores["overall"]
+    assert f"{saved:.2f}" == overall, (saved, overall)  # what Compare and the history show
+    page.get_by_role("link", name="Download").click()
+    page.get_by_role("button", name="Prepare the HTML report").click()
+    page.get_by_role("button", name="HTML report", exact=True).wait_for(timeout=300_000)
+    html = _download(page, "HTML report", tmp_path).read_text(encoding="utf-8")
+    assert f"Overall score <b>{float(overall):.3g}</b>" in html or f"<b>{saved:.3g}</b>" in html
+    assert "What was made" in html and "{'" not in html
+    for name in PAGES:
+        page.get_by_role("link", name=name).click()
+        page.wait_for_timeout(4000)
+        page.screenshot(path=str(SHOTS / f"32_after_{name.lower()}.png"), full_page=True)
+        _page_text_is_clean(page, name)
+    report = json.loads((run.folder / "report.json").read_text(encoding="utf-8"))
+    assert all(m["value"] is None or m["value"] <= 1 for m in report["metrics"] if "share" in m["metric"])
+    print(f"quick start: first rows {first_rows:.0f} s, summary {summary:.0f} s; console errors {console}")
+    assert not [e for e in console if "404" not in e], console
