@@ -1,20 +1,10 @@
-"""syngen workbench: `streamlit run app.py`. Pages live in pages/; logic lives in syngen/."""
-
-from pathlib import Path
+"""syngen workbench: `streamlit run app.py`. The pages are workbench.py and pages/; logic lives in
+syngen/. Served as a Streamlit App so a reload of any page asks the server at its root (see
+syngen/ui/serving.py), not at the page's own path."""
 
 import streamlit as st
+from starlette.middleware import Middleware
 
-# A local favicon: an icon name would be fetched from the internet, which an offline machine cannot reach.
-st.set_page_config(page_title="syngen", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide")
+from syngen.ui.serving import RootBackend
 
-pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
-    st.Page("pages/prompt.py", title="Prompt", icon=":material/edit_note:"),
-    st.Page("pages/backend.py", title="Backend", icon=":material/memory:"),
-    st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
-    st.Page("pages/quality.py", title="Quality", icon=":material/query_stats:"),
-    st.Page("pages/utility.py", title="Utility", icon=":material/model_training:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/download.py", title="Download", icon=":material/download:"),
-]
-st.navigation(pages).run()
+app = st.App("workbench.py", middleware=[Middleware(RootBackend)])

@@ -9,7 +9,7 @@ from helpers import ROOT  # noqa: E402
 
 
 def new_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
     at.run()
     if page:
         at.switch_page(f"pages/{page}.py").run()

@@ -28,3 +28,44 @@ def test_an_upward_import_breaks_the_contract(tmp_path):
     got = _lint(tmp_path, env={"PYTHONPATH": str(tmp_path), "PATH": str(Path(sys.executable).parent)})
     assert got.returncode != 0
     assert "stages import downwards only BROKEN" in got.stdout
+
+
+def test_every_page_tells_the_browser_its_server_is_at_the_root():
+    """A page's HTML names the root as its server, so a reload of /prompt asks /_stcore/health
+    first (it asked /prompt/_stcore/health: a 404 in the console); files and endpoints pass as is."""
+    import asyncio
+
+    from syngen.ui.serving import ROOT_BACKEND, RootBackend
+
+    page = b"<!doctype html><html><head><title>x</title></head><body></body></html>"
+
+    async def inner(scope, receive, send):
+        if scope["path"] == "/prompt":  # asked uncompressed, so its head can be found
+            assert not any(k == b"accept-encoding" for k, _ in scope["headers"])
+        body = b'{"ok": 1}' if scope["path"].endswith(".json") else page
+        kind = b"application/json" if scope["path"].endswith(".json") else b"text/html"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def get(path):
+        sent = []
+
+        async def send(m):
+            sent.append(m)
+
+        scope = {"type": "http", "method": "GET", "path": path, "headers": [(b"accept-encoding", b"gzip")]}
+        asyncio.run(RootBackend(inner)(scope, None, send))
+        headers = dict(sent[0]["headers"])
+        return sent[1]["body"], int(headers[b"content-length"])
+
+    body, length = get("/prompt")
+    assert ROOT_BACKEND in body and body.index(ROOT_BACKEND) < body.index(b"<title>") and length == len(body)
+    for path in ("/manifest.json", "/_stcore/health.json"):
+        body, length = get(path)
+        assert ROOT_BACKEND not in body and length == len(body)
