@@ -24,6 +24,7 @@ from syngen.ui.run import (
     review_run,
     start_job,
 )
+from syngen.ui.widgets import STYLE_WORDS
 
 state = start("Generate")
 cfg = state.config
@@ -56,7 +57,9 @@ cfg = state.edit(
     )
 )
 c[3].write("")
-c[3].caption(f"{display_name(cfg.backend, cfg.model)} · plan {cfg.plan} · style {cfg.style} · k={cfg.k}")
+c[3].caption(
+    f"{display_name(cfg.backend, cfg.model)} · {STYLE_WORDS[cfg.style].lower()} · {cfg.k} example rows per prompt"
+)
 aim = target_words(cfg)
 if aim:
     t = st.columns([5, 1])

@@ -14,7 +14,7 @@ from syngen.prompting.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
 from syngen.prompting.row_sources import preview_prompt
 from syngen.seed.schema import Role
 from syngen.ui.page import start
-from syngen.ui.widgets import token_estimate
+from syngen.ui.widgets import SELECTION_WORDS, STYLE_WORDS, token_estimate
 
 state = start("Prompt")
 cfg = state.config
@@ -84,8 +84,9 @@ if plan.mode == "conditional":
                 help="columns that belong to a key (a product's category) stay the same on all its rows",
             )
         )
+    advanced = st.expander("Advanced: checks and text lengths")
     cfg = state.edit(
-        label_gate=st.toggle(
+        label_gate=advanced.toggle(
             "Reject text that reads as another label",
             cfg.label_gate,
             key="prompt_label_gate",
@@ -95,7 +96,7 @@ if plan.mode == "conditional":
     )
     texts = hintable(seed.schema, plan.generators)  # listed with the switch off too
     if texts:
-        hint = st.toggle(
+        hint = advanced.toggle(
             f"Give each {' and '.join([', '.join(texts[:-1]), texts[-1]] if len(texts) > 1 else texts)} "
             "a length drawn from the seed",
             cfg.length_hint,
@@ -127,15 +128,20 @@ cfg = state.edit(
 )
 cfg = state.edit(
     selection=c[1].selectbox(
-        "Exemplar selection",
+        "Which example rows",
         SELECTIONS,
         index=SELECTIONS.index(cfg.selection),
+        format_func=SELECTION_WORDS.get,
         key="prompt_selection",
-        help="auto: follows the style",
+        help="how the example rows of each prompt are picked from the seed",
     )
 )
 styles = list(STYLES)
-cfg = state.edit(style=c[2].selectbox("Style", styles, index=styles.index(cfg.style), key="prompt_style"))
+cfg = state.edit(
+    style=c[2].selectbox(
+        "Instruction", styles, index=styles.index(cfg.style), format_func=STYLE_WORDS.get, key="prompt_style"
+    )
+)
 if cfg.style == "custom":
     cfg = state.edit(
         template=st.text_area(

@@ -423,6 +423,9 @@ def build_report(
     )
     report.timings = timings
     report.about = dict(about or {})
+    if requested:  # the summary's "what was made" reads these
+        report.about.setdefault("requested", requested)
+    report.about.setdefault("delivered", len(synthetic) if delivered is None else delivered)
 
     def mean_score(ms):
         vals = [x.score for x in ms if not math.isnan(x.score)]

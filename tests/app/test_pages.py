@@ -273,7 +273,16 @@ def test_full_loop_through_a_server(app_in, monkeypatch):
         # curation never lowers the run's delivery score
         from syngen.ui.reports import report_for
 
-        assert report_for(state, state.current).find("rows delivered / requested").value == 1.0
+        rep = report_for(state, state.current)
+        assert rep.find("rows delivered / requested").value == 1.0
+        assert "1 removed in review, 5 kept" in rep.find("rows delivered / requested").detail
+        # the saved scores (Compare, the history) are those of the reviewed rows, as on the Quality page
+        from syngen.runs.store import read_run
+
+        assert read_run(state.current.info.folder).scores["overall"] == pytest.approx(rep.overall)
+        assert list(state.feedback["feedback"]).count("like") == 1  # the like stays marked after Apply
+        made = dict(rep.story())["What was made"]
+        assert "6 rows of 6 asked for" in made and "1 row removed in review, 5 kept" in made
         at.switch_page("pages/quality.py").run()
         assert not at.exception and any(m.label == "Overall" for m in at.metric)
         at.switch_page("pages/utility.py").run()

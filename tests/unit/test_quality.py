@@ -3,6 +3,7 @@ own by-hand findings on its published outputs."""
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -225,3 +226,36 @@ def test_share_of_model_output_accepted_is_a_share():
         if x.name == "share of model output accepted"
     ]
     assert share.value == 21 / 26 and share.value <= 1
+
+
+def test_the_summary_tells_the_story_in_plain_words(drug_seed):
+    """What was made, how close (with the worst findings in words, the metric's name second),
+    private or not (counts, not jargon), and the utility verdict once one is saved: and never a
+    Python dict or a share above 1, in the story, the table or the HTML."""
+    seed = drug_seed.df
+    synth = seed.sample(30, random_state=1).copy()
+    synth.loc[synth.index[:3], "review"] = "Short text."  # something to find
+    synth["rating"] = "neutral"
+    rep = build_report(
+        seed.sample(200, random_state=2),
+        synth,
+        drug_seed.schema,
+        requested=40,
+        delivered=32,
+        about={"utility": "The synthetic rows help: +0.05 F1 (± 0.02)."},
+    )
+    story = dict(rep.story())
+    assert story["What was made"].startswith("32 rows of 40 asked for; 2 rows removed in review, 30 kept")
+    assert "30 neutral" in story["What was made"]
+    assert story["How close"].startswith("The rows are ") and "column fidelity" in story["How close"]
+    assert any("differs from the seed" in f and "(" in f for f in story["What differs most"])
+    private = story["Private?"]
+    assert "copy a seed row exactly" in private  # the rows are seed rows here: said as a count
+    assert story["Does it help a model?"] == "The synthetic rows help: +0.05 F1 (± 0.02)."
+    text = json.dumps(rep.to_dict()) + re.sub(r"<script.*?</script>", "", rep.to_html(), flags=re.S)  # not plotly.js
+    assert "{'" not in text and "What was made" in text
+    shares = [x for x in rep.metrics if "share" in x.name and not math.isnan(x.value)]
+    assert shares and all(x.value <= 1 for x in shares)
+    assert "not measured" in rep.to_html() or not any(x.verdict == "n/a" for x in rep.metrics)
+    label = rep.find("label distribution TVD", "rating")
+    assert "neutral 100%" in label.detail and "{" not in label.detail
