@@ -219,13 +219,16 @@ def resolve_target(seed: Seed, config) -> Target | None:
     chosen = chosen_rows(seed, like, like_where)
     t = Target(chosen=chosen)
     label = sch.label
+    in_seed: list[int] = []
     if chosen:
         conds += [c for c in _shared_values(seed, chosen) if c.column not in {x.column for x in conds}]
         text = _text_column(seed)
         at = _seed_index(seed, chosen, text)
         near, other = _neighbours(seed, chosen, at, text, label) if text else ([], [])
-        pool = df.iloc[sorted(set(at) | set(near))]
-        outside = [r for r in chosen if not text or str(r.get(text) or "").strip() not in set(pool[text].astype(str))]
+        in_seed = sorted(set(at) | set(near))
+        pool = df.iloc[in_seed]
+        known = set(pool[text].astype(str).str.strip()) if text else set()
+        outside = [r for r in chosen if not text or str(r.get(text) or "").strip() not in known]  # not seed rows
         t.pool = pd.concat([pool, pd.DataFrame(outside, columns=df.columns)], ignore_index=True) if outside else pool
         t.contrast = df.iloc[other].to_dict("records")
         t.notes.append(
@@ -244,10 +247,9 @@ def resolve_target(seed: Seed, config) -> Target | None:
             t.notes.append(f"scenario {describe(structural)}: {count(n, 'seed row')} to draw from")
         else:
             t.scenario, t.invented = _invent(seed, structural, config.novelty)
-    elif chosen and len(t.pool):
-        mask = np.zeros(len(df), dtype=bool)
-        mask[[i for i in _seed_index(seed, t.pool.to_dict("records"), _text_column(seed))]] = True
-        t.scenario = mask if mask.any() else None
+    elif chosen and in_seed:  # no shared value: the structure comes from the chosen rows and neighbours
+        t.scenario = np.zeros(len(df), dtype=bool)
+        t.scenario[in_seed] = True
     for c in structural:  # the seed's spelling ("depression" -> "Depression")
         if c.exact and c.column not in t.invented:
             t.conditions[t.conditions.index(c)] = Condition(c.column, "=", seed_value(df, c))
