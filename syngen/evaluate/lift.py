@@ -269,6 +269,11 @@ def verdict(gain: float, sd: float, setting: str, baseline: str, metric: str, re
 def verdict_sentence(head: dict, minority: str) -> str:
     """A headline (`Lift.headline`) in plain words, with its spread."""
     g, sd = head["gain"], head["gain_sd"]
+    if g == 0 and sd == 0:  # e.g. both never predict the rare label: no spread to compare with
+        return (
+            f"No difference: {head['setting']} and {head['baseline']} score the same F1 on '{minority}' "
+            f"({head['baseline_score']:.3f}) in every repeat."
+        )
     if g > sd:
         return (
             f"The synthetic rows help: {head['setting']} beats the best baseline ({head['baseline']}) on "

@@ -34,8 +34,6 @@ def pick_run(state: AppState, key: str, empty: str, min_rows: int = 1) -> RunRec
         "Run",
         list(by_id),
         key=key,
-        format_func=lambda i: (
-            f"{by_id[i].name} · {by_id[i].config.style} · {count(by_id[i].info.rows, 'row')} · {by_id[i].status} · {i}"
-        ),
+        format_func=lambda i: f"{by_id[i].name} · {count(by_id[i].info.rows, 'row')} · {by_id[i].status} · {i}",
     )
     return by_id[chosen]
