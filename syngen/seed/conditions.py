@@ -1,5 +1,6 @@
 """Conditions on a table's columns: `airline=United`, `usefulCount>=10`, `condition!=Acne`.
 
+Ranges work on numbers, counts and dates (`date>=2015-01-01`, in ISO or the column's own format).
 A run's target (`--where`, `--like-where`) is a list of these, kept in the run config as the text
 the user typed, so the config stays readable and replays. `meets` says which rows of a table meet
 them; it serves both the seed (which rows a scenario draws from) and the output (the report's
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
 
 from syngen.common.errors import ConfigError
 from syngen.seed.schema import Role, Schema
+from syngen.seed.timestamps import parse_time
 
 OPS = (">=", "<=", "!=", "=", ">", "<")  # longest first: ">=" is not ">" then "=10"
 RANGED = (Role.NUMERIC, Role.COUNT)
@@ -67,13 +70,34 @@ def check_conditions(conds: list[Condition], schema: Schema) -> None:
         if c.column not in schema.names:
             raise ConfigError(f"condition '{c}': no column '{c.column}'; the seed has {', '.join(schema.names)}")
         spec = schema.col(c.column)
-        if c.op not in ("=", "!=") and spec.role not in RANGED:
+        if c.op in ("=", "!="):
+            continue
+        if spec.role == Role.TIMESTAMP:
+            if _instant(c.value, spec.fmt) is None:
+                raise ConfigError(
+                    f"condition '{c}': '{c.value}' is not a date; write it as the column does or as 2014-06-30"
+                )
+            continue
+        if spec.role not in RANGED:
             raise ConfigError(
                 f"condition '{c}': '{c.column}' is {spec.role.value}, so it takes = or != only "
-                "(ranges are for numeric and count columns)"
+                "(ranges are for numbers, counts and dates)"
             )
-        if c.op not in ("=", "!=") and _number(c.value) is None:
+        if _number(c.value) is None:
             raise ConfigError(f"condition '{c}': '{c.value}' is not a number")
+
+
+def _instant(v, fmt: str | None) -> float | None:
+    """A date or time as seconds: in the column's own format, or ISO (2014-06-30)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    t = parse_time(v, fmt) if fmt else None
+    if t is None:
+        try:
+            t = datetime.fromisoformat(str(v).strip())
+        except ValueError:
+            return None
+    return t.replace(tzinfo=t.tzinfo or timezone.utc).timestamp()
 
 
 def _number(v) -> float | None:
@@ -89,7 +113,7 @@ def meets(df: pd.DataFrame, schema: Schema, conds: list[Condition]) -> np.ndarra
     ok = np.ones(len(df), dtype=bool)
     if not conds or df.empty:
         return ok
-    plain = schema.plain_numbers(df[[c.column for c in conds if c.column in df.columns]])
+    plain = schema.plain_numbers(df[list(dict.fromkeys(c.column for c in conds if c.column in df.columns))])
     for c in conds:
         if c.column not in plain.columns:
             return np.zeros(len(df), dtype=bool)
@@ -100,7 +124,12 @@ def meets(df: pd.DataFrame, schema: Schema, conds: list[Condition]) -> np.ndarra
                 same |= (pd.to_numeric(col, errors="coerce") == _number(c.value)).to_numpy()
             ok &= same if c.op == "=" else ~same
             continue
-        x, v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float), _number(c.value)
+        spec = schema.col(c.column)
+        if spec.role == Role.TIMESTAMP:
+            x = np.array([np.nan if (t := _instant(a, spec.fmt)) is None else t for a in col], dtype=float)
+            v = _instant(c.value, spec.fmt)
+        else:
+            x, v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float), _number(c.value)
         with np.errstate(invalid="ignore"):
             ok &= {">=": x >= v, "<=": x <= v, ">": x > v, "<": x < v}[c.op]
     return ok

@@ -210,3 +210,21 @@ def test_liked_rows_negatives_and_target_are_kept_per_seed(tmp_path, drug_seed):
     assert workspace.seed_key(drug_seed.df) != workspace.seed_key(other)
     (tmp_path / workspace.FOLDER / f"{workspace.seed_key(drug_seed.df)}.json").write_text("{broken")
     assert workspace.load(tmp_path, workspace.seed_key(drug_seed.df)) == {}
+
+
+def test_a_date_range_is_a_scenario_too(drug_seed):
+    """Dates take ranges, in ISO or the column's own format; sampled dates stay inside."""
+    from syngen.seed.timestamps import parse_time
+
+    conds = parse_conditions(["date>=2016-01-01", "date<=December 31, 2016"])
+    check_conditions(conds, drug_seed.schema)
+    df = drug_seed.df
+    hit = meets(df, drug_seed.schema, conds)
+    years = {parse_time(d, drug_seed.schema.col("date").fmt).year for d in df.loc[hit, "date"]}
+    assert hit.sum() > 20 and years == {2016}
+    sm = StructureModel(df, drug_seed.schema, SAMPLED, random_seed=4, fixed=["drugName", "condition"])
+    sm.add_slice("s", hit)
+    got = [sm.sample("positive", "s")["date"] for _ in range(40)]
+    assert {parse_time(d, drug_seed.schema.col("date").fmt).year for d in got} == {2016}
+    with pytest.raises(ConfigError, match="not a date"):
+        check_conditions(parse_conditions(["date>=soon"]), drug_seed.schema)
