@@ -21,6 +21,7 @@ from syngen.ui.run import (
     open_latest_for_review,
     preview_row,
     quick_utility,
+    reason_words,
     review_run,
     start_job,
 )
@@ -127,7 +128,9 @@ def progress():
     if rejects:
         with st.expander("Rejected, and why"):
             st.dataframe(
-                pd.DataFrame(rejects.most_common(), columns=["reason", "count"]), hide_index=True, width="stretch"
+                pd.DataFrame([(reason_words(k), n) for k, n in rejects.most_common()], columns=["reason", "count"]),
+                hide_index=True,
+                width="stretch",
             )
     if not job.done:
         if rows:

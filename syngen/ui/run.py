@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
 
 import pandas as pd
@@ -47,6 +48,13 @@ def start_job(state: AppState, resume_folder=None) -> str | None:
         return None
     except SyngenError as exc:
         return str(exc)
+
+
+def reason_words(key: str) -> str:
+    """A reject reason as counted (numbers as '#', grouped by shape) in words for the page: the
+    figures in brackets dropped, the rest as N ('near copy of seed row N')."""
+    plain = re.sub(r"\s*\([^)]*#[^)]*\)", "", key)
+    return re.sub(r"#", "N", plain).replace("'…'", "a value")
 
 
 def filtered_rows(seed, text: str) -> tuple[pd.DataFrame, str | None]:

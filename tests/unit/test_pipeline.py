@@ -250,3 +250,13 @@ def test_half_written_checkpoint_line_is_dropped(small_seed, tmp_path):
     lines = ck.read_text().splitlines()
     assert len(lines) == 1 + 6 and all(line.startswith("{") and line.endswith("}") for line in lines)
     assert res.rows["review"].tolist()[: len(first.rows)] == first.rows["review"].tolist()
+
+
+def test_reject_reasons_read_in_words_on_the_generate_page():
+    """Counted by shape ('#' for numbers), shown without the figures: no '#' on the page."""
+    from syngen.ui.run import reason_words
+
+    assert reason_words("near copy of seed row # (similarity #)") == "near copy of seed row N"
+    shown = reason_words("text reads as rating=positive, not negative (confidence # > #, which only #% exceed)")
+    assert shown == "text reads as rating=positive, not negative"
+    assert reason_words("date: '…' does not parse as %B %-d, %Y") == "date: a value does not parse as %B %-d, %Y"
