@@ -13,7 +13,6 @@ from syngen.ui.page import start
 from syngen.ui.reports import report_for
 from syngen.ui.run import (
     CHOICES,
-    FEEDBACK,
     again_for_target,
     apply_feedback,
     attach_running,
@@ -77,7 +76,6 @@ if b[0].button("Generate", type="primary", key="gen_go", disabled=running or pre
         st.error(problem)
     else:
         st.session_state["gen_seed_next"] = (cfg.random_seed + 1) % 2**31
-        st.session_state.pop("gen_preview_result", None)  # a run replaces the preview
         st.rerun()
 if b[1].button(
     "Preview 1 row",
@@ -91,15 +89,17 @@ if b[1].button(
 if previewing:
     with st.spinner("Writing one row… (the first use loads the model)"):
         row, note = preview_row(state)
-    st.session_state["gen_preview_result"] = (row, note)
+    st.session_state["gen_preview_result"] = (row, note, id(state.job))  # shown until another run starts
     st.session_state["gen_previewing"] = False
     st.rerun()
 if running and b[2].button("Cancel", key="gen_cancel"):
     state.job.cancel.set()
 if running and state.job.cancel.is_set():
     st.info("Cancelling… the current batch stops within a second; rows already accepted are kept.")
+if st.session_state.get("gen_preview_result", (None, None, None))[2] != id(state.job):
+    st.session_state.pop("gen_preview_result", None)  # a run started since (here, or from the Data page)
 if "gen_preview_result" in st.session_state and not running:
-    row, note = st.session_state["gen_preview_result"]
+    row, note, _ = st.session_state["gen_preview_result"]
     (st.caption if row is not None else st.error)(f"Preview: {note}")
     if row is not None:
         st.dataframe(pd.DataFrame([row]), hide_index=True, width="stretch")
@@ -197,8 +197,11 @@ if (state.job is None or state.job.done) and reviewable:
             hide_index=True,
             disabled=locked,
             column_config={
-                FEEDBACK: st.column_config.SelectboxColumn(
-                    FEEDBACK, options=CHOICES, required=True, help="keep, like or dislike (one of them)"
+                state.feedback.columns[0]: st.column_config.SelectboxColumn(
+                    state.feedback.columns[0],
+                    options=CHOICES,
+                    required=True,
+                    help="keep, like or dislike (one of them)",
                 )
             },
         )

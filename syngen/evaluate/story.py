@@ -35,9 +35,11 @@ NOT_FIDELITY += ("model output accepted", "Vendi", "target")
 CLOSE = ((0.85, "close to the real rows"), (0.7, "close in most respects"), (0.5, "different in several respects"))
 
 
-def _plain(metric) -> str:
+def _plain(metric, label: str | None) -> str:
     if metric.name.startswith("text agrees with"):
         return "text that reads like its label"
+    if metric.name == "label distribution TVD" and metric.column != label:  # a category, not the label
+        return "the mix of values"
     return PLAIN.get(metric.name, metric.name)
 
 
@@ -62,7 +64,8 @@ def made(report) -> str:
     mix = ""
     if label and label in report.synthetic.columns:
         counts = report.synthetic[label].astype(str).value_counts()
-        mix = " (" + ", ".join(f"{v} {k}" for k, v in counts.items()) + ")"
+        words = not all(k.lstrip("-").isdigit() for k in counts.index)  # "13 positive"; "3 with rating 2"
+        mix = " (" + ", ".join(f"{v} {k}" if words else f"{v} with {label} {k}" for k, v in counts.items()) + ")"
     delivered = about.get("delivered") or n
     removed = int(delivered) - n
     when = f" in {about['seconds']:.0f} s" if about.get("seconds") else ""
@@ -84,7 +87,8 @@ def closeness(report) -> tuple[str, list[str]]:
     for x in bad[:3]:
         where = f"{x.column}: " if x.column else ""
         detail = f"{x.detail}; " if x.detail else ""
-        out.append(f"{where}{_plain(x)} differs from the seed ({detail}{x.name} {_num(x.value)}, {x.verdict})")
+        plain = _plain(x, report.schema.label)
+        out.append(f"{where}{plain} differs from the seed ({detail}{x.name} {_num(x.value)}, {x.verdict})")
     return head, out
 
 

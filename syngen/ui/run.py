@@ -23,6 +23,17 @@ from syngen.ui.state import BUNDLED, AppState
 BUNDLED_TEST = "data/drug_reviews/test.csv"  # the bundled seed's held-out real rows
 QUICK_ROWS = 20  # the quick start's run: enough rows for a first look, a summary within ~90 s
 FEEDBACK = "feedback"  # one column: "keep", "like" or "dislike" (exclusive by construction)
+
+
+def mark_column(columns) -> str:
+    """The review grid's mark column: "feedback", unless the table has a column of that name
+    (the Alexa reviews' label is called feedback): then a name it does not have."""
+    name = FEEDBACK
+    while name in set(columns):
+        name = f"your {name}"
+    return name
+
+
 CHOICES = ["keep", "like", "dislike"]
 
 
@@ -183,7 +194,8 @@ def feedback_frame(rows: pd.DataFrame, liked: list[dict] = ()) -> pd.DataFrame:
         "like" if any(all(str(r.get(k)) == str(v) for k, v in lk.items()) for lk in liked) else "keep"
         for r in rows.to_dict("records")
     ]
-    return rows.assign(**{FEEDBACK: marks})[[FEEDBACK] + list(rows.columns)]
+    mark = mark_column(rows.columns)
+    return rows.assign(**{mark: marks})[[mark] + list(rows.columns)]
 
 
 def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
@@ -194,8 +206,9 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
         if state.feedback_run is None
         else next((r for r in state.runs if str(r.info.folder) == str(state.feedback_run)), state.current)
     )
-    marks = edited[FEEDBACK].fillna("keep")
-    content = [c for c in edited.columns if c != FEEDBACK]
+    mark = edited.columns[0]  # feedback_frame puts the marks first
+    marks = edited[mark].fillna("keep")
+    content = [c for c in edited.columns if c != mark]
     names = state.seed.schema.names if state.seed is not None else content
     disliked = [
         {k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "dislike", content].to_dict("records")

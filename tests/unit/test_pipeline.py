@@ -260,3 +260,15 @@ def test_reject_reasons_read_in_words_on_the_generate_page():
     shown = reason_words("text reads as rating=positive, not negative (confidence # > #, which only #% exceed)")
     assert shown == "text reads as rating=positive, not negative"
     assert reason_words("date: '…' does not parse as %B %-d, %Y") == "date: a value does not parse as %B %-d, %Y"
+
+
+def test_the_review_grid_never_shadows_a_column_called_feedback():
+    """The Alexa reviews' label is called feedback: the grid's marks take another name."""
+    import pandas as pd
+
+    from syngen.ui.run import feedback_frame
+
+    rows = pd.DataFrame({"verified_reviews": ["good", "bad"], "feedback": ["1", "0"]})
+    grid = feedback_frame(rows, liked=[{"verified_reviews": "good", "feedback": "1"}])
+    assert list(grid.columns) == ["your feedback", "verified_reviews", "feedback"]
+    assert list(grid["your feedback"]) == ["like", "keep"] and list(grid["feedback"]) == ["1", "0"]
