@@ -176,6 +176,40 @@ def alexa(rows: int, runs: int, repeats: int) -> dict | None:
     return out
 
 
+def _counts(d: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items())
+
+
+def record(results: dict, cmd: str, rows: int) -> None:
+    """The figures in BENCHMARKS.md, from the results (`--parts none` records them again)."""
+    s = results.get("scenario")
+    if s:
+        sdv = "; ".join(
+            f"{part.split(':')[0]}: {'Unable to sample any rows' if 'Unable' in part else part.split(': ', 1)[1]}"
+            for part in s["sdv_sample_from_conditions"].split("; ")
+        )
+        figures.record(
+            f"rare scenario (drugs, --where condition=X, {s['seed_rows']} seed rows)",
+            f"{s['meeting']}; first row {s['first_row_s']} s (warm), {s['rows']} rows in {s['total_s']} s; "
+            f"SDV sample_from_conditions on the same copulas: {sdv}",
+            cmd,
+            "every row meets it",
+        )
+    for spec, v in (results.get("balance") or {}).items():
+        figures.record(
+            f"--balance {spec} (drugs, {sum(v['generated'].values())} rows): rows per label",
+            f"seed {_counts(v['seed'])}; generated {_counts(v['generated'])}",
+            cmd,
+        )
+    for name, v in ((results.get("alexa") or {}).get("variants") or {}).items():
+        figures.record(
+            f"Alexa, 30 real negatives: + {rows} rows {name} vs random oversampling (negative F1)",
+            ", ".join(f"{f}: {g['gain_vs_oversampling']:+.3f} ± {g['sd']:.3f}" for f, g in v["gains"].items()),
+            cmd,
+            "more than oversampling, beyond the spread",
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100, help="rows per Alexa run")
@@ -190,32 +224,14 @@ def main() -> None:
     results = json.loads(path.read_text()) if path.exists() else {}
     cmd = "python bench/targeted.py"
     if "scenario" in parts:
-        s = results["scenario"] = scenario(a.scenario_rows)
-        figures.record(
-            "rare scenario (drugs, --where condition=X, < 5 seed rows)",
-            f"{s['meeting']}; first row {s['first_row_s']} s, {s['rows']} rows in {s['total_s']} s; "
-            f"SDV sample_from_conditions: {s['sdv_sample_from_conditions'][:120]}",
-            cmd,
-            "every row meets it",
-        )
+        results["scenario"] = scenario(a.scenario_rows)
     if "balance" in parts:
-        b = results["balance"] = balance(a.balance_rows)
-        figures.record(
-            "--balance rating (drugs): generated rows per label",
-            "; ".join(f"{k}: seed {v['seed']} -> generated {v['generated']}" for k, v in b.items()),
-            cmd,
-        )
+        results["balance"] = balance(a.balance_rows)
     if "alexa" in parts:
         got = alexa(a.rows, a.runs, a.repeats)
         if got:
             results["alexa"] = got
-            for name, v in got["variants"].items():
-                figures.record(
-                    f"Alexa, 30 real negatives: + {a.rows} rows {name} vs random oversampling (negative F1)",
-                    ", ".join(f"{f}: {g['gain_vs_oversampling']:+.3f} ± {g['sd']:.3f}" for f, g in v["gains"].items()),
-                    cmd,
-                    "more than oversampling, beyond the spread",
-                )
+    record(results, cmd, a.rows)
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {path}")
 
