@@ -69,6 +69,11 @@ shown = table.assign(  # a metric that could not be computed says so, and its de
 )
 st.dataframe(shown, width="stretch", hide_index=True, height=320)
 
+if rep.slices is not None:  # a rebalanced run: its slices before and after
+    st.subheader(f"Rows per {rep.slices.columns[0]}")
+    st.caption("The column was rebalanced on purpose: the seed's rows, the new ones, and both together.")
+    st.dataframe(rep.slices, hide_index=True, width="stretch")
+
 st.subheader("Seed vs synthetic")
 figs = rep.figures()
 grid = st.columns(2)

@@ -6,7 +6,9 @@ import streamlit as st
 
 from syngen.common.errors import SyngenError
 from syngen.evaluate.lift import FEATURE_NAMES, SIZES, augmentation_lift, size_name
+from syngen.evaluate.target_check import slice_counts
 from syngen.evaluate.utility import discriminate
+from syngen.plan.target import parse_balance
 from syngen.runs.store import save_utility
 from syngen.seed.clean import clean_table
 from syngen.seed.table import load_upload
@@ -76,6 +78,10 @@ if st.button("Evaluate", type="primary", key="utility_go", disabled=not sizes or
         save_utility(run.info.folder, lift.sentence(features[0]), held_out=len(test) if test is not None else 0)
     except SyngenError as exc:
         st.error(str(exc))
+balanced = parse_balance(run.config.balance)[0]
+if balanced and balanced in run.rows.columns:  # a rebalanced run: what each slice gains
+    with st.expander(f"Rows per {balanced}: the seed, the new rows, both together"):
+        st.dataframe(slice_counts(state.seed.df, run.rows, balanced), hide_index=True, width="stretch")
 result = st.session_state.get("utility_result")
 if result and result[0] == run.run_id:
     _, lift, disc, feat = result

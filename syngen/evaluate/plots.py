@@ -152,6 +152,13 @@ def _story_html(report) -> str:
     return "".join(out)
 
 
+def _slices_html(report) -> str:
+    """A rebalanced column's rows per value (seed, synthetic, together)."""
+    if report.slices is None:
+        return ""
+    return f"<h2>Rows per {html.escape(report.slices.columns[0])}</h2>" + report.slices.to_html(index=False)
+
+
 def report_html(report) -> str:
     """A standalone page (plotly.js inlined once) that opens offline."""
     figs = report.figures()
@@ -177,6 +184,6 @@ tr.good td:nth-child(6){{color:#2a7}}tr.fair td:nth-child(6){{color:#c80}}tr.poo
 <p>{len(report.seed)} seed rows, {len(report.synthetic)} synthetic rows.
 Overall score <b>{_fmt(report.overall)}</b> (mean of the parts below; 1 = indistinguishable from the seed
 on these measures).</p><ul>{parts}</ul>{''.join(f"<p><i>{html.escape(n)}</i></p>" for n in report.notes)}
-<h2>Metrics</h2><table><tr><th>metric</th><th>column</th><th>value</th><th>goal</th><th>score</th>
+{_slices_html(report)}<h2>Metrics</h2><table><tr><th>metric</th><th>column</th><th>value</th><th>goal</th><th>score</th>
 <th>verdict</th><th>detail</th></tr>{rows}</table>
 <h2>Seed vs synthetic</h2><div class="grid">{''.join(f'<div>{p}</div>' for p in plots)}</div></body></html>"""

@@ -25,7 +25,7 @@ from syngen.evaluate.nearcopy import near_copies
 from syngen.evaluate.pairs import pair_metrics, shape_metrics
 from syngen.evaluate.privacy import personal_leaks
 from syngen.evaluate.semantic import semantic_metrics
-from syngen.evaluate.target_check import reference_rows, target_metrics
+from syngen.evaluate.target_check import reference_rows, slice_counts, target_metrics
 from syngen.seed.schema import NOT_CONTENT, Role, Schema, infer_schema
 
 TEXT_SAMPLE = 2000  # readability is the slow part: above this many texts, a seeded sample
@@ -42,6 +42,7 @@ class QualityReport:
     synthetic: pd.DataFrame
     parts: dict[str, float] = field(default_factory=dict)
     copies: pd.DataFrame | None = None  # flagged synthetic rows with their closest seed row
+    slices: pd.DataFrame | None = None  # a rebalanced column: rows per value, seed / synthetic / together
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per metric family (bench/)
     about: dict = field(default_factory=dict)  # run id, style, backend, model, rows, time
@@ -422,6 +423,9 @@ def build_report(
         cols + aim + copies + meaning + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes
     )
     report.timings = timings
+    balanced = getattr(target, "balanced", None)
+    if balanced and balanced in synthetic.columns:
+        report.slices = slice_counts(seed, synthetic, balanced)
     report.about = dict(about or {})
     if requested:  # the summary's "what was made" reads these
         report.about.setdefault("requested", requested)

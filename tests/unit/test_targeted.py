@@ -164,6 +164,9 @@ def test_balance_lifts_rare_values_and_refuses_an_impossible_share(drug_seed):
     assert got.get("Birth Control", 0) < seed_share["Birth Control"]  # the common value gives way
     table = slice_counts(drug_seed.df, res.rows, "condition")
     assert table["synthetic"].sum() == 12 and table["seed"].sum() == len(drug_seed.df)
+    rep = run_report(cfg, drug_seed, res.rows)  # the report shows the slices and checks the shares
+    assert rep.slices is not None and rep.slices["synthetic"].sum() == 12
+    assert "Rows per condition" in rep.to_html() and rep.find("shares as set (1 - TVD)", "condition")
 
 
 def test_a_rare_label_run_is_compared_with_that_label_s_seed_rows(drug_seed):
