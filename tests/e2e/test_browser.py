@@ -501,7 +501,7 @@ def test_a_demo_quick_start_review_and_reload_in_a_browser(app, tmp_path, new_pa
     assert run.status == "complete" and run.rows == 20
     for name in PAGES:
         page.get_by_role("link", name=name).click()
-        page.wait_for_timeout(4000)
+        page.wait_for_timeout(2500)
         page.screenshot(path=str(SHOTS / f"30_before_{name.lower()}.png"), full_page=True)
         _page_text_is_clean(page, name)
 
@@ -544,7 +544,7 @@ def test_a_demo_quick_start_review_and_reload_in_a_browser(app, tmp_path, new_pa
     assert "What was made" in words and "{'" not in words
     for name in PAGES:
         page.get_by_role("link", name=name).click()
-        page.wait_for_timeout(4000)
+        page.wait_for_timeout(2500)
         page.screenshot(path=str(SHOTS / f"32_after_{name.lower()}.png"), full_page=True)
         _page_text_is_clean(page, name)
     report = json.loads((run.folder / "report.json").read_text(encoding="utf-8"))
