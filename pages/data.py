@@ -134,7 +134,12 @@ shown, problem = filtered_rows(seed, filter_text)
 if problem:
     st.error(problem)
 picked_at = st.dataframe(
-    shown, width="stretch", height=300, on_select="rerun", selection_mode="multi-row", key="data_rows"
+    shown,
+    width="stretch",
+    height=300,
+    on_select="rerun",
+    selection_mode="multi-row",
+    key=f"data_rows_{filter_text.strip()}",  # another filter, another grid: a selection never moves rows
 ).selection.rows
 picked = shown.iloc[[i for i in picked_at if i < len(shown)]]
 c = st.columns([1, 2, 2])
