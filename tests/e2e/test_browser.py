@@ -387,8 +387,9 @@ def _select_rows(page, condition, n, shown):
     box.fill(condition)
     box.press("Enter")
     page.get_by_role("button", name=re.compile(shown)).wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # a new filter draws a new grid: let the old one go
     table = page.locator("[data-testid='stDataFrameResizable']").last
-    table.scroll_into_view_if_needed()
+    table.scroll_into_view_if_needed(timeout=30_000)
     time.sleep(0.5)
     grid = table.bounding_box()
     for i in range(n):
