@@ -64,10 +64,8 @@ def target_metrics(seed: pd.DataFrame, schema: Schema, synth: pd.DataFrame, targ
 
 def _in_target(seed: pd.DataFrame, schema: Schema, target: Target) -> np.ndarray | None:
     """The seed rows that are the target: the chosen rows and their neighbours, or the scenario."""
-    if target.pool is not None:
-        text = schema.by_role(Role.TEXT)[0].name
-        wanted = set(target.pool[text].astype(str).str.strip())
-        return seed[text].astype(str).str.strip().isin(wanted).to_numpy()
+    if target.pooled is not None and len(target.pooled) == len(seed):
+        return target.pooled
     if target.scenario is not None and not target.scenario.all():
         return target.scenario
     return None

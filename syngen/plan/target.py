@@ -41,6 +41,7 @@ class Target:
     invented: dict = field(default_factory=dict)  # column -> value the seed never has (novelty allowed)
     chosen: list[dict] = field(default_factory=list)  # "more like these" rows
     pool: pd.DataFrame | None = None  # exemplars: the chosen rows and their neighbours
+    pooled: np.ndarray | None = None  # which seed rows are in the pool (the report's "in the target")
     contrast: list[dict] = field(default_factory=list)  # close rows of another label
     label_mix: dict[str, float] | None = None  # the labels the target asks for
     balanced: str | None = None  # the column `--balance` names (the label or another)
@@ -227,6 +228,8 @@ def resolve_target(seed: Seed, config) -> Target | None:
         near, other = _neighbours(seed, chosen, at, text, label) if text else ([], [])
         in_seed = sorted(set(at) | set(near))
         pool = df.iloc[in_seed]
+        t.pooled = np.zeros(len(df), dtype=bool)
+        t.pooled[in_seed] = True
         known = set(pool[text].astype(str).str.strip()) if text else set()
         outside = [r for r in chosen if not text or str(r.get(text) or "").strip() not in known]  # not seed rows
         t.pool = pd.concat([pool, pd.DataFrame(outside, columns=df.columns)], ignore_index=True) if outside else pool
@@ -248,8 +251,7 @@ def resolve_target(seed: Seed, config) -> Target | None:
         else:
             t.scenario, t.invented = _invent(seed, structural, config.novelty)
     elif chosen and in_seed:  # no shared value: the structure comes from the chosen rows and neighbours
-        t.scenario = np.zeros(len(df), dtype=bool)
-        t.scenario[in_seed] = True
+        t.scenario = t.pooled
     for c in structural:  # the seed's spelling ("depression" -> "Depression")
         if c.exact and c.column not in t.invented:
             t.conditions[t.conditions.index(c)] = Condition(c.column, "=", seed_value(df, c))
