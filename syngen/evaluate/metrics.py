@@ -43,6 +43,11 @@ class Metric:
         return "good" if self.score >= 0.8 else ("fair" if self.score >= 0.5 else "poor")
 
 
+def number_words(v) -> str:
+    """A metric's value as the report's text shows it: three significant digits, or n/a."""
+    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
+
+
 def nan_metric(name: str, column: str, goal: str, reason: str, low=0.0, high=1.0) -> Metric:
     return Metric(name, column, NAN, goal, low, high, NAN, reason)
 

@@ -20,7 +20,7 @@ from syngen.common.text import has_date, has_time, word_count
 from syngen.evaluate import metrics as m
 from syngen.evaluate.copies import CopyIndex, normalise
 from syngen.evaluate.dcr import dcr_metrics
-from syngen.evaluate.metrics import Metric, nan_metric
+from syngen.evaluate.metrics import Metric, nan_metric, number_words
 from syngen.evaluate.nearcopy import near_copies
 from syngen.evaluate.pairs import pair_metrics, shape_metrics
 from syngen.evaluate.privacy import personal_leaks
@@ -69,7 +69,7 @@ class QualityReport:
             where = f" in {r['column']}" if r["column"] and not named else ""
             detail = f"; {r['detail']}" if r["detail"] else ""
             name = r["metric"] if named else r["metric"][:1].upper() + r["metric"][1:]  # drugName stays drugName
-            out.append(f"{name}{where} is {r['verdict']} ({_num(r['value'])}{detail}).")
+            out.append(f"{name}{where} is {r['verdict']} ({number_words(r['value'])}{detail}).")
         if not out:
             out.append("No metric is judged fair or poor.")
         return out
@@ -129,10 +129,6 @@ class QualityReport:
         from syngen.evaluate.plots import report_html
 
         return report_html(self)
-
-
-def _num(v) -> str:
-    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
 
 
 def _values(df: pd.DataFrame, col: str) -> list:

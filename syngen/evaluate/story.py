@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from syngen.common.text import count
+from syngen.evaluate.metrics import number_words
 
 # what a fidelity metric measures, in a reader's words
 PLAIN = {
@@ -41,10 +42,6 @@ def _plain(metric, label: str | None) -> str:
     if metric.name == "label distribution TVD" and metric.column != label:  # a category, not the label
         return "the mix of values"
     return PLAIN.get(metric.name, metric.name)
-
-
-def _num(v) -> str:
-    return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3g}"
 
 
 def _find(report, name: str):
@@ -88,7 +85,7 @@ def closeness(report) -> tuple[str, list[str]]:
         where = f"{x.column}: " if x.column else ""
         detail = f"{x.detail}; " if x.detail else ""
         plain = _plain(x, report.schema.label)
-        out.append(f"{where}{plain} differs from the seed ({detail}{x.name} {_num(x.value)}, {x.verdict})")
+        out.append(f"{where}{plain} differs from the seed ({detail}{x.name} {number_words(x.value)}, {x.verdict})")
     return head, out
 
 
@@ -111,7 +108,7 @@ def privacy(report) -> str:
     dcr = _find(report, "distance to closest record vs random (SDMetrics DCRBaselineProtection)")
     if dcr is not None and not math.isnan(dcr.value) and dcr.verdict in ("poor", "fair"):
         text += (
-            f". Rows sit nearer the seed than random rows would (SDMetrics DCRBaselineProtection {_num(dcr.value)}): "
+            f". Rows sit nearer the seed than random rows would (SDMetrics DCRBaselineProtection {number_words(dcr.value)}): "
             "names, dates and counts are drawn from the seed's own values, so this says more about those "
             "than about copying, which the counts above measure"
         )
