@@ -6,10 +6,11 @@ from syngen.common.text import count
 from syngen.seed.schema import Role
 from syngen.seed.table import SUPPORTED, max_bytes_default
 from syngen.ui.run import QUICK_ROWS, filtered_rows, start_like, start_quick
-from syngen.ui.seed import ensure_seed, load_source, rebuild_seed, set_role
+from syngen.ui.seed import ensure_seed, is_new_upload, load_source, rebuild_seed, set_role
 from syngen.ui.state import BUNDLED, get_state
 
 state = get_state()
+ensure_seed(state)  # a reload opens the upload the URL names
 st.title("syngen")
 st.caption("Synthetic rows that look and behave like your real ones. Start with the data.")
 
@@ -26,7 +27,7 @@ if choice == "Upload a file":
         key="data_upload",
         type=[e.strip(".") for e in SUPPORTED.split()],
     )
-    if up is not None and up.name != state.source:
+    if is_new_upload(state, up):
         load_source(state, up)
         rebuild_seed(state)
     elif up is None and state.source == BUNDLED:

@@ -13,7 +13,7 @@ state = start("Download")
 run = pick_run(state, "download_run", "Nothing to download yet: generate rows first.")
 cfg = run.config
 stem = run.info.folder.name  # <stem>-<run id>: two runs never share a file name
-schema = state.seed.schema
+schema = run.seed.schema if run.seed is not None else None  # the run's own seed types the exports
 safe = st.toggle("Neutralise spreadsheet formulas in CSV (recommended)", True, key="download_safe")
 key = run.run_id
 BUTTONS = [
@@ -29,7 +29,9 @@ for col, (label, fmt, mime) in zip(c, BUTTONS):
 c = st.columns(2)
 reports = st.session_state.setdefault("download_html", {})  # (run, rows version) -> HTML, never stale
 version = (run.run_id, run.info.rows_file.stat().st_mtime if run.info.rows_file else 0)
-if version not in reports:
+if run.seed is None:
+    c[0].caption(f"No HTML report: {run.origin.problem}.")
+elif version not in reports:
     if c[0].button("Prepare the HTML report", key=f"download_prepare_{key}"):
         with st.spinner("Building the report…"):
             reports[version] = report_for(state, run).to_html()

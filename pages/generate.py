@@ -9,7 +9,7 @@ from syngen.generate.eta import left_words
 from syngen.generate.events import RunStatus
 from syngen.plan.target import target_words
 from syngen.ui.backend_form import display_name
-from syngen.ui.page import start
+from syngen.ui.page import URL_RUN, start
 from syngen.ui.reports import report_for
 from syngen.ui.run import (
     CHOICES,
@@ -163,7 +163,7 @@ if state.job is None or state.job.done:
         if st.button("Resume it", key=f"gen_resume_{r.run_id}", help="keeps its rows and tries more prompts"):
             problem = start_job(state, resume_folder=r.info.folder)
             st.error(problem) if problem else st.rerun()
-open_latest_for_review(state)
+open_latest_for_review(state, st.query_params.get(URL_RUN))
 reviewable = {str(r.info.folder): r for r in state.runs[::-1] if r.info.rows}  # newest first
 if (state.job is None or state.job.done) and reviewable:
     st.subheader("Review")
@@ -179,6 +179,7 @@ if (state.job is None or state.job.done) and reviewable:
     if pick != str(state.feedback_run):
         review_run(state, reviewable[pick])
         st.rerun()
+    st.query_params[URL_RUN] = reviewable[pick].run_id  # a reload reviews this run again
     if state.feedback is not None and len(state.feedback):
         cfg = state.config
         st.caption(

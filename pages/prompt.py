@@ -5,8 +5,10 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from syngen.backends import backend_class
 from syngen.common.errors import SyngenError
 from syngen.generate.config import parse_mix
+from syngen.generate.outbound import for_prompts
 from syngen.plan.labels import label_targets
 from syngen.plan.resolve import LABELS, MADE, MODEL, SEED, hintable, novelty_columns, plan_for, resolve_plan
 from syngen.plan.target import mix_for, parse_balance, resolve_target, target_words
@@ -255,7 +257,17 @@ st.subheader("Preview of one prompt")
 try:
     cfg.check_prompt(len(seed.df))
     target = next(iter(label_targets(seed, cfg.num_samples, mix_for(cfg, aim)) or {None: 0}))
-    p = preview_prompt(seed, cfg, plan, target)
+    local = backend_class(cfg.backend).in_process
+    p = preview_prompt(seed, cfg, plan, target, shown=lambda s, t: for_prompts(s, t, cfg, local))
+    if not local:  # what the service will see, as it will see it
+        st.caption(
+            "As sent to the remote backend: "
+            + (
+                "the seed's own values (shared on purpose)."
+                if cfg.share_seed_people
+                else "seed people replaced by fresh values, texts scrubbed."
+            )
+        )
     if not p.completion and not p.messages:
         st.info("No model call: every column of a row is sampled from the seed.")
         st.stop()

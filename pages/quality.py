@@ -32,6 +32,9 @@ else:
     )
     with st.spinner("Measuring…"):
         rep = report_for(state, run)
+    if rep is None:  # never a score against another table
+        st.warning(f"No scores for this run: {run.origin.problem}.")
+        st.stop()
 
 n = len(rep.synthetic)
 if n < SMALL_SAMPLE:

@@ -22,11 +22,16 @@ state = start(
     "alone, with class weights, with real rows drawn again (random oversampling), and with the "
     "synthetic rows added; each is tested on real rows it never saw.",
 )
-if not state.seed.schema.label:
+run = pick_run(state, "utility_run", "Generate at least two rows first.", min_rows=2)
+seed = run.seed  # the rows are measured against the seed they were made from
+if seed is None:
+    st.warning(f"This run cannot be measured: {run.origin.problem}.")
+    st.stop()
+if not seed.schema.label:
     st.warning("Utility needs a label column: set one on the Data page.")
     st.stop()
-run = pick_run(state, "utility_run", "Generate at least two rows first.", min_rows=2)
-test = bundled_held_out(state)
+test = bundled_held_out(run)
+held_name = BUNDLED_TEST if test is not None else None
 if test is not None:
     st.caption(f"Held-out real rows: {BUNDLED_TEST} ({len(test)} rows)")
 else:
@@ -38,6 +43,7 @@ else:
     if up is not None:
         try:
             test = clean_table(load_upload(up.getvalue(), up.name))[0]
+            held_name = up.name
         except SyngenError as exc:
             st.error(str(exc))
             st.stop()
@@ -63,25 +69,32 @@ if st.button("Evaluate", type="primary", key="utility_go", disabled=not sizes or
     try:
         with st.status("Training and testing…") as status:
             lift = augmentation_lift(
-                state.seed.df,
+                seed.df,
                 run.rows,
-                state.seed.schema,
+                seed.schema,
                 test,
                 sizes=tuple(sizes),
                 features=tuple(features),
                 repeats=repeats,
                 on_step=lambda m: status.write(f"done: {m}"),
             )
-            disc = discriminate(state.seed.df, run.rows, state.seed.schema, features=features[0])
+            disc = discriminate(seed.df, run.rows, seed.schema, features=features[0])
             status.update(label="Done", state="complete")
         st.session_state["utility_result"] = (run.run_id, lift, disc, features[0])
-        save_utility(run.info.folder, lift.sentence(features[0]), held_out=len(test) if test is not None else 0)
+        save_utility(
+            run.info.folder,
+            lift.sentence(features[0]),
+            held_out=len(test) if test is not None else 0,
+            held_out_file=held_name,
+            repeats=repeats,
+            features=features[0],
+        )
     except SyngenError as exc:
         st.error(str(exc))
 balanced = parse_balance(run.config.balance)[0]
 if balanced and balanced in run.rows.columns:  # a rebalanced run: what each slice gains
     with st.expander(f"Rows per {balanced}: the seed, the new rows, both together"):
-        st.dataframe(slice_counts(state.seed.df, run.rows, balanced), hide_index=True, width="stretch")
+        st.dataframe(slice_counts(seed.df, run.rows, balanced), hide_index=True, width="stretch")
 result = st.session_state.get("utility_result")
 if result and result[0] == run.run_id:
     _, lift, disc, feat = result

@@ -94,6 +94,9 @@ class Backend:
     needs_key: ClassVar[bool] = False
     key_env: ClassVar[str | None] = None
     options: ClassVar[list[Option]] = SAMPLING_OPTIONS
+    # Prompts stay in this process (the embedded model): they may show seed rows as they are.
+    # Anything else gets prompts whose seed rows carry no seed person (syngen.generate.outbound).
+    in_process: ClassVar[bool] = False
 
     def __init__(self, model: str | None = None, **options):
         self.model = model or ""
@@ -106,6 +109,11 @@ class Backend:
     @property
     def model_label(self) -> str:
         return self.model
+
+    @property
+    def destination(self) -> str:
+        """Where prompts go, in words: "this process" or the host of the server."""
+        return "this process" if self.in_process else "the backend's server"
 
     def generate(self, prompts: list[Prompt], random_seed: int | None = None) -> list[GenerationResult]:
         """Generate for several prompts at once (batched or concurrent); one result each."""

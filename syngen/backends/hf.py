@@ -53,6 +53,7 @@ ADAPTER_SAMPLING = {"temperature": 1.0, "top_k": 0, "top_p": 0.95}
 class HFBackend(Backend):
     name = "hf"
     kind = "completion"
+    in_process = True  # the embedded model: prompts never leave this process
     options = SAMPLING_OPTIONS + [
         Option("mode", str, "auto", "chat template or raw completion", choices=("auto", "chat", "completion")),
         Option("cache", bool, True, "keep dequantised GGUF weights on disk for fast restarts"),

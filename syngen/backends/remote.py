@@ -81,6 +81,16 @@ class RemoteBackend(Backend):
         self._client = None
         self.cancel_event: threading.Event | None = None
 
+    @property
+    def destination(self) -> str:
+        from urllib.parse import urlparse
+
+        url = self.base_url or self.public_url
+        if not url:
+            return f"{self.name}'s default server"
+        u = urlparse(url if "://" in url else f"http://{url}")
+        return u.netloc or url
+
     def __repr__(self) -> str:  # never show the key
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r})"
 

@@ -14,6 +14,7 @@ class ScriptedBackend(Backend):
 
     name = "scripted"
     kind = "completion"
+    in_process = True  # a test stand-in; tests of what leaves the machine set it to False
 
     def __init__(self, model: str | None = "script", outputs: list | None = None, kind: str = "completion", **options):
         super().__init__(model=model or "script", **options)

@@ -142,6 +142,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--no-provenance", action="store_true")
     g.add_argument("--unsafe-csv", action="store_true", help="do not neutralise formula-like cells")
     g.add_argument(
+        "--share-seed-people",
+        action="store_true",
+        help="show a remote backend the seed's own names, handles, emails and phone numbers in its prompts "
+        "(default: fresh values and scrubbed texts; use only with a service you own)",
+    )
+    g.add_argument(
         "--resume",
         action="store_true",
         help="continue the newest unfinished run of this configuration from its checkpoint",
@@ -202,9 +208,15 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--out", default="output/experiment")
 
     r = sub.add_parser("report", help="quality report: synthetic rows against their seed")
-    r.add_argument("--data", help="the real seed table")
+    r.add_argument(
+        "--run",
+        metavar="FOLDER",
+        help="a run folder: its rows against the seed it was made from (kept in the folder); "
+        "the scores are saved with the run",
+    )
+    r.add_argument("--data", help="the real seed table (without --run)")
     _renamed(r, "--seed", "data")
-    r.add_argument("--synthetic", required=True, help="the generated table")
+    r.add_argument("--synthetic", help="the generated table (without --run)")
     r.add_argument("--out", default="report.html", help="HTML report (a .json is written next to it)")
     r.add_argument("--label")
     r.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE")
@@ -242,6 +254,10 @@ def settle_renamed(a: argparse.Namespace, command_parser: argparse.ArgumentParse
             if getattr(a, new, None) is None:
                 setattr(a, new, value)
             notes.append(f"--{old} is now --{new.replace('_', '-')}; the old name goes in the next release")
+    if a.command == "report" and getattr(a, "run", None):
+        return notes  # a run folder names its rows and its seed
+    if a.command == "report" and a.synthetic is None:
+        raise ConfigError("syngen report needs --run FOLDER, or --data FILE and --synthetic FILE")
     for need in _REQUIRED.get(a.command, ()):
         if getattr(a, need, None) is None:
             raise ConfigError(f"syngen {a.command} needs --{need} FILE")
@@ -276,6 +292,8 @@ def config_from_args(a: argparse.Namespace) -> RunConfig:
         changes["provenance"] = False
     if a.unsafe_csv:
         changes["safe_csv"] = False
+    if a.share_seed_people:
+        changes["share_seed_people"] = True
     if a.negatives:
         changes["negatives"] = _read_negatives(a.negatives)
     if a.where:

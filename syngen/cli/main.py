@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from syngen.common.text import count
 from syngen.evaluate.synthetic_reader import read_synthetic
 from syngen.generate.config import RunConfig
 from syngen.generate.events import RunStatus
+from syngen.generate.outbound import outbound_words
 from syngen.seed.table import load_table
 
 KEEP_ALL = "--no-clean keeps every row (duplicates and rows without text included)"
@@ -40,6 +42,9 @@ def cmd_generate(a: argparse.Namespace) -> int:
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
     if seed.shift:  # shown with -q too: the seed is not the table the user gave
         print(f"warning: {seed.shift}; {KEEP_ALL}", file=sys.stderr)
+    sent = outbound_words(seed, cfg, backend)
+    if sent:  # shown with -q too: what leaves the machine
+        print(f"privacy: {sent}", file=sys.stderr)
     if a.filter_rounds:
         return _generate_filtered(a, cfg, seed, backend, table)
     same = None if a.resume else find_same_seed(cfg)
@@ -50,6 +55,10 @@ def cmd_generate(a: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     cancel = threading.Event()
+    # SIGTERM (a scheduler, `timeout`, a container stop) ends the run like a cancel: the batch in
+    # hand stops, the accepted rows, account and state are written, and --resume continues.
+    main_thread = threading.current_thread() is threading.main_thread()  # signals reach the main thread only
+    previous = signal.signal(signal.SIGTERM, lambda *_: cancel.set()) if main_thread else None
     try:
         out = execute(
             cfg,
@@ -67,6 +76,9 @@ def cmd_generate(a: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     result = out.result
     for line in result.account.summary():
         print(line, file=sys.stderr)
@@ -91,7 +103,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
         return 0
     more = " (--max-prompts sets how many prompts it tries)" if result.status == RunStatus.EXHAUSTED else ""
     print(f"the run folder {out.folder} keeps the accepted rows: add --resume to continue{more}", file=sys.stderr)
-    return 1
+    return 143 if cancel.is_set() else 1  # 128 + SIGTERM: what a scheduler expects of a stopped job
 
 
 def cmd_inspect(a: argparse.Namespace) -> int:
@@ -280,12 +292,23 @@ def cmd_report(a: argparse.Namespace) -> int:
     from syngen.runs.export import write_report
     from syngen.seed.prepared import prepare_seed
 
-    seed = prepare_seed(RunConfig(data=a.data, label=a.label, roles=pairs(a.role, "--role")))
-    synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns, seed.schema)
-    print(f"read {len(synth)} synthetic row(s) from {a.synthetic}", file=sys.stderr)
-    for note in synth.attrs.get("notes", []):
-        print(f"note: {a.synthetic}: {note}", file=sys.stderr)
-    report = build_report(seed.df, synth, seed.schema)
+    if a.run:
+        from syngen.runs.judge import judge_run
+
+        if a.data or a.synthetic:
+            print(
+                "note: --run judges the run's rows against its own seed; --data and --synthetic are ignored",
+                file=sys.stderr,
+            )
+        report = judge_run(a.run)
+        print(f"judged {len(report.synthetic)} row(s) of {a.run} against the seed it was made from", file=sys.stderr)
+    else:
+        seed = prepare_seed(RunConfig(data=a.data, label=a.label, roles=pairs(a.role, "--role")))
+        synth = read_synthetic(a.synthetic, seed.schema.names, seed.schema.prose_columns, seed.schema)
+        print(f"read {len(synth)} synthetic row(s) from {a.synthetic}", file=sys.stderr)
+        for note in synth.attrs.get("notes", []):
+            print(f"note: {a.synthetic}: {note}", file=sys.stderr)
+        report = build_report(seed.df, synth, seed.schema)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     html_path, json_path = write_report(report, a.out)

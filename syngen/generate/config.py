@@ -50,6 +50,9 @@ class RunConfig(PromptSpec):
     like: list[dict] = field(default_factory=list)  # "more like these" rows
     like_where: list[str] = field(default_factory=list)  # ... or the seed rows these conditions select
     balance: str | None = None  # "COLUMN" (equal shares) or "COLUMN=0.05" (rare values lifted to 5%)
+    # privacy: prompts to a backend outside this process carry no seed person unless this is set
+    # (for a service the user owns); syngen/generate/outbound.py
+    share_seed_people: bool = False
     # run control
     batch_size: int = 8
     max_prompts: int | None = None  # attempt budget; None: 6 prompts per row, >= 16
@@ -148,6 +151,7 @@ ADDED_DEFAULTS = {
     "like": [],
     "like_where": [],
     "balance": None,
+    "share_seed_people": False,
 }
 
 

@@ -31,6 +31,7 @@ from syngen.generate.checkpoint import Checkpoint, config_hash
 from syngen.generate.config import RunConfig
 from syngen.generate.events import Event, EventKind, RunStatus
 from syngen.generate.gate import RowGate
+from syngen.generate.outbound import for_prompts
 from syngen.plan.labels import label_targets
 from syngen.plan.resolve import Plan, plan_for
 from syngen.plan.target import meets_target, mix_for, resolve_target
@@ -102,7 +103,9 @@ class _Run:
         self.rng = random.Random(config.random_seed)
         self.gate = RowGate(seed, config, self.rng)
         self.plan = plan_for(seed, config)
-        self.source = row_source(seed, config, self.plan, self.rng, self.gate.fresh_id, self.target)
+        # prompts are built from the seed as it may leave the machine (outbound); gates use the seed
+        shown, target = for_prompts(seed, self.target, config, backend.in_process)
+        self.source = row_source(shown, config, self.plan, self.rng, self.gate.fresh_id, target)
         self.label_gate = _label_gate(seed, config)
         self.label = seed.schema.label
         self.account = RunAccount()
@@ -350,7 +353,8 @@ def preview(config: RunConfig, seed: Seed, backend: Backend) -> tuple[dict | Non
     rng = random.Random(config.random_seed + int(time.time()))  # a new row on every click
     gate = RowGate(seed, config, rng)
     target = resolve_target(seed, config)
-    source = row_source(seed, config, plan_for(seed, config), rng, gate.fresh_id, target)
+    shown, shown_target = for_prompts(seed, target, config, backend.in_process)
+    source = row_source(shown, config, plan_for(seed, config), rng, gate.fresh_id, shown_target)
     targets = label_targets(seed, max(1, config.num_samples), mix_for(config, target)) or {None: 1}
     prompt = source.prompts([rng.choice([k for k, v in targets.items() if v] or [None])])[0]
     t = time.perf_counter()

@@ -16,7 +16,7 @@ import re
 import pandas as pd
 
 from syngen.plan.keys import determined_by
-from syngen.seed.personal import EMAIL, PHONE, URL, identifying, same_person_form
+from syngen.seed.personal import EMAIL, HANDLE, PHONE, URL, identifying, same_person_form
 from syngen.seed.schema import Role, Schema
 
 
@@ -55,7 +55,7 @@ class People:
             return None
         for _ in range(50):
             v = self._draw(col)
-            if same_person_form(v) not in self._seed_norm[col]:
+            if same_person_form(v) not in self._seed_norm[col] and not self._names_seed_person(v):
                 return v
         return f"{self._draw(col)} {self.rng.randrange(10**4)}"  # every draw was a seed value: make it new
 
@@ -121,6 +121,10 @@ class People:
             sub(self._people_re, self._like)
         return text, count
 
+    def _names_seed_person(self, v: str) -> bool:
+        """A fresh value with a seed person in it ("Brian Brown" when the seed has a "Brian")."""
+        return any(w in self._taken for w in same_person_form(v).split())
+
     def _like(self, seen: str) -> str:
         """A fresh value shaped like the seed person's value found in a text, never a seed person."""
         taken = self._taken
@@ -131,17 +135,20 @@ class People:
                 v = self.fake.name()
             else:
                 v = self.fake.user_name() if seen.islower() else self.fake.first_name()
-            if same_person_form(v) not in taken and not any(w in taken for w in same_person_form(v).split()):
+            if same_person_form(v) not in taken and not self._names_seed_person(v):
                 return v
         return "someone"
 
 
 def seed_people(df: pd.DataFrame, schema: Schema) -> set[str]:
-    """The seed's values that single a person out (personal cells that are not everyday words of
-    its texts): what written text is scrubbed of and what the report looks for in the output."""
+    """The seed's values that single a person out: personal cells that are not everyday words of
+    its texts, and @handles its texts mention rarely (a handle in many texts, "@united" in airline
+    tweets, is what the table is about, not a person). What written text is scrubbed of, in
+    prompts sent off the machine and in the output, and what the report looks for in the output."""
     texts = [str(v) for c in schema.by_role(Role.TEXT) for v in df[c.name].dropna()]
     people = {v for c in schema.by_role(Role.PERSONAL) for v in df[c.name].dropna().astype(str)}
-    return identifying(people, texts)
+    mentioned = {h for t in texts for h in HANDLE.findall(t)}
+    return identifying(people | mentioned, texts)
 
 
 def _style(values: list[str]) -> dict:
@@ -162,3 +169,59 @@ def _alternation(values: set[str]):
         return None
     # case-insensitive, as the report's count is: "brian" in a text is the seed's "Brian"
     return re.compile(r"(?<![\w@])(?:" + "|".join(re.escape(w) for w in words[:5000]) + r")(?!\w)", re.I)
+
+
+class PeopleMask:
+    """Seed rows as they may be shown to a service off this machine: every personal cell replaced
+    by a fresh value (one seed person, one fresh value, wherever they appear) and the texts
+    scrubbed of emails, phone numbers, links and seed people's names and handles, by the rules
+    the output follows."""
+
+    def __init__(self, df: pd.DataFrame, schema: Schema, random_seed: int = 0):
+        self.people = People(df, schema, random_seed + 7919)  # not the draws the run's own rows get
+        self.texts = [c.name for c in schema.by_role(Role.TEXT, Role.SHORT_TEXT)]
+        # row IDs and the keys of people (a reviewer ID singles a person out as a name does); a
+        # product key (an ASIN) stays, as the rows' own keys may reuse it
+        person_keys = {k for k in self.people.owner.values() if k}
+        self.ids = {
+            c.name: c.id_pattern
+            for c in schema.by_role(Role.ID, Role.KEY)
+            if c.id_pattern is not None and (c.role == Role.ID or c.name in person_keys)
+        }
+        self.seed_ids = {c: set(df[c].dropna().astype(str)) for c in self.ids}
+        self.fresh: dict[tuple[str, str], str] = {}
+        self.replaced = 0
+
+    def value(self, col: str, v):
+        if v is None or (isinstance(v, float) and v != v):
+            return v
+        key = (col, str(v))
+        if key not in self.fresh:
+            self.fresh[key] = (
+                self._fresh_id(col) if col in self.ids else self.people.value(col) or self.people._draw(col)
+            )
+        self.replaced += 1
+        return self.fresh[key]
+
+    def _fresh_id(self, col: str) -> str:
+        for _ in range(50):
+            v = self.ids[col].sample(self.people.rng)
+            if v not in self.seed_ids[col]:
+                return v
+        return v
+
+    def row(self, row: dict) -> dict:
+        out = dict(row)
+        for c in [*(c.name for c in self.people.cols), *self.ids]:
+            if c in out:
+                out[c] = self.value(c, out[c])
+        for c in self.texts:
+            if isinstance(out.get(c), str) and out[c]:
+                out[c], k = self.people.scrub(out[c])
+                self.replaced += k
+        return out
+
+    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame([self.row(r) for r in df.to_dict("records")], index=df.index, columns=df.columns)
+        out.attrs = dict(df.attrs)
+        return out

@@ -160,13 +160,16 @@ def row_source(seed, config, plan: Plan, rng: random.Random, fresh_id, target: T
     return cls(seed, config, plan, rng, fresh_id, target)
 
 
-def preview_prompt(seed, config, plan: Plan, label: str | None) -> Prompt:
-    """The first prompt a run with this config would send (the app's live preview)."""
+def preview_prompt(seed, config, plan: Plan, label: str | None, shown=None) -> Prompt:
+    """The first prompt a run with this config would send (the app's live preview); `shown`
+    (seed, target) -> (seed, target) gives what the prompt may show (generate.outbound)."""
     ids = {}
 
     def fresh_id(col):  # the preview saves nothing, so any value of the pattern will do
         return ids.setdefault(col.name, col.id_pattern.sample(random.Random(config.random_seed)))
 
     target = resolve_target(seed, config)
+    if shown is not None:
+        seed, target = shown(seed, target)
     source = row_source(seed, config, plan, random.Random(config.random_seed), fresh_id, target)
     return source.prompts([label])[0]

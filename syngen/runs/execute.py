@@ -22,6 +22,7 @@ from syngen.generate.config import RunConfig
 from syngen.generate.events import Event, EventKind, RunStatus
 from syngen.generate.loop import RunResult, run
 from syngen.runs.export import default_stem, write_rows
+from syngen.runs.run_seed import keep_seed
 from syngen.runs.store import (
     ACCOUNT,
     CHECKPOINT,
@@ -159,6 +160,7 @@ def execute(
         folder = Path(config.out) / f"{stem}-{run_id}"
         folder.mkdir(parents=True, exist_ok=True)
     config.save(folder / CONFIG)
+    seed_key = keep_seed(folder, seed)  # every report of this run judges it against this seed
     started = time.time()
     update_state(
         folder,
@@ -174,6 +176,8 @@ def execute(
         format=config.format,
         backend=backend.name,
         model=backend.model_label,
+        seed_key=seed_key,
+        seed_name=seed.name,
     )
     ckpt = folder / CHECKPOINT
     try:

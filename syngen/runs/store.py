@@ -26,7 +26,7 @@ from syngen.generate.checkpoint import config_hash
 from syngen.generate.config import RunConfig
 from syngen.generate.events import RunStatus
 from syngen.runs.export import write_rows
-from syngen.seed.table import load_table
+from syngen.seed.table import dataset_name, load_table
 
 STATE, CONFIG, ACCOUNT, REPORT, CHECKPOINT, UTILITY = (
     "state.json",
@@ -55,6 +55,7 @@ class RunInfo:
     seconds: float
     scores: dict = field(default_factory=dict)  # overall and parts from report.json
     checkpoint_rows: int = 0
+    seed_name: str = ""  # the seed the run was made from (its copy is in the folder: runs.run_seed)
 
     @property
     def resumable(self) -> bool:
@@ -134,6 +135,7 @@ def read_run(folder: Path) -> RunInfo | None:
         float(st.get("seconds") or 0),
         st.get("scores") or {},
         kept,
+        st.get("seed_name") or dataset_name(str(config.get("data") or "")),
     )
 
 

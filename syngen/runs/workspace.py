@@ -5,13 +5,13 @@ per seed (named by the seed's content), so a reload, a new tab or a restart keep
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from syngen.runs.store import write_json
+from syngen.seed.prepared import content_key
 
 FOLDER = ".workspace"
 FIELDS = ("negatives", "liked", "where", "like", "like_where", "balance")
@@ -19,9 +19,7 @@ FIELDS = ("negatives", "liked", "where", "like", "like_where", "balance")
 
 def seed_key(df: pd.DataFrame) -> str:
     """The same table (the bundled one, or the same file uploaded again) gives the same key."""
-    h = hashlib.sha256(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
-    h.update("\x1f".join(map(str, df.columns)).encode())
-    return h.hexdigest()[:16]
+    return content_key(df)
 
 
 def _path(out: str | Path, key: str) -> Path:

@@ -41,6 +41,7 @@ _ID_LIKE = re.compile(r"[A-Z0-9_-]+")
 # In written text: what is scrubbed wherever it appears.
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"https?://\S+|www\.\S+")
+HANDLE = re.compile(r"(?<![\w@.])@\w{2,30}\b")  # an @mention (not the @ of an email address)
 PHONE = re.compile(r"(?<!\w)(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?!\w)")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,3 +75,11 @@ def domain_texts(seed: Seed) -> list[str]:
     """Every distinct cell of the seed and its column names: the text a run writes more of."""
     values = {str(v) for c in seed.df.columns for v in seed.df[c].dropna().unique()}
     return sorted(values | set(seed.df.columns))
+
+
+def content_key(df: pd.DataFrame) -> str:
+    """A short hash of a table's cells and column names: the same table (the bundled one, or the
+    same file uploaded again) gives the same key, any change another."""
+    h = hashlib.sha256(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
+    h.update("\x1f".join(map(str, df.columns)).encode())
+    return h.hexdigest()[:16]

@@ -8,6 +8,8 @@ from syngen.common.text import count
 from syngen.ui.seed import ensure_seed
 from syngen.ui.state import AppState, RunRecord, get_state
 
+URL_RUN = "run"
+
 
 def start(title: str, caption: str | None = None, need_seed: bool = True) -> AppState:
     """Title the page and make sure a seed is loaded; stop with a message when there is none."""
@@ -30,10 +32,13 @@ def pick_run(state: AppState, key: str, empty: str, min_rows: int = 1) -> RunRec
         st.info(empty)
         st.stop()
     by_id = {r.run_id: r for r in runs[::-1]}
+    wanted = st.query_params.get(URL_RUN)  # a reload shows the run that was shown before it
     chosen = st.selectbox(
         "Run",
         list(by_id),
+        index=list(by_id).index(wanted) if wanted in by_id else 0,
         key=key,
         format_func=lambda i: f"{by_id[i].name} · {count(by_id[i].info.rows, 'row')} · {by_id[i].status} · {i}",
     )
+    st.query_params[URL_RUN] = chosen
     return by_id[chosen]

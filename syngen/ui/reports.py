@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from syngen.evaluate import build_report
-from syngen.plan.target import target_words
 from syngen.runs.execute import run_report
+from syngen.runs.judge import run_about
 from syngen.runs.store import load_utility, save_report
 from syngen.ui.backend_form import display_name
 from syngen.ui.state import AppState, RunRecord
@@ -14,35 +12,23 @@ from syngen.ui.state import AppState, RunRecord
 
 def about(run: RunRecord) -> dict:
     """What the report says about the run it judges."""
-    cfg = run.config
-    return {
-        "name": run.name,
-        "run_id": run.run_id,
-        "style": cfg.style,
-        "plan": cfg.plan,
-        "backend": display_name(cfg.backend, cfg.model),
-        "k": cfg.k,
-        "rows": run.info.rows,
-        "requested": cfg.num_samples,
-        "status": run.status,
-        "generated": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.info.started)) if run.info.started else "",
-        "seconds": round(run.seconds, 1),
-        "delivered": run.delivered,
-        "target": target_words(cfg),
-        "utility": load_utility(run.info.folder).get("sentence", ""),
-    }
+    return run_about(run.info, run.config, display_name(run.config.backend, run.config.model))
 
 
 def report_for(state: AppState, run: RunRecord):
-    """The run's report: built once for its rows as they are now, saved with the run (so the
-    history, Compare and the HTML report show the same numbers as the Quality page)."""
-    if run.report is None and state.seed is not None:
+    """The run's report, against the seed it was made from (kept in its folder; None when that
+    seed cannot be found: `run.origin.problem` says why). Built once for its rows as they are now
+    and saved with the run, so the history, Compare and the HTML report show the Quality page's
+    numbers."""
+    if run.report is None:
+        if run.seed is None:
+            return None
         run.report = run_report(
-            run.config, state.seed, run.rows, account=run.account, delivered=run.delivered, about=about(run)
+            run.config, run.seed, run.rows, account=run.account, delivered=run.delivered, about=about(run)
         )
-        if run.info.rows and run.config.data == state.config.data:  # judged against its own seed
+        if run.info.rows:
             run.info.scores = save_report(run.info.folder, run.report)
-    elif run.report is not None:
+    else:
         run.report.about["utility"] = load_utility(run.info.folder).get("sentence", "")  # measured since
     return run.report
 
@@ -63,9 +49,10 @@ def summary_row(state: AppState, run: RunRecord) -> dict:
     utility = info.pop("utility") or ""
     row = {
         "name": info.pop("name"),
+        "seed": (info.pop("seed") or "").replace("_", " "),
         "rows": info.pop("rows"),
         **{k: scores.get(k) for k in KEY_SCORES if k in scores},
-        "utility": utility.split(":")[0] if utility else "not measured",
+        "utility": utility.split(":")[0] if utility else ("not measured" if run.seed is not None else "seed not found"),
         "asked for": info.pop("target") or "the seed's mix",
     }
     return row | {k: v for k, v in scores.items() if k not in row} | {"run": info.pop("run_id"), **info}

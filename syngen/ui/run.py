@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields, replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -110,9 +111,10 @@ def again_for_target(state: AppState, run) -> str | None:
     return start_job(state)
 
 
-def bundled_held_out(state: AppState) -> pd.DataFrame | None:
-    """The held-out real rows that ship with the bundled seed (None for an uploaded seed)."""
-    if state.source != BUNDLED:
+def bundled_held_out(run) -> pd.DataFrame | None:
+    """The held-out real rows that ship with the bundled seed, for a run made from it (None for
+    a run of an uploaded seed)."""
+    if Path(run.config.data).as_posix() != BUNDLED:
         return None
     return clean_table(load_table(BUNDLED_TEST))[0]
 
@@ -134,12 +136,14 @@ def quick_utility(state: AppState, run) -> str:
     the run for its summary; the Utility page measures more thoroughly."""
     from syngen.evaluate.lift import augmentation_lift
 
-    test = bundled_held_out(state)
+    test = bundled_held_out(run)
+    if run.seed is None:
+        return f"not measured: {run.origin.problem}"
     try:
         lift = augmentation_lift(
-            state.seed.df,
+            run.seed.df,
             run.rows,
-            state.seed.schema,
+            run.seed.schema,
             test,
             sizes=(None,),
             features=("tfidf",),
@@ -148,7 +152,15 @@ def quick_utility(state: AppState, run) -> str:
     except SyngenError as exc:
         return f"not measured: {exc}"
     sentence = lift.sentence("tfidf")
-    save_utility(run.info.folder, sentence, held_out=0 if test is None else len(test), quick=True)
+    save_utility(
+        run.info.folder,
+        sentence,
+        held_out=0 if test is None else len(test),
+        held_out_file=None if test is None else BUNDLED_TEST,
+        repeats=3,
+        features="tfidf",
+        quick=True,
+    )
     return sentence
 
 
@@ -163,14 +175,18 @@ def attach_running(state: AppState) -> None:
 def review_run(state: AppState, run) -> None:
     """Open a run of the history in the review grid."""
     state.feedback_run = run.info.folder
-    state.feedback = feedback_frame(run.rows, state.config.liked)
+    state.feedback = review_frame(state, run)
 
 
-def open_latest_for_review(state: AppState) -> None:
-    """With no job in this session (a reload, a new tab), the newest run is open for review."""
-    if state.job is None and state.feedback is None and state.current is not None and state.current.info.rows:
-        state.feedback_run = state.current.info.folder
-        state.feedback = feedback_frame(state.current.rows, state.config.liked)
+def open_latest_for_review(state: AppState, wanted: str | None = None) -> None:
+    """With no job in this session (a reload, a new tab), the run the URL names (`wanted`), else
+    the newest, is open for review."""
+    if state.job is not None or state.feedback is not None:
+        return
+    run = state.run(wanted) if wanted else None
+    run = run if run is not None and run.info.rows else state.current
+    if run is not None and run.info.rows:
+        review_run(state, run)
 
 
 def finish_job(state: AppState) -> None:
@@ -184,18 +200,26 @@ def finish_job(state: AppState) -> None:
     state.feedback_run = job.outcome.folder
     rec = state.run(job.outcome.result.run_id)
     if rec is not None:
-        state.feedback = feedback_frame(rec.rows, state.config.liked)
+        state.feedback = review_frame(state, rec)
 
 
-def feedback_frame(rows: pd.DataFrame, liked: list[dict] = ()) -> pd.DataFrame:
+def feedback_frame(rows: pd.DataFrame, liked: list[dict] = (), first: list[str] = ()) -> pd.DataFrame:
     """The review grid: every row marked "keep", or "like" when it is among the liked rows (so a
-    like stays visible after Apply and after a reload)."""
+    like stays visible after Apply and after a reload); the mark, then the `first` columns (the
+    text a reviewer reads), then the rest."""
     marks = [
         "like" if any(all(str(r.get(k)) == str(v) for k, v in lk.items()) for lk in liked) else "keep"
         for r in rows.to_dict("records")
     ]
     mark = mark_column(rows.columns)
-    return rows.assign(**{mark: marks})[[mark] + list(rows.columns)]
+    lead = [c for c in first if c in rows.columns]
+    return rows.assign(**{mark: marks})[[mark] + lead + [c for c in rows.columns if c not in lead]]
+
+
+def review_frame(state: AppState, run) -> pd.DataFrame:
+    """A run's rows for review, its text columns first."""
+    first = run.seed.schema.prose_columns if run.seed is not None else []
+    return feedback_frame(run.rows, state.config.liked, first)
 
 
 def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
@@ -209,7 +233,8 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
     mark = edited.columns[0]  # feedback_frame puts the marks first
     marks = edited[mark].fillna("keep")
     content = [c for c in edited.columns if c != mark]
-    names = state.seed.schema.names if state.seed is not None else content
+    schema = run.seed.schema if run is not None and run.seed is not None else None  # the run's own seed
+    names = schema.names if schema is not None else content
     disliked = [
         {k: v for k, v in r.items() if k in names} for r in edited.loc[marks == "dislike", content].to_dict("records")
     ]
@@ -220,19 +245,20 @@ def apply_feedback(state: AppState, edited: pd.DataFrame) -> dict:
     new_liked = [r for r in liked if r not in state.config.liked]
     state.edit(negatives=state.config.negatives + new_neg, liked=state.config.liked + new_liked)
     kept = edited.loc[marks != "dislike", content].reset_index(drop=True)
-    if run is not None:
+    if run is not None:  # the run's own column order (the grid shows the text first)
+        kept = kept[[c for c in run.rows.columns if c in kept.columns] + [c for c in kept if c not in run.rows]]
         run.rows = kept
         save_rows(
             run.info,
             kept,
-            state.seed.schema if state.seed is not None else None,
+            schema,
             curated=True,
             removed_by_review=run.delivered - len(kept),
         )
         run.info.rows, run.report = len(kept), None
         if len(kept):
             report_for(state, run)  # the scores of the rows as they are now, in every page and file
-    state.feedback = feedback_frame(kept, state.config.liked)
+    state.feedback = review_frame(state, run) if run is not None else feedback_frame(kept, state.config.liked)
     return {
         "removed": len(disliked),
         "new_negatives": len(new_neg),

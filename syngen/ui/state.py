@@ -11,6 +11,8 @@ import streamlit as st
 
 from syngen.generate.config import RunConfig
 from syngen.runs import workspace
+from syngen.runs.judge import delivered, run_account
+from syngen.runs.run_seed import RunSeed, load_run_seed
 from syngen.runs.store import RunInfo, list_runs, load_rows
 from syngen.seed.clean import CleanOptions
 
@@ -27,6 +29,19 @@ class RunRecord:
     config: RunConfig
     _rows: pd.DataFrame | None = None
     report: object | None = None  # QualityReport, built once on first view
+    _seed: RunSeed | None = None
+
+    @property
+    def origin(self) -> RunSeed:
+        """The seed this run was made from (kept in its folder), or why it cannot be found:
+        the run is judged against this, whatever table the app holds now."""
+        if self._seed is None:
+            self._seed = load_run_seed(self.info.folder, self.info.config)
+        return self._seed
+
+    @property
+    def seed(self):
+        return self.origin.seed
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -46,23 +61,19 @@ class RunRecord:
 
     @property
     def account(self) -> dict | None:
-        import json
-
-        try:
-            return json.loads((self.info.folder / "account.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        return run_account(self.info)
 
     @property
     def delivered(self) -> int:
         """Rows the run produced (before any review removed some)."""
-        acct = self.account or {}
-        return int(acct.get("accepted") or self.info.rows)
+        return delivered(self.info)
 
 
 @dataclass(eq=False)
 class AppState:
     source: str = BUNDLED  # BUNDLED or the uploaded file's name
+    data_file: str = BUNDLED  # the seed file runs name: BUNDLED or the kept copy of the upload
+    upload_key: str | None = None  # the kept upload (syngen.runs.uploads), named in the page's URL
     raw: pd.DataFrame | None = None  # the table as loaded, before cleaning
     clean: CleanOptions = field(default_factory=CleanOptions)
     roles: dict = field(default_factory=dict)
