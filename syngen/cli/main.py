@@ -42,6 +42,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
     if seed.shift:  # shown with -q too: the seed is not the table the user gave
         print(f"warning: {seed.shift}; {KEEP_ALL}", file=sys.stderr)
+    backend.precheck()  # a dead server is one line, before anything else is said or made
     sent = outbound_words(seed, cfg, backend)
     if sent:  # shown with -q too: what leaves the machine
         print(f"privacy: {sent}", file=sys.stderr)
@@ -68,6 +69,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
             cancel=cancel,
             resume=a.resume,
             report=not a.no_report,
+            check=False,  # checked above
         )
     except KeyboardInterrupt:
         print(

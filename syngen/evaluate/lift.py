@@ -247,11 +247,19 @@ def augmentation_lift(
 METRIC_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "minority_f1": "F1 of the rarest label"}
 
 
+def beyond_spread(gain: float, sd: float) -> int:
+    """+1 or -1 when a difference is larger than its spread as both are shown (three decimals),
+    else 0: -0.003 ± 0.003 is no difference, whatever the fourth decimal says. The one rule for
+    every verdict, table and arrow."""
+    g, s = round(gain, 3), round(sd, 3)
+    return 1 if g > s else -1 if -g > s else 0
+
+
 def finding(gain: float, sd: float, repeats: int) -> str:
     """The verdict in two or three words."""
     if repeats < 2:
         return "no spread"
-    return "helps" if gain > sd else "does worse" if gain < -sd else "within spread"
+    return {1: "helps", -1: "does worse", 0: "no clear difference"}[beyond_spread(gain, sd)]
 
 
 def verdict(gain: float, sd: float, setting: str, baseline: str, metric: str, repeats: int) -> str:
@@ -259,34 +267,46 @@ def verdict(gain: float, sd: float, setting: str, baseline: str, metric: str, re
     what = f"{setting} vs {baseline}: {gain:+.3f} {METRIC_NAMES[metric]} (± {sd:.3f} over {repeats} repeats)"
     if repeats < 2:
         return f"{what}; one repeat: no spread, no verdict"
-    if gain > sd:
+    side = beyond_spread(gain, sd)
+    if side > 0:
         return f"{what}: the synthetic rows help, by more than the spread"
-    if gain < -sd:
+    if side < 0:
         return f"{what}: the synthetic rows do worse, by more than the spread"
-    return f"{what}: within the spread, no evidence either way"
+    return f"{what}: no clear difference (within the spread)"
+
+
+# The usual fixes for a rare label, as a reader knows them
+BASELINE_WORDS = {
+    "real, class weights": "giving the real rare rows more weight (class weights)",
+    "real + random oversampling": "repeating the real rare rows (random oversampling)",
+    "real only": "the real rows alone",
+}
 
 
 def verdict_sentence(head: dict, minority: str) -> str:
-    """A headline (`Lift.headline`) in plain words, with its spread."""
+    """A headline (`Lift.headline`) in words a reader can act on; the figures follow in brackets."""
     g, sd = head["gain"], head["gain_sd"]
-    if g == 0 and sd == 0:  # e.g. both never predict the rare label: no spread to compare with
+    fix = BASELINE_WORDS.get(head["baseline"], head["baseline"])
+    find = f"find '{minority}' rows"
+    side = beyond_spread(g, sd)
+    if side == 0 and round(sd, 3) == 0 and round(head["baseline_score"], 3) == 0:
         return (
-            f"No difference: {head['setting']} and {head['baseline']} score the same F1 on '{minority}' "
-            f"({head['baseline_score']:.3f}) in every repeat."
+            f"No clear difference: the classifier never finds a '{minority}' row, with these rows or with "
+            f"{fix} (F1 0 in every repeat); the real rows are too few to learn it from."
         )
-    if g > sd:
+    if side > 0:
         return (
-            f"The synthetic rows help: {head['setting']} beats the best baseline ({head['baseline']}) on "
-            f"'{minority}' by {g:+.3f} F1, more than the spread (± {sd:.3f})."
+            f"Adding these rows helped a classifier {find}: better than {fix}, the best usual fix "
+            f"(F1 {g:+.3f}, beyond the spread of ± {sd:.3f})."
         )
-    if g < -sd:
+    if side < 0:
         return (
-            f"The synthetic rows do not help here: {head['baseline']} is better on '{minority}' by "
-            f"{-g:.3f} F1 (± {sd:.3f}). Use the baseline, or generate rows that add what the real ones lack."
+            f"Adding these rows did not help a classifier {find}; {fix} did better "
+            f"(F1 {-g:.3f} higher, beyond the spread of ± {sd:.3f})."
         )
     return (
-        f"No evidence either way: {head['setting']} and {head['baseline']} differ by {g:+.3f} F1 on "
-        f"'{minority}', within the spread (± {sd:.3f})."
+        f"No clear difference: adding these rows and {fix} help a classifier {find} about equally "
+        f"(F1 {g:+.3f}, within the spread of ± {sd:.3f})."
     )
 
 

@@ -108,9 +108,9 @@ def privacy(report) -> str:
     dcr = _find(report, "distance to closest record vs random (SDMetrics DCRBaselineProtection)")
     if dcr is not None and not math.isnan(dcr.value) and dcr.verdict in ("poor", "fair"):
         text += (
-            f". Rows sit nearer the seed than random rows would (SDMetrics DCRBaselineProtection {number_words(dcr.value)}): "
-            "names, dates and counts are drawn from the seed's own values, so this says more about those "
-            "than about copying, which the counts above measure"
+            ". Their names, dates and counts sit nearer the seed's rows than random values would "
+            f"({number_words(dcr.value)} on a scale where 1 is as far as random): they are drawn from the "
+            "seed's own values, so this says more about those than about copying, which the counts above measure"
         )
     return text[:1].upper() + text[1:] + "."
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from syngen.common.errors import DataError
 from syngen.common.provenance import PROVENANCE
+from syngen.common.text import count
 from syngen.prompting.parsing import norm_name, parse_output
 from syngen.seed.table import load_table, max_bytes_default
 from syngen.seed.text_formats import decode
@@ -144,10 +145,13 @@ def _split_table(text: str) -> list[list[str]]:
 
 
 def rows_one_cell_short(text: str, seed_columns: list[str], schema) -> pd.DataFrame | None:
-    """A table whose header names the seed's columns but whose rows all have one cell fewer (the
-    seed SynGen's Qwen text_length output: 9 rows of 10 cells under 11 names). Each column is tried
-    as the missing one; the one whose absence lets the most cells meet the seed's contracts wins,
-    if no other does as well. None when that is not the case."""
+    """A table whose header names the seed's columns but whose rows have one cell fewer (the
+    seed SynGen's Qwen outputs: 10 cells under 11 names). Two readings are tried: a column is
+    missing (each in turn), or two neighbouring columns were joined in one cell ("2015-01-04
+    03:11" for a date column and a time column), split where both halves meet their contracts.
+    The reading under which the most cells meet the seed's contracts wins, if no other does as
+    well. Rows of another width (a last row cut off) are skipped and said. None when no reading
+    wins."""
     rows = _split_table(text)
     header_at = next(
         (i for i, r in enumerate(rows) if sum(norm_name(c) in map(norm_name, seed_columns) for c in r) >= 2), None
@@ -155,26 +159,61 @@ def rows_one_cell_short(text: str, seed_columns: list[str], schema) -> pd.DataFr
     if header_at is None:
         return None
     header = [next((s for s in seed_columns if norm_name(s) == norm_name(c)), c) for c in rows[header_at]]
-    body = rows[header_at + 1 :]
-    if not body or any(len(r) != len(header) - 1 for r in body):
+    body = [r for r in rows[header_at + 1 :] if len(r) == len(header) - 1]
+    other = len(rows) - header_at - 1 - len(body)
+    if not body or other > len(body) / 2:
         return None
-    known = [c for c in header if c in schema.names]
+    known = set(header) & set(schema.names)
 
-    def fits(missing: str) -> int:
-        names = [c for c in header if c != missing]
-        return sum(schema.col(c).check(v)[1] is None for r in body for c, v in zip(names, r) if c in known)
+    def fit(row: list[str]) -> int:
+        return sum(schema.col(c).check(v)[1] is None for c, v in zip(header, row) if c in known and v is not None)
 
-    scores = sorted(((fits(c), c) for c in header), reverse=True)
-    (best, missing), second = scores[0], scores[1][0]
+    def missing(col: str):
+        i = header.index(col)
+        return [r[:i] + [None] + r[i:] for r in body]
+
+    def joined(i: int):
+        """Every row's cell i split in two, or None unless each splits one way only."""
+        if not {header[i], header[i + 1]} <= known:
+            return None
+        out = []
+        for r in body:
+            halves = _splits(r[i], header[i], header[i + 1], schema)
+            if len(halves) != 1:
+                return None
+            out.append(r[:i] + list(halves[0]) + r[i + 1 :])
+        return out
+
+    readings = [(f"'{c}' empty", missing(c)) for c in header]
+    for i in range(len(header) - 1):
+        split = joined(i)
+        if split is not None:
+            readings.append((f"'{header[i]}' and '{header[i + 1]}' split from one cell", split))
+    scored = sorted(((sum(fit(r) for r in rows_), k) for k, (_, rows_) in enumerate(readings)), reverse=True)
+    (best, k), second = scored[0], scored[1][0]
     if best == second:
         return None
-    names = [c for c in header if c != missing]
-    out = pd.DataFrame([dict(zip(names, r)) for r in body], dtype=object)
-    out[missing] = None
-    out = out[[c for c in header if c in out.columns]]
+    how, full = readings[k]
+    out = pd.DataFrame([dict(zip(header, r)) for r in full], columns=header, dtype=object)
+    out = out[[c for c in header if c in seed_columns]]
     out.attrs["notes"] = [
-        f"every row had {len(header) - 1} cells for {len(header)} columns: read with '{missing}' empty "
-        f"(the one column whose absence lets the cells fit the seed's contracts: {best} cells fit, "
-        f"{second} with the next best choice)"
+        f"{len(body)} row(s) had {len(header) - 1} cells for {len(header)} columns: read with {how} (the reading "
+        f"under which the most cells fit the seed's contracts: {best} cells fit, {second} with the next best)"
+        + (f"; {count(other, 'row')} of another width skipped" if other else "")
     ]
+    return out
+
+
+def _splits(cell: str, left: str, right: str, schema) -> list[tuple[str, str]]:
+    """The ways one cell splits into a value of `left` and a value of `right` that both have
+    their column's shape (at a space, a comma or a 'T' between a date and a time). The shape, not
+    the seed's range: a model's dates may lie past the seed's last one."""
+    from dataclasses import replace
+
+    shapes = [replace(schema.col(c), minimum=None, maximum=None) for c in (left, right)]
+    out = []
+    for m in re.finditer(r",\s*|\s+|T(?=\d)", cell or ""):
+        a, b = cell[: m.start()].strip(), cell[m.end() :].strip()
+        if a and b and shapes[0].check(a)[1] is None and shapes[1].check(b)[1] is None:
+            out.append((a, b))
     return out

@@ -112,14 +112,31 @@ def _xlsx(df: pd.DataFrame) -> bytes:
                 cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", v))
                 cell.data_type = "s"
                 row.append(cell)
-            elif v is None or isinstance(v, (bool, int, float)):
+            elif v is None or isinstance(v, (bool, float)):
                 row.append(v)
+            elif isinstance(v, int) or hasattr(v, "item") and isinstance(_plain(v), int):
+                row.append(_whole(sheet, int(v)))
             else:
                 row.append(_plain(v))  # numpy scalars as numbers, timestamps and the rest as text
         sheet.append(row)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+EXCEL_DIGITS = 15  # a spreadsheet keeps 15 significant digits: a longer number would change
+
+
+def _whole(sheet, v: int):
+    """A whole number as a number, or as text when a spreadsheet would change it (an 18-digit
+    tweet ID opens as 568178223866593000)."""
+    if len(str(abs(v))) <= EXCEL_DIGITS:
+        return v
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=str(v))
+    cell.data_type = "s"
+    return cell
 
 
 def _nest(record: dict, nested: set[str]) -> dict:

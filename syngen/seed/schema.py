@@ -41,6 +41,7 @@ _LABEL_NAME = re.compile(r"rating|label|class|sentiment|category|stars|score|tar
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _BOOLS = {"true", "false"}
+LONG_ID_DIGITS = 12  # whole numbers this long, all different, are identifiers whatever their name
 
 
 @dataclass
@@ -226,6 +227,8 @@ def _infer_role(name: str, values: list[str], n_rows: int) -> Role:
             return Role.TIMESTAMP
         if _ID_NAME.search(name) and not _COUNT_NAME.search(name):
             return Role.ID
+        if distinct == len(values) > 1 and min(len(v.lstrip("+-")) for v in values) >= LONG_ID_DIGITS:
+            return Role.ID  # 18-digit tweet IDs: no count or measure has that many digits, all different
         if _COUNT_NAME.search(name):
             return Role.COUNT if all(int(v) >= 0 for v in values) else Role.NUMERIC
         if _LABEL_NAME.search(name) or distinct <= min(10, max(2, n_rows // 3)):

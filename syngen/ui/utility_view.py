@@ -7,7 +7,15 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from syngen.evaluate.lift import FEATURE_NAMES, METRIC_NAMES, METRICS, Lift, auc_words, verdict_sentence
+from syngen.evaluate.lift import (
+    FEATURE_NAMES,
+    METRIC_NAMES,
+    METRICS,
+    Lift,
+    auc_words,
+    beyond_spread,
+    verdict_sentence,
+)
 
 MEANINGFUL = 50  # synthetic rows below which the figures are mostly noise
 
@@ -37,7 +45,7 @@ def show_lift(lift: Lift, n_synthetic: int) -> None:
                 f"F1 of '{lift.minority}': {head['setting']}",
                 _pm(syn, "minority_f1"),
                 f"{head['gain']:+.3f} ± {head['gain_sd']:.3f}" if round(head["gain"], 3) else None,  # no arrow on 0
-                delta_color="normal" if abs(head["gain"]) > head["gain_sd"] else "off",
+                delta_color="normal" if beyond_spread(head["gain"], head["gain_sd"]) else "off",
                 help="against the stronger baseline, repeat by repeat (mean ± sd of the difference)",
             )
             c[1].metric(f"F1 of '{lift.minority}': {head['baseline']}", _pm(base, "minority_f1"))
@@ -69,7 +77,8 @@ def show_lift(lift: Lift, n_synthetic: int) -> None:
             v = v[(v["features"] == feat) & (v["size"] == size)]
             st.caption(
                 "Each comparison, repeat by repeat (the same real rows and test draw for both sides): "
-                "the mean difference and its sd. 'helps' only when the difference is larger than the sd."
+                "the mean difference and its sd. 'helps' or 'does worse' only when the difference is larger than the sd "
+                "as shown; otherwise 'no clear difference'."
             )
             st.dataframe(
                 pd.DataFrame(

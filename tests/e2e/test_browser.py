@@ -287,7 +287,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     page.get_by_role("button", name="Evaluate").click()
     page.get_by_text("Can a classifier tell them apart?").wait_for(timeout=300_000)
     assert page.get_by_text(
-        re.compile(r"The synthetic rows help|do not help here|No evidence either way|No difference")
+        re.compile(r"Adding these rows helped|Adding these rows did not help|No clear difference")
     ).count()
     small_warning = page.get_by_text(re.compile(r"Only \d+ synthetic rows")).count()
     page.wait_for_timeout(1500)
@@ -497,7 +497,7 @@ def test_a_demo_quick_start_review_and_reload_in_a_browser(app, tmp_path, new_pa
     page.get_by_text("Does it help a model?").wait_for(timeout=30_000)
     page.wait_for_timeout(2000)
     body = page.inner_text("body")
-    assert "Not measured yet" not in body and re.search(r"help|No evidence either way|No difference", body), body[:3000]
+    assert "Not measured yet" not in body and re.search(r"Adding these rows|No clear difference", body), body[:3000]
     (run,) = [r for r in list_runs(out) if r.run_id not in before]
     assert run.status == "complete" and run.rows == 20
     for name in PAGES:

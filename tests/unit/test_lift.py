@@ -177,3 +177,20 @@ def test_the_command_prints_the_table_and_the_verdict_and_refuses_bad_flags(drug
     ):
         assert main(base + flags) == 2
         assert message in capsys.readouterr().err
+
+
+def test_a_difference_counts_only_beyond_its_spread_as_shown():
+    from syngen.evaluate.lift import beyond_spread, finding, verdict_sentence
+
+    # -0.0034 ± 0.0031 reads as -0.003 ± 0.003: no difference a reader could see
+    assert beyond_spread(-0.0034, 0.0031) == 0 and finding(-0.0034, 0.0031, 3) == "no clear difference"
+    assert finding(-0.0104, 0.0098, 3) == "no clear difference"  # -0.010 ± 0.010
+    assert finding(0.02, 0.01, 3) == "helps" and finding(-0.02, 0.01, 3) == "does worse"
+    head = {"setting": AUGMENTED_WEIGHTS, "baseline": WEIGHTS, "gain": -0.010, "gain_sd": 0.006, "baseline_score": 0.4}
+    words = verdict_sentence(head, "positive")
+    assert words.startswith("Adding these rows did not help a classifier find 'positive' rows")
+    assert "giving the real rare rows more weight" in words and "real, class weights" not in words
+    tie = verdict_sentence(head | {"gain": -0.003, "gain_sd": 0.003}, "positive")
+    assert tie.startswith("No clear difference")
+    never = verdict_sentence(head | {"gain": 0.0, "gain_sd": 0.0, "baseline_score": 0.0}, "neutral")
+    assert "never finds a 'neutral' row" in never and "0.000" not in never

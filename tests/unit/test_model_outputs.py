@@ -49,8 +49,9 @@ EXPECTED = {
     "suppl_base_hf_qwen_10_output.csv": 10,
     "suppl_base_ollama_llama3.2_10_output.csv": 10,
     "suppl_diversity_cohere_command-r-plus_10_output.csv": 10,  # 4 commas inside sentences re-joined
-    # 10 cells for 11 columns (date and time merged) in every row: nothing fits, said in one line
-    "suppl_diversity_hf_qwen_10_output.csv": "none of its 9 row(s) fit the seed's columns",
+    # 10 cells for 11 columns (date and time joined in one cell, split where the contracts say);
+    # the last row is cut off mid-cell and skipped
+    "suppl_diversity_hf_qwen_10_output.csv": 8,
     # an extra 1234567890 in every row shifts all of them: nothing usable, said in one line
     "suppl_diversity_ollama_llama3.2_10_output.csv": "none of its 10 row(s) fit the seed's columns",
 }

@@ -233,6 +233,27 @@ def test_rows_all_missing_one_column_are_read_with_it_empty(tmp_path):
     assert "read with 'verified_purchase' empty" in got.attrs["notes"][0]
 
 
+def test_a_date_and_a_time_joined_in_one_cell_are_split_where_the_contracts_say(tmp_path, capsys):
+    """The seed SynGen's Qwen output (diversity prompt): 10 cells under 11 names, the last cell
+    "2015-01-04 03:11" holding `data` and `time`, and a last row cut off."""
+    src = ROOT / "tests/fixtures/llm_outputs/prompt_seed_rows.csv"
+    out = ROOT / "tests/fixtures/llm_outputs/suppl_diversity_hf_qwen_10_output.csv"
+    from syngen.evaluate.synthetic_reader import read_synthetic
+
+    seed = prepare_seed(RunConfig(data=str(src)))
+    got = read_synthetic(out, seed.schema.names, seed.schema.prose_columns, seed.schema)
+    assert len(got) == 8 and list(got.columns) == seed.schema.names
+    assert got.loc[1, "data"] == "2015-01-04" and got.loc[1, "time"] == "03:11"
+    assert (
+        "'data' and 'time' split from one cell" in got.attrs["notes"][0]
+        and "1 row of another width" in got.attrs["notes"][0]
+    )
+    from syngen.cli.main import main
+
+    assert main(["report", "--data", str(src), "--synthetic", str(out), "--out", str(tmp_path / "r.html")]) == 0
+    assert "read 8 synthetic row(s)" in capsys.readouterr().err
+
+
 # 7. a table is not a row's text
 def test_a_table_answer_is_not_taken_as_one_rows_text(drug_seed):
     cfg = RunConfig(k=2)
