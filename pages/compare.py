@@ -9,7 +9,7 @@ from syngen.common.errors import SyngenError
 from syngen.common.text import count
 from syngen.runs.store import delete_run, rename_run
 from syngen.ui.page import start
-from syngen.ui.reports import KEY_SCORES, summary_row
+from syngen.ui.reports import KEY_SCORES, shown_table, summary_row
 
 state = start("Compare runs")
 state.refresh_runs()
@@ -22,16 +22,24 @@ if not runs:
     st.stop()
 with st.spinner("Scoring runs…"):
     table = pd.DataFrame([summary_row(state, r) for r in runs[::-1]])
-key = [c for c in ("name", "rows", "asked for", *KEY_SCORES, "utility") if c in table.columns]
-st.caption("Scores: 1 = like the seed on these measures; the same numbers as each run's Quality page and report.")
+key = [c for c in ("name", "seed", "rows", "asked for", *KEY_SCORES, "utility") if c in table.columns]
+st.caption(
+    "Scores: 1 = like the seed on these measures, each run against the seed it was made from; the same "
+    "numbers as each run's Quality page and report. Empty: not measured for that run."
+)
 st.dataframe(
-    table[key],
+    shown_table(table[key]),
     width="stretch",
     hide_index=True,
-    column_config={"name": st.column_config.TextColumn("name", width="medium")},
+    column_config={
+        "name": st.column_config.TextColumn("name", width="medium"),
+        "asked for": st.column_config.TextColumn("asked for", width="medium"),
+        "utility": st.column_config.TextColumn("utility", width="medium"),
+        **{c: st.column_config.TextColumn(c, width="small") for c in ("seed", "rows", *KEY_SCORES) if c in key},
+    },
 )
 with st.expander("Settings and every score"):
-    st.dataframe(table.fillna(""), width="stretch", hide_index=True)
+    st.dataframe(shown_table(table), width="stretch", hide_index=True)
 metric = st.selectbox("Chart", [c for c in KEY_SCORES if c in table.columns], key="compare_metric")
 if metric:
     st.plotly_chart(

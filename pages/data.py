@@ -8,6 +8,7 @@ from syngen.seed.table import SUPPORTED, max_bytes_default
 from syngen.ui.run import QUICK_ROWS, filtered_rows, start_like, start_quick
 from syngen.ui.seed import ensure_seed, is_new_upload, load_source, rebuild_seed, set_role
 from syngen.ui.state import BUNDLED, get_state
+from syngen.ui.widgets import example_conditions
 
 state = get_state()
 ensure_seed(state)  # a reload opens the upload the URL names
@@ -109,7 +110,8 @@ for spec in seed.schema.columns:
         key=f"data_role_{spec.name}_{drawn}",
         label_visibility="collapsed",
     )
-    cc.caption(spec.describe())
+    first = seed.df[spec.name].dropna()
+    cc.caption(spec.words(str(first.iloc[0]) if len(first) else None))
     if picked != spec.role.value:
         st.session_state["data_role_problem"] = set_role(state, spec.name, picked)
         st.session_state["data_role_boxes"] = drawn + 1
@@ -128,7 +130,7 @@ st.caption(
 filter_text = st.text_input(
     "Filter",
     key="data_filter",
-    placeholder="condition = Depression; usefulCount >= 10",
+    placeholder="; ".join(example_conditions(seed)),
     help="COLUMN = VALUE, != , >=, <=; join with ';'",
 )
 shown, problem = filtered_rows(seed, filter_text)

@@ -16,7 +16,7 @@ from syngen.prompting.prompts import SELECTIONS, STYLES, TEMPLATE_FIELDS
 from syngen.prompting.row_sources import preview_prompt
 from syngen.seed.schema import Role
 from syngen.ui.page import start
-from syngen.ui.widgets import SELECTION_WORDS, STYLE_WORDS, token_estimate
+from syngen.ui.widgets import SELECTION_WORDS, STYLE_WORDS, context_example, example_conditions, token_estimate
 
 state = start("Prompt")
 cfg = state.config
@@ -161,7 +161,7 @@ context = st.text_input(
     "What is this data? (optional)",
     cfg.context or "",
     key="prompt_context",
-    placeholder="e.g. patient reviews of prescription drugs",
+    placeholder=context_example(seed),
 )
 cfg = state.edit(context=context or None)
 
@@ -196,7 +196,7 @@ where_text = t[0].text_area(
     "Scenario: one condition per line",
     "\n".join(cfg.where),
     key="prompt_where",
-    placeholder="condition = Depression\nusefulCount >= 10",
+    placeholder="\n".join(example_conditions(seed)),
     height=90,
 )
 choices = ["none"] + [c.name for c in seed.schema.by_role(Role.LABEL, Role.CATEGORICAL, Role.SHORT_TEXT)]

@@ -78,6 +78,8 @@ if rep.slices is not None:  # a rebalanced run: its slices before and after
     st.dataframe(rep.slices, hide_index=True, width="stretch")
 
 st.subheader("Seed vs synthetic")
+if rep.reference is not None and len(rep.reference) != len(rep.seed):
+    st.caption(f"The seed bars show the {len(rep.reference)} seed rows the run was compared with (its target).")
 figs = rep.figures()
 grid = st.columns(2)
 for i, (name, fig) in enumerate(figs.items()):

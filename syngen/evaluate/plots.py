@@ -104,12 +104,16 @@ def _years(values, fmt) -> Counter:
 def column_figures(report) -> dict[str, go.Figure]:
     """One figure per column (by role), seed vs synthetic."""
     figs = {}
-    seed, synth = report.seed, report.synthetic
+    # what the columns were compared with: a targeted run's charts show its target rows
+    seed = report.reference if report.reference is not None else report.seed
+    synth = report.synthetic
     for spec in report.schema.columns:
         c = spec.name
         if c not in synth.columns:
             continue
         s, g = seed[c].tolist(), synth[c].tolist()
+        if not m._clean(s) and not m._clean(g):
+            continue  # empty in every row on both sides: nothing to draw
         if spec.role in (Role.LABEL, Role.CATEGORICAL):
             figs[c] = _bars(f"{c}: value shares", Counter(m._clean(s)), Counter(m._clean(g)))
         elif spec.role in (Role.NUMERIC, Role.COUNT):

@@ -46,6 +46,7 @@ class QualityReport:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per metric family (bench/)
     about: dict = field(default_factory=dict)  # run id, style, backend, model, rows, time
+    reference: pd.DataFrame | None = None  # the seed rows the columns are compared with (a target's)
 
     def story(self) -> list[tuple[str, str | list[str]]]:
         """What was made, how close, private or not, helps a model or not: in plain words."""
@@ -416,7 +417,7 @@ def build_report(
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered, len(synthetic))
     aim = timed("target", target_metrics, seed, schema, synthetic, target) if target is not None else []
     report = QualityReport(
-        cols + aim + copies + meaning + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes
+        cols + aim + copies + meaning + dcr + runm, schema, seed, synthetic, copies=flagged, notes=notes, reference=ref
     )
     report.timings = timings
     balanced = getattr(target, "balanced", None)

@@ -80,8 +80,11 @@ def closeness(report) -> tuple[str, list[str]]:
     head = f"The rows are {word}: column fidelity {fid:.2f} (1 = like the seed on every measure)."
     bad = [x for x in report.metrics if x.verdict in ("poor", "fair") and not any(k in x.name for k in NOT_FIDELITY)]
     bad.sort(key=lambda x: x.score)
+    worst: dict = {}
+    for x in bad:  # worst first: one finding per column
+        worst.setdefault(x.column or x.name, x)
     out = []
-    for x in bad[:3]:
+    for x in list(worst.values())[:3]:
         where = f"{x.column}: " if x.column else ""
         detail = f"{x.detail}; " if x.detail else ""
         plain = _plain(x, report.schema.label)

@@ -26,6 +26,7 @@ class RunEta:
         self.ended: float | None = None  # when it ended
         self.accepted = self.target = 0
         self._from = 0  # rows the run started with (a resumed run's checkpoint)
+        self.batches = 0  # batches ended
 
     def __call__(self, ev) -> None:
         now = self.clock()
@@ -36,6 +37,7 @@ class RunEta:
             self.began = now - ev.heartbeat.seconds  # first batch: its own clock excludes the load
         elif ev.kind == EventKind.BATCH_FINISHED:
             self.rows, self.ended = ev.accepted, now
+            self.batches += 1
 
     def seconds_left(self) -> float | None:
         made = self.rows - self._from
@@ -45,14 +47,21 @@ class RunEta:
         countdown = (self.target - self.rows) * (self.ended - self.began) / made - (now - self.ended)
         # Rows accepted since that batch ended count too: when they come fast, the rate so far wins.
         so_far = (self.target - self.accepted) * (now - self.began) / (self.accepted - self._from)
-        return max(0.0, min(countdown, so_far))
+        left = min(countdown, so_far)
+        if left < 5 and self.accepted < self.target and self.batches:
+            # Rows are still missing, so a batch is still writing: it takes as long as batches take,
+            # not "a few seconds" (on a loaded machine one batch can be minutes).
+            left = max(left, (self.ended - self.began) / self.batches - (now - self.ended))
+        return max(0.0, left)
 
 
 def left_words(seconds: float | None) -> str:
-    """Words for a progress line, such as "about 40s left"; "a few seconds" once the estimate has
-    run out (the batch writing the last rows often takes a little longer than the rate says)."""
+    """Words for a progress line, such as "about 40s left"; once the estimate has run out while
+    rows are still missing, that the batch takes longer than the last ones did."""
     if seconds is None:
         return ""
+    if seconds <= 0:
+        return "taking longer than the last batches: waiting for this one"
     if seconds < 5:
         return "a few seconds left"
     return f"about {seconds:.0f}s left" if seconds < 90 else f"about {seconds / 60:.0f} min left"

@@ -137,6 +137,19 @@ class ColumnSpec:
             return f"date/time formatted {self.fmt}{rng}"
         return f"{'free text' if r == Role.TEXT else 'short text'} up to {self.max_chars} characters"
 
+    def words(self, example: str | None = None) -> str:
+        """The contract for people (the app's Data page): IDs and dates by an example of the
+        seed's, not by a regular expression or strftime codes."""
+        r, like = self.role, f" like {example}" if example else ""
+        if r == Role.ID:
+            return f"an identifier{like}; new rows get fresh ones" + (", unique" if self.unique else "")
+        if r == Role.KEY:
+            return f"an identifier{like} shared by {self.rows_per_key:.1f} rows on average (one per entity)"
+        if r == Role.TIMESTAMP:
+            rng = f", from {self.seed_min} to {self.seed_max}" if self.minimum is not None else ""
+            return f"a date or time written{like}{rng}"
+        return self.describe()
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["role"] = self.role.value

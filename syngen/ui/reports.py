@@ -58,6 +58,20 @@ def summary_row(state: AppState, run: RunRecord) -> dict:
     return row | {k: v for k, v in scores.items() if k not in row} | {"run": info.pop("run_id"), **info}
 
 
+def shown_table(table):
+    """A table as the page shows it: scores to two decimals, nothing missing shown as "None",
+    every cell text (one type per column, so the browser table never fails to convert)."""
+
+    def cell(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        if isinstance(v, float):
+            return f"{v:.2f}" if abs(v) < 1000 else f"{v:,.0f}"
+        return str(v)
+
+    return table.astype(object).map(cell)
+
+
 def report_for_upload(state: AppState, data: bytes, filename: str):
     """The report of an uploaded synthetic file, read by the one synthetic reader."""
     import tempfile

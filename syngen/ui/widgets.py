@@ -27,3 +27,28 @@ SELECTION_WORDS = {
     "stratified": "Every label represented",
     "diverse": "Rows unlike each other",
 }
+
+
+def example_conditions(seed) -> list[str]:
+    """Filter and scenario examples from the table in hand ("airline = United", "retweet_count
+    >= 2"), never another table's."""
+    from syngen.seed.schema import Role
+
+    out = []
+    for c in seed.schema.by_role(Role.CATEGORICAL, Role.SHORT_TEXT, Role.LABEL):
+        common = seed.df[c.name].dropna().astype(str).value_counts()
+        if len(common) > 1:
+            out.append(f"{c.name} = {common.index[0]}")
+            break
+    for c in seed.schema.by_role(Role.COUNT, Role.NUMERIC):
+        nums = [v for v in (c.number(x) for x in seed.df[c.name].dropna()) if v is not None]
+        if nums:
+            mid = sorted(nums)[len(nums) // 2]
+            out.append(f"{c.name} >= {int(mid) if float(mid).is_integer() else round(mid, 2)}")
+            break
+    return out or [f"{seed.schema.names[0]} = …"]
+
+
+def context_example(seed) -> str:
+    """The "what is this data" placeholder, from the table's own name."""
+    return f"e.g. {seed.name.replace('_', ' ').replace('-', ' ')}"

@@ -80,7 +80,8 @@ def test_a_resumed_run_counts_only_the_rows_it_made():
 
 
 def test_time_left_in_words():
-    assert left_words(None) == "" and left_words(0.0) == "a few seconds left"
+    assert left_words(None) == "" and left_words(3.0) == "a few seconds left"
+    assert "longer than the last batches" in left_words(0.0)  # the estimate ran out: never "seconds"
     assert left_words(42.4) == "about 42s left" and left_words(150) == "about 2 min left"
 
 
@@ -89,3 +90,16 @@ def test_the_batch_heartbeat_counts_in_words():
         "595 tokens in 8s (119.0 tok/s while writing, 1 sequence)"
     )
     assert Heartbeat(0, 1.0, 2, reading=0.5).describe() == "reading 2 prompts: 50% after 1s"
+
+
+def test_a_slow_batch_never_reads_as_a_few_seconds():
+    """A loaded machine: batches of 60 s. Past the estimate with rows still missing, the line says
+    the batch takes longer, not "a few seconds left" for two minutes."""
+    clock = Clock()
+    eta = RunEta(clock)
+    feed(eta, clock, 0.0, "started", 0, 20)
+    feed(eta, clock, 60.0, "batch_finished", 10, 20)
+    clock.now = 100.0
+    assert eta.seconds_left() == pytest.approx(20.0) and left_words(eta.seconds_left()) == "about 20s left"
+    clock.now = 190.0  # 130 s into a batch that should have taken 60
+    assert eta.seconds_left() == 0.0 and "longer than the last batches" in left_words(eta.seconds_left())

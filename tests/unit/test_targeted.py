@@ -231,3 +231,24 @@ def test_a_date_range_is_a_scenario_too(drug_seed):
     assert {parse_time(d, drug_seed.schema.col("date").fmt).year for d in got} == {2016}
     with pytest.raises(ConfigError, match="not a date"):
         check_conditions(parse_conditions(["date>=soon"]), drug_seed.schema)
+
+
+def test_a_targeted_runs_charts_show_the_rows_it_was_compared_with(drug_seed):
+    from syngen.evaluate import build_report
+    from syngen.evaluate.story import closeness
+
+    neutral = drug_seed.df[drug_seed.df["rating"] == "neutral"].head(20).copy()
+    neutral["review"] = [f"{t} (written again)" for t in neutral["review"]]
+    neutral["empty"] = None
+    seed = drug_seed.df.assign(empty=None)
+    from syngen.seed.schema import infer_schema
+
+    schema = infer_schema(seed, label="rating")
+    rep = build_report(seed, neutral, schema, mix={"neutral": 1.0})
+    assert len(rep.reference) == (seed["rating"] == "neutral").sum()
+    bars = rep.figures()["rating"].data[0]  # the seed side of the label chart: the neutral rows only
+    assert list(bars.x) == ["neutral"] and list(bars.y) == [1.0]
+    assert "empty" not in rep.figures()  # nothing to draw, no empty chart
+    _, findings = closeness(rep)
+    columns = [f.split(":")[0] for f in findings]
+    assert len(columns) == len(set(columns))  # one finding per column
