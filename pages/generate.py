@@ -112,11 +112,17 @@ def progress():
         return
     rows, rejects = job.snapshot()
     eta = job.eta_seconds()
+    done = state.run(job.outcome.result.run_id) if job.done and job.outcome is not None else None
+    reviewed = (  # a review since: the counts the run has now
+        f" · {done.delivered - done.info.rows} removed in review, {count(done.info.rows, 'row')} kept"
+        if done is not None and done.info.rows < done.delivered
+        else ""
+    )
     st.progress(
         min(1.0, job.accepted / max(1, job.target)),
         text=f"{job.accepted}/{job.target} rows accepted · {count(sum(rejects.values()), 'rejected candidate')}"
         + (f" · {left_words(eta)}" if eta is not None else "")
-        + f" · {job.status}",
+        + f" · {job.status}{reviewed}",
     )
     hb = job.heartbeat
     if hb is not None and not job.done:

@@ -13,7 +13,7 @@ from syngen.generate.config import RunConfig
 from syngen.plan.target import target_words
 from syngen.runs.execute import run_report
 from syngen.runs.run_seed import load_run_seed
-from syngen.runs.store import ACCOUNT, RunInfo, load_rows, load_utility, read_run, save_report
+from syngen.runs.store import ACCOUNT, RunInfo, load_rows, read_run, save_report, utility_words
 
 
 def run_account(info: RunInfo) -> dict | None:
@@ -45,7 +45,7 @@ def run_about(info: RunInfo, config: RunConfig, backend: str | None = None) -> d
         "seconds": round(info.seconds, 1),
         "delivered": delivered(info),
         "target": target_words(config),
-        "utility": load_utility(info.folder).get("sentence", ""),
+        "utility": utility_words(info.folder),
     }
 
 

@@ -185,7 +185,9 @@ def save_rows(info: RunInfo, rows: pd.DataFrame, schema=None, **state) -> None:
     fmt = info.config.get("format", "csv")
     stem = read_state(info.folder).get("stem") or info.folder.name
     path = write_rows(rows, info.folder / f"{stem}.{fmt}", fmt, info.config.get("safe_csv", True), schema=schema)
-    (info.folder / UTILITY).unlink(missing_ok=True)  # measured on the rows before the review
+    utility = load_utility(info.folder)
+    if utility and "measured_rows" not in utility:  # measured on the rows before this review: said so
+        write_json(info.folder / UTILITY, utility | {"measured_rows": info.rows})
     update_state(info.folder, rows=len(rows), rows_file=path.name, **state)
 
 
@@ -212,9 +214,22 @@ def load_report_scores(info: RunInfo) -> dict:
 
 
 def save_utility(folder: Path, sentence: str, **details) -> None:
-    """The utility verdict of a run's rows (the summary quotes it). A review changes the rows,
-    so it removes the verdict (`save_rows`)."""
+    """The utility verdict of a run's rows (the summary, Compare and the report quote it). A
+    review that changes the rows afterwards keeps it, marked with the rows it was measured on."""
     write_json(Path(folder) / UTILITY, {"sentence": sentence, **details})
+
+
+def utility_words(folder: Path) -> str:
+    """The saved utility verdict as the pages and the report quote it ("" when none): with the
+    held-out rows it was tested on, and a note when a review changed the rows since."""
+    u = load_utility(folder)
+    if not u.get("sentence"):
+        return ""
+    held = u.get("held_out") or 0
+    on = f"tested on {held} held-out real rows" + (f" ({u['held_out_file']})" if u.get("held_out_file") else "")
+    on = on if held else "tested on a share of the seed held out each repeat"
+    since = f"; measured on {u['measured_rows']} rows, before a review changed them" if u.get("measured_rows") else ""
+    return f"{u['sentence']} [{on}{since}]"
 
 
 def load_utility(folder: Path) -> dict:

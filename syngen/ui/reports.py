@@ -5,7 +5,7 @@ from __future__ import annotations
 from syngen.evaluate import build_report
 from syngen.runs.execute import run_report
 from syngen.runs.judge import run_about
-from syngen.runs.store import load_utility, save_report
+from syngen.runs.store import save_report, utility_words
 from syngen.ui.backend_form import display_name
 from syngen.ui.state import AppState, RunRecord
 
@@ -29,7 +29,7 @@ def report_for(state: AppState, run: RunRecord):
         if run.info.rows:
             run.info.scores = save_report(run.info.folder, run.report)
     else:
-        run.report.about["utility"] = load_utility(run.info.folder).get("sentence", "")  # measured since
+        run.report.about["utility"] = utility_words(run.info.folder)  # measured since
     return run.report
 
 
@@ -52,10 +52,24 @@ def summary_row(state: AppState, run: RunRecord) -> dict:
         "seed": (info.pop("seed") or "").replace("_", " "),
         "rows": info.pop("rows"),
         **{k: scores.get(k) for k in KEY_SCORES if k in scores},
-        "utility": utility.split(":")[0] if utility else ("not measured" if run.seed is not None else "seed not found"),
+        "utility": utility_short(utility)
+        if utility
+        else ("not measured" if run.seed is not None else "seed not found"),
         "asked for": info.pop("target") or "the seed's mix",
     }
     return row | {k: v for k, v in scores.items() if k not in row} | {"run": info.pop("run_id"), **info}
+
+
+def utility_short(sentence: str) -> str:
+    """A saved utility verdict in two or three words, for a table cell."""
+    for start, short in (
+        ("Adding these rows helped", "helped"),
+        ("Adding these rows did not help", "did not help"),
+        ("No clear difference", "no clear difference"),
+    ):
+        if sentence.startswith(start):
+            return short + (" (before review)" if "before a review" in sentence else "")
+    return sentence.split(":")[0][:40]
 
 
 def shown_table(table):
