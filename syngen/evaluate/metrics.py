@@ -551,3 +551,34 @@ def field_overlap(short_col: str, text_col: str, seed_rows: list[dict], synth_ro
         score=max(0.0, 1 - abs(g - s) / max(s, 0.1)),
         detail=f"seed {s:.2f}, synthetic {g:.2f}",
     )
+
+
+def revealed_agreement(seed, schema, synth) -> list[Metric]:
+    """For each column the seed's text gives away (syngen.plan.revealed: airline tweets name
+    their airline), the share of synthetic rows whose text names the row's own value, scored
+    against the seed's own share (the ceiling)."""
+    from syngen.plan.revealed import revealed_columns
+    from syngen.seed.schema import Role
+
+    texts = [c.name for c in schema.by_role(Role.TEXT) if c.name in synth.columns]
+    out = []
+    for r in revealed_columns(seed, schema) if texts else []:
+        if r.column not in synth.columns:
+            continue
+        rows = [(str(row.get(texts[0]) or ""), row.get(r.column)) for row in synth.to_dict("records")]
+        rows = [(t, v) for t, v in rows if v is not None and not (isinstance(v, float) and v != v)]
+        if not rows:
+            continue
+        agree = sum(r.agrees(t, v) for t, v in rows) / len(rows)
+        other = sum(bool(r.named(t) - {str(v)}) and not r.agrees(t, v) for t, v in rows)
+        out.append(
+            Metric(
+                f"text names its row's {r.column}",
+                r.column,
+                agree,
+                "max",
+                score=min(1.0, agree / r.seed_rate) if r.seed_rate else NAN,
+                detail=f"the seed's texts: {r.seed_rate:.0%}; {other} of {len(rows)} name another {r.column}",
+            )
+        )
+    return out

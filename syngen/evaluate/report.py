@@ -403,6 +403,7 @@ def build_report(
                 cols += timed(
                     "field overlap", lambda *a: [m.field_overlap(*a)], short.name, t.name, seed_rows, synth_sample
                 )
+    cols += timed("text names its row (revealed columns)", m.revealed_agreement, ref, schema, synthetic)
     copies, flagged = timed(
         "copies and duplicates",
         copy_metrics,

@@ -124,6 +124,15 @@ def story(report) -> list[tuple[str, str | list[str]]]:
     out: list[tuple[str, str | list[str]]] = [("What was made", made(report)), ("How close", head)]
     if findings:
         out.append(("What differs most", findings))
+    named = [x for x in report.metrics if x.name.startswith("text names its row's") and not math.isnan(x.value)]
+    if named:  # columns the text gives away: does each text name its own row's value?
+        out.append(
+            (
+                "Does each text fit its row?",
+                "; ".join(f"Texts name their row's {x.column} in {x.value:.0%} of rows ({x.detail})" for x in named)
+                + ".",
+            )
+        )
     target = report.parts.get("target")
     if target is not None:
         meet = _find(report, "rows meeting the target")

@@ -9,6 +9,7 @@ from syngen.common.errors import ConfigError
 from syngen.evaluate.copies import CopyIndex, repetition_ratio, row_key, word_count
 from syngen.generate.config import RunConfig
 from syngen.plan.people import People
+from syngen.plan.revealed import content_words, least_content, revealed_columns
 from syngen.seed.schema import IDS, NOT_CONTENT, Role
 
 MAX_REPETITION = 0.35  # real reviews here repeat <10% of their word 3-grams
@@ -38,6 +39,11 @@ class RowGate:
         self.neg_text = CopyIndex()
         for j, r in enumerate(config.negatives):
             self.neg_text.add(j, self._text(r))
+        # What the text must agree with and carry (syngen.plan.revealed), learned from the seed
+        self.revealed = revealed_columns(seed.df, sch)
+        texts = sch.by_role(Role.TEXT)
+        self.content_col = texts[0].name if texts else None
+        self.least = least_content(seed.df, self.content_col, sch.label) if self.content_col else {}
 
     def _text(self, r: dict) -> str:
         return " ".join(str(r.get(c) or "") for c in self.text_cols)
@@ -63,6 +69,9 @@ class RowGate:
         row, problems = self.schema.validate(row)
         if problems:
             return None, problems[0]
+        why = self.believable(row)
+        if why:
+            return None, why
         key = row_key(row, self.content_cols)
         if key in self.seed_keys:
             return None, f"exact copy of seed row {self.seed_keys[key]}"
@@ -86,6 +95,24 @@ class RowGate:
             if s >= thr:
                 return None, f"resembles negative example {j} (similarity {s:.2f})"
         return row, None
+
+    def believable(self, row: dict) -> str | None:
+        """Why a row's text cannot stand as written: it names another value of a column the text
+        gives away, or says less than the seed's shortest text of its label."""
+        if not self.content_col or not row.get(self.content_col):
+            return None
+        text = str(row[self.content_col])
+        for r in self.revealed:
+            why = r.verdict(text, row.get(r.column))
+            if why:
+                return why
+        label = self.schema.label
+        least = self.least.get(str(row.get(label)) if label else None, self.least.get(None, 0))
+        have = content_words(text)
+        if have < least:
+            which = f" {row.get(label)}" if label else ""
+            return f"says too little: {have} words beyond handles, numbers and links (the seed's shortest{which} text has {least})"
+        return None
 
     def fresh_id(self, c) -> str:
         for _ in range(1000):

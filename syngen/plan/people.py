@@ -16,6 +16,7 @@ import re
 import pandas as pd
 
 from syngen.plan.keys import determined_by
+from syngen.plan.places import Places
 from syngen.seed.personal import EMAIL, HANDLE, PHONE, URL, identifying, same_person_form
 from syngen.seed.schema import Role, Schema
 
@@ -36,6 +37,12 @@ class People:
         self.missing = {c.name: float(df[c.name].isna().mean()) for c in self.cols}
         self.style = {c.name: _style(df[c.name].dropna().astype(str).tolist()) for c in self.cols}
         self.kind = {c.name: c.personal or "name" for c in self.cols}
+        # real towns for location and coordinate columns, in the seed's countries (syngen.plan.places)
+        towns = [v for c in self.cols if self.kind[c.name] == "location" for v in self.seed_values[c.name]]
+        self.places = (
+            Places(towns, self.rng) if any(k in ("location", "coordinates") for k in self.kind.values()) else None
+        )
+        self._town: dict | None = None  # the town of the row being filled: its coordinates lie near it
         self.memo: dict[tuple, str | None] = {}
         # what identifies a seed person inside text (not names that are everyday words of the table)
         self.seed_people = seed_people(df, schema)
@@ -64,7 +71,7 @@ class People:
         if kind == "name":
             v = f.first_name() if style["one_word"] else f.name()
         elif kind == "handle":
-            v = f.user_name()
+            v = self._handle(style)
         elif kind == "email":
             v = f.email()
         elif kind == "phone":
@@ -72,9 +79,11 @@ class People:
         elif kind == "address":
             v = f.street_address()
         elif kind == "location":
-            v = f"{f.city()}, {f.state_abbr()}" if style["comma"] else f.city()
+            self._town = self.places.town()
+            v = self.places.name(self._town, style["comma"])
         elif kind == "coordinates":
-            v = f"{float(f.latitude()):.6f}, {float(f.longitude()):.6f}"
+            lat, lon = self.places.near(self._town or self.places.town())
+            v = f"{lat:.6f}, {lon:.6f}"
             v = f"[{v}]" if style["bracket"] else v
         else:  # ip
             v = f.ipv4()
@@ -82,8 +91,24 @@ class People:
             v = "@" + v
         return v.lower() if style["lower"] else v
 
+    def _handle(self, style: dict) -> str:
+        """A user handle shaped as the seed's are: CamelCase, lowercase, with digits or an
+        underscore in the shares the seed has them."""
+        f, rng = self.fake, self.rng
+        first, last = f.first_name(), f.last_name()
+        if rng.random() < style["camel"]:
+            v = first + last if rng.random() < 0.6 else first[0] + last
+        else:
+            v = (
+                first + ("_" if rng.random() < style["underscore"] else "") + last[: rng.randint(1, len(last))]
+            ).lower()
+        if rng.random() < style["digits"]:
+            v += str(rng.choice([rng.randrange(1, 100), rng.randrange(1960, 2010)]))
+        return v
+
     def fill(self, fields: dict) -> dict:
         """Give the row's personal columns fresh values (one per entity where a key owns them)."""
+        self._town = None  # a new row: a new town unless its location column draws one
         for c in self.cols:
             owner = self.owner[c.name]
             if owner and fields.get(owner) is not None:
@@ -154,6 +179,9 @@ def seed_people(df: pd.DataFrame, schema: Schema) -> set[str]:
 def _style(values: list[str]) -> dict:
     n = max(1, len(values))
     return {
+        "camel": sum(bool(re.search(r"[a-z][A-Z]", v)) for v in values) / n,
+        "digits": sum(any(ch.isdigit() for ch in v) for v in values) / n,
+        "underscore": sum("_" in v for v in values) / n,
         "one_word": sum(" " not in v.strip() for v in values) >= 0.7 * n,
         "at": sum(v.startswith("@") for v in values) >= 0.7 * n,
         "lower": sum(v == v.lower() for v in values) >= 0.9 * n,

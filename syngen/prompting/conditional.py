@@ -37,16 +37,27 @@ def _matching(
     records: list[dict], pool: list[int], fields: dict, match_cols: list[str], limit: int, rng: random.Random
 ) -> list[int]:
     """Seed rows sharing the most given field values (same drug, same condition), best first."""
-    scored = [(sum(records[i].get(c) == fields.get(c) for c in match_cols), rng.random(), i) for i in pool]
+    scored = [
+        (sum(fields.get(c) is not None and records[i].get(c) == fields.get(c) for c in match_cols), rng.random(), i)
+        for i in pool
+    ]  # two empty cells are no match: an empty column would make every row look alike
     scored = [s for s in scored if s[0] > 0]
     scored.sort(reverse=True)
     return [i for _, _, i in scored[:limit]]
 
 
 def choose_exemplars(
-    seed: pd.DataFrame, schema: Schema, spec: PromptSpec, fields: dict, match_cols: list[str], rng: random.Random
+    seed: pd.DataFrame,
+    schema: Schema,
+    spec: PromptSpec,
+    fields: dict,
+    match_cols: list[str],
+    rng: random.Random,
+    same: list[str] = (),
 ) -> list[dict]:
-    """k exemplars of the row's label: up to half share its fields, the rest follow the style."""
+    """k exemplars of the row's label: up to half share its fields, the rest follow the style.
+    `same`: columns the text gives away (syngen.plan.revealed): every exemplar has the row's
+    value there when the seed has enough such rows, so the model sees texts that name it."""
     if spec.k <= 0:  # a tuned model writes rows without exemplars
         return []
     label = schema.label
@@ -54,11 +65,17 @@ def choose_exemplars(
     records = seed.to_dict("records")
     pool = [i for i, r in enumerate(records) if target is None or r.get(label) == target] or list(range(len(records)))
     k = min(spec.k, len(records))
+    allowed = range(len(records))
+    if same:
+        alike = [i for i in range(len(records)) if all(records[i].get(c) == fields.get(c) for c in same)]
+        if len(alike) >= k:
+            allowed = alike
+            pool = [i for i in pool if i in set(alike)] or alike
     picked = _matching(records, pool, fields, match_cols, max(1, k // 2), rng) if match_cols else []
     rest = k - len(picked)
     if rest > 0:
         taken = set(picked)
-        others = seed.iloc[[i for i in range(len(records)) if i not in taken]]
+        others = seed.iloc[[i for i in allowed if i not in taken]]
         more = select_exemplars(others, schema, rest, spec.selection, spec.style, rng, target)
         return [records[i] for i in picked] + more
     return [records[i] for i in picked]
@@ -83,10 +100,12 @@ def build_row_prompt(
     match_cols: list[str],
     rng: random.Random,
     contrast=(),
+    same: list[str] = (),
 ) -> Prompt:
     """One prompt for one row: `fields` are fixed, the model writes the `written` columns.
-    `contrast`: seed rows of another label close to the wanted ones ("different from these")."""
-    exemplars = choose_exemplars(seed, schema, spec, fields, match_cols, rng)
+    `contrast`: seed rows of another label close to the wanted ones ("different from these");
+    `same`: columns every exemplar shares with the row (the ones its text gives away)."""
+    exemplars = choose_exemplars(seed, schema, spec, fields, match_cols, rng, same)
     exemplars = prefer_liked(
         exemplars, spec.liked, schema.label, fields.get(schema.label) if schema.label else None, spec.k, rng
     )

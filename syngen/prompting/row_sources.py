@@ -17,6 +17,7 @@ from syngen.plan.keys import Keys
 from syngen.plan.length_hint import LengthSampler, hint_name
 from syngen.plan.people import People
 from syngen.plan.resolve import Plan, novelty_columns
+from syngen.plan.revealed import revealed_columns
 from syngen.plan.target import Target, resolve_target
 from syngen.prompting.conditional import build_row_prompt, parse_answer
 from syngen.prompting.parsing import ParseResult, parse_output
@@ -88,6 +89,8 @@ class ConditionalRows:
         fixed_by_target = {c.column for c in target.conditions} | set(target.invented) if target else set()
         self.novel = [c for c in novelty_columns(sch, plan) if c not in fixed_by_target]
         self.lengths = LengthSampler(seed.df, sch.label, plan.hints)
+        # columns the text names (airline tweets name their airline): exemplars share the row's value
+        self.revealed = [r.column for r in revealed_columns(seed.df, sch) if r.column != sch.label]
         for name, mask in (target.slices(seed) if target else {}).items():
             self.structure.add_slice(name, mask)
         self.notes = list(self.structure.notes) + (self.keys.notes if self.keys else [])
@@ -132,6 +135,7 @@ class ConditionalRows:
                     match,
                     self.rng,
                     contrast=target.contrast if target else (),
+                    same=[c for c in self.revealed if fields.get(c) is not None],
                 )
             )
         return out

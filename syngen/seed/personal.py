@@ -59,10 +59,14 @@ def personal_kind(name: str, values: list[str]) -> str | None:
     kind = _named(name)
     if kind in ("name", "handle") and all(_ID_LIKE.fullmatch(v) and any(ch.isdigit() for ch in v) for v in sample):
         return None  # a "user" column of U0001, A2IBPI20UZIR0U: user IDs (an id or key role), not names
-    if kind == "name" and sum(
-        " " not in v and (v.islower() or any(ch.isdigit() or ch == "_" for ch in v)) for v in sample
-    ) >= 0.8 * len(sample):
-        kind = "handle"  # a "name" column of saraholbrook, jnardino7: user handles
+    one_word = sum(" " not in v for v in sample)
+    handle_like = sum(
+        " " not in v
+        and (v.islower() or any(ch.isdigit() or ch == "_" for ch in v) or bool(re.search(r"[a-z][A-Z]", v)))
+        for v in sample
+    )
+    if kind == "name" and one_word >= 0.9 * len(sample) and handle_like >= 0.5 * len(sample):
+        kind = "handle"  # a "name" column of saraholbrook, jnardino7, CamiCorreaBal: user handles
     if kind and (sum(len(v) for v in sample) / len(sample) <= 80 or kind == "address"):
         return kind
     return None

@@ -282,7 +282,7 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
     xlsx_path = _download(page, "Excel", tmp_path)
 
     page.get_by_role("link", name="Utility").click()
-    # after the reload the session's seed is the bundled sample, whose held-out rows ship with it
+    # the runs were made from the bundled rows (uploaded), whose held-out rows ship with them
     page.get_by_text("Held-out real rows: data/drug_reviews/test.csv").wait_for(timeout=60_000)
     page.get_by_role("button", name="Evaluate").click()
     page.get_by_text("Can a classifier tell them apart?").wait_for(timeout=300_000)

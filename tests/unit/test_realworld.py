@@ -32,11 +32,13 @@ _ANSWERS = itertools.count()
 
 
 def _answer(prompt) -> str:
-    """A chat model's answer: each written column on its own line, a new text every time."""
+    """A chat model's answer: each written column on its own line, a new text every time, naming
+    the row's airline as a tweet does (the gate refuses a tweet that names none or another)."""
     n = next(_ANSWERS)
     words = ["late", "rude", "kind", "lost", "quick", "cold", "loud", "calm", "tired", "happy"]
+    to = f"@{prompt.fields['airline']} " if prompt.fields.get("airline") else ""
     return "\n".join(
-        f"{c}: the {words[n % 10]} crew and the {words[n // 10 % 10]} gate made flight {n} one to remember"
+        f"{c}: {to}the {words[n % 10]} crew and the {words[n // 10 % 10]} gate made flight {n} one to remember"
         for c in prompt.written
     )
 
@@ -137,7 +139,9 @@ def test_generated_rows_never_carry_seed_people_and_keep_keys_consistent(tmp_pat
     assert sch.col("user_key").role == Role.KEY
 
     def leaky(prompt):  # a model that copies a seed person and their contacts into the text
-        return "\n".join(f"{c}: thanks handle3, call 555-123-4567 or sara@example.com" for c in prompt.written)
+        to = f"@{prompt.fields['airline']}"
+        said = "thanks handle3 for finding my lost bag at the gate today, call 555-123-4567 or sara@example.com"
+        return "\n".join(f"{c}: {to} {said}" for c in prompt.written)
 
     cfg = RunConfig(
         data=str(path), num_samples=30, out=str(tmp_path / "out"), k=2, label_gate=False, near_duplicate=1.0
