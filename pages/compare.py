@@ -11,6 +11,7 @@ from syngen.runs.store import delete_run, rename_run
 from syngen.ui.page import start
 from syngen.ui.reports import KEY_SCORES, shown_table, summary_row
 
+SHORT = {"column fidelity": "fidelity", "privacy and novelty": "privacy"}  # headers that fit at 1400 px
 state = start("Compare runs")
 state.refresh_runs()
 runs = [r for r in state.runs if r.info.rows]
@@ -35,7 +36,11 @@ st.dataframe(
         "name": st.column_config.TextColumn("name", width="medium"),
         "asked for": st.column_config.TextColumn("asked for", width="medium"),
         "utility": st.column_config.TextColumn("utility", width="medium"),
-        **{c: st.column_config.TextColumn(c, width="small") for c in ("seed", "rows", *KEY_SCORES) if c in key},
+        **{
+            c: st.column_config.TextColumn(SHORT.get(c, c), width="small")
+            for c in ("seed", "rows", *KEY_SCORES)
+            if c in key
+        },
     },
 )
 with st.expander("Settings and every score"):

@@ -223,6 +223,8 @@ class _Run:
             self._event(EventKind.ROW_REJECTED, reason=rj.reason)
         if parsed.repaired:
             self.account.repaired["text with unquoted commas re-joined"] += parsed.repaired
+        if parsed.cut:
+            self.account.repaired["text past the seed's longest ended at a sentence end"] += parsed.cut
         for raw in parsed.rows:
             self.account.parsed += 1
             if len(self.accepted) >= self.n:

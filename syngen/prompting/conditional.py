@@ -250,8 +250,11 @@ def parse_answer(text: str, prompt: Prompt, chat: bool, truncated: bool) -> Pars
     missing = [c for c in written if not _unquote(values.get(c, ""))]
     for c, limit in zip(written, prompt.line_limits):  # the backend ends a line that runs on
         if limit and len(_unquote(values.get(c, ""))) > limit:
-            res.rejects.append(Reject(fragment, f"{c}: {too_long(len(_unquote(values[c])), limit)}"))
-            return res
+            cut = cut_at_sentence(_unquote(values[c]), limit // 2)  # limit: twice the seed's longest
+            if cut is None:
+                res.rejects.append(Reject(fragment, f"{c}: {too_long(len(_unquote(values[c])), limit)}"))
+                return res
+            values[c], res.cut = cut, res.cut + 1
     if truncated:  # the stop rule ends a finished answer at its line break; this one ran out
         res.rejects.append(Reject(fragment, "text cut off at the token limit (raise max_new_tokens)"))
         return res
@@ -261,6 +264,17 @@ def parse_answer(text: str, prompt: Prompt, chat: bool, truncated: bool) -> Pars
         return res
     res.rows.append({**prompt.fields, **{c: _unquote(values[c]) for c in written}})
     return res
+
+
+_SENTENCE_END = re.compile(r"[.!?…](?:[\"')\]]*)(?=\s|$)")
+
+
+def cut_at_sentence(text: str, longest: int) -> str | None:
+    """A text that ran past the seed's longest, ended at its last sentence end within that length,
+    when that keeps at least half of it (a decode is not thrown away for its last sentence); None
+    when no sentence ends there."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text) if m.end() <= longest]
+    return text[: ends[-1]].strip() if ends and ends[-1] >= longest // 2 else None
 
 
 _DELIMS = (",", "|", "\t", ";")

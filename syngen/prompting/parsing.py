@@ -30,7 +30,8 @@ class ParseResult:
     rows: list[dict] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     fmt: str = "none"
-    repaired: int = 0
+    repaired: int = 0  # rows whose unquoted commas were re-joined
+    cut: int = 0  # texts past the seed's longest, ended at a sentence end (conditional answers)
 
 
 def norm_name(s: str) -> str:

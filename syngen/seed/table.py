@@ -144,6 +144,11 @@ def dataset_name(path: str | Path) -> str:
     """Short dataset name for file naming: folder name for generic split files (train.csv)."""
     p = Path(path)
     stem = p.stem
-    if stem.lower() in {"train", "test", "valid", "validation", "data", "dev", "seed"} and p.parent.name:
+    kept_upload = p.parent.parent.name == ".uploads"  # the app's copy of an upload: its folder is a hash
+    if (
+        stem.lower() in {"train", "test", "valid", "validation", "data", "dev", "seed"}
+        and p.parent.name
+        and not kept_upload
+    ):
         return p.parent.name
     return stem

@@ -6,6 +6,8 @@ import json
 
 import pytest
 from app_helpers import wait_for_job
+from helpers import ROOT
+from streamlit.testing.v1 import AppTest
 from wire import Reply, WireServer
 
 from syngen.backends import hf
@@ -95,6 +97,44 @@ def test_cleaning_that_changes_the_label_mix_is_said_outside_the_fold(app_in):
     at.toggle(key="data_dupes").set_value(False).run()
     assert state.seed.shift is None and len(state.seed.df) == 40
     assert not [w for w in at.warning if "cleaning kept" in w.value.lower()]
+
+
+def test_a_reload_opens_the_uploaded_table_with_its_roles_and_run(app_in):
+    """A new session (a reload) whose address names the upload (`?seed=`) and a run (`&run=`)
+    gets the same table, its role overrides and that run back, not the bundled drug reviews."""
+    from helpers import tweets_table
+
+    from syngen.ui.seed import load_source, rebuild_seed, set_role
+
+    at = app_in()
+    at.radio(key="data_source").set_value("Upload a file").run()
+    state = at.session_state["syngen_state"]
+    data = tweets_table(40).to_csv(index=False).encode()
+
+    class Upload:
+        name = "airline_tweets.csv"
+
+        def getvalue(self):
+            return data
+
+    load_source(state, Upload())
+    rebuild_seed(state)
+    assert set_role(state, "retweet_count", "numeric") is None
+    at.run()
+    key = at.query_params["seed"][0] if isinstance(at.query_params["seed"], list) else at.query_params["seed"]
+    assert key == state.upload_key and state.seed.name == "airline_tweets"
+
+    again = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
+    again.query_params["seed"] = key
+    again.run()
+    restored = again.session_state["syngen_state"]
+    assert not again.exception and restored.source == "airline_tweets.csv"
+    assert restored.seed.schema.col("retweet_count").role.value == "numeric"  # the override came back
+    assert any("Seed in use: **airline_tweets.csv**" in c.value for c in again.caption)
+    nowhere = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
+    nowhere.query_params["seed"] = "0123456789abcdef"  # a key with no kept upload: the bundled sample
+    nowhere.run()
+    assert not nowhere.exception and nowhere.session_state["syngen_state"].source.endswith("train.csv")
 
 
 def test_prompt_page_previews_the_exact_prompt(app_in):

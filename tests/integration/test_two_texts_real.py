@@ -60,15 +60,18 @@ def test_the_model_goes_on_from_the_subject_to_the_description(tmp_path):
             assert rest.startswith("description:"), r.text
         else:  # or the subject ran past its limit, and the sequence ended there, not at the token limit
             assert r.completion_tokens < MAX_NEW, r.text
-            why = [x.reason for x in source.parse(p, r, False).rejects]
-            assert why == [f"subject: {len(subject.strip())} characters, over the limit of {limit}"], (why, r.text)
+            parsed = source.parse(p, r, False)  # refused, or ended at a sentence end within the seed's longest
+            why = [x.reason for x in parsed.rejects]
+            cut = parsed.cut and len(parsed.rows[0]["subject"]) <= limit // 2
+            assert cut or why == [f"subject: {len(subject.strip())} characters, over the limit of {limit}"], (
+                why,
+                r.text,
+            )
 
     # A subject as long as the seed's median ends at its next sentence end: without that, most
     # subjects ran on past the limit (4 of these 6 when written) and their rows were lost.
-    def over_limit(results):
-        return sum(
-            "over the limit" in x.reason for p, r in zip(prompts, results) for x in source.parse(p, r, False).rejects
-        )
+    def over_limit(results):  # subjects that ran past the limit (refused, or cut at a sentence end)
+        return sum(len(r.text.partition("\n")[0].strip()) > limit for r in results)
 
     assert over_limit(steered) < over_limit(run_on)
     median = seed.schema.col("subject").median_chars

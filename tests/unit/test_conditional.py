@@ -352,3 +352,17 @@ def test_the_length_hint_is_switched_off_from_the_command_line():
     assert config_from_args(_parser().parse_args(["generate"])).length_hint is True
     assert config_from_args(_parser().parse_args(["generate", "--no-length-hint"])).length_hint is False
     assert _parser().parse_args(["tune", "--data", "seed.csv", "--no-length-hint"]).no_length_hint is True
+
+
+def test_a_text_past_the_seeds_longest_ends_at_a_sentence_end_instead_of_being_thrown_away(drug_seed):
+    from syngen.prompting.conditional import cut_at_sentence
+
+    p = _prompt(drug_seed)
+    limit = p.line_limits[0]  # twice the seed's longest review
+    sentence = "It helped my back pain a lot in the first week. "
+    long = sentence * (limit // len(sentence) + 2)
+    got = parse_answer(" " + long.strip(), p, chat=False, truncated=False)
+    assert got.rows and got.cut == 1 and not got.rejects
+    text = got.rows[0]["review"]
+    assert text.endswith(".") and limit // 4 <= len(text) <= limit // 2  # within the seed's longest
+    assert cut_at_sentence("no sentence end in this run-on text at all " * 40, 100) is None  # refused as before
