@@ -45,7 +45,7 @@ if seed is None:
     st.stop()
 
 st.caption(f"Seed in use: **{state.source}**")
-c = st.columns(4)
+c = st.columns([1, 1, 3, 1])  # the label tile is wide: "airline_sentiment" whole, not "airline_senti…"
 c[0].metric("Rows", len(seed.df))
 c[1].metric("Columns", len(seed.df.columns))
 c[2].metric("Label column", seed.schema.label or "none")

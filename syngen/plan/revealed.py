@@ -2,9 +2,11 @@
 
 A column is revealed when the seed's texts name its value: airline tweets name their airline
 ("@united", "@JetBlue"), so a tweet on a US Airways row that thanks @JetBlue contradicts its own
-row. For each categorical or label column, the words and @handles that name a value are learned
-from the seed (a token found mostly in one value's rows, and in many of them), and the column
-counts as revealed when its texts name their own value far more often than chance. Generated
+row. For each categorical or label column, the names (@handles, #hashtags, words written
+capitalised) that stand for a value are learned from the seed (a name found mostly in one
+value's rows, and in many of them), and the column counts as revealed when its texts name their
+own value far more often than chance. A label read from the text's words as a whole (sentiment)
+is the label gate's case (syngen.evaluate.label_classifier), not this one. Generated
 rows then get exemplars of their value, the gate refuses a text that names another value, and
 the report measures agreement next to the seed's own rate.
 
@@ -35,6 +37,18 @@ _STOP = {
 
 def tokens(text: str) -> set[str]:
     return {t.lower() for t in TOKEN.findall(str(text or ""))}
+
+
+def _names_in(texts: list[str]) -> set[str]:
+    """Tokens written as names: an @handle or #hashtag, or a word capitalised in most of the
+    places it stands ("Delta", not "flight"): what a text names, not what it says."""
+    seen, named = Counter(), Counter()
+    for t in texts:
+        for raw in TOKEN.findall(str(t or "")):
+            low = raw.lower()
+            seen[low] += 1
+            named[low] += raw[0] in "@#" or raw[0].isupper()
+    return {t for t, n in seen.items() if named[t] >= 0.8 * n}
 
 
 @dataclass
@@ -85,7 +99,9 @@ def revealed_columns(df: pd.DataFrame, schema: Schema) -> list[Revealed]:
     texts = [c.name for c in schema.by_role(Role.TEXT)]
     if not texts or len(df) < 10:
         return []
-    toks = [tokens(" ".join(str(r.get(c) or "") for c in texts)) for r in df.to_dict("records")]
+    joined = [" ".join(str(r.get(c) or "") for c in texts) for r in df.to_dict("records")]
+    names = _names_in(joined)
+    toks = [tokens(t) & names for t in joined]
     out = []
     for spec in schema.by_role(Role.LABEL, Role.CATEGORICAL):
         col = df[spec.name].astype(object).where(df[spec.name].notna(), None)

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from test_pipeline import cfg, writer
 
 from syngen.backends.scripted import ScriptedBackend
 from syngen.cli import main
@@ -18,34 +19,11 @@ from syngen.runs.store import read_run, read_state
 from syngen.seed.prepared import content_key
 
 
-def _writer():
-    n = [0]
-
-    def answer(prompt):
-        n[0] += 1
-        i = n[0]
-        return (
-            f'{1000 + i * 7},"Entry {i}: a distinct story about a drug and how it went, number {i}",'
-            f'"March {1 + i % 28}, 2015",{i % 30}\n'
-        )
-
-    return answer
-
-
 @pytest.fixture
 def run_folder(small_seed, tmp_path):
-    cfg = RunConfig(
-        data=str(small_seed),
-        num_samples=6,
-        k=2,
-        batch_size=3,
-        random_seed=1,
-        label="rating",
-        plan="rows",
-        completion_format="csv",
-        out=str(tmp_path / "out"),
+    out = execute(
+        cfg(small_seed, out=str(tmp_path / "out")), backend=ScriptedBackend(outputs=[writer([0])]), check=False
     )
-    out = execute(cfg, backend=ScriptedBackend(outputs=[_writer()]), check=False)
     assert out.result.status == "complete"
     return out
 
