@@ -69,7 +69,7 @@ class People:
     def _draw(self, col: str) -> str:
         kind, style, f = self.kind[col], self.style[col], self.fake
         if kind == "name":
-            v = f.first_name() if style["one_word"] else f.name()
+            v = self._name(style)
         elif kind == "handle":
             v = self._handle(style)
         elif kind == "email":
@@ -80,7 +80,9 @@ class People:
             v = f.street_address()
         elif kind == "location":
             self._town = self.places.town()
-            v = self.places.name(self._town, style["comma"])
+            v = self.places.name(
+                self._town, self.rng.random() < style["comma"]
+            )  # "Louisville" or "Dallas, TX" as often as the seed
         elif kind == "coordinates":
             lat, lon = self.places.near(self._town or self.places.town())
             v = f"{lat:.6f}, {lon:.6f}"
@@ -90,6 +92,20 @@ class People:
         if style["at"] and not v.startswith("@"):
             v = "@" + v
         return v.lower() if style["lower"] else v
+
+    def _name(self, style: dict) -> str:
+        """A person's name in the forms the seed's column mixes, as often as it mixes them: one word
+        (a first name, or a handle as often as its one-word values are handles), "Andrew F.", a
+        full name, with a quoted nickname ('R. Milyard "GearJunky"')."""
+        f, rng = self.fake, self.rng
+        r = rng.random()
+        if r < style["single"]:
+            return self._handle(style) if rng.random() < style["handles"] else f.first_name()
+        first, last = f.first_name(), f.last_name()
+        v = f"{first} {last[0]}." if r < style["single"] + style["initial"] else f"{first} {last}"
+        if rng.random() < style["quoted"]:
+            v += f' "{self._handle(style)}"'
+        return v
 
     def _handle(self, style: dict) -> str:
         """A user handle shaped as the seed's are: CamelCase, lowercase, with digits or an
@@ -182,10 +198,14 @@ def _style(values: list[str]) -> dict:
         "camel": sum(bool(re.search(r"[a-z][A-Z]", v)) for v in values) / n,
         "digits": sum(any(ch.isdigit() for ch in v) for v in values) / n,
         "underscore": sum("_" in v for v in values) / n,
-        "one_word": sum(" " not in v.strip() for v in values) >= 0.7 * n,
+        "single": sum(" " not in v.strip() for v in values) / n,  # shares of a name column's forms
+        "handles": sum(" " not in v and bool(re.search(r"\d|_|[a-z][A-Z]|^[a-z]+$", v)) for v in values)
+        / max(1, sum(" " not in v.strip() for v in values)),
+        "initial": sum(bool(re.search(r"\s[A-Z]\.(\s|$)", v)) for v in values) / n,
+        "quoted": sum('"' in v for v in values) / n,
         "at": sum(v.startswith("@") for v in values) >= 0.7 * n,
         "lower": sum(v == v.lower() for v in values) >= 0.9 * n,
-        "comma": sum(", " in v for v in values) >= 0.5 * n,
+        "comma": sum(", " in v for v in values) / n,  # a share: towns written "Dallas, TX" this often
         "bracket": sum(v.startswith("[") for v in values) >= 0.5 * n,
     }
 

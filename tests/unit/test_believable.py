@@ -121,3 +121,24 @@ def test_a_drug_seed_still_generates_with_the_new_gates(drug_seed):
     seed = prepare_seed(RunConfig(data="data/drug_reviews/train.csv"))
     gate = RowGate(seed, RunConfig(), random.Random(0))
     assert gate.revealed == [] and gate.least[None] >= 1  # nothing revealed; the floor is the seed's
+
+
+def test_a_name_column_gets_the_forms_the_seed_mixes():
+    """Reviewer names as Amazon shows them: full names, "Andrew F.", handles, quoted nicknames."""
+    forms = ['Andrew F.', 'fendertele67', 'Marc Bolan', 'R. Milyard "GearJunky"', 'Julia Stone', 'Chris30542']
+    df = pd.DataFrame(
+        {
+            "reviewerName": [
+                f"{forms[i % 6]}{'' if i < 6 else i}" if i % 6 in (1, 5) else forms[i % 6] for i in range(60)
+            ],
+            "reviewText": [f"the strings held their tune for week {i} and sound warm" for i in range(60)],
+            "overall": [str(1 + i % 5) for i in range(60)],
+        }
+    )
+    sch = infer_schema(df)
+    assert sch.col("reviewerName").personal == "name"
+    people = People(df, sch, random_seed=2)
+    names = [people.value("reviewerName") for _ in range(400)]
+    assert 0.08 < sum(bool(re.search(r" [A-Z]\.$", n)) for n in names) / 400 < 0.3  # "Andrew F." (seed: 1 in 6)
+    assert sum('"' in n for n in names) > 20 and sum(" " not in n for n in names) > 60
+    assert not set(names) & set(df["reviewerName"])
