@@ -67,6 +67,15 @@ def key_ids(tok, key: str) -> list[int]:
     )
 
 
+def _space(tok) -> list[int] | None:
+    """The one token that is a single space (Gemma's "▁"), or None when the vocabulary has none."""
+    try:
+        ids = tok(" ", add_special_tokens=False)["input_ids"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return ids if len(ids) == 1 and tok.convert_ids_to_tokens(ids)[0] in (" ", "▁", "Ġ") else None
+
+
 class RowLines:
     """One batch's stop and steering rules (the plain decode loop's `done` and `steer`)."""
 
@@ -80,6 +89,8 @@ class RowLines:
         self.keys = [[key_ids(tok, k) for k in p.line_keys] for p in prompts]
         self.limits = [list(p.line_limits) for p in prompts]
         self.ends = [list(p.line_ends) for p in prompts]
+        self.mins = [list(getattr(p, "line_mins", []) or []) for p in prompts]
+        self.space = _space(tok)
         self.line_chars = [0] * len(prompts)
         self.keyed = [0] * len(prompts)  # tokens of a given key still to come: not the model's text
 
@@ -103,8 +114,19 @@ class RowLines:
         return line < len(limits) and limits[line] is not None and self.line_chars[i] > limits[line] + 1
 
     def steer(self, i: int, token: int) -> list[int] | None:
-        """The next column's key in place of a line break (a blank line too) while one is due, and
-        after a sentence end once the line is as long as the seed's median value."""
+        """A space in place of a line break that comes before the line's shortest length (from
+        its length hint); the next column's key in place of a line break (a blank line too) while
+        one is due, and after a sentence end once the line is as long as the seed's median value."""
+        mins, line = self.mins[i], self.lines[i]
+        if (
+            self.space
+            and token < len(self.newlines)
+            and self.newlines[token]
+            and line < len(mins)
+            and mins[line]
+            and self.line_chars[i] < mins[line]
+        ):
+            return list(self.space)
         if not self.keys[i]:
             return None
         if token in self.pure:

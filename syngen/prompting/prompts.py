@@ -92,6 +92,7 @@ class Prompt:
     line_keys: list = field(default_factory=list)  # completion: `column:` keys begun after each line break
     line_limits: list = field(default_factory=list)  # characters each written line may have (None: any)
     line_ends: list = field(default_factory=list)  # characters after which a sentence end ends the line
+    line_mins: list = field(default_factory=list)  # characters before which a line break is not the end
 
 
 def rows_to_csv(rows: list[dict], columns: list[str], header: bool = True) -> str:

@@ -34,7 +34,7 @@ def test_domain_head_scores_only_its_ids_and_maps_back():
 class _Tok:
     """A tokenizer over a tiny vocabulary, greedy longest match ("▁" is a space)."""
 
-    vocab = ["<eos>", "\n", "\n\n", "▁hi", "<0xE2>", "<0x80>", "<0x99>", "body", ":", ".", "2"]
+    vocab = ["<eos>", "\n", "\n\n", "▁hi", "<0xE2>", "<0x80>", "<0x99>", "body", ":", ".", "2", "▁"]
 
     def __len__(self):
         return len(self.vocab)
@@ -58,7 +58,7 @@ def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
 
     tok = _Tok()
     prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5], line_ends=[])
-    rows = RowLines(tok, vocab_lines("tiny", tok, size=12), [prompt, prompt], {0})
+    rows = RowLines(tok, vocab_lines("tiny", tok, size=13), [prompt, prompt], {0})
     new = [3]  # " hi"
     assert not rows.done(0, new) and rows.steer(0, 3) is None
     assert rows.steer(0, 2) == [1, 7, 8]  # a blank line becomes a line break and `body:`
@@ -73,7 +73,7 @@ def test_row_lines_give_the_next_key_and_end_a_line_past_its_limit():
         line.append(t)
         assert not rows.done(1, line)
     assert rows.done(1, line + [3])
-    assert vocab_lines("tiny", tok, size=12).chars[-1:] == [0]  # padded to the model's vocabulary
+    assert vocab_lines("tiny", tok, size=13).chars[-1:] == [0]  # padded to the model's vocabulary
 
 
 def test_a_line_as_long_as_the_seed_s_median_ends_at_its_next_sentence_end():
@@ -85,10 +85,29 @@ def test_a_line_as_long_as_the_seed_s_median_ends_at_its_next_sentence_end():
 
     tok = _Tok()
     prompt = SimpleNamespace(rows=1, lines_per_row=2, line_keys=["body:"], line_limits=[4, 5], line_ends=[2, 3])
-    rows = RowLines(tok, vocab_lines("tiny", tok, size=12), [prompt] * 3, {0})
+    rows = RowLines(tok, vocab_lines("tiny", tok, size=13), [prompt] * 3, {0})
     assert not rows.done(0, [9]) and rows.steer(0, 9) is None  # "." before the line is long
     assert not rows.done(1, [3]) and rows.steer(1, 9) == [9, 1, 7, 8]  # " hi." then `body:`
     for t in (9, 1, 7, 8):  # the point is the title's, the key's tokens are not counted
         assert not rows.done(1, [3, t])
     assert rows.steer(1, 9) is None  # the body is the last column: its line ends as it will
     assert not rows.done(2, [3]) and not rows.done(2, [3, 10]) and rows.steer(2, 9) is None  # " hi2." of 2.5
+
+
+def test_a_line_break_before_the_hinted_length_becomes_a_space():
+    """A small model ends its text far sooner than its length hint asks: a line break before 70%
+    of the hint is written as a space, and one after it ends the row."""
+    from types import SimpleNamespace
+
+    from syngen.engine.row_lines import RowLines, vocab_lines
+
+    tok = _Tok()
+    prompt = SimpleNamespace(rows=1, lines_per_row=1, line_keys=[], line_limits=[None], line_ends=[], line_mins=[6])
+    rows = RowLines(tok, vocab_lines("tiny-space", tok, size=12), [prompt], {0})
+    new = [3]  # " hi": 3 characters
+    assert not rows.done(0, new)
+    assert rows.steer(0, 1) == [11]  # a line break at 3 of 6 characters: a space instead
+    for t in (11, 3):
+        new.append(t)
+        assert not rows.done(0, new)
+    assert rows.steer(0, 1) is None and rows.done(0, new + [1])  # 7 characters: the line break ends it
