@@ -132,6 +132,17 @@ class QualityReport:
         return report_html(self)
 
 
+def _memorised(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame) -> list[Metric]:
+    """Runs of words a synthetic text shares with a seed text, against real texts' (evaluate.memorised)."""
+    from syngen.evaluate.memorised import memorised_text
+
+    texts = [c.name for c in schema.by_role(Role.TEXT) if c.name in synth.columns]
+    if not texts:
+        return []
+    col = texts[0]
+    return [memorised_text(seed[col].dropna().astype(str).tolist(), synth[col].dropna().astype(str).tolist())]
+
+
 def _values(df: pd.DataFrame, col: str) -> list:
     return df[col].tolist() if col in df.columns else []
 
@@ -415,6 +426,7 @@ def build_report(
     meaning = timed("meaning (sentence embeddings)", semantic_metrics, schema, seed, synthetic)
     dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
     dcr += timed("personal data", lambda *a: [personal_leaks(*a)], schema, seed, synthetic)
+    dcr += timed("memorised text", _memorised, schema, seed, synthetic)
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered, len(synthetic))
     aim = timed("target", target_metrics, seed, schema, synthetic, target) if target is not None else []
     report = QualityReport(

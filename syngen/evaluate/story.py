@@ -107,6 +107,16 @@ def privacy(report) -> str:
     if personal is not None and not math.isnan(personal.value):
         k = int(personal.value)
         parts.append("no personal value from the seed" if not k else f"{count(k, 'personal value')} from the seed")
+    runs = _find(report, "texts sharing a longer run of words with a seed text than real texts do")
+    if runs is not None and not math.isnan(runs.value):
+        k = int(round(runs.value * n))
+        parts.append(
+            "no text reuses a longer run of a seed text's words than real texts share with each other"
+            if not k
+            else f"{k} of {n} texts reuse a longer run of a seed text's words than real texts share ("
+            + runs.detail.split("; ", 2)[-1]
+            + ")"
+        )
     text = "; ".join(parts) or "not measured"
     dcr = _find(report, "distance to closest record vs random (SDMetrics DCRBaselineProtection)")
     if dcr is not None and not math.isnan(dcr.value) and dcr.verdict in ("poor", "fair"):
