@@ -143,6 +143,13 @@ def _memorised(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame) -> list[
     return [memorised_text(seed[col].dropna().astype(str).tolist(), synth[col].dropna().astype(str).tolist())]
 
 
+def _membership(schema: Schema, seed: pd.DataFrame, synth: pd.DataFrame, holdout: pd.DataFrame) -> list[Metric]:
+    from syngen.evaluate.dcr import training_part
+    from syngen.evaluate.membership import membership
+
+    return membership(schema, training_part(seed, holdout), holdout, synth)
+
+
 def _values(df: pd.DataFrame, col: str) -> list:
     return df[col].tolist() if col in df.columns else []
 
@@ -427,6 +434,8 @@ def build_report(
     dcr = timed("distance to closest record (SDMetrics)", dcr_metrics, schema, seed, synthetic, holdout)
     dcr += timed("personal data", lambda *a: [personal_leaks(*a)], schema, seed, synthetic)
     dcr += timed("memorised text", _memorised, schema, seed, synthetic)
+    if holdout is not None and len(holdout) >= 5:  # rows the generator never saw: membership inference
+        dcr += timed("membership", _membership, schema, seed, synthetic, holdout)
     runm = run_metrics(account, requested, len(synthetic) if delivered is None else delivered, len(synthetic))
     aim = timed("target", target_metrics, seed, schema, synthetic, target) if target is not None else []
     report = QualityReport(
