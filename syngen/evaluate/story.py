@@ -117,6 +117,19 @@ def privacy(report) -> str:
             + runs.detail.split("; ", 2)[-1]
             + ")"
         )
+    closer = _find(report, "synthetic rows closer to training than to held-out rows (text and columns)")
+    attack = _find(report, "membership attack AUC (nearest synthetic row, text and columns)")
+    if closer is not None and attack is not None and not math.isnan(closer.value):
+        sign = abs(closer.value - 0.5) <= 0.05 and attack.value <= 0.55
+        parts.append(
+            (
+                "no sign of memorising the rows it was made from"
+                if sign
+                else "signs of memorising the rows it was made from"
+            )
+            + f" ({closer.value:.0%} of rows sit closer to them than to rows it never saw, 50% = none; an attacker "
+            f"tells them apart at AUC {attack.value:.2f}, 0.5 = not at all)"
+        )
     text = "; ".join(parts) or "not measured"
     dcr = _find(report, "distance to closest record vs random (SDMetrics DCRBaselineProtection)")
     if dcr is not None and not math.isnan(dcr.value) and dcr.verdict in ("poor", "fair"):

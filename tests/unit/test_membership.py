@@ -32,3 +32,14 @@ def test_too_few_held_out_rows_say_so(split):
     schema, train, held, fresh = split
     closer, attack = membership(schema, train, held.head(2), fresh)
     assert closer.value != closer.value and "held-out" in closer.detail
+
+
+def test_a_run_with_held_out_rows_says_it_in_the_privacy_line(split):
+    from syngen.evaluate import build_report
+
+    schema, train, held, fresh = split
+    import pandas as pd
+
+    rep = build_report(pd.concat([train, held]), fresh.head(40), schema, holdout=held)
+    privacy = dict(rep.story())["Private?"]
+    assert "of rows sit closer to them than to rows it never saw" in privacy and "AUC" in privacy
