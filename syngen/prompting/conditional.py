@@ -264,9 +264,13 @@ def parse_answer(text: str, prompt: Prompt, chat: bool, truncated: bool) -> Pars
     if chat and not values and len(written) == 1:
         values[written[0]] = " ".join(ln.strip() for ln in lines if ln.strip())  # a bare answer
     missing = [c for c in written if not _unquote(values.get(c, ""))]
-    for c, limit in zip(written, prompt.line_limits):  # the backend ends a line that runs on
+    medians = list(prompt.line_ends) + [None] * len(written)
+    for c, limit, median in zip(written, prompt.line_limits, medians):  # the backend ends a line that runs on
         if limit and len(_unquote(values.get(c, ""))) > limit:
-            cut = cut_at_sentence(_unquote(values[c]), limit // 2)  # limit: twice the seed's longest
+            # within the seed's longest (limit: twice that), and at most three times its median: a
+            # title cut to the seed's longest title would still be far longer than titles are
+            longest = min(limit // 2, 3 * median) if median else limit // 2
+            cut = cut_at_sentence(_unquote(values[c]), longest)
             if cut is None:
                 res.rejects.append(Reject(fragment, f"{c}: {too_long(len(_unquote(values[c])), limit)}"))
                 return res
