@@ -6,6 +6,7 @@ import math
 import streamlit as st
 
 from syngen.common.errors import SyngenError
+from syngen.common.text import count
 from syngen.evaluate.plots import shown_verdict
 from syngen.evaluate.report import SMALL_SAMPLE
 from syngen.ui.page import pick_run, start
@@ -39,7 +40,7 @@ else:
 n = len(rep.synthetic)
 if n < SMALL_SAMPLE:
     st.warning(
-        f"Only {n} synthetic rows: scores are noisy below {SMALL_SAMPLE} rows. Generate more before trusting them."
+        f"Only {count(n, 'synthetic row')}: scores are noisy below {SMALL_SAMPLE} rows. Generate more before trusting them."
     )
 st.subheader("Summary")
 for head, text in rep.story():

@@ -121,6 +121,16 @@ class HFBackend(Backend):
         ),
         Option("adapter", str, "", "a LoRA adapter folder from `syngen tune` (merged into the weights on load)"),
         Option(
+            "length_floor",
+            float,
+            0.0,
+            "a line break before this share of a text's length hint becomes a space (0: off). 0.7 brings "
+            "the drug reviews' median length to the seed's but lets a discriminator tell them apart more "
+            "(AUC 0.85 against 0.76: bench/believable.py)",
+            0.0,
+            1.0,
+        ),
+        Option(
             "embedding",
             str,
             "q8",
@@ -343,7 +353,7 @@ class HFBackend(Backend):
         def with_plain_loop():
             from syngen.engine.decode import decode
 
-            rows, last = RowLines(tok, self._vocab_lines(), prompts, stop_ids), [t]
+            rows, last = RowLines(tok, self._vocab_lines(), prompts, stop_ids, s["length_floor"]), [t]
             read_at[0] = t
 
             def beat(**fields):

@@ -79,7 +79,7 @@ def _space(tok) -> list[int] | None:
 class RowLines:
     """One batch's stop and steering rules (the plain decode loop's `done` and `steer`)."""
 
-    def __init__(self, tok, vocab: Vocab, prompts, stop_ids):
+    def __init__(self, tok, vocab: Vocab, prompts, stop_ids, floor: float = 0.0):
         self.vocab = vocab
         self.newlines, self.pure, self.chars = vocab.newlines, vocab.pure, vocab.chars
         self.last = [-1] * len(prompts)  # each sequence's previous token
@@ -89,7 +89,8 @@ class RowLines:
         self.keys = [[key_ids(tok, k) for k in p.line_keys] for p in prompts]
         self.limits = [list(p.line_limits) for p in prompts]
         self.ends = [list(p.line_ends) for p in prompts]
-        self.mins = [list(getattr(p, "line_mins", []) or []) for p in prompts]
+        # `floor` of each line's hinted length: a line break before it becomes a space (0: never)
+        self.mins = [[int(floor * m) if m else None for m in getattr(p, "line_mins", []) or []] for p in prompts]
         self.space = _space(tok)
         self.line_chars = [0] * len(prompts)
         self.keyed = [0] * len(prompts)  # tokens of a given key still to come: not the model's text

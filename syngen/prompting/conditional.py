@@ -193,18 +193,17 @@ def build_row_prompt(
 
 
 CHARS_PER_WORD = 5.5  # English text, a space included
-SHORTEST = 0.7  # of the length hint: a line break before it is taken for a pause, not the end
 
 
 def least_chars(hint) -> int | None:
-    """The characters a text given a length of `hint` words has before a line break may end it:
-    a small model ends its line far sooner than the seed's texts do (median 59 words for a seed's
-    99.5), so the embedded model's early line breaks become spaces until then."""
+    """The characters of a text of `hint` words: the embedded model's `length_floor` option turns
+    a line break before a share of this into a space (a small model ends its line sooner than the
+    seed's texts do: median 59 words for a seed's 99.5)."""
     try:
         words = int(hint)
     except (TypeError, ValueError):
         return None
-    return int(SHORTEST * words * CHARS_PER_WORD) if words > 0 else None
+    return int(words * CHARS_PER_WORD) if words > 0 else None
 
 
 def _strip_chatter(lines: list[str]) -> list[str]:

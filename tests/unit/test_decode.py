@@ -95,15 +95,17 @@ def test_a_line_as_long_as_the_seed_s_median_ends_at_its_next_sentence_end():
 
 
 def test_a_line_break_before_the_hinted_length_becomes_a_space():
-    """A small model ends its text far sooner than its length hint asks: a line break before 70%
-    of the hint is written as a space, and one after it ends the row."""
+    """A small model ends its text far sooner than its length hint asks: with a `length_floor`,
+    a line break before that share of the hint is written as a space, and one after it ends the
+    row; without one (the default) a line break ends the row as always."""
     from types import SimpleNamespace
 
     from syngen.engine.row_lines import RowLines, vocab_lines
 
     tok = _Tok()
     prompt = SimpleNamespace(rows=1, lines_per_row=1, line_keys=[], line_limits=[None], line_ends=[], line_mins=[6])
-    rows = RowLines(tok, vocab_lines("tiny-space", tok, size=12), [prompt], {0})
+    assert RowLines(tok, vocab_lines("tiny-space", tok, size=12), [prompt], {0}).steer(0, 1) is None  # off
+    rows = RowLines(tok, vocab_lines("tiny-space", tok, size=12), [prompt], {0}, floor=1.0)
     new = [3]  # " hi": 3 characters
     assert not rows.done(0, new)
     assert rows.steer(0, 1) == [11]  # a line break at 3 of 6 characters: a space instead
