@@ -195,7 +195,39 @@ def measure(tags: list[str]) -> dict:
         for t, fig in by_tag.items():
             print(f"{n} [{t}]: {json.dumps(fig, default=str)}")
     (OUT / "figures.json").write_text(json.dumps({"runs": figures, "summary": summary}, indent=1, default=str))
+    if "after" in tags:
+        record(summary, tags)
     return summary
+
+
+def record(summary: dict, tags: list[str]) -> None:
+    """One BENCHMARKS.md line per table: the "after" figures, with the other tags' in brackets."""
+    import figures as bench_figures
+
+    def words(fig):
+        agree = "; ".join(
+            f"text names its row's {c} {v['synthetic']} (seed {v['seed']})" for c, v in fig["agreement"].items()
+        )
+        lengths = ", ".join(
+            f"{lab} {v['synthetic'].split(' ±')[0]}/{v['seed'].split(' ±')[0]}"
+            for lab, v in fig["median_words"].items()
+        )
+        return (
+            (agree + "; " if agree else "")
+            + f"under the minimum {fig['under_minimum']}; median words synthetic/seed {lengths}; rejects per row "
+            f"{fig['rejects_per_row']}; rows/min {fig['rows_per_min']}; discriminator AUC {fig['auc_embeddings']}"
+        )
+
+    for name, by_tag in summary.items():
+        if "after" not in by_tag:
+            continue
+        others = " | ".join(f"{t}: {words(by_tag[t])}" for t in tags if t != "after" and t in by_tag)
+        bench_figures.record(
+            f"believable rows, {name} (30 rows a run, {by_tag['after']['runs']} runs)",
+            words(by_tag["after"]) + (f" || {others}" if others else ""),
+            f"python bench/believable.py measure --tags {','.join(tags)}",
+            goal="agreement >= 95%; 0 under the minimum; median words within 10%; <= 0.5 rejects per row; AUC <= 0.75",
+        )
 
 
 def summarise(runs: list[dict]) -> dict:
