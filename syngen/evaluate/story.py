@@ -32,7 +32,7 @@ PLAIN = {
     "uniqueness (distinct / rows)": "unique IDs",
 }
 NOT_FIDELITY = ("copies", "duplicates", "distance to closest", "closer to held-out", "personal values", "delivered")
-NOT_FIDELITY += ("model output accepted", "Vendi", "target")
+NOT_FIDELITY += ("model output accepted", "Vendi", "target", "longer run of words", "closer to training", "membership")
 CLOSE = ((0.85, "close to the real rows"), (0.7, "close in most respects"), (0.5, "different in several respects"))
 
 

@@ -33,3 +33,12 @@ def test_the_report_and_its_summary_say_it(drug_seed):
     assert m.value == 1.0 and m.verdict == "poor"
     privacy = dict(rep.story())["Private?"]
     assert "12 of 12 texts reuse a longer run of a seed text's words than real texts share" in privacy
+
+
+def test_memorised_text_is_told_under_privacy_not_among_the_differences(drug_seed):
+    from syngen.evaluate.story import closeness
+
+    synth = drug_seed.df.head(12).copy()
+    synth["review"] = [t[:200] + " — and then it all changed for me." for t in synth["review"]]
+    rep = build_report(drug_seed.df, synth, drug_seed.schema)
+    assert not any("longer run of words" in f for f in closeness(rep)[1])
