@@ -12,6 +12,7 @@ from syngen.ui.page import start
 from syngen.ui.reports import KEY_SCORES, shown_table, summary_row
 
 SHORT = {"column fidelity": "fidelity", "privacy and novelty": "privacy"}  # headers that fit at 1400 px
+WIDTH = {"name": 190, "seed": 90, "rows": 44, "asked for": 120, "utility": 120}  # pixels; scores 56
 state = start("Compare runs")
 state.refresh_runs()
 runs = [r for r in state.runs if r.info.rows]
@@ -32,16 +33,7 @@ st.dataframe(
     shown_table(table[key]),
     width="stretch",
     hide_index=True,
-    column_config={
-        "name": st.column_config.TextColumn("name", width="medium"),
-        "asked for": st.column_config.TextColumn("asked for", width="medium"),
-        "utility": st.column_config.TextColumn("utility", width="medium"),
-        **{
-            c: st.column_config.TextColumn(SHORT.get(c, c), width="small")
-            for c in ("seed", "rows", *KEY_SCORES)
-            if c in key
-        },
-    },
+    column_config={c: st.column_config.TextColumn(SHORT.get(c, c), width=WIDTH.get(c, 56)) for c in key},
 )
 with st.expander("Settings and every score"):
     st.dataframe(shown_table(table), width="stretch", hide_index=True)

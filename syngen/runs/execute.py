@@ -17,6 +17,7 @@ from typing import Callable
 
 from syngen.backends import Backend, backend_class, backend_from_config
 from syngen.common.errors import BackendError, SyngenError
+from syngen.common.text import count
 from syngen.generate.checkpoint import config_hash
 from syngen.generate.config import RunConfig
 from syngen.generate.events import Event, EventKind, RunStatus
@@ -109,7 +110,7 @@ def run_title(config: RunConfig, seed_name: str, backend: Backend, when: float) 
     Dec 5 14:02' (renamed on the Compare page; the folder keeps the file-safe stem)."""
     from syngen.plan.target import target_words
 
-    parts = [seed_name.replace("_", " "), f"{config.num_samples} rows", target_words(config)]
+    parts = [seed_name.replace("_", " "), count(config.num_samples, "row"), target_words(config)]
     if config.style != "base":
         parts.append(f"{config.style} style")
     if backend.name != "hf":
