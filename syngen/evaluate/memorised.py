@@ -104,3 +104,23 @@ def memorised_text(seed_texts: list[str], synth_texts: list[str], real_texts: li
 
 def _short(run: str, n: int = 60) -> str:
     return run if len(run) <= n else run[: n - 1] + "…"
+
+
+class RunGate:
+    """The generation gate's side of this measure: a text that shares a longer run of words with a
+    seed text than real texts share with each other (the seed's own 99th percentile, leave one
+    out) is a copied passage, even inside a text that is otherwise new."""
+
+    def __init__(self, seed_texts: list[str]):
+        texts = [t for t in seed_texts if t]
+        self.index = RunIndex(texts)
+        reference = [self.index.longest(t, skip=i)[0] for i, t in enumerate(texts)] if len(texts) >= 10 else []
+        self.limit = float(np.percentile(reference, PERCENTILE)) if reference else float("inf")
+
+    def check(self, text: str) -> str | None:
+        if self.limit == float("inf") or not text:
+            return None
+        n, where, run = self.index.longest(text)
+        if n > self.limit:
+            return f"copies {n} words in a row from seed text {where} (\"{_short(run, 40)}\"; real texts share {self.limit:.0f} at most)"
+        return None

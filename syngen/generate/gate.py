@@ -7,6 +7,7 @@ import random
 
 from syngen.common.errors import ConfigError
 from syngen.evaluate.copies import CopyIndex, repetition_ratio, row_key, word_count
+from syngen.evaluate.memorised import RunGate
 from syngen.generate.config import RunConfig
 from syngen.plan.people import People
 from syngen.plan.revealed import content_words, least_content, revealed_columns
@@ -44,6 +45,8 @@ class RowGate:
         texts = sch.by_role(Role.TEXT)
         self.content_col = texts[0].name if texts else None
         self.least = least_content(seed.df, self.content_col, sch.label) if self.content_col else {}
+        # a passage copied from a seed text inside an otherwise new one (syngen.evaluate.memorised)
+        self.runs = RunGate(seed.df[self.content_col].dropna().astype(str).tolist()) if self.content_col else None
 
     def _text(self, r: dict) -> str:
         return " ".join(str(r.get(c) or "") for c in self.text_cols)
@@ -94,6 +97,9 @@ class RowGate:
             j, s = self.neg_text.nearest(text)
             if s >= thr:
                 return None, f"resembles negative example {j} (similarity {s:.2f})"
+        why = self.runs.check(str(row.get(self.content_col) or "")) if self.runs is not None else None
+        if why:  # not a copy of a whole text, but a passage of one
+            return None, why
         return row, None
 
     def believable(self, row: dict) -> str | None:

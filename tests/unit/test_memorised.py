@@ -42,3 +42,21 @@ def test_memorised_text_is_told_under_privacy_not_among_the_differences(drug_see
     synth["review"] = [t[:200] + " — and then it all changed for me." for t in synth["review"]]
     rep = build_report(drug_seed.df, synth, drug_seed.schema)
     assert not any("longer run of words" in f for f in closeness(rep)[1])
+
+
+def test_the_gate_refuses_a_passage_copied_into_a_new_text(drug_seed):
+    import random
+
+    from syngen.generate.account import RunAccount
+    from syngen.generate.config import RunConfig
+    from syngen.generate.gate import RowGate
+
+    gate = RowGate(drug_seed, RunConfig(label_gate=False), random.Random(0))
+    row = drug_seed.df.iloc[0].to_dict()
+    seed_text = drug_seed.df["review"].iloc[11]
+    passage = " ".join(seed_text.split()[:30])
+    row["review"] = f"My aunt tried something else first and hated it. {passage}. Anyway that is my story for today."
+    kept, why = gate.check(row, RunAccount())
+    assert kept is None and why.startswith("copies ") and "words in a row from seed text" in why
+    fresh = row | {"review": "My aunt tried something else first and hated it, then this one helped her sleep again."}
+    assert gate.check(fresh, RunAccount())[1] is None
