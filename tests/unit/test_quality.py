@@ -95,8 +95,10 @@ def test_copies_name_the_closest_seed_row(drug_seed):
     dcr = r.find("distance to closest record vs random (SDMetrics DCRBaselineProtection)")
     assert dcr.value == 0.0  # every synthetic row sits on a seed row
     assert r.find("semantic near copies of seed rows").value == 1.0  # all three say what a seed row says
-    # copies, near copies, semantic near copies, DCR
-    assert r.parts["privacy and novelty"] == pytest.approx((1 / 3 + 2 / 3 + 0.0 + 0.0) / 4)
+    runs = r.find("texts sharing a longer run of words with a seed text than real texts do")
+    assert runs.value == 1.0 and runs.score == 0.0  # every text repeats a seed text's words at length
+    # copies, near copies, semantic near copies, DCR, memorised text
+    assert r.parts["privacy and novelty"] == pytest.approx((1 / 3 + 2 / 3 + 0.0 + 0.0 + 0.0) / 5)
 
 
 def _fixture_report(name):
