@@ -35,7 +35,10 @@ def example_conditions(seed) -> list[str]:
     from syngen.seed.schema import Role
 
     out = []
-    for c in seed.schema.by_role(Role.CATEGORICAL, Role.SHORT_TEXT, Role.LABEL):
+    cols = (
+        seed.schema.by_role(Role.CATEGORICAL) + seed.schema.by_role(Role.LABEL) + seed.schema.by_role(Role.SHORT_TEXT)
+    )
+    for c in cols:  # a category first: "condition = Depression" reads better than a title
         common = seed.df[c.name].dropna().astype(str).value_counts()
         if len(common) > 1:
             out.append(f"{c.name} = {common.index[0]}")
