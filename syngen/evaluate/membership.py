@@ -88,22 +88,21 @@ def membership(schema: Schema, train: pd.DataFrame, held: pd.DataFrame, synth: p
         aucs.append(float(roc_auc_score(np.r_[np.ones(len(part)), np.zeros(len(he))], scores)))
     share, auc = float(np.mean(closer)), float(np.mean(aucs))
     return [
-        Metric(
+        _half_way(
             CLOSER,
-            "",
             share,
-            "0.5",
-            score=max(0.0, 1 - 2 * max(0.0, share - 0.5) / 0.5),
-            detail=f"{share:.0%} of synthetic rows (± {np.std(closer):.0%} over {DRAWS} draws of {len(he)} training "
+            f"{share:.0%} of synthetic rows (± {np.std(closer):.0%} over {DRAWS} draws of {len(he)} training "
             f"rows); 50% = no sign of memorising, within 45-55% reads as none",
         ),
-        Metric(
+        _half_way(
             ATTACK,
-            "",
             auc,
-            "0.5",
-            score=max(0.0, 1 - 2 * max(0.0, auc - 0.5) / 0.5),
-            detail=f"an attacker tells training from held-out rows at AUC {auc:.2f} (± {np.std(aucs):.2f}); 0.5 = "
+            f"an attacker tells training from held-out rows at AUC {auc:.2f} (± {np.std(aucs):.2f}); 0.5 = "
             "cannot, 0.55 or less reads as no real advantage",
         ),
     ]
+
+
+def _half_way(name: str, value: float, detail: str) -> Metric:
+    """A measure whose goal is 0.5 (chance): scored 1 there, 0 at 1.0."""
+    return Metric(name, "", value, "0.5", score=max(0.0, 1 - 2 * max(0.0, value - 0.5) / 0.5), detail=detail)
