@@ -4,10 +4,12 @@ import streamlit as st
 
 from syngen.backends import backend_class
 from syngen.ui.adapt import adapt_section
+from syngen.ui.auto_tune import tuning_status
 from syngen.ui.backend_form import CHOICES, DEFAULT_MODELS, option_widgets, secret_key, test_connection
 from syngen.ui.state import get_state
 
 state = get_state()
+tuning_status(state)
 cfg = state.config
 st.title("Backend")
 

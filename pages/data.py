@@ -5,6 +5,7 @@ import streamlit as st
 from syngen.common.text import count
 from syngen.seed.schema import Role
 from syngen.seed.table import SUPPORTED, max_bytes_default
+from syngen.ui.auto_tune import tuning_status
 from syngen.ui.run import QUICK_ROWS, filtered_rows, start_like, start_quick
 from syngen.ui.seed import ensure_seed, is_new_upload, load_source, rebuild_seed, set_role
 from syngen.ui.state import BUNDLED, get_state
@@ -37,6 +38,7 @@ elif state.source != BUNDLED or state.raw is None:
     load_source(state)
     rebuild_seed(state)
 ensure_seed(state)
+tuning_status(state)  # an upload starts tuning in the background
 
 if state.load_error:
     st.error(state.load_error)

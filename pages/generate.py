@@ -8,6 +8,7 @@ from syngen.common.text import count
 from syngen.generate.eta import left_words
 from syngen.generate.events import RunStatus
 from syngen.plan.target import target_words
+from syngen.runs.execute import chosen_path
 from syngen.ui.backend_form import display_name
 from syngen.ui.page import URL_RUN, start
 from syngen.ui.reports import report_for
@@ -57,8 +58,10 @@ cfg = state.edit(
     )
 )
 c[3].write("")
+writer = chosen_path(cfg, state.seed)[1]
 c[3].caption(
-    f"{display_name(cfg.backend, cfg.model)} · {STYLE_WORDS[cfg.style].lower()} · {cfg.k} example rows per prompt"
+    f"{display_name(cfg.backend, cfg.model)} · {STYLE_WORDS[cfg.style].lower()} · "
+    + (f"written by {writer.split(':')[0]}" if writer else f"{cfg.k} example rows per prompt")
 )
 aim = target_words(cfg)
 if aim:

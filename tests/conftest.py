@@ -1,4 +1,5 @@
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -7,6 +8,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import DRUG_TRAIN, FIXTURES  # noqa: E402
+
+# The app tunes every upload in the background; a test that wants that turns it on itself (a
+# tuning thread per uploaded test table would hold the 2 cores for minutes).
+os.environ.setdefault("SYNGEN_AUTO_TUNE", "0")
 
 
 @pytest.fixture(scope="session")

@@ -145,6 +145,8 @@ class HFBackend(Backend):
         self._model = None
         self._tok = None
         s = self.settings
+        if s["adapter"] == "none":  # k-shot asked for by name (no cached adapter either)
+            s["adapter"] = ""
         if s["adapter"]:
             self._sample_as_tuned()
         self._key = (

@@ -56,7 +56,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--base-url", help="server address for ollama / openai-compatible / cohere")
     g.add_argument("--model", help="model id, local folder or .gguf (hf default: gemma3-270m)")
     g.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="backend option")
-    g.add_argument("--adapter", help="hf: a LoRA adapter folder from `syngen tune`, or auto (tune or reuse)")
+    g.add_argument(
+        "--adapter",
+        help="hf: a LoRA adapter folder from `syngen tune`, auto (tune or reuse) or none (k-shot); "
+        "default: the seed's adapter when its check chose it, else k-shot",
+    )
     for name, typ in (("temperature", float), ("top_p", float), ("top_k", int), ("max_new_tokens", int)):
         g.add_argument("--" + name.replace("_", "-"), type=typ)
     g.add_argument("--k", type=int, help="seed rows shown per prompt (k-shot)")

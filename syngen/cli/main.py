@@ -40,6 +40,8 @@ def cmd_generate(a: argparse.Namespace) -> int:
     if not a.quiet:
         print(f"seed: {cfg.data}: {seed.clean.summary() if seed.clean else f'{len(seed.df)} rows'}", file=sys.stderr)
         print(f"backend: {backend.name} ({backend.model_label}); generating {cfg.num_samples} rows", file=sys.stderr)
+        if resolved.writer:
+            print(f"written by: {resolved.writer}", file=sys.stderr)
     if seed.shift:  # shown with -q too: the seed is not the table the user gave
         print(f"warning: {seed.shift}; {KEEP_ALL}", file=sys.stderr)
     backend.precheck()  # a dead server is one line, before anything else is said or made

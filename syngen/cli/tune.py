@@ -11,6 +11,7 @@ from dataclasses import replace
 from syngen.cli.progress_bar import TuneBar
 from syngen.cli.values import pairs
 from syngen.generate.config import RunConfig
+from syngen.tune.seed_tuning import TuneSettings
 
 
 def add_parser(sub) -> None:
@@ -21,19 +22,32 @@ def add_parser(sub) -> None:
     t.add_argument("--plan", choices=("auto", "conditional", "rows"), help="the plan the adapter serves")
     t.add_argument("--no-length-hint", action="store_true", help="rows without the length line (as generate's flag)")
     t.add_argument("--model", help="hf model (default: the embedded gemma3-270m)")
-    t.add_argument("--max-minutes", type=float, default=10.0, help="time budget (default 10)")
-    t.add_argument("--epochs", type=int, default=3)
-    t.add_argument("--rank", type=int, default=16, help="LoRA rank")
-    t.add_argument("--learning-rate", type=float, default=5e-4)
-    t.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: no limit)")
+    d = TuneSettings()
+    t.add_argument(
+        "--max-minutes",
+        type=float,
+        default=d.max_minutes,
+        help=f"time budget, loading included (default {d.max_minutes:g})",
+    )
+    t.add_argument("--epochs", type=int, default=d.epochs)
+    t.add_argument("--rank", type=int, default=d.rank, help="LoRA rank")
+    t.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    t.add_argument("--max-steps", type=int, default=d.max_steps, help="stop after this many steps (0: no limit)")
+    t.add_argument(
+        "--balance",
+        type=int,
+        default=d.balance,
+        help=f"repeat a rare label's rows up to this many times towards the largest label (1: the seed's mix; default {d.balance})",
+    )
+    t.add_argument(
+        "--no-check", action="store_true", help="skip the check that picks the adapter or k-shot for this table"
+    )
     t.add_argument("--retrain", action="store_true", help="tune again even if an adapter is cached")
     t.add_argument("--no-clean", action="store_true", help="use the seed as is")
     t.add_argument("--quiet", "-q", action="store_true")
 
 
-def settings_from_args(a: argparse.Namespace):
-    from syngen.tune.seed_tuning import TuneSettings
-
+def settings_from_args(a: argparse.Namespace) -> TuneSettings:
     return TuneSettings(
         max_minutes=a.max_minutes,
         epochs=a.epochs,
@@ -41,6 +55,7 @@ def settings_from_args(a: argparse.Namespace):
         alpha=2 * a.rank,
         learning_rate=a.learning_rate,
         max_steps=a.max_steps,
+        balance=a.balance,
     )
 
 
@@ -86,8 +101,28 @@ def cmd_tune(a: argparse.Namespace) -> int:
         length_hint=not a.no_length_hint,
         model=a.model,
     )
-    result = run_tuning(cfg, a.quiet, settings_from_args(a), retrain=a.retrain).tuned
+    resolved = run_tuning(cfg, a.quiet, settings_from_args(a), retrain=a.retrain)
+    result = resolved.tuned
     print(f"{result.status}: {result.message}", file=sys.stderr)
+    if result.status != "cancelled" and not a.no_check:
+        _check(resolved, a.quiet)
     print(result.folder)
-    print(f"use it: syngen generate --data {a.data} --adapter {result.folder}", file=sys.stderr)
     return 0 if result.status != "cancelled" else 1
+
+
+def _check(resolved, quiet: bool) -> None:
+    """Which path writes this table's rows (runs.path_choice), said in words; Ctrl-C skips it."""
+    from syngen.runs.path_choice import check_paths, read_choice
+
+    folder = resolved.tuned.folder
+    choice = read_choice(folder)
+    if choice is None or resolved.tuned.status != "reused":
+        say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr))
+        try:
+            choice = check_paths(resolved.config, resolved.seed, folder, on_progress=say)
+        except KeyboardInterrupt:
+            print("check skipped: `syngen generate` keeps k-shot prompting until the check has run", file=sys.stderr)
+            return
+    who = "the adapter (k=0)" if choice.path == "adapter" else "k-shot prompting"
+    print(f"check: {who} writes this table's rows by default: {choice.why}", file=sys.stderr)
+    print(f"use it by name: syngen generate --data {resolved.config.data} --adapter {folder}", file=sys.stderr)

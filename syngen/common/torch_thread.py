@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from typing import Callable, TypeVar
 
@@ -22,14 +23,32 @@ _STARTED = threading.Lock()
 _THREAD: list[threading.Thread] = []
 
 
+def _run(fn, future: Future) -> None:
+    if future.set_running_or_notify_cancel():  # False: cancelled while it waited
+        try:
+            future.set_result(fn())
+        except BaseException as exc:  # handed to the caller, who raises it
+            future.set_exception(exc)
+
+
 def _serve() -> None:
     while True:
-        fn, future = _JOBS.get()
-        if future.set_running_or_notify_cancel():  # False: cancelled while it waited
-            try:
-                future.set_result(fn())
-            except BaseException as exc:  # handed to the caller, who raises it
-                future.set_exception(exc)
+        _run(*_JOBS.get())
+
+
+def serve_waiting() -> float:
+    """From inside a long job on the torch thread (tuning in the background): run the jobs that
+    queued behind it (a run's generation batches) now, and return the seconds they took, so the
+    long job can leave them out of its own clock. k-shot rows keep coming while an adapter tunes."""
+    if not on_torch_thread():
+        return 0.0
+    t = time.perf_counter()
+    while True:
+        try:
+            job = _JOBS.get_nowait()
+        except queue.Empty:
+            return time.perf_counter() - t
+        _run(*job)
 
 
 def on_torch_thread() -> bool:

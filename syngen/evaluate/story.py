@@ -69,7 +69,8 @@ def made(report) -> str:
     asked = f" of {about['requested']} asked for" if about.get("requested") else ""
     review = f"; {count(removed, 'row')} removed in review, {n} kept" if removed > 0 else ""
     target = f" Target: {about['target']}." if about.get("target") else ""
-    return f"{count(int(delivered), 'row')}{asked}{when}{review}{mix}.{target}"
+    writer = f" Written by {about['writer']}." if about.get("writer") else ""
+    return f"{count(int(delivered), 'row')}{asked}{when}{review}{mix}.{target}{writer}"
 
 
 def closeness(report) -> tuple[str, list[str]]:

@@ -96,7 +96,15 @@ class RunConfig(PromptSpec):
 
     @property
     def adapter(self) -> str:
-        """The embedded model's LoRA adapter: a folder, "auto" (tune or reuse one) or ""."""
+        """The embedded model's LoRA adapter: a folder, "auto" (tune or reuse one) or "" (none;
+        "none" in the options says so by name, so a cached adapter is not picked by default)."""
+        value = self.adapter_option
+        return "" if value == "none" else value
+
+    @property
+    def adapter_option(self) -> str:
+        """The adapter option as given: a folder, "auto", "none" (k-shot by name) or "" (not set:
+        the adapter the seed's check chose, when there is one)."""
         return str(self.backend_options.get("adapter") or "") if self.backend == "hf" else ""
 
     def check_prompt(self, n_seed: int, tuned: bool | None = None) -> None:

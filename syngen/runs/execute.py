@@ -55,7 +55,6 @@ def backend_for(config: RunConfig, api_key: str | None = None) -> Backend:
 @dataclass(frozen=True)
 class ResolvedRun:
     """A run config made concrete for one seed; `execute` runs this and saves its config.
-
     `config` is what config.json replays: an "auto" adapter replaced by the folder of the adapter
     tuned on this seed, and negatives given as plain text turned into rows of the seed's columns.
     The config the user made is left as it was."""
@@ -63,6 +62,7 @@ class ResolvedRun:
     config: RunConfig
     seed: Seed
     tuned: object | None = None  # tune.TuneResult when the adapter was tuned or reused just now
+    writer: str = ""  # which path writes the rows and why, in words (the run's summary says it)
 
 
 def resolve(config: RunConfig, seed: Seed | None = None, **tune_kwargs) -> ResolvedRun:
@@ -71,7 +71,8 @@ def resolve(config: RunConfig, seed: Seed | None = None, **tune_kwargs) -> Resol
     seed = seed or prepare_seed(config)
     config = replace(config, negatives=negatives_as_rows(config.negatives, seed))
     config, tuned = resolve_adapter(config, seed, **tune_kwargs)
-    return ResolvedRun(config, seed, tuned)
+    config, writer = chosen_path(config, seed)
+    return ResolvedRun(config, seed, tuned, writer)
 
 
 def resolve_adapter(config: RunConfig, seed: Seed, on_progress=None, cancel=None, settings=None, retrain=False):
@@ -86,6 +87,34 @@ def resolve_adapter(config: RunConfig, seed: Seed, on_progress=None, cancel=None
     if not (result.folder / "adapter_config.json").exists():  # stopped before the first step
         raise BackendError(result.message)
     return replace(config, backend_options={**config.backend_options, "adapter": str(result.folder)}), result
+
+
+def chosen_path(config: RunConfig, seed: Seed) -> tuple[RunConfig, str]:
+    """Who writes the rows. With no adapter named (the default), the embedded model uses the
+    adapter cached for this seed when its check chose it (k=0: the adapter needs no examples),
+    else k-shot prompting; `adapter=none` keeps k-shot by name. Returns the config to run and
+    the reason in words."""
+    if config.backend != "hf":
+        return config, ""
+    option = config.adapter_option
+    if option == "none":
+        return config, f"k-shot prompting (k={config.k}), as asked (--adapter none)"
+    if option:
+        return config, f"the adapter at {option} (k={config.k}), as asked"
+    from syngen.runs.path_choice import read_choice
+    from syngen.tune.seed_tuning import find_adapter
+
+    folder = find_adapter(config, seed)
+    choice = read_choice(folder) if folder is not None else None
+    if folder is None:
+        return config, f"k-shot prompting (k={config.k}): no adapter tuned for this seed yet (`syngen tune`)"
+    if choice is None:
+        return config, f"k-shot prompting (k={config.k}): the adapter tuned for this seed was not checked yet"
+    if choice.path != "adapter":
+        return config, f"k-shot prompting (k={config.k}): the seed's check chose it: {choice.why}"
+    k = 0 if not (config.like or config.like_where) else min(config.k, 2)  # chosen rows: a short prompt
+    chosen = replace(config, k=k, backend_options={**config.backend_options, "adapter": str(folder)})
+    return chosen, f"the adapter tuned for this seed (k={k}): the seed's check chose it: {choice.why}"
 
 
 def key_env(config: RunConfig) -> str | None:
@@ -172,6 +201,7 @@ def execute(
         pid=os.getpid(),
         started=read_state(folder).get("started", started),
         requested=config.num_samples,
+        writer=resolved.writer,
         config_hash=config_hash(config),
         stem=stem,
         format=config.format,
@@ -209,7 +239,7 @@ def execute(
     scores = {}
     message = result.message
     if report and len(result.rows):
-        rep, problem = _report(config, seed, result)
+        rep, problem = _report(config, seed, result, {"writer": resolved.writer})
         if rep is not None:
             scores = save_report(folder, rep)
         else:  # the rows are written; only the report is missing, and the state says why
@@ -239,10 +269,10 @@ def precheck_message(backend: Backend) -> str | None:
     return None
 
 
-def _report(config: RunConfig, seed: Seed, result: RunResult):
+def _report(config: RunConfig, seed: Seed, result: RunResult, about: dict):
     """(the quality report, None), or (None, why) when it cannot be built on these rows."""
     try:
-        return run_report(config, seed, result.rows, account=result.account), None
+        return run_report(config, seed, result.rows, account=result.account, about=about), None
     except Exception as exc:  # noqa: BLE001  (a report bug must not lose the run's rows or its state)
         return None, f"no quality report: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
 

@@ -126,6 +126,7 @@ class GenerationJob:
 
 
 _TUNES: dict[str, "TuneJob"] = {}
+_STOPPED: set[str] = set()  # adapter folders whose background tuning a user cancelled (this process)
 
 
 def active_tune() -> "TuneJob | None":
@@ -134,18 +135,35 @@ def active_tune() -> "TuneJob | None":
         return next((j for j in _TUNES.values() if not j.done), None)
 
 
-class TuneJob:
-    """`tune.tune_for_seed` in a background thread, for the Backend page: progress, cancel
-    (which keeps the best adapter so far) and the result."""
+def tune_for_folder(folder) -> "TuneJob | None":
+    """The latest tuning job of this process for the adapter at `folder`, going or ended."""
+    with _LOCK:
+        return next((j for j in reversed(_TUNES.values()) if j.folder == str(folder)), None)
 
-    def __init__(self, config: RunConfig, seed: Seed, settings=None, retrain: bool = False):
+
+def was_stopped(folder) -> bool:
+    return str(folder) in _STOPPED
+
+
+class TuneJob:
+    """`tune.tune_for_seed` in a background thread, for the app: progress, cancel (which keeps
+    the best adapter so far) and the result. With `check`, the check that picks who writes the
+    table's rows (runs.path_choice) follows the tuning; its verdict is kept with the adapter."""
+
+    def __init__(self, config: RunConfig, seed: Seed, settings=None, retrain: bool = False, check: bool = False):
+        from syngen.tune.seed_tuning import adapter_folder_for
+
         self.config, self.seed, self.settings = config, seed, settings  # a RunConfig never changes
-        self.retrain = retrain
+        self.retrain, self.check = retrain, check
+        self.folder = str(adapter_folder_for(config, seed, settings))
         self.cancel = threading.Event()
         self.progress = None  # the last tune.TuneProgress
         self.result = None  # tune.TuneResult when it ended
+        self.choice = None  # path_choice.PathChoice when the check ran
+        self.phase = "tuning"  # tuning | checking
         self.status = "running"  # running | complete | early-stop | time-budget | cancelled | reused | failed
         self.message = "starting…"
+        self.started = time.time()
         self.key = f"tune-{id(self)}"
         self.thread = threading.Thread(target=self._run, name="syngen-tune", daemon=True)
 
@@ -159,8 +177,20 @@ class TuneJob:
         self.thread.start()
         return self
 
+    def stop(self) -> None:
+        """Cancel, and do not start again for this seed in this process."""
+        self.cancel.set()
+        _STOPPED.add(self.folder)
+
+    def eta_seconds(self) -> float | None:
+        p = self.progress
+        return p.eta_seconds if self.phase == "tuning" and p is not None and p.phase == "training" else None
+
     def _on_progress(self, p) -> None:
         self.progress, self.message = p, p.describe()
+
+    def _on_check(self, message: str) -> None:
+        self.phase, self.message = "checking", message
 
     def _run(self) -> None:
         from syngen.tune.seed_tuning import tune_for_seed
@@ -174,11 +204,16 @@ class TuneJob:
                 cancel=self.cancel,
                 retrain=self.retrain,
             )
+            if self.check and not self.cancel.is_set() and self.result.status != "cancelled":
+                from syngen.runs.path_choice import check_paths
+
+                self.choice = check_paths(
+                    self.config, self.seed, self.result.folder, cancel=self.cancel, on_progress=self._on_check
+                )
             self.status, self.message = self.result.status, self.result.message
+            if self.cancel.is_set():
+                self.status = "cancelled"
         except SyngenError as exc:
             self.status, self.message = "failed", str(exc)
         except Exception as exc:  # a bug reaches the page as a message
             self.status, self.message = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
-        finally:
-            with _LOCK:
-                _TUNES.pop(self.key, None)

@@ -13,7 +13,7 @@ from syngen.generate.config import RunConfig
 from syngen.plan.target import target_words
 from syngen.runs.execute import run_report
 from syngen.runs.run_seed import load_run_seed
-from syngen.runs.store import ACCOUNT, RunInfo, load_rows, read_run, save_report, utility_words
+from syngen.runs.store import ACCOUNT, RunInfo, load_rows, read_run, read_state, save_report, utility_words
 
 
 def run_account(info: RunInfo) -> dict | None:
@@ -46,6 +46,7 @@ def run_about(info: RunInfo, config: RunConfig, backend: str | None = None) -> d
         "delivered": delivered(info),
         "target": target_words(config),
         "utility": utility_words(info.folder),
+        "writer": read_state(info.folder).get("writer", ""),
     }
 
 

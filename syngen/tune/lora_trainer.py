@@ -10,11 +10,39 @@ TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down
 PAD_TO = 32  # batch lengths are rounded up to this
 
 
-def split_rows(n: int, share: float, random_seed: int) -> tuple[list[int], list[int]]:
-    order = list(range(n))
-    random.Random(random_seed).shuffle(order)
-    held = max(1, round(n * share)) if n >= 4 else 0
-    return sorted(order[held:]), sorted(order[:held])
+def split_rows(n: int, share: float, random_seed: int, labels: list | None = None) -> tuple[list[int], list[int]]:
+    """(training rows, held-out rows). With `labels`, the split is per label, so a rare label has
+    held-out rows to be measured on (a label of fewer than 4 rows is all training)."""
+    if n < 4:
+        return list(range(n)), []
+    groups: dict = {}
+    for i, lab in enumerate(labels if labels is not None else [None] * n):
+        groups.setdefault(lab, []).append(i)
+    rng = random.Random(random_seed)
+    train, held = [], []
+    for lab in sorted(groups, key=str):
+        order = groups[lab]
+        rng.shuffle(order)
+        k = max(1, round(len(order) * share)) if len(order) >= 4 or labels is None else 0
+        held += order[:k]
+        train += order[k:]
+    return sorted(train), sorted(held)
+
+
+def balanced_rows(rows: list[int], labels: list, cap: int) -> list[int]:
+    """`rows` with each label's rows repeated towards the count of the most common label, at most
+    `cap` times each: the adapter learns every label, not the seed's mix (SMS spam, 16% of a
+    seed, got 1.7% of an unbalanced adapter's candidates). The cap keeps a handful of rare rows
+    from being learnt by heart."""
+    groups: dict = {}
+    for i in rows:
+        groups.setdefault(labels[i], []).append(i)
+    most = max((len(g) for g in groups.values()), default=0)
+    out = []
+    for g in groups.values():
+        want = min(most, len(g) * max(1, cap))
+        out += [g[j % len(g)] for j in range(want)]
+    return sorted(out)
 
 
 def length_batches(lengths: list[int], size: int, rng: random.Random) -> list[list[int]]:

@@ -22,6 +22,7 @@ import random
 import shutil
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -36,7 +37,7 @@ from syngen.plan.length_hint import hint_name, with_hints
 from syngen.plan.resolve import Plan
 from syngen.prompting.prompts import _one_line
 from syngen.seed.schema import IDS, Role, Schema
-from syngen.tune.lora_trainer import LoraTrainer, length_batches, split_rows
+from syngen.tune.lora_trainer import LoraTrainer, balanced_rows, length_batches, split_rows
 
 HOLDOUT = "holdout.csv"
 ROWS = 2  # how training rows are rendered: a change makes cached adapters stale
@@ -45,7 +46,7 @@ SAVE_SECONDS = 10.0  # kept free at the end of the budget for the last evaluatio
 
 @dataclass
 class TuneSettings:
-    max_minutes: float = 10.0  # time budget; the best adapter so far is kept when it runs out
+    max_minutes: float = 5.0  # time budget, loading included; the best adapter so far is kept when it runs out
     epochs: int = 3
     rank: int = 16
     alpha: int = 32
@@ -58,6 +59,7 @@ class TuneSettings:
     patience: int = 3  # evaluations without a better validation loss before stopping
     random_seed: int = 0
     max_steps: int = 0  # 0: no limit (tests use a few)
+    balance: int = 4  # rare labels' rows repeated up to this many times towards the largest label (1: the seed's mix)
 
     def check(self) -> None:
         if self.max_minutes <= 0:
@@ -145,12 +147,26 @@ def training_texts(df: pd.DataFrame, schema: Schema, plan: Plan, random_seed: in
     return [render_row(with_hints(r, plan.hints), training_columns(schema, plan, rng)) for r in df.to_dict("records")]
 
 
-def adapter_key(df: pd.DataFrame, schema: Schema, plan: Plan, model: str, settings: TuneSettings) -> str:
+def seed_key(df: pd.DataFrame, schema: Schema, plan: Plan, model: str) -> tuple[str, dict]:
+    """The seed, the plan and the model: what an adapter is for, whatever its settings."""
     h = hashlib.sha256(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
     meta = {"model": model, "plan": plan.mode, "generators": plan.generators, "label": schema.label, "rows": ROWS}
     meta["hints"] = plan.hints  # given lengths change what the rows say
+    return h.hexdigest(), meta
+
+
+def adapter_key(df: pd.DataFrame, schema: Schema, plan: Plan, model: str, settings: TuneSettings) -> str:
+    digest, meta = seed_key(df, schema, plan, model)
+    h = hashlib.sha256(bytes.fromhex(digest))
     h.update(json.dumps([meta, settings.key_fields()], sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
+
+
+def _latest_file(df, schema, plan, model) -> Path:
+    """Names the adapter tuned last for this seed, plan and model (any settings)."""
+    digest, meta = seed_key(df, schema, plan, model)
+    name = hashlib.sha256((digest + json.dumps(meta, sort_keys=True, default=str)).encode()).hexdigest()[:16]
+    return adapter_folder("latest") / name
 
 
 def adapter_folder(key: str) -> Path:
@@ -167,9 +183,21 @@ def adapter_folder_for(config, seed, settings: TuneSettings | None = None) -> Pa
 
 
 def find_adapter(config, seed, settings: TuneSettings | None = None) -> Path | None:
-    """The cached adapter for this run config's seed, plan and model, if one was tuned."""
+    """The cached adapter for this run config's seed, plan and model: the one tuned with
+    `settings`; without settings, the one tuned with the defaults, else the one tuned last."""
     folder = adapter_folder_for(config, seed, settings)
-    return folder if (folder / "adapter_config.json").exists() else None
+    if (folder / "adapter_config.json").exists():
+        return folder
+    if settings is not None:
+        return None
+    from syngen.plan.resolve import plan_for
+
+    try:
+        name = _latest_file(seed.df, seed.schema, plan_for(seed, config), config.model or EMBEDDED).read_text().strip()
+    except OSError:
+        return None
+    folder = adapter_folder(name)
+    return folder if name and (folder / "adapter_config.json").exists() else None
 
 
 def holdout_rows(config) -> pd.DataFrame | None:
@@ -205,6 +233,8 @@ def tune(
 def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrain) -> TuneResult:
     import torch
 
+    from syngen.common import torch_thread
+
     s = settings or TuneSettings()
     s.check()
     key = adapter_key(df, schema, plan, model, s)
@@ -218,7 +248,10 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     t0 = time.perf_counter()
     report(TuneProgress("loading"))
     net, tok, _ = load_weights(model, gguf_for(model))  # a private float32 copy: LoRA edits it
-    train_rows, held_rows = split_rows(len(df), s.holdout, s.random_seed)
+    labels = df[schema.label].astype(str).tolist() if schema.label in df.columns else None
+    train_rows, held_rows = split_rows(len(df), s.holdout, s.random_seed, labels)
+    if labels is not None and s.balance > 1:
+        train_rows = balanced_rows(train_rows, labels, s.balance)
     texts = training_texts(df, schema, plan, s.random_seed)
     tr = LoraTrainer(net, tok, texts, domain, s)
     opt = torch.optim.AdamW(tr.params, lr=s.learning_rate, weight_decay=0.0)
@@ -248,6 +281,8 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     tr.peft.train()
     while status is None:  # epochs, until the plan, the budget, a cancel or early stopping ends it
         for batch in length_batches(lengths, s.batch_size, rng):
+            lent = torch_thread.serve_waiting()  # a run's batches meanwhile: left out of the budget
+            t0, train_started = t0 + lent, train_started + lent
             if cancel is not None and cancel.is_set():
                 status = "cancelled"
             elif time.perf_counter() - t0 + pace + _eval_after(step + 1) + SAVE_SECONDS > budget:
@@ -300,6 +335,7 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
         for n, p in tr.peft.named_parameters():
             if n in best_state:
                 p.copy_(best_state[n])
+    by_label = per_label_loss(tr, held_rows, labels, s.batch_size)
     seconds = time.perf_counter() - t0
     why = {
         "complete": f"{step / per_epoch:.1f} epoch(s) (what the budget allows)",
@@ -319,6 +355,8 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
         "tokens_per_second": round(tokens / max(1e-9, time.perf_counter() - train_started), 1),
         "best_val_loss": round(best, 4),
         "train_rows": len(train_rows),
+        "train_rows_by_label": dict(Counter(labels[i] for i in train_rows)) if labels else {},
+        "val_loss_by_label": by_label,
         "holdout_rows": len(held_rows),
         "head_size": int(tr.head.shape[0]),
         "plan": plan.mode,
@@ -331,7 +369,22 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     (tmp / INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)  # a half-written adapter is never picked up
+    latest = _latest_file(df, schema, plan, model)
+    latest.parent.mkdir(parents=True, exist_ok=True)
+    latest.write_text(key + "\n", encoding="utf-8")
     return TuneResult(folder, status, info["message"], info)
+
+
+def per_label_loss(tr: LoraTrainer, held: list[int], labels: list | None, size: int) -> dict:
+    """The held-out loss of each label's rows: a rare label the adapter did not learn shows here
+    when the overall loss hides it."""
+    if not labels or not held:
+        return {}
+    tr.peft.eval()
+    groups: dict = {}
+    for i in held:
+        groups.setdefault(labels[i], []).append(i)
+    return {lab: round(tr.evaluate(rows, size), 4) for lab, rows in sorted(groups.items())}
 
 
 def tune_for_seed(config, seed, *, settings: TuneSettings | None = None, **kwargs) -> TuneResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from syngen.common.text import count
+from syngen.ui.auto_tune import tuning_status
 from syngen.ui.seed import ensure_seed
 from syngen.ui.state import AppState, RunRecord, get_state
 
@@ -15,6 +16,7 @@ def start(title: str, caption: str | None = None, need_seed: bool = True) -> App
     """Title the page and make sure a seed is loaded; stop with a message when there is none."""
     state = get_state()
     ensure_seed(state)
+    tuning_status(state)
     st.title(title)
     if caption:
         st.caption(caption)

@@ -3,6 +3,7 @@ review feedback, quality, compare and downloads."""
 
 import itertools
 import json
+import time
 
 import pytest
 from app_helpers import wait_for_job
@@ -186,17 +187,21 @@ def test_backend_page_keys_never_shown(app_in, monkeypatch):
 
 
 def test_backend_page_adapts_the_embedded_model(app_in, monkeypatch, tmp_path):
-    """The "Adapt" switch: auto until tuned, the cached adapter once there is one, a failed
-    tuning as one message; off removes the adapter (no model is loaded here)."""
+    """Who writes the rows: automatic by default (k-shot until a checked adapter exists), the
+    adapter by name (auto until tuned, the cached folder once there is one), k-shot by name; a
+    failed tuning is one message (no model is loaded here)."""
     import json
 
     import syngen.tune.seed_tuning as tune_mod
     from syngen.common.errors import BackendError
+    from syngen.runs.path_choice import PathChoice
 
     monkeypatch.setattr(tune_mod, "cache_root", lambda: tmp_path / "cache")
     at = app_in("backend")
     state = at.session_state["syngen_state"]
-    at.toggle(key="adapt_on").set_value(True).run()
+    assert "adapter" not in state.config.backend_options
+    assert any("written by k-shot prompting (k=" in c.value and "no adapter tuned" in c.value for c in at.caption)
+    at.radio(key="adapt_writer").set_value("adapter").run()
     assert state.config.backend_options["adapter"] == "auto"
     assert any("Not tuned for this seed yet" in i.value for i in at.info)
 
@@ -213,12 +218,59 @@ def test_backend_page_adapts_the_embedded_model(app_in, monkeypatch, tmp_path):
     folder = tune_mod.adapter_folder_for(state.config, state.seed)
     folder.mkdir(parents=True)
     (folder / "adapter_config.json").write_text("{}")
-    (folder / "tune.json").write_text(json.dumps({"model": "gemma3-270m", "message": "36 steps in 605s"}))
+    (folder / "tune.json").write_text(json.dumps({"model": "gemma3-270m", "message": "36 steps in 285s"}))
+    PathChoice("adapter", "each label's candidates read as that label", {}, "2026-12-08 02:00").save(folder)
     at.run()
     assert state.config.backend_options["adapter"] == str(folder)
-    assert any("Adapter ready for this seed: 36 steps in 605s" in s.value for s in at.success)
-    at.toggle(key="adapt_on").set_value(False).run()
+    assert any("Adapter ready for this seed: 36 steps in 285s" in s.value for s in at.success)
+    assert any("Check (2026-12-08 02:00): adapter writes this table's rows" in c.value for c in at.caption)
+    at.radio(key="adapt_writer").set_value("none").run()
+    assert state.config.backend_options["adapter"] == "none" and state.config.adapter == ""
+    at.radio(key="adapt_writer").set_value("").run()
     assert "adapter" not in state.config.backend_options
+    assert any("written by the adapter tuned for this seed (k=0)" in c.value for c in at.caption)
+
+
+def test_an_upload_tunes_in_the_background_with_its_eta_and_a_cancel(app_in, monkeypatch, tmp_path):
+    """An uploaded seed starts tuning by itself; every page's sidebar says so with an ETA and a
+    cancel; after a cancel runs stay with k-shot and the tuning does not start again."""
+    import syngen.tune.seed_tuning as tune_mod
+    from syngen.runs.jobs import tune_for_folder, was_stopped
+    from syngen.tune.seed_tuning import TuneProgress, TuneResult
+
+    monkeypatch.setattr(tune_mod, "cache_root", lambda: tmp_path / "cache")
+    monkeypatch.setenv("SYNGEN_AUTO_TUNE", "1")
+    calls = []
+
+    def slow(config, seed, settings=None, on_progress=None, cancel=None, retrain=False):
+        calls.append(settings)
+        on_progress(TuneProgress("training", step=3, steps=40, eta_seconds=250.0))
+        cancel.wait(30)
+        return TuneResult(tmp_path / "none", "cancelled", "cancelled; the best adapter so far is kept")
+
+    monkeypatch.setattr(tune_mod, "tune_for_seed", slow)
+    at = app_in("generate")
+    assert not calls  # the bundled sample is not tuned by itself: only an upload is
+    state = at.session_state["syngen_state"]
+    state.upload_key = "an-upload"
+    at.run()
+    job = tune_for_folder(tune_mod.adapter_folder_for(state.config, state.seed, tune_mod.TuneSettings()))
+    for _ in range(50):  # the thread reports its first progress
+        if job.progress is not None:
+            break
+        time.sleep(0.1)
+    at.run()
+    side = " ".join(c.value for c in at.sidebar.caption)
+    assert "In the background: adapting the model to this table, about 4 min left" in side, side
+    assert "Runs use k-shot prompting until it is ready" in side
+    at.sidebar.button(key="auto_tune_cancel").click().run()
+    job.thread.join(10)
+    at.run()
+    assert job.status == "cancelled" and was_stopped(job.folder) and len(calls) == 1
+    at.switch_page("pages/data.py").run()  # another page: no second tuning
+    assert len(calls) == 1 and not at.exception
+    side = " ".join(c.value for c in at.sidebar.caption)
+    assert "Rows: written by k-shot prompting" in side, side
 
 
 def _csv_server(delay: float = 0.0):

@@ -35,9 +35,8 @@ pytestmark = pytest.mark.model
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """The app's URL and its output folder (where run folders go)."""
+def _serve(tmp_path_factory, **extra_env):
+    """Start the app; yields its URL and its output folder (where run folders go)."""
     port = free_port()
     home = tmp_path_factory.mktemp("app")
     out = home / "output"
@@ -45,6 +44,7 @@ def app(tmp_path_factory):
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "SYNGEN_OUT_DIR": str(out),
         "SYNGEN_ADAPTER_DIR": str(home / "adapters"),
+        **extra_env,
     }
     proc = subprocess.Popen(
         [
@@ -71,6 +71,18 @@ def app(tmp_path_factory):
     yield url, out
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app (uploads are not tuned in the background: tests/conftest.py)."""
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture
+def tuning_app(tmp_path_factory):
+    """The app as users get it: an upload starts tuning in the background (a 1-minute budget)."""
+    yield from _serve(tmp_path_factory, SYNGEN_AUTO_TUNE="1", SYNGEN_TUNE_MINUTES="1")
 
 
 APP_LOGS = []  # the app's log, printed when a browser test fails
@@ -314,41 +326,63 @@ def test_the_whole_loop_in_a_browser(app, tmp_path, new_page):
 
 
 @pytest.mark.timeout(1800)
-def test_adapt_the_model_to_a_table_in_a_browser(app, small_seed, new_page):
-    """Backend page: switch "Adapt" on, tune on an uploaded 12-row seed with a 1-minute budget
-    (progress on screen), then generate a row with k=0 from the adapted model."""
-    app_url, out = app
+def test_an_upload_is_tuned_in_the_background_while_k_shot_writes_rows(tuning_app, tmp_path, new_page):
+    """Issue 47 as a user meets it: an uploaded seed starts tuning by itself (the sidebar says so,
+    with an ETA); a run started meanwhile is written by k-shot prompting and finishes; once the
+    tuning and its check are done, the sidebar and the Generate page say who writes the rows, and
+    a run with the adapter chosen is written by it (k=0)."""
+    from syngen.runs.path_choice import PathChoice, read_choice
+
+    app_url, out = tuning_app
     SHOTS.mkdir(parents=True, exist_ok=True)
+    seed_path = tmp_path / "two_labels.csv"
+    rows = pd.DataFrame(
+        {
+            "review": [f"Great relief number {i} and I sleep well again" for i in range(8)]
+            + [f"Terrible headaches number {i} and dizziness" for i in range(4)],
+            "rating": ["positive"] * 8 + ["negative"] * 4,
+        }
+    )
+    rows.to_csv(seed_path, index=False)
     page = new_page()
     page.goto(app_url)
     page.get_by_text("Upload a file").click()
-    page.locator("input[type=file]").set_input_files(str(small_seed))
-    page.get_by_text("Seed in use: seed.csv").wait_for(timeout=60_000)
-    page.get_by_role("link", name="Backend").click()
-    _switch_on(page, "Adapt the embedded model to this table")
-    page.get_by_text("Not tuned for this seed yet").wait_for(timeout=30_000)
-    set_number(page, "Time budget (minutes)", 1)
-    page.screenshot(path=str(SHOTS / "13_adapt_off.png"), full_page=True)
-    page.get_by_role("button", name="Tune now").click()
-    page.get_by_text(re.compile(r"Tuning: (loading|step)")).first.wait_for(timeout=60_000)
-    page.get_by_text(re.compile(r"Tuning: step \d+/\d+")).first.wait_for(timeout=300_000)
-    page.screenshot(path=str(SHOTS / "14_tuning.png"), full_page=True)
-    page.get_by_text("Adapter ready for this seed").wait_for(timeout=600_000)
-    page.screenshot(path=str(SHOTS / "15_adapted.png"), full_page=True)
-    page.get_by_role("link", name="Prompt").click()
-    set_number(page, "Examples per prompt (k)", 0)
-    _generate(page, 1, 3)
+    page.locator("input[type=file]").set_input_files(str(seed_path))
+    page.get_by_text("Seed in use: two_labels.csv").wait_for(timeout=60_000)
+    page.get_by_text("In the background: adapting the model to this table").first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="Generate").click()
+    page.get_by_text("written by k-shot prompting").first.wait_for(timeout=60_000)
+    set_number(page, "Rows to generate", 1)
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text(re.compile(r"about \d+ min left")).first.wait_for(timeout=120_000)
+    page.screenshot(path=str(SHOTS / "50_tuning_in_background.png"), full_page=True)
+    page.get_by_text("1 row generated").first.wait_for(timeout=900_000)
+    (first,) = [r for r in list_runs(out)]
+    assert first.config["backend_options"].get("adapter", "") == "" and first.config["k"] > 0, first.config
+
+    page.get_by_text("Rows: written by").first.wait_for(timeout=900_000)  # tuned and checked
+    page.screenshot(path=str(SHOTS / "51_tuned_and_checked.png"), full_page=True)
+    (folder,) = [p for p in (out.parent / "adapters").iterdir() if (p / "adapter_config.json").exists()]
+    choice = read_choice(folder)
+    assert choice is not None and choice.figures["adapter"]["parsed"], choice
+    if choice.path != "adapter":  # a 1-minute adapter on 12 rows may lose: the runs that follow a win are tested
+        PathChoice("adapter", "set by the test", choice.figures, choice.measured).save(folder)
+    page.reload()
+    page.get_by_text("written by the adapter tuned for this seed").first.wait_for(timeout=120_000)
+    set_number(page, "Rows to generate", 1)  # a new session starts from the default count
+    page.get_by_role("button", name="Generate", exact=True).click()
     page.get_by_text("1 row generated").first.wait_for(timeout=900_000)
     page.wait_for_timeout(2000)
-    page.screenshot(path=str(SHOTS / "16_generated_with_adapter.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "52_written_by_the_adapter.png"), full_page=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # the page shows the rows before the folder is written and scored
-        run = next(r for r in list_runs(out) if r.config.get("k") == 0)
-        if run.status != "running":
+    while time.monotonic() < deadline:
+        second = [r for r in list_runs(out) if r.run_id != first.run_id]
+        if second and second[0].status != "running":
             break
         time.sleep(1)
-    assert run.status == "complete" and run.rows == 1, run
-    assert "adapters" in run.config["backend_options"]["adapter"]
+    assert second[0].config["backend_options"]["adapter"] == str(folder) and second[0].config["k"] == 0
+    about = json.loads((second[0].folder / "report.json").read_text(encoding="utf-8"))["about"]
+    assert about["writer"].startswith("the adapter tuned for this seed (k=0)"), about
 
 
 def test_an_uploaded_real_table_is_understood_on_the_data_page(app, tmp_path, new_page):

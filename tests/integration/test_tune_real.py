@@ -1,6 +1,7 @@
 """Tuning the real embedded model for a few steps on a tiny seed, then generating valid rows from
 the adapter (conditional plan with k=0, whole rows), reuse, cancel and the CLI."""
 
+import json
 import threading
 from dataclasses import replace
 
@@ -34,14 +35,17 @@ def test_tune_a_few_steps_then_generate_rows_from_the_adapter(small_seed, adapte
     folder = result.folder
     assert folder.parent == adapters and (folder / "adapter_model.safetensors").exists()
     held = pd.read_csv(folder / "holdout.csv", dtype=str)
-    assert len(held) == 1 and result.info["train_rows"] == 11
+    # one held-out row per label (4 rows each), so every label's loss is measured
+    assert sorted(held["rating"]) == ["negative", "neutral", "positive"] and result.info["train_rows"] == 9
+    assert set(result.info["val_loss_by_label"]) == {"negative", "neutral", "positive"}
     assert [p.phase for p in seen][0] == "loading" and any(p.phase == "training" and p.step == 3 for p in seen)
     assert result.info["best_val_loss"] > 0 and result.info["head_size"] < 20_000
 
     again = tune_for_seed(cfg, seed, settings=TINY)
     assert again.status == "reused" and again.folder == folder
 
-    cfg = replace(cfg, backend_options={"adapter": str(folder), "max_new_tokens": 48})
+    # a 3-step adapter keeps few candidates: a budget that lets it finish on any host
+    cfg = replace(cfg, backend_options={"adapter": str(folder), "max_new_tokens": 48}, max_prompts=48)
     out = execute(cfg, seed=seed)
     rows = out.result.rows
     assert out.result.status == "complete", out.result.message
@@ -68,7 +72,7 @@ def test_a_cancel_before_the_first_step_saves_nothing(small_seed, adapters):
 
 
 def test_the_cli_tunes_and_generates_with_the_adapter(small_seed, adapters, tmp_path, capsys):
-    assert main(["tune", "--data", str(small_seed), "--max-steps", "2", "--quiet"]) == 0
+    assert main(["tune", "--data", str(small_seed), "--max-steps", "2", "--quiet", "--no-check"]) == 0
     captured = capsys.readouterr()
     folder = captured.out.strip().splitlines()[-1]
     assert (adapters / folder.rsplit("/", 1)[-1] / "tune.json").exists()
@@ -104,3 +108,80 @@ def test_the_time_budget_shrinks_the_plan(small_seed, adapters):
     result = tune_for_seed(cfg, prepare_seed(cfg), settings=settings)
     assert result.status in ("complete", "time-budget"), result.message
     assert 1 <= result.info["steps"] < 50 * 3 and result.info["epochs"] < 50
+
+
+def rare_seed(tmp_path):
+    """The small seed with one label made rare: 8 positive rows, 2 negative (SMS spam's shape)."""
+    df = pd.DataFrame(
+        {
+            "review": [f"Great relief number {i} and I sleep well again" for i in range(8)]
+            + ["Terrible headaches and dizziness from the first dose", "Awful rash and nausea, I stopped it"],
+            "rating": ["positive"] * 8 + ["negative"] * 2,
+        }
+    )
+    path = tmp_path / "rare.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_the_rare_label_is_learnt_then_checked_and_generate_follows_the_check(tmp_path, adapters, capsys):
+    """Tuning repeats the rare label's rows; the check writes rows of every label with both paths
+    and keeps its verdict; `generate` with no --adapter then follows it and says so, and
+    `--adapter none` keeps k-shot prompting."""
+    from syngen.runs.path_choice import check_paths, read_choice
+
+    path = rare_seed(tmp_path)
+    cfg = RunConfig(data=str(path), k=3, out=str(tmp_path / "out"), backend_options={"max_new_tokens": 40})
+    seed = prepare_seed(cfg)
+    tuned = tune_for_seed(cfg, seed, settings=TINY)
+    assert tuned.info["train_rows_by_label"] == {"positive": 7, "negative": 7}  # 2 rows, up to 4 times each
+    choice = check_paths(cfg, seed, tuned.folder, rows_per_label=1)
+    for path_name in ("adapter", "k-shot"):
+        figs = choice.figures[path_name]
+        assert set(figs["parsed"]) == {"negative", "positive"} or figs["error"], figs
+    assert choice.path in ("adapter", "k-shot") and choice.why
+    assert read_choice(tuned.folder).why == choice.why  # kept next to the adapter
+
+    from syngen.runs.path_choice import PathChoice
+
+    # the verdict decides the default; both verdicts are exercised whatever this tiny adapter got
+    for verdict in ("adapter", "k-shot"):
+        PathChoice(verdict, f"a {verdict} verdict", {}).save(tuned.folder)
+        code = main(["generate", "--data", str(path), "-n", "1", "--k", "3", "--out", str(tmp_path / verdict)]
+                    + ["--max-new-tokens", "40", "--max-prompts", "6", "--no-report"])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code in (0, 1), err
+        run_cfg = json.loads(next((tmp_path / verdict).glob("*/config.json")).read_text())
+        if verdict == "adapter":
+            assert (
+                f"written by: the adapter tuned for this seed (k=0): the seed's check chose it: a {verdict} verdict"
+                in err
+            )
+            assert run_cfg["backend_options"]["adapter"] == str(tuned.folder) and run_cfg["k"] == 0
+        else:
+            assert "written by: k-shot prompting (k=3): the seed's check chose it" in err
+            assert not run_cfg["backend_options"].get("adapter") and run_cfg["k"] == 3
+    PathChoice("adapter", "a verdict", {}).save(tuned.folder)
+    code = main(["generate", "--data", str(path), "-n", "1", "--k", "3", "--adapter", "none", "--no-report"]
+                + ["--out", str(tmp_path / "none"), "--max-new-tokens", "40", "--max-prompts", "6"])  # fmt: skip
+    assert "written by: k-shot prompting (k=3), as asked (--adapter none)" in capsys.readouterr().err
+
+
+def test_a_scenario_target_with_the_adapter_is_met_and_measured(small_seed, adapters, tmp_path):
+    """A target (a scenario on the label) with the adapter at k=0: every row meets it, and the
+    report's target part measures it as for k-shot."""
+    cfg = RunConfig(data=str(small_seed), out=str(tmp_path / "out"))
+    seed = prepare_seed(cfg)
+    folder = tune_for_seed(cfg, seed, settings=TINY).folder
+    run = replace(
+        cfg,
+        k=0,
+        num_samples=2,
+        where=["rating=negative"],
+        backend_options={"adapter": str(folder), "max_new_tokens": 48},
+        random_seed=3,
+    )
+    out = execute(run, seed=seed)
+    assert len(out.result.rows) == 2 and set(out.result.rows["rating"]) == {"negative"}, out.result.message
+    target = [m for m in out.report.metrics if m.name == "rows meeting the target"]
+    assert target and target[0].value == 1.0

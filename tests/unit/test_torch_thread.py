@@ -2,6 +2,7 @@
 runs in place, a job still waiting can be cancelled, and a preloaded model is loaded there once."""
 
 import threading
+import time
 
 import pytest
 
@@ -85,3 +86,26 @@ def test_load_asked_from_the_torch_thread_does_not_wait_for_its_own_queue(monkey
 
     torch_thread.call(job)
     assert release.is_set() and loads.calls == 1
+
+
+def test_a_long_job_serves_the_jobs_queued_behind_it_and_leaves_their_time_out():
+    """Tuning in the background runs on the torch thread for minutes; a run's batches queued
+    behind it are served between its steps, so k-shot rows keep coming meanwhile."""
+    started, release = threading.Event(), threading.Event()
+    lent = []
+
+    def long_job():
+        started.set()
+        while not release.is_set():
+            lent.append(torch_thread.serve_waiting())
+            time.sleep(0.01)
+        return "tuned"
+
+    first = torch_thread.submit(long_job)
+    started.wait(10)
+    second = torch_thread.submit(lambda: (time.sleep(0.2), threading.current_thread().name)[1])
+    assert second.result(timeout=10) == torch_thread.NAME  # done while the long job still runs
+    assert not first.done()
+    release.set()
+    assert first.result(timeout=10) == "tuned"
+    assert max(lent) >= 0.2 and torch_thread.serve_waiting() == 0.0  # off the thread: nothing to serve
