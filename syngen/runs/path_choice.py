@@ -30,6 +30,7 @@ CHOICE = "choice.json"
 ROWS_PER_LABEL = 4
 READS_AS_LABEL = 0.8  # share of a label's candidates that must read as that label
 KEPT = 0.5  # share of a label's candidates the run must keep (an undertrained adapter writes junk)
+SHARE_MARGIN = 0.1  # k-shot's share, less this, is enough: one row of a 4-row check moves a share by 20%+
 AUC_MARGIN = 0.05  # the adapter may be this much easier to tell apart and still win (it writes faster)
 PATHS = ("adapter", "k-shot")
 
@@ -110,25 +111,35 @@ def _auc(real: pd.DataFrame, rows: pd.DataFrame, seed: Seed) -> float | None:
         return None
 
 
+def _short_label(ours: dict, theirs: dict, wanted: float) -> tuple[str, float, float] | None:
+    """The label whose share falls below both `wanted` and k-shot's share less the margin (the
+    worst first). On drug reviews 5 of 7 against k-shot's 3 of 4 'negative' candidates chose
+    k-shot, where 3 runs of 20 rows found the two paths level (64% and 67% read as 'neutral')."""
+    for lab, share in sorted(ours.items(), key=lambda kv: kv[1]):
+        if share < min(wanted, theirs.get(lab, 0.0) - SHARE_MARGIN):
+            return lab, share, theirs.get(lab, 0.0)
+    return None
+
+
 def decide(adapter: PathFigures, kshot: PathFigures) -> tuple[str, str]:
     """The rule, in words: the adapter writes when every label reads as itself often enough (or at
     least as often as with k-shot) and its rows are no easier to tell from real ones."""
     if adapter.error or not adapter.parsed:
         return "k-shot", f"the adapter wrote nothing usable in the check ({adapter.error or 'no candidates'})"
     a_reads, k_reads = adapter.reads_as_label(), kshot.reads_as_label()
-    for lab, share in sorted(a_reads.items(), key=lambda kv: kv[1]):
-        if share < min(READS_AS_LABEL, k_reads.get(lab, 0.0)):
-            return "k-shot", (
-                f"the adapter's '{lab}' candidates read as '{lab}' {share:.0%} of the time "
-                f"(k-shot: {k_reads.get(lab, 0):.0%}; wanted {READS_AS_LABEL:.0%})"
-            )
-    a_kept, k_kept = adapter.acceptance(), kshot.acceptance()
-    for lab, share in sorted(a_kept.items(), key=lambda kv: kv[1]):
-        if share < min(KEPT, k_kept.get(lab, 0.0)):
-            return "k-shot", (
-                f"the run kept {share:.0%} of the adapter's '{lab}' candidates (k-shot: {k_kept.get(lab, 0):.0%}; "
-                f"wanted {KEPT:.0%})"
-            )
+    short = _short_label(a_reads, k_reads, READS_AS_LABEL)
+    if short:
+        lab, share, theirs = short
+        return "k-shot", (
+            f"the adapter's '{lab}' candidates read as '{lab}' {share:.0%} of the time "
+            f"(k-shot: {theirs:.0%}; wanted {READS_AS_LABEL:.0%})"
+        )
+    short = _short_label(adapter.acceptance(), kshot.acceptance(), KEPT)
+    if short:
+        lab, share, theirs = short
+        return "k-shot", (
+            f"the run kept {share:.0%} of the adapter's '{lab}' candidates (k-shot: {theirs:.0%}; wanted {KEPT:.0%})"
+        )
     # below 0.5 a small check's AUC is noise, not rows that look more real than real ones
     a_auc, k_auc = (max(0.5, x) if x is not None else None for x in (adapter.auc, kshot.auc))
     if a_auc is not None and k_auc is not None and a_auc > k_auc + AUC_MARGIN:

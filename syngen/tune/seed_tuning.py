@@ -257,7 +257,7 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     opt = torch.optim.AdamW(tr.params, lr=s.learning_rate, weight_decay=0.0)
     rng = random.Random(s.random_seed)
     per_epoch = math.ceil(len(train_rows) / s.batch_size)
-    planned = per_epoch * s.epochs if not s.max_steps else min(s.max_steps, per_epoch * s.epochs)
+    full = planned = per_epoch * s.epochs if not s.max_steps else min(s.max_steps, per_epoch * s.epochs)
     horizon = [planned]  # the cosine decays over the steps the budget allows (re-estimated below)
     warmup = max(1, planned // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -267,7 +267,7 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
     every = max(1, per_epoch // max(1, s.evals_per_epoch))
     budget = s.max_minutes * 60
     best, best_state, since_best, step, tokens, status = math.inf, None, 0, 0, 0, None
-    pace, eval_s = 0.0, 0.0  # seconds per training step; seconds of the last evaluation
+    pace, eval_s, mark = 0.0, 0.0, 0.0  # s per training step; s of the last evaluation; training s at step 3
     train_started = time.perf_counter()
     progress = TuneProgress("training", steps=planned)
     lengths = [len(tr.ids[i]) for i in train_rows]
@@ -301,9 +301,14 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
             step, tokens = step + 1, tokens + n
             el = time.perf_counter() - train_started
             pace = (el - evals_total) / step
-            if step == 3:  # the pace is known: plan for the steps that fit in the budget
-                fits = step + int(max(0.0, budget - SAVE_SECONDS - (time.perf_counter() - t0)) / pace * 0.9)
-                planned = progress.steps = max(step, min(planned, fits))
+            if step in (3, 12):  # the pace is known: plan for the steps that fit in the budget
+                # again at 12 with the pace since step 3: the first steps run ~2x slower than the rest
+                # (a 5-minute plan made at step 3 ended at 151 s); the schedule follows the new plan
+                if step == 3:
+                    mark = el - evals_total
+                recent = (el - evals_total - mark) / 9 if step == 12 else pace
+                fits = step + int(max(0.0, budget - SAVE_SECONDS - (time.perf_counter() - t0)) / recent * 0.9)
+                planned = progress.steps = max(step, min(full, fits))
                 horizon[0] = planned
             progress.step, progress.epoch, progress.seconds = step, step / per_epoch, time.perf_counter() - t0
             progress.train_loss, progress.tokens_per_second = loss.item(), tokens / el

@@ -19,6 +19,7 @@ from helpers import DRUG_TRAIN, ROOT, free_port, tweets_table, wait_until_up
 
 from syngen.runs.export import safe_cell
 from syngen.runs.store import list_runs, read_run
+from syngen.ui.reports import utility_short
 
 sys.path.insert(0, str(ROOT / "bench"))
 from app_first_paint import FLAGS, set_number  # noqa: E402  (FLAGS: what this machine's closed network needs)
@@ -695,6 +696,12 @@ def test_an_uploaded_run_is_judged_against_its_own_seed_after_a_reload(app, tmp_
     page.get_by_text("Name and delete runs").wait_for(timeout=120_000)
     page.screenshot(path=str(SHOTS / "42_upload_compare.png"), full_page=True)
     assert read_run(run.folder).scores["overall"] == saved  # Compare did not judge it against another seed
+    # the grid is a canvas; its accessibility table holds the cells as shown (newest run first)
+    grid = page.locator("[data-testid='stDataFrame'] table[role='grid']").first
+    grid.wait_for(state="attached", timeout=30_000)
+    first_row = grid.locator("tbody tr").first.text_content()
+    assert run.name.split(",")[0] in first_row and f"{saved:.2f}" in first_row, first_row
+    assert utility_short(verdict["sentence"]) in first_row and "3" in first_row, first_row
     page.get_by_role("link", name="Download").click()
     page.get_by_role("button", name="Prepare the HTML report").click()
     page.get_by_role("button", name="HTML report", exact=True).wait_for(timeout=300_000)

@@ -44,12 +44,11 @@ def test_a_label_too_small_to_hold_out_is_all_training():
     assert split_rows(3, 0.1, 0) == ([0, 1, 2], [])
 
 
-def _figs(reads: dict, auc=None, kept=4, seconds=30.0):
-    parsed = {k: 10 for k in reads}
+def _figs(reads: dict, auc=None, kept=4, seconds=30.0, parsed=10):
     return PathFigures(
         kept={k: kept for k in reads},
-        parsed=parsed,
-        off_label={k: round(10 * (1 - v)) for k, v in reads.items()},
+        parsed={k: parsed for k in reads},
+        off_label={k: round(parsed * (1 - v)) for k, v in reads.items()},
         seconds=seconds,
         auc=auc,
     )
@@ -68,6 +67,9 @@ def test_k_shot_writes_when_the_adapter_ignores_a_rare_label():
 def test_a_label_k_shot_misses_as_well_does_not_count_against_the_adapter():
     path, _ = decide(_figs({"ham": 1.0, "spam": 0.5}, 0.6), _figs({"ham": 1.0, "spam": 0.4}, 0.8))
     assert path == "adapter"
+    # a row's difference on a small check is noise: within 0.1 of k-shot's share is level
+    assert decide(_figs({"x": 0.7}, 0.6, parsed=20), _figs({"x": 0.75}, 0.6, parsed=20))[0] == "adapter"
+    assert decide(_figs({"x": 0.6}, 0.6, parsed=20), _figs({"x": 0.75}, 0.6, parsed=20))[0] == "k-shot"
 
 
 def test_k_shot_writes_when_it_keeps_more_rows_per_minute():
