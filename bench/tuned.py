@@ -1,6 +1,7 @@
 """The tuned adapter against k-shot prompting, on tables no one here tuned to (issue 47).
 
     python bench/tuned.py [--tables drugs,alexa,instruments] [--rows 20] [--runs 3] [--minutes 5]
+    python bench/tuned.py --check-only [--tables ...]   # the path check again, on the adapters cached above
 
 For each table (the bundled drug reviews; from ../shared/data/realworld, skipped when absent, the
 300-row Alexa seed of bench/utility.py and a 400-row cut of the musical-instrument reviews, the
@@ -162,14 +163,35 @@ def summary(name: str, got: dict) -> str:
     return "; ".join(parts)
 
 
+def check_again(names: list[str], found: dict) -> int:
+    """The check alone, with the adapters a full run of this bench left in the cache."""
+    from syngen.tune.seed_tuning import find_adapter
+
+    for name in names:
+        seed_file, _, label = found[name]
+        cfg = RunConfig(data=str(seed_file), label=label)
+        seed = prepare_seed(cfg)
+        folder = find_adapter(cfg, seed)
+        if folder is None:
+            print(f"{name}: no adapter cached for this seed: run the bench without --check-only first")
+            continue
+        t = time.perf_counter()
+        choice = check_paths(cfg, seed, folder)
+        print(f"{name}: {choice.path}: {choice.why} ({time.perf_counter() - t:.0f} s)", flush=True)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", default="drugs,alexa,instruments")
     ap.add_argument("--rows", type=int, default=20)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--minutes", type=float, default=TuneSettings().max_minutes)
+    ap.add_argument("--check-only", action="store_true", help="run the path check again on the cached adapters")
     a = ap.parse_args()
     found = tables()
+    if a.check_only:
+        return check_again([n for n in a.tables.split(",") if n in found], found)
     path = ROOT / "bench" / "results" / "tuned.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     for name in a.tables.split(","):

@@ -84,11 +84,11 @@ def _write(config: RunConfig, seed: Seed, label: str | None, n: int, cancel) -> 
     return result.rows, result.account
 
 
-def measure_path(config: RunConfig, seed: Seed, labels: list, n: int, cancel=None) -> tuple[PathFigures, pd.DataFrame]:
-    """One path's rows for each label, and what happened to its candidates."""
+def measure_path(config: RunConfig, seed: Seed, labels: dict, cancel=None) -> tuple[PathFigures, pd.DataFrame]:
+    """One path's rows for each label (label -> how many), and what happened to its candidates."""
     figs, frames = PathFigures(), []
     t0 = time.perf_counter()
-    for lab in labels:
+    for lab, n in labels.items():
         if cancel is not None and cancel.is_set():
             break
         rows, account = _write(config, seed, lab, n, cancel)
@@ -167,12 +167,17 @@ def check_paths(
     cancel: threading.Event | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> PathChoice:
-    """Measure both paths on this seed and keep the verdict next to the adapter at `folder`."""
+    """Measure both paths on this seed and keep the verdict next to the adapter at `folder`. The
+    rarest label gets twice the rows: it is the one an adapter forgets, and the one users add."""
     from syngen.tune.seed_tuning import HOLDOUT
 
     say = on_progress or (lambda s: None)
     label = seed.schema.label
-    labels = sorted(seed.df[label].dropna().astype(str).unique()) if label else [None]
+    labels: dict = {None: rows_per_label}
+    if label:
+        counts = seed.df[label].dropna().astype(str).value_counts()
+        labels = {lab: rows_per_label for lab in sorted(counts.index)}
+        labels[counts.idxmin()] = 2 * rows_per_label
     held = seed.df
     if (Path(folder) / HOLDOUT).exists():
         held = pd.read_csv(Path(folder) / HOLDOUT, dtype=str, keep_default_na=False)
@@ -182,9 +187,9 @@ def check_paths(
     }
     figures = {}
     for name, cfg in paths.items():
-        say(f"checking {name}: {count(rows_per_label, 'row')} of each of {count(len(labels), 'label')}…")
+        say(f"checking {name}: {count(sum(labels.values()), 'row')} of {count(len(labels), 'label')}…")
         try:
-            figs, rows = measure_path(cfg, seed, labels, rows_per_label, cancel)
+            figs, rows = measure_path(cfg, seed, labels, cancel)
             figs.auc = _auc(held, rows, seed)
         except SyngenError as exc:
             figs = PathFigures(error=str(exc))

@@ -285,8 +285,9 @@ def _tune(df, schema, plan, domain, model, settings, on_progress, cancel, retrai
             t0, train_started = t0 + lent, train_started + lent
             if cancel is not None and cancel.is_set():
                 status = "cancelled"
-            elif time.perf_counter() - t0 + pace + _eval_after(step + 1) + SAVE_SECONDS > budget:
-                # the next step (and the evaluation after it) would end past the budget
+            elif time.perf_counter() - t0 + pace + _eval_after(step + 1) + eval_s + SAVE_SECONDS > budget:
+                # the next step (and the evaluation after it) would end past the budget; the last
+                # evaluation's time is kept free for the per-label one after training
                 status = "time-budget"
             elif step >= planned:
                 status = "complete"
