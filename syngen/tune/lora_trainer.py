@@ -10,14 +10,20 @@ TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down
 PAD_TO = 32  # batch lengths are rounded up to this
 
 
+def by_label(rows, labels: list) -> dict:
+    """`rows` (indices into `labels`) grouped by their label, in the order met."""
+    groups: dict = {}
+    for i in rows:
+        groups.setdefault(labels[i], []).append(i)
+    return groups
+
+
 def split_rows(n: int, share: float, random_seed: int, labels: list | None = None) -> tuple[list[int], list[int]]:
     """(training rows, held-out rows). With `labels`, the split is per label, so a rare label has
     held-out rows to be measured on (a label of fewer than 4 rows is all training)."""
     if n < 4:
         return list(range(n)), []
-    groups: dict = {}
-    for i, lab in enumerate(labels if labels is not None else [None] * n):
-        groups.setdefault(lab, []).append(i)
+    groups = by_label(range(n), labels if labels is not None else [None] * n)
     rng = random.Random(random_seed)
     train, held = [], []
     for lab in sorted(groups, key=str):
@@ -34,9 +40,7 @@ def balanced_rows(rows: list[int], labels: list, cap: int) -> list[int]:
     `cap` times each: the adapter learns every label, not the seed's mix (SMS spam, 16% of a
     seed, got 1.7% of an unbalanced adapter's candidates). The cap keeps a handful of rare rows
     from being learnt by heart."""
-    groups: dict = {}
-    for i in rows:
-        groups.setdefault(labels[i], []).append(i)
+    groups = by_label(rows, labels)
     most = max((len(g) for g in groups.values()), default=0)
     out = []
     for g in groups.values():

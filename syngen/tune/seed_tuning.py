@@ -37,7 +37,7 @@ from syngen.plan.length_hint import hint_name, with_hints
 from syngen.plan.resolve import Plan
 from syngen.prompting.prompts import _one_line
 from syngen.seed.schema import IDS, Role, Schema
-from syngen.tune.lora_trainer import LoraTrainer, balanced_rows, length_batches, split_rows
+from syngen.tune.lora_trainer import LoraTrainer, balanced_rows, by_label, length_batches, split_rows
 
 HOLDOUT = "holdout.csv"
 ROWS = 2  # how training rows are rendered: a change makes cached adapters stale
@@ -387,10 +387,7 @@ def per_label_loss(tr: LoraTrainer, held: list[int], labels: list | None, size: 
     if not labels or not held:
         return {}
     tr.peft.eval()
-    groups: dict = {}
-    for i in held:
-        groups.setdefault(labels[i], []).append(i)
-    return {lab: round(tr.evaluate(rows, size), 4) for lab, rows in sorted(groups.items())}
+    return {lab: round(tr.evaluate(rows, size), 4) for lab, rows in sorted(by_label(held, labels).items())}
 
 
 def tune_for_seed(config, seed, *, settings: TuneSettings | None = None, **kwargs) -> TuneResult:
